@@ -1,0 +1,451 @@
+//! The one error type of every crate in the workspace.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How many characters of a non-JSON error body are kept in an error.
+pub const SNIPPET_LIMIT: usize = 512;
+
+/// Everything that can go wrong when talking to a vendor API.
+///
+/// Match on the variant for the broad class, or use the accessors ([`Error::status`],
+/// [`Error::kind`], [`Error::vendor_code`], [`Error::request_id`], [`Error::is_retryable`],
+/// [`Error::attempts`]) which work across variants. No variant ever holds a secret: auth
+/// headers are not kept, and URLs with credentials are refused when a client is built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-success HTTP status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The server answered with success, but the body is not what the API documents
+    /// (malformed or truncated JSON, an HTML page, a missing required field).
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// No complete answer arrived within the configured timeout.
+    #[error("request timed out after {attempts} attempt(s)")]
+    Timeout {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The request could not be sent or the answer could not be read (DNS, connection refused,
+    /// TLS handshake, connection reset).
+    #[error("transport error after {attempts} attempt(s): {source}")]
+    Transport {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The response body was larger than the configured limit.
+    #[error("response body exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+    /// A value given by the caller was refused before any request was sent (an id that would
+    /// change the URL path, a value outside the documented range).
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// What was invalid, e.g. `"path segment"`.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The vendor cannot express the requested change or query through its API.
+    #[error("{vendor} does not support {what}")]
+    Unsupported {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// What was asked for.
+        what: String,
+    },
+    /// The server's answers contradict the documented protocol (a page cursor that does not
+    /// advance, a `Content-Range` that does not match the items).
+    #[error("{vendor} broke the protocol: {message}")]
+    Protocol {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// The client configuration is invalid (bad base URL, unreadable certificate).
+    #[error("invalid configuration: {message}")]
+    Config {
+        /// What is wrong.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+/// The broad class of an API error, derived from the HTTP status and refined by the vendor's
+/// own error code where the vendor crate knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 400 or 422: the request was refused as invalid.
+    InvalidRequest,
+    /// 401: missing or wrong credentials.
+    Unauthorized,
+    /// 403: authenticated, but not allowed.
+    Forbidden,
+    /// 404: no such resource.
+    NotFound,
+    /// 409: the resource's state does not allow the change.
+    Conflict,
+    /// 429: rate limited.
+    RateLimited,
+    /// 503: temporarily unavailable.
+    Unavailable,
+    /// Another 5xx.
+    Server,
+    /// Any other status.
+    Other,
+}
+
+impl ErrorKind {
+    /// The kind a status implies when the vendor says nothing more specific.
+    pub fn from_status(status: StatusCode) -> ErrorKind {
+        match status.as_u16() {
+            400 | 422 => ErrorKind::InvalidRequest,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 | 410 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            429 => ErrorKind::RateLimited,
+            503 => ErrorKind::Unavailable,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+/// What a vendor crate reads out of an error response body.
+///
+/// Produced by an [`ErrorParser`](crate::transport::ErrorParser); every field is optional
+/// because error bodies are often not what the documentation promises.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct VendorError {
+    /// The vendor's own error code, e.g. QRadar's `1002`.
+    pub code: Option<String>,
+    /// The vendor's message.
+    pub message: Option<String>,
+    /// A more specific kind than the status gives, when the code says so.
+    pub kind: Option<ErrorKind>,
+    /// The whole JSON body, for vendor crates to decode into their typed error body.
+    pub body: Option<serde_json::Value>,
+}
+
+impl VendorError {
+    /// An empty value: nothing was recognised.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the vendor code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the vendor message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets a more specific kind.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// Keeps the JSON body.
+    pub fn with_body(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// A non-success HTTP answer, with everything the vendor said about it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The vendor's name, e.g. `"QRadar"`.
+    pub vendor: &'static str,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The broad class (status refined by the vendor code).
+    pub kind: ErrorKind,
+    /// The HTTP method of the request.
+    pub method: reqwest::Method,
+    /// The URL path of the request (no query string, no credentials).
+    pub path: String,
+    /// The vendor's error code.
+    pub vendor_code: Option<String>,
+    /// The vendor's message.
+    pub message: Option<String>,
+    /// The request id the server sent in a response header, if any.
+    pub request_id: Option<String>,
+    /// The JSON error body, when the body was JSON.
+    pub body: Option<serde_json::Value>,
+    /// A bounded, printable snippet of the body when it was not JSON (HTML error pages).
+    pub snippet: Option<String>,
+    /// The wait the server asked for in `Retry-After`, if any.
+    pub retry_after: Option<Duration>,
+    /// How many attempts were made before giving up.
+    pub attempts: u32,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} answered {} to {} {}",
+            self.vendor, self.status, self.method, self.path
+        )?;
+        if let Some(code) = &self.vendor_code {
+            write!(f, " (code {code})")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(snippet) = &self.snippet {
+            write!(f, ": body {snippet:?}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A success answer whose body could not be decoded.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The vendor's name.
+    pub vendor: &'static str,
+    /// The HTTP status of the answer.
+    pub status: StatusCode,
+    /// The URL path of the request.
+    pub path: String,
+    /// Where in the JSON document decoding failed, e.g. `[3].rules[0].id` (`.` for the root).
+    pub json_path: String,
+    /// The `Content-Type` of the answer.
+    pub content_type: Option<String>,
+    /// A bounded, printable snippet of the body.
+    pub snippet: String,
+    /// The request id the server sent, if any.
+    pub request_id: Option<String>,
+    /// The serde error.
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not decode the {} answer ({}) to {} at `{}`: {}",
+            self.vendor, self.status, self.path, self.json_path, self.source
+        )?;
+        if let Some(ct) = &self.content_type {
+            write!(f, "; content-type {ct}")?;
+        }
+        write!(f, "; body starts {:?}", self.snippet)
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+impl Error {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The broad class of an API error; `None` for errors that are not HTTP answers.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            Error::Api(e) => Some(e.kind),
+            _ => None,
+        }
+    }
+
+    /// The vendor's error code, when the error body carried one.
+    pub fn vendor_code(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.vendor_code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The vendor's error message, when the error body carried one.
+    pub fn vendor_message(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The request id the server sent with its answer.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Decode(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The API error, when the server answered with an error status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// How many attempts were made; 0 when no request was sent.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api(e) => e.attempts,
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+            Error::Decode(_) | Error::BodyTooLarge { .. } => 1,
+            _ => 0,
+        }
+    }
+
+    /// True for "no such resource" (HTTP 404, or a vendor code that means it).
+    pub fn is_not_found(&self) -> bool {
+        self.kind() == Some(ErrorKind::NotFound)
+    }
+
+    /// True for a timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// True for [`Error::Unsupported`].
+    pub fn is_unsupported(&self) -> bool {
+        matches!(self, Error::Unsupported { .. })
+    }
+
+    /// Whether trying the same request again later may succeed: rate limiting, 5xx,
+    /// timeouts and connection failures. (The transport already retried as configured; this
+    /// tells a caller whether a retry at a higher level makes sense.)
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => matches!(
+                e.kind,
+                ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Server
+            ),
+            Error::Timeout { .. } | Error::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid_input(what: &'static str, reason: impl Into<String>) -> Error {
+        Error::InvalidInput {
+            what,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Unsupported`].
+    pub fn unsupported(vendor: &'static str, what: impl Into<String>) -> Error {
+        Error::Unsupported {
+            vendor,
+            what: what.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Config`] without a source.
+    pub fn config(message: impl Into<String>) -> Error {
+        Error::Config {
+            message: message.into(),
+            source: None,
+        }
+    }
+}
+
+/// A printable, bounded prefix of a body: at most [`SNIPPET_LIMIT`] characters, control
+/// characters replaced, cut on a character boundary.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(SNIPPET_LIMIT * 4)]);
+    let mut out = String::with_capacity(SNIPPET_LIMIT.min(text.len()));
+    for (i, c) in text.chars().enumerate() {
+        if i == SNIPPET_LIMIT {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() && c != '\n' { ' ' } else { c });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_is_bounded_and_printable() {
+        let body = format!("<html>\u{7}{}</html>", "x".repeat(5000));
+        let s = snippet(body.as_bytes());
+        assert_eq!(s.chars().count(), SNIPPET_LIMIT + 1);
+        assert!(s.starts_with("<html> x"));
+        assert!(s.ends_with('…'));
+        // A multi-byte character at the cut does not panic.
+        let s = snippet("é".repeat(3000).as_bytes());
+        assert!(s.starts_with("éé"));
+    }
+
+    #[test]
+    fn kind_from_status() {
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::NOT_FOUND),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::UNPROCESSABLE_ENTITY),
+            ErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::TOO_MANY_REQUESTS),
+            ErrorKind::RateLimited
+        );
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::BAD_GATEWAY),
+            ErrorKind::Server
+        );
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::IM_A_TEAPOT),
+            ErrorKind::Other
+        );
+    }
+}
