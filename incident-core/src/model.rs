@@ -625,10 +625,10 @@ impl Capabilities {
             Some(StatusChange::Close(_)) if !self.close => {
                 return unsupported("closing incidents".into());
             }
-            Some(StatusChange::Close(c)) => {
-                if c.verdict.is_some() && !self.verdict && c.reason.is_none() {
-                    return unsupported("recording a verdict".into());
-                }
+            Some(StatusChange::Close(c))
+                if c.verdict.is_some() && !self.verdict && c.reason.is_none() =>
+            {
+                return unsupported("recording a verdict".into());
             }
             _ => {}
         }
@@ -655,13 +655,13 @@ impl Capabilities {
 
     /// Checks that a query's time window uses a timestamp the vendor can filter on.
     pub fn check_query(&self, vendor: Vendor, query: &IncidentQuery) -> Result<()> {
-        if let Some(w) = &query.window {
-            if !self.time_fields.contains(&w.field) {
-                return Err(Error::unsupported(
-                    vendor.name(),
-                    format!("filtering on the {:?} time", w.field),
-                ));
-            }
+        if let Some(w) = &query.window
+            && !self.time_fields.contains(&w.field)
+        {
+            return Err(Error::unsupported(
+                vendor.name(),
+                format!("filtering on the {:?} time", w.field),
+            ));
         }
         Ok(())
     }

@@ -129,3 +129,604 @@ pub mod epoch_millis_option {
         }
     }
 }
+
+/// Shared number parsing for the `lenient_*` modules: vendors document a JSON number, but
+/// proxies, older API versions and hand-written simulators send whole floats (`42.0`) or
+/// strings (`"42"`). Every path returns a serde error, never panics.
+mod lenient {
+    use serde::de::{self, Deserializer, Visitor};
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    /// A number type the lenient visitors can produce.
+    pub(super) trait Number: Sized {
+        const EXPECTING: &'static str;
+        fn from_u64<E: de::Error>(v: u64) -> Result<Self, E>;
+        fn from_i64<E: de::Error>(v: i64) -> Result<Self, E>;
+        fn from_f64<E: de::Error>(v: f64) -> Result<Self, E>;
+        fn from_str<E: de::Error>(v: &str) -> Result<Self, E>;
+    }
+
+    // 2^64 and 2^63 as f64, exact: the first values that no longer fit.
+    const TWO_POW_64: f64 = 18_446_744_073_709_551_616.0;
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
+    fn whole<E: de::Error>(v: f64) -> Result<f64, E> {
+        if v.is_finite() && v.fract() == 0.0 {
+            Ok(v)
+        } else {
+            Err(E::custom(format!("{v} is not a whole number")))
+        }
+    }
+
+    fn from_string<T: Number, E: de::Error>(v: &str) -> Result<T, E> {
+        let t = v.trim();
+        if let Ok(n) = t.parse::<u64>() {
+            return T::from_u64(n);
+        }
+        if let Ok(n) = t.parse::<i64>() {
+            return T::from_i64(n);
+        }
+        // Only plain decimal notation: `f64::from_str` would also take "NaN" and "inf".
+        let plain = !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+        match t.parse::<f64>() {
+            Ok(n) if plain => T::from_f64(n),
+            _ => Err(E::custom(format!("{v:?} is not a number"))),
+        }
+    }
+
+    impl Number for u64 {
+        const EXPECTING: &'static str =
+            "a non-negative integer, a whole float, a digit string, or null";
+        fn from_u64<E: de::Error>(v: u64) -> Result<Self, E> {
+            Ok(v)
+        }
+        fn from_i64<E: de::Error>(v: i64) -> Result<Self, E> {
+            u64::try_from(v).map_err(|_| E::custom(format!("{v} is negative")))
+        }
+        fn from_f64<E: de::Error>(v: f64) -> Result<Self, E> {
+            let v = whole(v)?;
+            if v < 0.0 {
+                Err(E::custom(format!("{v} is negative")))
+            } else if v >= TWO_POW_64 {
+                Err(E::custom(format!("{v} is too large")))
+            } else {
+                Ok(v as u64)
+            }
+        }
+        fn from_str<E: de::Error>(v: &str) -> Result<Self, E> {
+            from_string(v)
+        }
+    }
+
+    impl Number for i64 {
+        const EXPECTING: &'static str = "an integer, a whole float, a digit string, or null";
+        fn from_u64<E: de::Error>(v: u64) -> Result<Self, E> {
+            i64::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))
+        }
+        fn from_i64<E: de::Error>(v: i64) -> Result<Self, E> {
+            Ok(v)
+        }
+        fn from_f64<E: de::Error>(v: f64) -> Result<Self, E> {
+            let v = whole(v)?;
+            if (-TWO_POW_63..TWO_POW_63).contains(&v) {
+                Ok(v as i64)
+            } else {
+                Err(E::custom(format!("{v} is out of range")))
+            }
+        }
+        fn from_str<E: de::Error>(v: &str) -> Result<Self, E> {
+            from_string(v)
+        }
+    }
+
+    impl Number for f64 {
+        const EXPECTING: &'static str = "a number, a numeric string, or null";
+        fn from_u64<E: de::Error>(v: u64) -> Result<Self, E> {
+            Ok(v as f64)
+        }
+        fn from_i64<E: de::Error>(v: i64) -> Result<Self, E> {
+            Ok(v as f64)
+        }
+        fn from_f64<E: de::Error>(v: f64) -> Result<Self, E> {
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(E::custom(format!("{v} is not a finite number")))
+            }
+        }
+        fn from_str<E: de::Error>(v: &str) -> Result<Self, E> {
+            from_string(v)
+        }
+    }
+
+    /// Visits `Option<T>`: null or absent-as-unit give `None`.
+    pub(super) struct OptionVisitor<T>(pub(super) PhantomData<T>);
+
+    impl<'de, T: Number> Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(T::EXPECTING)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            T::from_u64(v).map(Some)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            T::from_i64(v).map(Some)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            T::from_f64(v).map(Some)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            T::from_str(v).map(Some)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    pub(super) fn deserialize_option<'de, T: Number, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        d.deserialize_any(OptionVisitor::<T>(PhantomData))
+    }
+
+    /// One array element that must be present (null is refused inside arrays).
+    pub(super) struct Required<T>(pub(super) T);
+
+    impl<'de, T: Number> serde::Deserialize<'de> for Required<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            match deserialize_option::<T, D>(d)? {
+                Some(v) => Ok(Required(v)),
+                None => Err(de::Error::custom("null is not allowed inside the array")),
+            }
+        }
+    }
+}
+
+/// A lenient `Option<u64>` for ids and counts.
+///
+/// Accepts an integer, a whole float (`42.0`), a string of digits (`"42"`) or `null`; refuses
+/// negatives, fractions and non-numeric strings with a serde error. Writes a plain number.
+/// Use with `#[serde(default, with = "...")]` so that a missing field is `None`.
+///
+/// ```
+/// use serde::Deserialize;
+/// #[derive(Deserialize)]
+/// struct T {
+///     #[serde(default, with = "incident_core::serde_helpers::lenient_u64_option")]
+///     id: Option<u64>,
+/// }
+/// for text in [r#"{"id": 42}"#, r#"{"id": 42.0}"#, r#"{"id": "42"}"#] {
+///     assert_eq!(serde_json::from_str::<T>(text).unwrap().id, Some(42));
+/// }
+/// assert_eq!(serde_json::from_str::<T>("{}").unwrap().id, None);
+/// assert!(serde_json::from_str::<T>(r#"{"id": -1}"#).is_err());
+/// ```
+pub mod lenient_u64_option {
+    use serde::{Deserializer, Serializer};
+
+    /// Serializes as a plain integer, or `null`.
+    pub fn serialize<S: Serializer>(value: &Option<u64>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => serializer.serialize_some(v),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Deserializes from an integer, a whole float, a digit string or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u64>, D::Error> {
+        super::lenient::deserialize_option(deserializer)
+    }
+}
+
+/// A lenient `Option<i64>`, for signed codes and values.
+///
+/// Same rules as [`lenient_u64_option`], but negatives are accepted.
+pub mod lenient_i64_option {
+    use serde::{Deserializer, Serializer};
+
+    /// Serializes as a plain integer, or `null`.
+    pub fn serialize<S: Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => serializer.serialize_some(v),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Deserializes from an integer, a whole float, a numeric string or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<i64>, D::Error> {
+        super::lenient::deserialize_option(deserializer)
+    }
+}
+
+/// A lenient `Option<f64>`, for scores and ratios.
+///
+/// Accepts an integer, a float, a numeric string (`"7.5"`) or `null`; refuses non-numeric
+/// strings, `"NaN"` and infinities. Writes a plain number.
+pub mod lenient_f64_option {
+    use serde::{Deserializer, Serializer};
+
+    /// Serializes as a plain number, or `null`.
+    pub fn serialize<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => serializer.serialize_some(v),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Deserializes from an integer, a float, a numeric string or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<f64>, D::Error> {
+        super::lenient::deserialize_option(deserializer)
+    }
+}
+
+/// A lenient `Option<Vec<u64>>`, for arrays of ids (QRadar's `source_address_ids`).
+///
+/// The array itself may be `null` or missing (`None`); each element follows the rules of
+/// [`lenient_u64_option`] except that a `null` element is refused.
+pub mod lenient_u64_vec_option {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::lenient::Required;
+
+    /// Serializes as an array of plain integers, or `null`.
+    pub fn serialize<S: Serializer>(
+        value: &Option<Vec<u64>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => serializer.serialize_some(v),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Deserializes from an array of lenient integers, or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Vec<u64>>, D::Error> {
+        let items: Option<Vec<Required<u64>>> = Option::deserialize(deserializer)?;
+        Ok(items.map(|v| v.into_iter().map(|Required(n)| n).collect()))
+    }
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Default, PartialEq, Deserialize, Serialize)]
+    struct T {
+        #[serde(
+            default,
+            with = "super::lenient_u64_option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        u: Option<u64>,
+        #[serde(
+            default,
+            with = "super::lenient_i64_option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        i: Option<i64>,
+        #[serde(
+            default,
+            with = "super::lenient_f64_option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        f: Option<f64>,
+        #[serde(
+            default,
+            with = "super::lenient_u64_vec_option",
+            skip_serializing_if = "Option::is_none"
+        )]
+        v: Option<Vec<u64>>,
+    }
+
+    fn parse(text: &str) -> Result<T, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    #[test]
+    fn u64_accepts_lenient_forms() {
+        for text in [
+            r#"{"u":42}"#,
+            r#"{"u":42.0}"#,
+            r#"{"u":"42"}"#,
+            r#"{"u":" 42 "}"#,
+            r#"{"u":"42.0"}"#,
+        ] {
+            assert_eq!(parse(text).unwrap().u, Some(42), "{text}");
+        }
+        assert_eq!(parse(r#"{"u":null}"#).unwrap().u, None);
+        assert_eq!(parse("{}").unwrap().u, None);
+        assert_eq!(
+            parse(r#"{"u":18446744073709551615}"#).unwrap().u,
+            Some(u64::MAX)
+        );
+        assert_eq!(parse(r#"{"u":0}"#).unwrap().u, Some(0));
+    }
+
+    #[test]
+    fn u64_refuses_bad_values() {
+        for text in [
+            r#"{"u":-1}"#,
+            r#"{"u":-1.0}"#,
+            r#"{"u":1.5}"#,
+            r#"{"u":"1.5"}"#,
+            r#"{"u":"-3"}"#,
+            r#"{"u":"abc"}"#,
+            r#"{"u":""}"#,
+            r#"{"u":"NaN"}"#,
+            r#"{"u":"inf"}"#,
+            r#"{"u":1e30}"#,
+            r#"{"u":18446744073709551616.0}"#,
+            r#"{"u":true}"#,
+            r#"{"u":[1]}"#,
+            r#"{"u":{}}"#,
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(!err.is_empty(), "{text}");
+        }
+        let err = parse(r#"{"u":-1}"#).unwrap_err().to_string();
+        assert!(err.contains("negative"), "{err}");
+        let err = parse(r#"{"u":1.5}"#).unwrap_err().to_string();
+        assert!(err.contains("whole"), "{err}");
+        let err = parse(r#"{"u":"abc"}"#).unwrap_err().to_string();
+        assert!(err.contains("not a number"), "{err}");
+    }
+
+    #[test]
+    fn i64_accepts_negatives_and_refuses_overflow() {
+        assert_eq!(parse(r#"{"i":-7}"#).unwrap().i, Some(-7));
+        assert_eq!(parse(r#"{"i":"-7"}"#).unwrap().i, Some(-7));
+        assert_eq!(parse(r#"{"i":-7.0}"#).unwrap().i, Some(-7));
+        assert_eq!(parse(r#"{"i":"85101001"}"#).unwrap().i, Some(85_101_001));
+        assert_eq!(parse(r#"{"i":null}"#).unwrap().i, None);
+        assert!(parse(r#"{"i":9223372036854775808}"#).is_err());
+        assert!(parse(r#"{"i":"9223372036854775808"}"#).is_err());
+        assert!(parse(r#"{"i":9.3e18}"#).is_err());
+        assert!(parse(r#"{"i":0.5}"#).is_err());
+        assert!(parse(r#"{"i":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn f64_accepts_numbers_and_numeric_strings() {
+        assert_eq!(parse(r#"{"f":7}"#).unwrap().f, Some(7.0));
+        assert_eq!(parse(r#"{"f":-7}"#).unwrap().f, Some(-7.0));
+        assert_eq!(parse(r#"{"f":7.25}"#).unwrap().f, Some(7.25));
+        assert_eq!(parse(r#"{"f":"7.25"}"#).unwrap().f, Some(7.25));
+        assert_eq!(parse(r#"{"f":"1e3"}"#).unwrap().f, Some(1000.0));
+        assert_eq!(parse(r#"{"f":null}"#).unwrap().f, None);
+        assert!(parse(r#"{"f":"NaN"}"#).is_err());
+        assert!(parse(r#"{"f":"infinity"}"#).is_err());
+        assert!(parse(r#"{"f":"seven"}"#).is_err());
+        assert!(parse(r#"{"f":false}"#).is_err());
+    }
+
+    #[test]
+    fn vec_is_lenient_per_element() {
+        assert_eq!(
+            parse(r#"{"v":[1, 2.0, "3"]}"#).unwrap().v,
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(parse(r#"{"v":[]}"#).unwrap().v, Some(vec![]));
+        assert_eq!(parse(r#"{"v":null}"#).unwrap().v, None);
+        assert!(parse(r#"{"v":[1, null]}"#).is_err());
+        assert!(parse(r#"{"v":[-1]}"#).is_err());
+        assert!(parse(r#"{"v":5}"#).is_err());
+    }
+
+    #[test]
+    fn serializes_plain_numbers_and_round_trips() {
+        let t = parse(r#"{"u":"42","i":"-3","f":"2.5","v":["9"]}"#).unwrap();
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(text, r#"{"u":42,"i":-3,"f":2.5,"v":[9]}"#);
+        assert_eq!(parse(&text).unwrap(), t);
+        assert_eq!(serde_json::to_string(&T::default()).unwrap(), "{}");
+    }
+}
+
+/// Used by [`string_enum!`](crate::string_enum) so that crates using the macro need no
+/// direct dependency on serde. Not part of the public API.
+#[doc(hidden)]
+pub use serde as __serde;
+
+/// Declares an enum of vendor strings that survives values it does not know.
+///
+/// Each variant maps to one exact wire string. The macro adds an `Unknown(String)` variant
+/// that keeps any other value verbatim, marks the enum `#[non_exhaustive]`, and implements
+/// `Serialize` (the wire string; `Unknown` writes its value back, so values round-trip),
+/// `Deserialize` (exact match first, then an ASCII case-insensitive match, else `Unknown`),
+/// `as_str`, `is_unknown`, `Display`, `FromStr` (never fails), `From<&str>`, `From<String>`,
+/// `Clone`, `Debug`, `PartialEq`, `Eq` and `Hash`. Vendors add values between API versions;
+/// with this, a new value never breaks decoding of the record that carries it.
+///
+/// Doc comments and other attributes on the enum and on each variant are passed through, so
+/// the generated code satisfies `#![deny(missing_docs)]`.
+///
+/// ```
+/// incident_core::string_enum! {
+///     /// The status of an offense.
+///     pub enum OffenseStatus {
+///         /// Open.
+///         Open = "OPEN",
+///         /// Hidden from the offense list.
+///         Hidden = "HIDDEN",
+///         /// Closed with a closing reason.
+///         Closed = "CLOSED",
+///     }
+/// }
+///
+/// let s: OffenseStatus = serde_json::from_str(r#""OPEN""#).unwrap();
+/// assert_eq!(s, OffenseStatus::Open);
+/// // A case-insensitive match is accepted; the canonical spelling is written back.
+/// let s: OffenseStatus = serde_json::from_str(r#""closed""#).unwrap();
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#""CLOSED""#);
+/// // Unknown values are kept and written back unchanged.
+/// let s: OffenseStatus = serde_json::from_str(r#""ARCHIVED""#).unwrap();
+/// assert_eq!(s, OffenseStatus::Unknown("ARCHIVED".to_owned()));
+/// assert!(s.is_unknown());
+/// assert_eq!(serde_json::to_string(&s).unwrap(), r#""ARCHIVED""#);
+/// assert_eq!(OffenseStatus::Hidden.to_string(), "HIDDEN");
+/// assert_eq!("OPEN".parse::<OffenseStatus>(), Ok(OffenseStatus::Open));
+/// ```
+#[macro_export]
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident = $wire:literal
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $(
+                $(#[$vmeta])*
+                $variant,
+            )*
+            /// A value this version of the crate does not know (a newer API version, a custom
+            /// value), kept verbatim so that it is written back unchanged.
+            Unknown(::std::string::String),
+        }
+
+        impl $name {
+            /// The wire string of this value, exactly as the vendor spells it (for `Unknown`,
+            /// the value that was received).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+
+            /// True for a value outside the documented set.
+            pub fn is_unknown(&self) -> bool {
+                ::std::matches!(self, Self::Unknown(_))
+            }
+
+            /// Reads a wire string: exact match first, then an ASCII case-insensitive match,
+            /// else `Unknown` holding the value unchanged.
+            pub fn from_wire(value: &str) -> Self {
+                $( if value == $wire { return Self::$variant; } )*
+                $( if value.eq_ignore_ascii_case($wire) { return Self::$variant; } )*
+                Self::Unknown(::std::borrow::ToOwned::to_owned(value))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(Self::from_wire(value))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self::from_wire(value)
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for $name {
+            fn from(value: ::std::string::String) -> Self {
+                match Self::from_wire(&value) {
+                    Self::Unknown(_) => Self::Unknown(value),
+                    known => known,
+                }
+            }
+        }
+
+        impl $crate::serde_helpers::__serde::Serialize for $name {
+            fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+            where
+                S: $crate::serde_helpers::__serde::Serializer,
+            {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::serde_helpers::__serde::Deserialize<'de> for $name {
+            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+            where
+                D: $crate::serde_helpers::__serde::Deserializer<'de>,
+            {
+                let value: ::std::string::String =
+                    $crate::serde_helpers::__serde::Deserialize::deserialize(deserializer)?;
+                ::std::result::Result::Ok(::std::convert::From::from(value))
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod string_enum_tests {
+    crate::string_enum! {
+        /// A test enum.
+        pub enum Color {
+            /// Red.
+            Red = "RED",
+            /// Mixed case on the wire.
+            DarkBlue = "darkBlue",
+        }
+    }
+
+    #[test]
+    fn exact_case_insensitive_and_unknown() {
+        let c: Color = serde_json::from_str(r#""RED""#).unwrap();
+        assert_eq!(c, Color::Red);
+        let c: Color = serde_json::from_str(r#""red""#).unwrap();
+        assert_eq!(c, Color::Red);
+        let c: Color = serde_json::from_str(r#""DARKBLUE""#).unwrap();
+        assert_eq!(c, Color::DarkBlue);
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#""darkBlue""#);
+        let c: Color = serde_json::from_str(r#""Green <maybe>""#).unwrap();
+        assert_eq!(c, Color::Unknown("Green <maybe>".to_owned()));
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#""Green <maybe>""#);
+        assert_eq!(c.as_str(), "Green <maybe>");
+        assert!(c.is_unknown());
+        assert!(!Color::Red.is_unknown());
+        let c: Color = serde_json::from_str(r#""""#).unwrap();
+        assert_eq!(c, Color::Unknown(String::new()));
+    }
+
+    #[test]
+    fn display_from_str_and_errors() {
+        assert_eq!(Color::DarkBlue.to_string(), "darkBlue");
+        assert_eq!("darkblue".parse::<Color>(), Ok(Color::DarkBlue));
+        assert_eq!(Color::from("x"), Color::Unknown("x".into()));
+        assert_eq!(Color::from(String::from("RED")), Color::Red);
+        // Not a string: a serde error, not a panic.
+        assert!(serde_json::from_str::<Color>("5").is_err());
+        assert!(
+            serde_json::from_str::<Option<Color>>("null")
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,341 @@
+//! The QRadar client and its builder.
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use incident_core::reqwest::header::{HeaderName, HeaderValue};
+use incident_core::{
+    ApiRequest, ApiResponse, Auth, Result, RetryPolicy, Secret, Transport, TransportBuilder,
+};
+use incident_core::{Error, reqwest};
+
+use crate::closing_reasons::ClosingReasonsApi;
+use crate::error::QRadarErrorParser;
+use crate::model::ClosingReason;
+use crate::offense_types::OffenseTypesApi;
+use crate::offenses::OffensesApi;
+
+/// The API version sent in the `Version` header unless another is set: 26.0, introduced
+/// with QRadar 7.5.0 UP12 and supported by UP12 to UP14 (each release accepts its own
+/// version and the two previous majors). Pin the version your console runs: field sets can
+/// change between versions.
+pub const DEFAULT_API_VERSION: &str = "26.0";
+
+/// The display name used in errors and logs.
+pub(crate) const VENDOR: &str = "QRadar";
+
+/// A client for the QRadar offenses API. Cheap to clone (`Arc` inside), `Send + Sync`.
+///
+/// ```no_run
+/// # async fn run() -> incident_core::Result<()> {
+/// use qradar_client::{Filter, OffenseStatus, QRadarClient};
+///
+/// let client = QRadarClient::builder("https://qradar.example.com")
+///     .sec_token(std::env::var("QRADAR_TOKEN").unwrap_or_default())
+///     .api_version("26.0")
+///     .build()?;
+/// let page = client
+///     .offenses()
+///     .list()
+///     .filter(Filter::status(OffenseStatus::Open))
+///     .sort("+id")
+///     .range(0, 49)
+///     .send()
+///     .await?;
+/// println!("{} of {:?} open offenses", page.items.len(), page.total());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct QRadarClient {
+    pub(crate) transport: Transport,
+    api_version: Arc<str>,
+    pub(crate) closing_reasons_cache: Arc<RwLock<Option<Arc<Vec<ClosingReason>>>>>,
+}
+
+impl fmt::Debug for QRadarClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QRadarClient")
+            .field("transport", &self.transport)
+            .field("api_version", &self.api_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl QRadarClient {
+    /// Starts a builder for the console at `url`, e.g. `https://qradar.example.com`. The API
+    /// lives under `/api`; a URL that already ends in `/api` is used as is.
+    pub fn builder(url: impl AsRef<str>) -> QRadarClientBuilder {
+        QRadarClientBuilder::new(url.as_ref())
+    }
+
+    /// Offenses, their notes and assignable actors.
+    pub fn offenses(&self) -> OffensesApi {
+        OffensesApi::new(self.clone())
+    }
+
+    /// Offense closing reasons.
+    pub fn closing_reasons(&self) -> ClosingReasonsApi {
+        ClosingReasonsApi::new(self.clone())
+    }
+
+    /// Offense types.
+    pub fn offense_types(&self) -> OffenseTypesApi {
+        OffenseTypesApi::new(self.clone())
+    }
+
+    /// The API version sent in the `Version` header.
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    /// The underlying transport, for calls this crate does not wrap yet.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub(crate) async fn execute(&self, request: ApiRequest) -> Result<ApiResponse> {
+        self.transport.execute(request).await
+    }
+}
+
+/// Builds a [`QRadarClient`].
+///
+/// Authentication is required: an authorized-service token ([`sec_token`](Self::sec_token),
+/// recommended by IBM) or a user name and password ([`basic_auth`](Self::basic_auth)).
+/// QRadar does not accept `Authorization: Bearer`.
+pub struct QRadarClientBuilder {
+    transport: TransportBuilder,
+    auth: Option<Auth>,
+    api_version: String,
+}
+
+impl fmt::Debug for QRadarClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QRadarClientBuilder")
+            .field("transport", &self.transport)
+            .field("auth", &self.auth)
+            .field("api_version", &self.api_version)
+            .finish()
+    }
+}
+
+fn api_base(url: &str) -> String {
+    let trimmed = url.trim().trim_end_matches('/');
+    if trimmed.ends_with("/api") {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}/api")
+    }
+}
+
+impl QRadarClientBuilder {
+    fn new(url: &str) -> Self {
+        QRadarClientBuilder {
+            transport: TransportBuilder::new(VENDOR, api_base(url))
+                .user_agent(concat!("qradar-client/", env!("CARGO_PKG_VERSION")))
+                .error_parser(QRadarErrorParser),
+            auth: None,
+            api_version: DEFAULT_API_VERSION.to_string(),
+        }
+    }
+
+    /// Authenticates with an authorized-service token, sent as the `SEC` header.
+    pub fn sec_token(mut self, token: impl Into<Secret>) -> Self {
+        self.auth = Some(Auth::Header {
+            name: HeaderName::from_static("sec"),
+            value: token.into(),
+        });
+        self
+    }
+
+    /// Authenticates with a user name and password (HTTP Basic).
+    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.auth = Some(Auth::Basic {
+            username: username.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// The API version to send in the `Version` header (default [`DEFAULT_API_VERSION`]).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = version.into();
+        self
+    }
+
+    /// Time allowed to open a connection. Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.connect_timeout(timeout);
+        self
+    }
+
+    /// Time allowed for one attempt of one request, body included. Default 60 s.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.transport = self.transport.request_timeout(timeout);
+        self
+    }
+
+    /// The retry policy (default: 4 attempts, see [`RetryPolicy`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport = self.transport.retry_policy(policy);
+        self
+    }
+
+    /// Trusts the certificate(s) of a PEM document, typically the console's self-signed
+    /// certificate, in addition to the system roots.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.transport = self.transport.add_root_certificate_pem(pem);
+        self
+    }
+
+    /// Whether the system's root certificates are trusted (default `true`).
+    pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
+        self.transport = self.transport.tls_built_in_roots(enabled);
+        self
+    }
+
+    /// **Dangerous**: accepts any server certificate. See
+    /// [`TransportBuilder::danger_accept_invalid_certs`].
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.transport = self.transport.danger_accept_invalid_certs(accept);
+        self
+    }
+
+    /// **Dangerous**: accepts a trusted certificate issued for another name (QRadar's default
+    /// certificate does not match the console's host name). See
+    /// [`TransportBuilder::danger_accept_invalid_hostnames`].
+    pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> Self {
+        self.transport = self.transport.danger_accept_invalid_hostnames(accept);
+        self
+    }
+
+    /// Sends requests through this proxy (by default the environment's proxy settings apply).
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.transport = self.transport.proxy(proxy);
+        self
+    }
+
+    /// Ignores proxy settings from the environment.
+    pub fn no_proxy(mut self) -> Self {
+        self.transport = self.transport.no_proxy();
+        self
+    }
+
+    /// Uses a prebuilt `reqwest::Client`. See [`TransportBuilder::http_client`].
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.transport = self.transport.http_client(client);
+        self
+    }
+
+    /// Largest response body accepted (default 256 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.transport = self.transport.max_response_bytes(limit);
+        self
+    }
+
+    /// Builds the client. Fails when no credentials were given, the API version is not of
+    /// the form `26.0`, the URL is invalid or a certificate could not be read.
+    pub fn build(self) -> Result<QRadarClient> {
+        let auth = self.auth.ok_or_else(|| {
+            Error::config("QRadar needs credentials: call sec_token() or basic_auth()")
+        })?;
+        match &auth {
+            Auth::Header { value, .. } if value.is_empty() => {
+                return Err(Error::config("the SEC token is empty"));
+            }
+            Auth::Basic { username, .. } if username.is_empty() => {
+                return Err(Error::config("the user name is empty"));
+            }
+            _ => {}
+        }
+        let version = self.api_version.trim();
+        let valid = !version.is_empty()
+            && version.split('.').count() <= 2
+            && version
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        if !valid {
+            return Err(Error::config(format!(
+                "the API version {version:?} is not a version number such as \"26.0\""
+            )));
+        }
+        let transport = self
+            .transport
+            .auth(auth)
+            .default_header(
+                HeaderName::from_static("version"),
+                HeaderValue::from_str(version).map_err(|_| Error::config("invalid API version"))?,
+            )
+            .build()?;
+        Ok(QRadarClient {
+            transport,
+            api_version: Arc::from(version),
+            closing_reasons_cache: Arc::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_base_appends_api_once() {
+        assert_eq!(
+            api_base("https://q.example.com"),
+            "https://q.example.com/api"
+        );
+        assert_eq!(
+            api_base("https://q.example.com/"),
+            "https://q.example.com/api"
+        );
+        assert_eq!(
+            api_base("https://q.example.com/api/"),
+            "https://q.example.com/api"
+        );
+        assert_eq!(api_base("https://h/console/api"), "https://h/console/api");
+    }
+
+    #[test]
+    fn build_checks_credentials_and_version() {
+        let e = QRadarClient::builder("https://q").build().unwrap_err();
+        assert!(matches!(e, Error::Config { .. }));
+        let e = QRadarClient::builder("https://q")
+            .sec_token("")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("empty"));
+        for bad in ["", "latest", "26.0.1", "2a.0", "26."] {
+            assert!(
+                QRadarClient::builder("https://q")
+                    .sec_token("t")
+                    .api_version(bad)
+                    .build()
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        let c = QRadarClient::builder("https://q")
+            .sec_token("t")
+            .api_version("19.0")
+            .build()
+            .unwrap();
+        assert_eq!(c.api_version(), "19.0");
+    }
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let b = QRadarClient::builder("https://q").sec_token("sec-0123456789");
+        assert!(!format!("{b:?}").contains("sec-0123456789"));
+        let c = b.build().unwrap();
+        assert!(!format!("{c:?}").contains("sec-0123456789"));
+        let c = QRadarClient::builder("https://q")
+            .basic_auth("admin", "pa55word")
+            .build()
+            .unwrap();
+        let text = format!("{c:?}");
+        assert!(!text.contains("pa55word"), "{text}");
+        assert!(text.contains("admin"));
+    }
+}

@@ -1,0 +1,529 @@
+//! QRadar's error body and its unique error codes.
+//!
+//! Every QRadar error answer carries a JSON body with a numeric `code` that is unique per
+//! endpoint (`1002` = not found on the offense endpoints, `85101001` on assignable actors).
+//! [`QRadarErrorParser`] reads it into the shared [`incident_core::Error`], and
+//! [`QRadarErrorExt`] gives the typed code and body back:
+//!
+//! ```
+//! use qradar_client::{QRadarErrorCode, QRadarErrorExt};
+//!
+//! fn explain(err: &incident_core::Error) -> &'static str {
+//!     match err.qradar_code() {
+//!         Some(QRadarErrorCode::OffenseState) => "the offense cannot change in its state",
+//!         Some(QRadarErrorCode::NotFound) => "no such offense",
+//!         _ => "something else",
+//!     }
+//! }
+//! # let _ = explain;
+//! ```
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use incident_core::serde_helpers::lenient_i64_option;
+use incident_core::transport::ErrorParser;
+use incident_core::{Error, ErrorKind, VendorError};
+
+/// The JSON body of a QRadar error answer.
+///
+/// QRadar documents this shape for every endpoint, "even for endpoints that support other
+/// MIME types". Every field is optional and unknown fields are ignored, because proxies,
+/// removed API versions and Ariel errors send variants of it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct QRadarErrorBody {
+    /// The HTTP status QRadar meant, with its generic wording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_response: Option<HttpResponse>,
+    /// The unique error code, e.g. `1002`; see [`QRadarErrorCode`]. Some versions and
+    /// proxies send it as a string, which is accepted.
+    #[serde(
+        default,
+        with = "lenient_i64_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<i64>,
+    /// The specific message, e.g. `"test_set does not exist"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The endpoint's documented description of the code, e.g.
+    /// `"The reference set does not exist."`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Free-form details; usually `{}`, for Ariel (AQL) errors things such as
+    /// `line_number`, `start_index` and `token_text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+/// The `http_response` part of a QRadar error body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// The HTTP status code, e.g. `404`.
+    #[serde(
+        default,
+        deserialize_with = "lenient_u16",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<u16>,
+    /// QRadar's generic text for the status, e.g.
+    /// `"We could not find the resource you requested."`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+fn lenient_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    match lenient_i64_option::deserialize(d)? {
+        None => Ok(None),
+        Some(v) => u16::try_from(v)
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("{v} is not an HTTP status"))),
+    }
+}
+
+impl QRadarErrorBody {
+    /// Reads an error body from JSON, keeping whatever can be read.
+    ///
+    /// Fields of an unexpected type are dropped one by one instead of losing the whole body
+    /// (an error body that cannot be read would hide the API error behind a decode error).
+    /// Returns `None` only when the value is not a JSON object.
+    pub fn from_value(value: &serde_json::Value) -> Option<QRadarErrorBody> {
+        let object = value.as_object()?;
+        if let Ok(body) = QRadarErrorBody::deserialize(value) {
+            return Some(body);
+        }
+        fn field<T: serde::de::DeserializeOwned>(
+            object: &serde_json::Map<String, serde_json::Value>,
+            name: &str,
+        ) -> Option<T> {
+            object
+                .get(name)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+        }
+        #[derive(Deserialize)]
+        struct Code(#[serde(with = "lenient_i64_option")] Option<i64>);
+        Some(QRadarErrorBody {
+            http_response: object.get("http_response").and_then(|v| {
+                let o = v.as_object()?;
+                Some(HttpResponse {
+                    code: o.get("code").and_then(|c| lenient_u16(c).ok().flatten()),
+                    message: field(o, "message"),
+                })
+            }),
+            code: field::<Code>(object, "code").and_then(|c| c.0),
+            message: field(object, "message"),
+            description: field(object, "description"),
+            details: object.get("details").cloned(),
+        })
+    }
+
+    /// The typed error code, when the body has one.
+    pub fn error_code(&self) -> Option<QRadarErrorCode> {
+        self.code.map(QRadarErrorCode::from_code)
+    }
+
+    /// The message to show: `message`, with ` — description` appended when the description
+    /// says something more; falls back to the description, then to `http_response.message`.
+    pub fn display_message(&self) -> Option<String> {
+        let non_empty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let message = non_empty(&self.message);
+        let description = non_empty(&self.description);
+        match (message, description) {
+            (Some(m), Some(d)) if m != d => Some(format!("{m} — {d}")),
+            (Some(m), _) => Some(m),
+            (None, Some(d)) => Some(d),
+            (None, None) => self
+                .http_response
+                .as_ref()
+                .and_then(|h| non_empty(&h.message)),
+        }
+    }
+}
+
+/// QRadar's unique error codes, as documented for the offenses, notes, closing reasons,
+/// offense types and assignable actors endpoints.
+///
+/// Codes are unique per endpoint, not globally; the names follow their meaning on these
+/// endpoints. Any other code is kept in [`QRadarErrorCode::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum QRadarErrorCode {
+    /// 1002 (HTTP 404): no such offense, note or closing reason.
+    NotFound,
+    /// 1004 (HTTP 409): a closing reason with that text already exists.
+    AlreadyExists,
+    /// 1005 (HTTP 422): a request parameter is not valid (a missing `closing_reason_id` when
+    /// closing, a closing reason text outside 5–60 characters, a bad `Range`).
+    InvalidParameter,
+    /// 1008 (HTTP 409): the request cannot be completed in the offense's current state
+    /// (e.g. changing an inactive or already closed offense).
+    OffenseState,
+    /// 1009 (HTTP 403): the user or authorized service lacks the capability for the action.
+    MissingCapability,
+    /// 1010 (HTTP 422): the `filter` parameter is not valid (syntax, or a field that is not
+    /// filterable).
+    InvalidFilter,
+    /// 1012 (HTTP 422, offense types): a sort field that cannot be sorted on (only `id` can).
+    InvalidSortField,
+    /// 1020 (HTTP 500): an error inside QRadar while processing the request.
+    Server,
+    /// 1030 (HTTP 422, offenses list): the `sort` field or order is not valid.
+    InvalidSort,
+    /// 85101001 (HTTP 404, assignable actors): no offense with that id.
+    ActorOffenseNotFound,
+    /// 85101030 (HTTP 422, assignable actors): a request parameter is not valid.
+    ActorInvalidParameter,
+    /// A code not listed here, kept as sent.
+    Other(i64),
+}
+
+impl QRadarErrorCode {
+    /// The typed code for a numeric one.
+    pub fn from_code(code: i64) -> QRadarErrorCode {
+        match code {
+            1002 => QRadarErrorCode::NotFound,
+            1004 => QRadarErrorCode::AlreadyExists,
+            1005 => QRadarErrorCode::InvalidParameter,
+            1008 => QRadarErrorCode::OffenseState,
+            1009 => QRadarErrorCode::MissingCapability,
+            1010 => QRadarErrorCode::InvalidFilter,
+            1012 => QRadarErrorCode::InvalidSortField,
+            1020 => QRadarErrorCode::Server,
+            1030 => QRadarErrorCode::InvalidSort,
+            85101001 => QRadarErrorCode::ActorOffenseNotFound,
+            85101030 => QRadarErrorCode::ActorInvalidParameter,
+            other => QRadarErrorCode::Other(other),
+        }
+    }
+
+    /// The numeric code QRadar sends.
+    pub fn code(self) -> i64 {
+        match self {
+            QRadarErrorCode::NotFound => 1002,
+            QRadarErrorCode::AlreadyExists => 1004,
+            QRadarErrorCode::InvalidParameter => 1005,
+            QRadarErrorCode::OffenseState => 1008,
+            QRadarErrorCode::MissingCapability => 1009,
+            QRadarErrorCode::InvalidFilter => 1010,
+            QRadarErrorCode::InvalidSortField => 1012,
+            QRadarErrorCode::Server => 1020,
+            QRadarErrorCode::InvalidSort => 1030,
+            QRadarErrorCode::ActorOffenseNotFound => 85101001,
+            QRadarErrorCode::ActorInvalidParameter => 85101030,
+            QRadarErrorCode::Other(code) => code,
+        }
+    }
+
+    /// The broad class the code means, or `None` for a code not known here (the HTTP status
+    /// then decides).
+    pub fn kind(self) -> Option<ErrorKind> {
+        Some(match self {
+            QRadarErrorCode::NotFound | QRadarErrorCode::ActorOffenseNotFound => {
+                ErrorKind::NotFound
+            }
+            QRadarErrorCode::AlreadyExists | QRadarErrorCode::OffenseState => ErrorKind::Conflict,
+            QRadarErrorCode::InvalidParameter
+            | QRadarErrorCode::InvalidFilter
+            | QRadarErrorCode::InvalidSortField
+            | QRadarErrorCode::InvalidSort
+            | QRadarErrorCode::ActorInvalidParameter => ErrorKind::InvalidRequest,
+            QRadarErrorCode::MissingCapability => ErrorKind::Forbidden,
+            QRadarErrorCode::Server => ErrorKind::Server,
+            QRadarErrorCode::Other(_) => return None,
+        })
+    }
+}
+
+/// Reads QRadar error bodies for the shared transport.
+///
+/// Sets the vendor code (the decimal `code`), the message
+/// ([`QRadarErrorBody::display_message`]), the kind the code implies and the JSON body. A
+/// body that is not JSON (an HTML page from a proxy, an empty body) gives an empty
+/// [`VendorError`], and the transport falls back to the HTTP status and a snippet. The
+/// code never overrides 429 or 503, which mean "try later" whatever the body says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QRadarErrorParser;
+
+impl ErrorParser for QRadarErrorParser {
+    fn parse(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> VendorError {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return VendorError::new();
+        };
+        let mut out = VendorError::new();
+        if let Some(parsed) = QRadarErrorBody::from_value(&value) {
+            if let Some(code) = parsed.code {
+                out = out.with_code(code.to_string());
+                let transient = matches!(
+                    status,
+                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                );
+                if let Some(kind) = QRadarErrorCode::from_code(code).kind()
+                    && !transient
+                {
+                    out = out.with_kind(kind);
+                }
+            }
+            if let Some(message) = parsed.display_message() {
+                out = out.with_message(message);
+            }
+        }
+        out.with_body(value)
+    }
+}
+
+/// QRadar-specific accessors on the shared [`incident_core::Error`].
+pub trait QRadarErrorExt {
+    /// The QRadar error code of an API error, when its body had one.
+    fn qradar_code(&self) -> Option<QRadarErrorCode>;
+    /// The QRadar error body of an API error, when the body was a JSON object.
+    fn qradar_body(&self) -> Option<QRadarErrorBody>;
+}
+
+impl QRadarErrorExt for Error {
+    fn qradar_code(&self) -> Option<QRadarErrorCode> {
+        self.vendor_code()
+            .and_then(|c| c.trim().parse::<i64>().ok())
+            .map(QRadarErrorCode::from_code)
+    }
+
+    fn qradar_body(&self) -> Option<QRadarErrorBody> {
+        self.api_error()?
+            .body
+            .as_ref()
+            .and_then(QRadarErrorBody::from_value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+      "message": "test_set does not exist",
+      "details": {},
+      "description": "The reference set does not exist.",
+      "code": 1002,
+      "http_response": { "message": "We could not find the resource you requested.", "code": 404 }
+    }"#;
+
+    fn parse(status: u16, body: &str) -> VendorError {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        QRadarErrorParser.parse(status, &HeaderMap::new(), body.as_bytes())
+    }
+
+    #[test]
+    fn documented_sample_body() {
+        let body: QRadarErrorBody = serde_json::from_str(SAMPLE).unwrap();
+        assert_eq!(body.code, Some(1002));
+        assert_eq!(body.message.as_deref(), Some("test_set does not exist"));
+        assert_eq!(
+            body.description.as_deref(),
+            Some("The reference set does not exist.")
+        );
+        assert_eq!(body.details, Some(serde_json::json!({})));
+        let http = body.http_response.clone().unwrap();
+        assert_eq!(http.code, Some(404));
+        assert_eq!(
+            http.message.as_deref(),
+            Some("We could not find the resource you requested.")
+        );
+        assert_eq!(body.error_code(), Some(QRadarErrorCode::NotFound));
+
+        let v = parse(404, SAMPLE);
+        assert_eq!(v.code.as_deref(), Some("1002"));
+        assert_eq!(
+            v.message.as_deref(),
+            Some("test_set does not exist — The reference set does not exist.")
+        );
+        assert_eq!(v.kind, Some(ErrorKind::NotFound));
+        assert_eq!(
+            v.body.as_ref().and_then(|b| b.get("code")),
+            Some(&serde_json::json!(1002))
+        );
+    }
+
+    #[test]
+    fn code_as_string_and_extra_fields() {
+        let text = r#"{"code": "1008", "message": "Offense is closed", "description": "Offense is closed", "severity": "ERROR", "contexts": []}"#;
+        let body: QRadarErrorBody = serde_json::from_str(text).unwrap();
+        assert_eq!(body.code, Some(1008));
+        let v = parse(409, text);
+        assert_eq!(v.code.as_deref(), Some("1008"));
+        // Description equal to the message is not repeated.
+        assert_eq!(v.message.as_deref(), Some("Offense is closed"));
+        assert_eq!(v.kind, Some(ErrorKind::Conflict));
+    }
+
+    #[test]
+    fn missing_fields() {
+        let v = parse(500, "{}");
+        assert_eq!(v.code, None);
+        assert_eq!(v.message, None);
+        assert_eq!(v.kind, None);
+        assert_eq!(v.body, Some(serde_json::json!({})));
+
+        let v = parse(422, r#"{"description": "Bad filter", "code": 1010}"#);
+        assert_eq!(v.message.as_deref(), Some("Bad filter"));
+        assert_eq!(v.kind, Some(ErrorKind::InvalidRequest));
+
+        let v = parse(
+            403,
+            r#"{"message": "", "http_response": {"code": 403, "message": "Forbidden"}}"#,
+        );
+        assert_eq!(v.message.as_deref(), Some("Forbidden"));
+        assert_eq!(v.code, None);
+    }
+
+    #[test]
+    fn odd_field_types_keep_the_rest() {
+        let text = r#"{"code": "E42", "message": "boom", "description": 7,
+                       "http_response": {"code": "not a status", "message": "Server Error"}}"#;
+        assert!(serde_json::from_str::<QRadarErrorBody>(text).is_err());
+        let v = parse(500, text);
+        assert_eq!(v.code, None);
+        assert_eq!(v.message.as_deref(), Some("boom"));
+        assert_eq!(v.kind, None);
+        assert!(v.body.is_some());
+        let body = QRadarErrorBody::from_value(v.body.as_ref().unwrap()).unwrap();
+        assert_eq!(body.message.as_deref(), Some("boom"));
+        assert_eq!(body.description, None);
+        let http = body.http_response.unwrap();
+        assert_eq!(http.code, None);
+        assert_eq!(http.message.as_deref(), Some("Server Error"));
+
+        let v = parse(
+            404,
+            r#"{"code": 85101001.0, "http_response": {"code": "404"}}"#,
+        );
+        assert_eq!(v.code.as_deref(), Some("85101001"));
+        assert_eq!(v.kind, Some(ErrorKind::NotFound));
+    }
+
+    #[test]
+    fn html_empty_and_non_object_bodies() {
+        for body in [
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            "",
+            "   ",
+            "{\"code\": 10",
+            "\u{0}\u{1}",
+        ] {
+            assert_eq!(parse(502, body), VendorError::new(), "{body:?}");
+        }
+        let v = parse(500, r#"["not", "an", "object"]"#);
+        assert_eq!(v.code, None);
+        assert_eq!(v.message, None);
+        assert_eq!(v.body, Some(serde_json::json!(["not", "an", "object"])));
+        let v = parse(500, "null");
+        assert_eq!(v.code, None);
+    }
+
+    #[test]
+    fn transient_statuses_keep_their_kind() {
+        let v = parse(503, r#"{"code": 1020, "message": "busy"}"#);
+        assert_eq!(v.code.as_deref(), Some("1020"));
+        assert_eq!(v.kind, None);
+        let v = parse(500, r#"{"code": 1020, "message": "busy"}"#);
+        assert_eq!(v.kind, Some(ErrorKind::Server));
+    }
+
+    #[test]
+    fn code_mapping_round_trips() {
+        for (code, kind) in [
+            (1002, Some(ErrorKind::NotFound)),
+            (1004, Some(ErrorKind::Conflict)),
+            (1005, Some(ErrorKind::InvalidRequest)),
+            (1008, Some(ErrorKind::Conflict)),
+            (1009, Some(ErrorKind::Forbidden)),
+            (1010, Some(ErrorKind::InvalidRequest)),
+            (1012, Some(ErrorKind::InvalidRequest)),
+            (1020, Some(ErrorKind::Server)),
+            (1030, Some(ErrorKind::InvalidRequest)),
+            (85101001, Some(ErrorKind::NotFound)),
+            (85101030, Some(ErrorKind::InvalidRequest)),
+            (4242, None),
+            (-1, None),
+        ] {
+            let typed = QRadarErrorCode::from_code(code);
+            assert_eq!(typed.code(), code);
+            assert_eq!(typed.kind(), kind, "{code}");
+        }
+        assert_eq!(
+            QRadarErrorCode::from_code(1008),
+            QRadarErrorCode::OffenseState
+        );
+        assert_eq!(QRadarErrorCode::from_code(7), QRadarErrorCode::Other(7));
+    }
+
+    #[tokio::test]
+    async fn extension_trait_through_the_transport() {
+        use httpmock::{Method::POST, MockServer};
+        use incident_core::{ApiPath, ApiRequest, RetryPolicy, TransportBuilder};
+
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path("/api/siem/offenses/7");
+                then.status(409)
+                    .header("content-type", "application/json")
+                    .body(
+                        r#"{"code": 1008, "message": "Offense 7 is inactive",
+                            "description": "Request cannot be completed due to the state of the offense.",
+                            "details": {}, "http_response": {"code": 409, "message": "Conflict"}}"#,
+                    );
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path("/api/siem/offenses/8");
+                then.status(502).body("<html>Bad Gateway</html>");
+            })
+            .await;
+        let transport = TransportBuilder::new("QRadar", server.url("/api"))
+            .retry_policy(RetryPolicy::disabled())
+            .error_parser(QRadarErrorParser)
+            .build()
+            .unwrap();
+        let path = |id: u64| ApiPath::new("/siem/offenses").segment(id).unwrap();
+
+        let err = transport
+            .execute(ApiRequest::post(path(7)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.qradar_code(), Some(QRadarErrorCode::OffenseState));
+        assert_eq!(err.kind(), Some(ErrorKind::Conflict));
+        assert_eq!(err.vendor_code(), Some("1008"));
+        assert_eq!(
+            err.vendor_message(),
+            Some(
+                "Offense 7 is inactive — Request cannot be completed due to the state of the offense."
+            )
+        );
+        let body = err.qradar_body().unwrap();
+        assert_eq!(body.code, Some(1008));
+        assert_eq!(body.http_response.and_then(|h| h.code), Some(409));
+
+        let err = transport
+            .execute(ApiRequest::post(path(8)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.qradar_code(), None);
+        assert_eq!(err.qradar_body(), None);
+        assert_eq!(err.kind(), Some(ErrorKind::Server));
+    }
+
+    #[test]
+    fn extension_trait_on_non_api_errors() {
+        let err = Error::invalid_input("filter", "bad");
+        assert_eq!(err.qradar_code(), None);
+        assert_eq!(err.qradar_body(), None);
+    }
+}

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod closing_reasons;
+pub mod error;
+pub mod filter;
+pub mod model;
+pub mod normalize;
+pub mod offense_types;
+pub mod offenses;
+pub mod request;
+
+pub use client::{DEFAULT_API_VERSION, QRadarClient, QRadarClientBuilder};
+pub use error::{QRadarErrorBody, QRadarErrorCode, QRadarErrorExt, QRadarErrorParser};
+pub use filter::Filter;
+pub use model::*;
+pub use offenses::{StatusUpdate, UpdateOffense};
+pub use request::{ContentRange, Get, List, Page};
+
+pub use incident_core;

@@ -1,0 +1,19 @@
+//! What QRadar sends: the objects of the offenses API, with the vendor's field names.
+//!
+//! Every field is an `Option` because `fields=` can leave any of them out and real
+//! appliances send `null` for many; numbers documented as integers also decode from whole
+//! floats and digit strings; enums keep unknown values in an `Unknown(String)` variant, and
+//! [`Offense::extra`] keeps fields added by newer API versions. Times are
+//! [`time::OffsetDateTime`], decoded from QRadar's milliseconds since the epoch.
+
+mod assignable_actor;
+mod closing_reason;
+mod note;
+mod offense;
+mod offense_type;
+
+pub use assignable_actor::AssignableActor;
+pub use closing_reason::ClosingReason;
+pub use note::Note;
+pub use offense::{LogSource, Offense, OffenseRule, OffenseStatus, RuleType};
+pub use offense_type::{DatabaseType, OffenseType};

@@ -1,0 +1,495 @@
+//! QRadar offenses as normalized incidents, and normalized changes as offense updates.
+//!
+//! | QRadar | normalized |
+//! |---|---|
+//! | status `OPEN`, not assigned | [`IncidentStatus::New`] |
+//! | status `OPEN`, assigned | [`IncidentStatus::InProgress`] |
+//! | status `HIDDEN` | [`IncidentStatus::Other`]`("Hidden")` |
+//! | status `CLOSED` | [`IncidentStatus::Closed`] |
+//! | severity 0–1 / 2–3 / 4–5 / 6–7 / 8–10 | Informational / Low / Medium / High / Critical |
+//! | `first_persisted_time` (else `start_time`) | [`Incident::created`] |
+//! | `last_persisted_time` | [`Incident::updated`] |
+//! | closing reason text | [`Incident::close_reason`]; a reason starting "False-Positive" gives [`Verdict::FalsePositive`] |
+//!
+//! Changes: a close needs a QRadar closing reason, given by name or id in
+//! [`Closure::reason`]; a verdict alone picks the reason (`FalsePositive` → the first usable
+//! reason starting "False-Positive"; `Benign` and `Disregard` → "Non-Issue"); a verdict given
+//! beside a reason, which QRadar has no field for, is recorded as a note. New and In Progress
+//! both set `OPEN`; `Other("Hidden")` sets `HIDDEN`. QRadar's API cannot change the severity,
+//! remove an assignee or put an offense on hold: those give [`Error::Unsupported`] before
+//! anything is sent.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use incident_core::{
+    AssigneeChange, Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery,
+    IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField,
+    Vendor, Verdict,
+};
+
+use crate::client::{QRadarClient, VENDOR};
+use crate::filter::Filter;
+use crate::model::{ClosingReason, Offense, OffenseStatus};
+
+/// The page size the normalized listing uses unless the query sets one.
+pub const NORMALIZED_PAGE_SIZE: u32 = 100;
+
+/// The normalized severity of a QRadar severity (0–10).
+pub fn severity_from_qradar(severity: Option<u64>) -> Severity {
+    match severity {
+        None => Severity::Unknown,
+        Some(0..=1) => Severity::Informational,
+        Some(2..=3) => Severity::Low,
+        Some(4..=5) => Severity::Medium,
+        Some(6..=7) => Severity::High,
+        Some(8..=10) => Severity::Critical,
+        Some(n) => Severity::Other(n.to_string()),
+    }
+}
+
+/// The normalized status of an offense (see the module table).
+pub fn status_from_qradar(offense: &Offense) -> IncidentStatus {
+    match &offense.status {
+        None => IncidentStatus::Unknown,
+        Some(OffenseStatus::Open) if offense.assigned_to.is_some() => IncidentStatus::InProgress,
+        Some(OffenseStatus::Open) => IncidentStatus::New,
+        Some(OffenseStatus::Hidden) => IncidentStatus::Other("Hidden".to_string()),
+        Some(OffenseStatus::Closed) => IncidentStatus::Closed,
+        Some(other) => IncidentStatus::Other(other.as_str().to_string()),
+    }
+}
+
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn verdict_from_reason(text: &str) -> Option<Verdict> {
+    squash(text)
+        .starts_with("falsepositive")
+        .then_some(Verdict::FalsePositive)
+}
+
+/// Converts an offense to a normalized incident. `reasons` names closing reasons (pass an
+/// empty slice to leave [`Incident::close_reason`] as the reason id).
+pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Result<Incident> {
+    let id = offense.id.ok_or_else(|| Error::Protocol {
+        vendor: VENDOR,
+        message: "an offense without an id".into(),
+    })?;
+    let description = offense
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    let title = description
+        .as_deref()
+        .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()))
+        .map_or_else(|| format!("Offense {id}"), str::to_owned);
+    let status = status_from_qradar(&offense);
+    let severity = severity_from_qradar(offense.severity);
+    let reason_text = offense.closing_reason_id.map(|rid| {
+        reasons
+            .iter()
+            .find(|r| r.id == Some(rid))
+            .and_then(|r| r.text.clone())
+            .unwrap_or_else(|| rid.to_string())
+    });
+    let mut incident = Incident::new(Vendor::QRadar, id.to_string(), title, offense.clone());
+    incident.description = description;
+    incident.status = status;
+    incident.severity = severity;
+    incident.assignee = offense.assigned_to.clone();
+    incident.created = offense.first_persisted_time.or(offense.start_time);
+    incident.updated = offense.last_persisted_time.or(offense.last_updated_time);
+    incident.closed = offense.close_time;
+    incident.verdict = reason_text.as_deref().and_then(verdict_from_reason);
+    incident.close_reason = reason_text;
+    Ok(incident)
+}
+
+fn parse_id(id: &str) -> Result<u64> {
+    id.trim().parse().map_err(|_| {
+        Error::invalid_input(
+            "offense id",
+            format!("{id:?} is not a QRadar offense id (a number)"),
+        )
+    })
+}
+
+fn status_filter(status: &IncidentStatus) -> Result<Filter> {
+    let status_is = |s| Filter::status(s);
+    Ok(match status {
+        IncidentStatus::New => {
+            status_is(OffenseStatus::Open).and(Filter::field("assigned_to").is_null())
+        }
+        IncidentStatus::InProgress => {
+            status_is(OffenseStatus::Open).and(Filter::field("assigned_to").is_not_null())
+        }
+        IncidentStatus::Closed | IncidentStatus::Resolved => status_is(OffenseStatus::Closed),
+        IncidentStatus::Other(s) if s.eq_ignore_ascii_case("hidden") => {
+            status_is(OffenseStatus::Hidden)
+        }
+        other => {
+            return Err(Error::unsupported(
+                VENDOR,
+                format!("filtering on the status {other}"),
+            ));
+        }
+    })
+}
+
+/// Builds the QRadar filter of a normalized query, listing after offense `after`.
+pub fn query_filter(query: &IncidentQuery, after: Option<u64>) -> Result<Option<Filter>> {
+    let mut parts: Vec<Filter> = Vec::new();
+    if let Some(after) = after {
+        parts.push(Filter::id_gt(after));
+    }
+    let mut statuses: Option<Filter> = None;
+    for s in &query.statuses {
+        let f = status_filter(s)?;
+        statuses = Some(match statuses {
+            None => f,
+            Some(acc) => acc.or(f),
+        });
+    }
+    parts.extend(statuses);
+    if let Some(w) = &query.window {
+        let field = match w.field {
+            TimeField::Created => "first_persisted_time",
+            TimeField::Updated => "last_persisted_time",
+            _ => return Err(Error::unsupported(VENDOR, "this time field")),
+        };
+        if let Some(from) = w.from {
+            parts.push(Filter::field(field).ge(from));
+        }
+        if let Some(to) = w.to {
+            parts.push(Filter::field(field).lt(to));
+        }
+    }
+    Ok(parts.into_iter().reduce(Filter::and))
+}
+
+impl QRadarClient {
+    /// All closing reasons, reserved and deleted included, cached after the first call;
+    /// `refresh` reloads them.
+    pub async fn closing_reasons_cached(&self, refresh: bool) -> Result<Arc<Vec<ClosingReason>>> {
+        if !refresh {
+            let cached = self
+                .closing_reasons_cache
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if let Some(reasons) = cached {
+                return Ok(reasons);
+            }
+        }
+        let reasons: Vec<ClosingReason> = self
+            .closing_reasons()
+            .list()
+            .include_reserved(true)
+            .include_deleted(true)
+            .into_stream()
+            .try_collect()
+            .await?;
+        let reasons = Arc::new(reasons);
+        *self
+            .closing_reasons_cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(reasons.clone());
+        Ok(reasons)
+    }
+
+    /// Finds the usable closing reason a normalized closure names: by id (`"2"`) or by text
+    /// (case-insensitive), else by verdict. Reloads the reasons once if the name is unknown.
+    pub async fn resolve_closing_reason(&self, closure: &Closure) -> Result<ClosingReason> {
+        for refresh in [false, true] {
+            let reasons = self.closing_reasons_cached(refresh).await?;
+            if let Some(found) = pick_reason(&reasons, closure)? {
+                return Ok(found);
+            }
+        }
+        let reasons = self.closing_reasons_cached(false).await?;
+        let names: Vec<String> = reasons
+            .iter()
+            .filter(|r| r.is_usable())
+            .filter_map(|r| r.text.clone())
+            .collect();
+        Err(match (&closure.reason, &closure.verdict) {
+            (Some(name), _) => Error::invalid_input(
+                "closing reason",
+                format!("no usable closing reason {name:?}; usable reasons: {names:?}"),
+            ),
+            (None, Some(v)) => Error::unsupported(
+                VENDOR,
+                format!(
+                    "closing with the verdict {v} without a closing reason (usable reasons: {names:?})"
+                ),
+            ),
+            (None, None) => Error::invalid_input(
+                "closing reason",
+                format!(
+                    "QRadar needs a closing reason to close an offense; usable reasons: {names:?}"
+                ),
+            ),
+        })
+    }
+}
+
+fn pick_reason(reasons: &[ClosingReason], closure: &Closure) -> Result<Option<ClosingReason>> {
+    if let Some(name) = &closure.reason {
+        let name = name.trim();
+        let by_id = name.parse::<u64>().ok();
+        let found = reasons.iter().find(|r| {
+            (by_id.is_some() && r.id == by_id)
+                || r.text
+                    .as_deref()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(name))
+        });
+        return match found {
+            Some(r) if !r.is_usable() => Err(Error::invalid_input(
+                "closing reason",
+                format!("{name:?} is reserved or deleted and cannot close an offense"),
+            )),
+            found => Ok(found.cloned()),
+        };
+    }
+    let prefix = match &closure.verdict {
+        Some(Verdict::FalsePositive) => "falsepositive",
+        Some(Verdict::Benign | Verdict::Disregard) => "nonissue",
+        _ => return Ok(None),
+    };
+    Ok(reasons
+        .iter()
+        .find(|r| {
+            r.is_usable()
+                && r.text
+                    .as_deref()
+                    .is_some_and(|t| squash(t).starts_with(prefix))
+        })
+        .cloned())
+}
+
+#[async_trait]
+impl IncidentSource for QRadarClient {
+    fn vendor(&self) -> Vendor {
+        Vendor::QRadar
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::none();
+        caps.settable_statuses = vec![
+            IncidentStatus::New,
+            IncidentStatus::InProgress,
+            IncidentStatus::Other("Hidden".into()),
+        ];
+        caps.close = true;
+        caps.close_requires_reason = true;
+        caps.verdict = true;
+        caps.assign = true;
+        caps.unassign = false;
+        caps.set_severity = false;
+        caps.notes = true;
+        caps.time_fields = vec![TimeField::Created, TimeField::Updated];
+        caps
+    }
+
+    async fn list_incidents(
+        &self,
+        query: &IncidentQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<IncidentPage> {
+        self.capabilities().check_query(Vendor::QRadar, query)?;
+        let after = match cursor {
+            None => None,
+            Some(c) => Some(c.as_str().parse::<u64>().map_err(|_| {
+                Error::invalid_input("cursor", format!("{:?} is not a QRadar cursor", c.as_str()))
+            })?),
+        };
+        let mut size = u64::from(query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE)).max(1);
+        if let Some(limit) = query.limit {
+            size = size.min((limit as u64).max(1));
+        }
+        let mut list = self.offenses().list().sort("+id").range(0, size - 1);
+        if let Some(filter) = query_filter(query, after)? {
+            list = list.filter(filter);
+        }
+        let page = list.send().await?;
+        let total = page.total();
+        let reasons = if page.items.iter().any(|o| o.closing_reason_id.is_some()) {
+            self.closing_reasons_cached(false).await?
+        } else {
+            Arc::default()
+        };
+        let got = page.items.len() as u64;
+        let items = page
+            .items
+            .into_iter()
+            .map(|o| incident_from_offense(o, &reasons))
+            .collect::<Result<Vec<_>>>()?;
+        let more = got == size && total.is_none_or(|t| t > got);
+        let next = match items.last() {
+            Some(last) if more => Some(Cursor::new(last.id.clone())),
+            _ => None,
+        };
+        Ok(IncidentPage::new(
+            items,
+            next,
+            if after.is_none() { total } else { None },
+        ))
+    }
+
+    async fn get_incident(&self, id: &str) -> Result<Incident> {
+        let offense = self.offenses().get(parse_id(id)?).send().await?;
+        let reasons = if offense.closing_reason_id.is_some() {
+            self.closing_reasons_cached(false).await?
+        } else {
+            Arc::default()
+        };
+        incident_from_offense(offense, &reasons)
+    }
+
+    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
+        self.capabilities().check_update(Vendor::QRadar, update)?;
+        let offense_id = parse_id(id)?;
+        let mut change = self.offenses().update(offense_id);
+        let mut changes = false;
+        let mut notes: Vec<String> = Vec::new();
+        match &update.status {
+            None => {}
+            Some(StatusChange::Set(IncidentStatus::New | IncidentStatus::InProgress)) => {
+                change = change.open();
+                changes = true;
+            }
+            Some(StatusChange::Set(IncidentStatus::Other(s)))
+                if s.eq_ignore_ascii_case("hidden") =>
+            {
+                change = change.hide();
+                changes = true;
+            }
+            Some(StatusChange::Set(other)) => {
+                return Err(Error::unsupported(
+                    VENDOR,
+                    format!("setting the status {other}"),
+                ));
+            }
+            Some(StatusChange::Close(closure)) => {
+                let reason = self.resolve_closing_reason(closure).await?;
+                let reason_id = reason.id.ok_or_else(|| Error::Protocol {
+                    vendor: VENDOR,
+                    message: "a closing reason without an id".into(),
+                })?;
+                change = change.close(reason_id);
+                changes = true;
+                if let (Some(_), Some(verdict)) = (&closure.reason, &closure.verdict) {
+                    notes.push(format!("Verdict: {verdict}"));
+                }
+            }
+            Some(other) => {
+                return Err(Error::unsupported(
+                    VENDOR,
+                    format!("the status change {other:?}"),
+                ));
+            }
+        }
+        match &update.assignee {
+            None => {}
+            Some(AssigneeChange::Assign(user)) => {
+                change = change.assign_to(user.clone());
+                changes = true;
+            }
+            Some(_) => return Err(Error::unsupported(VENDOR, "removing the assignee")),
+        }
+        if let Some(note) = &update.note {
+            notes.insert(0, note.clone());
+        }
+        let offense = if changes {
+            Some(change.send().await?)
+        } else {
+            None
+        };
+        if !notes.is_empty() {
+            self.offenses()
+                .notes(offense_id)
+                .create(notes.join("\n"))
+                .send()
+                .await?;
+        }
+        let offense = match offense {
+            Some(o) => o,
+            None => self.offenses().get(offense_id).send().await?,
+        };
+        let reasons = if offense.closing_reason_id.is_some() {
+            self.closing_reasons_cached(false).await?
+        } else {
+            Arc::default()
+        };
+        incident_from_offense(offense, &reasons)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities() {
+        assert_eq!(severity_from_qradar(None), Severity::Unknown);
+        assert_eq!(severity_from_qradar(Some(0)), Severity::Informational);
+        assert_eq!(severity_from_qradar(Some(3)), Severity::Low);
+        assert_eq!(severity_from_qradar(Some(5)), Severity::Medium);
+        assert_eq!(severity_from_qradar(Some(7)), Severity::High);
+        assert_eq!(severity_from_qradar(Some(10)), Severity::Critical);
+        assert_eq!(severity_from_qradar(Some(11)), Severity::Other("11".into()));
+    }
+
+    #[test]
+    fn filters_of_queries() {
+        let q = IncidentQuery::new()
+            .status(IncidentStatus::New)
+            .status(IncidentStatus::Closed);
+        let f = query_filter(&q, Some(41)).unwrap().unwrap().to_string();
+        assert_eq!(
+            f,
+            "id > 41 and ((status = OPEN and assigned_to is null) or status = CLOSED)"
+        );
+        let q = IncidentQuery::new().status(IncidentStatus::OnHold);
+        assert!(query_filter(&q, None).unwrap_err().is_unsupported());
+        assert!(query_filter(&IncidentQuery::new(), None).unwrap().is_none());
+    }
+
+    fn reason(id: u64, text: &str, reserved: bool) -> ClosingReason {
+        ClosingReason {
+            id: Some(id),
+            text: Some(text.into()),
+            is_reserved: Some(reserved),
+            is_deleted: Some(false),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn reasons_by_name_id_and_verdict() {
+        let reasons = vec![
+            reason(1, "Non-Issue", false),
+            reason(2, "False-Positive, Tuned", false),
+            reason(4, "System Reserved", true),
+        ];
+        let pick = |c: Closure| pick_reason(&reasons, &c).map(|r| r.and_then(|r| r.id));
+        assert_eq!(pick(Closure::reason("non-issue")).unwrap(), Some(1));
+        assert_eq!(pick(Closure::reason(" 2 ")).unwrap(), Some(2));
+        assert_eq!(pick(Closure::reason("Nope")).unwrap(), None);
+        assert!(pick(Closure::reason("System Reserved")).is_err());
+        assert_eq!(
+            pick(Closure::verdict(Verdict::FalsePositive)).unwrap(),
+            Some(2)
+        );
+        assert_eq!(pick(Closure::verdict(Verdict::Benign)).unwrap(), Some(1));
+        assert_eq!(pick(Closure::verdict(Verdict::TruePositive)).unwrap(), None);
+    }
+}

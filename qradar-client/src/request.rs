@@ -1,0 +1,452 @@
+//! Request builders shared by every QRadar endpoint: lists with `filter`, `fields`, `sort` and
+//! `Range`, single-object reads with `fields`, pages with their `Content-Range`, and streams
+//! that walk every page.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use incident_core::reqwest::header::{HeaderName, HeaderValue};
+use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result};
+use serde::de::DeserializeOwned;
+
+use crate::client::{QRadarClient, VENDOR};
+use crate::filter::Filter;
+
+/// The page size [`List::into_stream`] uses unless [`List::page_size`] says otherwise.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+
+/// Marker types naming each list endpoint, so that each list request offers exactly the
+/// parameters its endpoint documents (`sort` only where QRadar accepts it, `include_reserved`
+/// only on closing reasons).
+pub mod endpoint {
+    /// `GET /siem/offenses`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Offenses;
+    /// `GET /siem/offenses/{offense_id}/notes`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Notes;
+    /// `GET /siem/offenses/{offense_id}/assignable_actors`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct AssignableActors;
+    /// `GET /siem/offense_closing_reasons`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct ClosingReasons;
+    /// `GET /siem/offense_types`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct OffenseTypes;
+
+    /// Endpoints that accept the `sort` parameter.
+    pub trait Sortable {}
+    impl Sortable for Offenses {}
+    impl Sortable for AssignableActors {}
+    impl Sortable for OffenseTypes {}
+}
+
+/// The `Content-Range` of a list answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentRange {
+    /// `items start-end/total`: the items at positions `start..=end` (zero-based).
+    Items {
+        /// First position.
+        start: u64,
+        /// Last position (inclusive).
+        end: u64,
+        /// How many items match in total; `None` when the server sent `*`.
+        total: Option<u64>,
+    },
+    /// `items */total`: the requested range starts past the last item.
+    Unsatisfied {
+        /// How many items match in total.
+        total: Option<u64>,
+    },
+}
+
+impl ContentRange {
+    /// Parses `items 0-49/120` and `items */3` (also `*` as total, and the `items=` form some
+    /// proxies write).
+    pub fn parse(value: &str) -> Option<ContentRange> {
+        let rest = value.trim().strip_prefix("items")?.trim_start();
+        let rest = rest.strip_prefix('=').unwrap_or(rest).trim();
+        let (range, total) = rest.split_once('/')?;
+        let total = match total.trim() {
+            "*" => None,
+            t => Some(t.parse().ok()?),
+        };
+        let range = range.trim();
+        if range == "*" {
+            return Some(ContentRange::Unsatisfied { total });
+        }
+        let (start, end) = range.split_once('-')?;
+        let start: u64 = start.trim().parse().ok()?;
+        let end: u64 = end.trim().parse().ok()?;
+        (end >= start).then_some(ContentRange::Items { start, end, total })
+    }
+
+    /// How many items match in total, when known.
+    pub fn total(&self) -> Option<u64> {
+        match self {
+            ContentRange::Items { total, .. } | ContentRange::Unsatisfied { total } => *total,
+        }
+    }
+}
+
+/// One page of a list answer.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The parsed `Content-Range` header, when the server sent one (it does when the request
+    /// had a `Range`).
+    pub content_range: Option<ContentRange>,
+}
+
+impl<T> Page<T> {
+    /// How many items match in total, when the server said.
+    pub fn total(&self) -> Option<u64> {
+        self.content_range.and_then(|r| r.total())
+    }
+
+    /// The start of the next page, or `None` when this page is the last one.
+    pub fn next_start(&self) -> Option<u64> {
+        match self.content_range? {
+            ContentRange::Items { end, total, .. } => match total {
+                Some(total) if end + 1 >= total => None,
+                _ => Some(end + 1),
+            },
+            ContentRange::Unsatisfied { .. } => None,
+        }
+    }
+}
+
+/// The `Range: items=start-end` request header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Range {
+    start: u64,
+    end: u64,
+}
+
+pub(crate) fn decode_page<T: DeserializeOwned>(resp: &ApiResponse) -> Result<Page<T>> {
+    let items: Vec<T> = resp.json()?;
+    let content_range = match resp.header_str("content-range") {
+        None => None,
+        Some(raw) => Some(ContentRange::parse(raw).ok_or_else(|| Error::Protocol {
+            vendor: VENDOR,
+            message: format!("unreadable Content-Range header {raw:?}"),
+        })?),
+    };
+    Ok(Page {
+        items,
+        content_range,
+    })
+}
+
+/// A list request: `GET` on a collection, with the parameters endpoint `E` accepts.
+///
+/// End it with [`send`](Self::send) (or `.await` it directly) for one page, or with
+/// [`into_stream`](Self::into_stream) to walk every item page by page.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent or streamed"]
+pub struct List<T, E> {
+    client: QRadarClient,
+    path: Result<ApiPath, String>,
+    filter: Option<Filter>,
+    fields: Option<String>,
+    sort: Option<String>,
+    range: Option<Range>,
+    page_size: u64,
+    extra: Vec<(&'static str, String)>,
+    _marker: PhantomData<fn() -> (T, E)>,
+}
+
+impl<T, E> List<T, E>
+where
+    T: DeserializeOwned + Send + 'static,
+    E: Send + 'static,
+{
+    pub(crate) fn new(client: QRadarClient, path: Result<ApiPath>) -> Self {
+        List {
+            client,
+            path: path.map_err(|e| e.to_string()),
+            filter: None,
+            fields: None,
+            sort: None,
+            range: None,
+            page_size: DEFAULT_PAGE_SIZE,
+            extra: Vec::new(),
+            _marker: PhantomData,
+        }
+    }
+
+    pub(crate) fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.extra.retain(|(n, _)| *n != name);
+        self.extra.push((name, value.into()));
+        self
+    }
+
+    /// Keeps only the items matching `filter` (QRadar's `filter` parameter).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Keeps only the items matching a filter written in QRadar's syntax, sent as is.
+    pub fn filter_raw(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(Filter::raw(filter.into()));
+        self
+    }
+
+    /// Returns only these fields, e.g. `"id,status,rules(id)"`. Every model field is an
+    /// `Option`, so objects with fields left out still decode.
+    pub fn fields(mut self, fields: impl Into<String>) -> Self {
+        self.fields = Some(fields.into());
+        self
+    }
+
+    /// Asks for the items at positions `start..=end` (zero-based, inclusive), sent as the
+    /// `Range: items=start-end` header. `end` before `start` is refused when sent.
+    pub fn range(mut self, start: u64, end: u64) -> Self {
+        self.range = Some(Range { start, end });
+        self
+    }
+
+    /// The number of items per request when streaming (default [`DEFAULT_PAGE_SIZE`]).
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    fn request(&self, range: Option<Range>) -> Result<ApiRequest> {
+        let path = self
+            .path
+            .clone()
+            .map_err(|reason| Error::invalid_input("path segment", reason))?;
+        if let Some(filter) = &self.filter {
+            filter.validate()?;
+        }
+        let mut req = ApiRequest::get(path)
+            .query_opt("filter", self.filter.as_ref().map(|f| f.to_string()))
+            .query_opt("fields", self.fields.clone())
+            .query_opt("sort", self.sort.clone());
+        for (name, value) in &self.extra {
+            req = req.query(name, value.clone());
+        }
+        if let Some(Range { start, end }) = range {
+            if end < start {
+                return Err(Error::invalid_input(
+                    "range",
+                    format!("the range end {end} is before its start {start}"),
+                ));
+            }
+            let value = HeaderValue::from_str(&format!("items={start}-{end}"))
+                .map_err(|_| Error::invalid_input("range", "unencodable range"))?;
+            req = req.header(HeaderName::from_static("range"), value);
+        }
+        Ok(req)
+    }
+
+    /// Sends the request and returns one page.
+    pub async fn send(self) -> Result<Page<T>> {
+        let req = self.request(self.range)?;
+        let resp = self.client.execute(req).await?;
+        decode_page(&resp)
+    }
+
+    /// Walks every matching item, requesting [`page_size`](Self::page_size) items at a time
+    /// with `Range` headers, starting at the position of [`range`](Self::range) if one was
+    /// set (its end is then the last position visited). Only one page is held in memory.
+    ///
+    /// Offsets shift when items are added or removed while the walk runs. For a walk that
+    /// must not skip or repeat items, sort by id and filter on `id >` the last id seen
+    /// (the normalized `IncidentSource` stream does this).
+    pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
+        struct State<T, E> {
+            list: List<T, E>,
+            next: Option<u64>,
+        }
+        let page_size = self.page_size;
+        let first = self.range.map_or(0, |r| r.start);
+        let last = self.range.map(|r| r.end);
+        let init = State {
+            list: self,
+            next: Some(first),
+        };
+        stream::try_unfold(init, move |mut state| async move {
+            let Some(start) = state.next else {
+                return Ok(None);
+            };
+            if page_size == 0 {
+                return Err(Error::invalid_input("page size", "must be at least 1"));
+            }
+            let mut end = start.saturating_add(page_size - 1);
+            if let Some(last) = last {
+                end = end.min(last);
+            }
+            let req = state.list.request(Some(Range { start, end }))?;
+            let resp = state.list.client.execute(req).await?;
+            let page: Page<T> = decode_page(&resp)?;
+            let got = page.items.len() as u64;
+            if let Some(ContentRange::Items { start: s, .. }) = page.content_range
+                && s != start
+            {
+                return Err(Error::Protocol {
+                    vendor: VENDOR,
+                    message: format!("asked for items from {start}, got items from {s}"),
+                });
+            }
+            let more_expected = match page.content_range {
+                Some(ContentRange::Unsatisfied { .. }) => false,
+                Some(ContentRange::Items { end: e, total, .. }) => {
+                    total.is_none_or(|t| e + 1 < t) && got > 0
+                }
+                None => got == end - start + 1,
+            };
+            let next = start + got;
+            state.next = (more_expected && last.is_none_or(|l| next <= l)).then_some(next);
+            Ok(Some((page.items, state)))
+        })
+        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+    }
+}
+
+impl<T, E: endpoint::Sortable> List<T, E> {
+    /// Sorts the items, e.g. `"+id"` or `"-start_time"` (`+` ascending, `-` descending).
+    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+        self.sort = Some(sort.into());
+        self
+    }
+}
+
+impl<T, E> IntoFuture for List<T, E>
+where
+    T: DeserializeOwned + Send + 'static,
+    E: Send + 'static,
+{
+    type Output = Result<Page<T>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// A request for one object, with the optional `fields` parameter. End it with
+/// [`send`](Self::send) or `.await` it directly.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct Get<T> {
+    client: QRadarClient,
+    path: Result<ApiPath, String>,
+    fields: Option<String>,
+    _marker: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned + Send + 'static> Get<T> {
+    pub(crate) fn new(client: QRadarClient, path: Result<ApiPath>) -> Self {
+        Get {
+            client,
+            path: path.map_err(|e| e.to_string()),
+            fields: None,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Returns only these fields, e.g. `"id,status"`.
+    pub fn fields(mut self, fields: impl Into<String>) -> Self {
+        self.fields = Some(fields.into());
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<T> {
+        let path = self
+            .path
+            .map_err(|reason| Error::invalid_input("path segment", reason))?;
+        let req = ApiRequest::get(path).query_opt("fields", self.fields);
+        self.client.execute(req).await?.json()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> IntoFuture for Get<T> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range_forms() {
+        assert_eq!(
+            ContentRange::parse("items 0-49/120"),
+            Some(ContentRange::Items {
+                start: 0,
+                end: 49,
+                total: Some(120)
+            })
+        );
+        assert_eq!(
+            ContentRange::parse("items */3"),
+            Some(ContentRange::Unsatisfied { total: Some(3) })
+        );
+        assert_eq!(
+            ContentRange::parse(" items 5-9/* "),
+            Some(ContentRange::Items {
+                start: 5,
+                end: 9,
+                total: None
+            })
+        );
+        assert_eq!(
+            ContentRange::parse("items=0-4/5"),
+            Some(ContentRange::Items {
+                start: 0,
+                end: 4,
+                total: Some(5)
+            })
+        );
+        for bad in [
+            "",
+            "items",
+            "bytes 0-1/2",
+            "items 4-1/9",
+            "items a-b/3",
+            "items 0-1/x",
+            "items 0-1",
+        ] {
+            assert_eq!(ContentRange::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn next_start() {
+        let page = |r| Page::<u8> {
+            items: vec![],
+            content_range: r,
+        };
+        assert_eq!(
+            page(ContentRange::parse("items 0-49/120")).next_start(),
+            Some(50)
+        );
+        assert_eq!(
+            page(ContentRange::parse("items 100-119/120")).next_start(),
+            None
+        );
+        assert_eq!(page(ContentRange::parse("items */120")).next_start(), None);
+        assert_eq!(
+            page(ContentRange::parse("items 0-9/*")).next_start(),
+            Some(10)
+        );
+        assert_eq!(page(None).next_start(), None);
+    }
+}
