@@ -94,6 +94,15 @@ impl IncidentStatus {
         }
     }
 
+    /// Equality that compares vendor names in `Other` without regard to ASCII case
+    /// (`Other("HIDDEN")` is the same status as `Other("Hidden")`).
+    pub fn same_as(&self, other: &IncidentStatus) -> bool {
+        match (self, other) {
+            (IncidentStatus::Other(a), IncidentStatus::Other(b)) => a.eq_ignore_ascii_case(b),
+            (a, b) => a == b,
+        }
+    }
+
     /// Whether the incident is finished (resolved or closed).
     pub fn is_closed(&self) -> bool {
         matches!(self, IncidentStatus::Resolved | IncidentStatus::Closed)
@@ -619,7 +628,7 @@ impl Capabilities {
                     format!("use a Close change to move to {s}"),
                 ));
             }
-            Some(StatusChange::Set(s)) if !self.settable_statuses.contains(s) => {
+            Some(StatusChange::Set(s)) if !self.settable_statuses.iter().any(|t| t.same_as(s)) => {
                 return unsupported(format!("setting the status {s}"));
             }
             Some(StatusChange::Close(_)) if !self.close => {

@@ -652,6 +652,7 @@ pub struct ApiResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: Vec<u8>,
+    request_id: Option<String>,
     attempts: u32,
 }
 
@@ -676,6 +677,11 @@ impl ApiResponse {
         &self.body
     }
 
+    /// The request id the server sent, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
     /// How many attempts it took.
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -692,7 +698,7 @@ impl ApiResponse {
                 json_path,
                 content_type: self.header_str(CONTENT_TYPE.as_str()).map(str::to_owned),
                 snippet: snippet(&self.body),
-                request_id: None,
+                request_id: self.request_id.clone(),
                 source,
             }))
         })
@@ -873,6 +879,7 @@ impl Transport {
             }
         }
         let headers = std::mem::take(resp.headers_mut());
+        let request_id = self.request_id(&headers);
         if status.is_success() {
             return Ok(ApiResponse {
                 vendor: inner.vendor,
@@ -880,13 +887,13 @@ impl Transport {
                 status,
                 headers,
                 body,
+                request_id,
                 attempts: attempt,
             });
         }
         let parsed = inner.error_parser.parse(status, &headers, &body);
         let is_json =
             parsed.body.is_some() || serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok();
-        let request_id = self.request_id(&headers);
         Err(Failure::Api(Box::new(ApiError {
             vendor: inner.vendor,
             status,

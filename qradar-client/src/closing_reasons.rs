@@ -87,7 +87,7 @@ impl CreateClosingReason {
     /// Creates the reason and returns it. A text outside 5 to 60 characters is refused
     /// before sending.
     pub async fn send(self) -> Result<ClosingReason> {
-        let chars = self.reason.chars().count();
+        let chars = self.reason.trim().chars().count();
         if !(REASON_MIN_CHARS..=REASON_MAX_CHARS).contains(&chars) {
             return Err(Error::invalid_input(
                 "closing reason",

@@ -8,14 +8,17 @@
 //! | status `CLOSED` | [`IncidentStatus::Closed`] |
 //! | severity 0–1 / 2–3 / 4–5 / 6–7 / 8–10 | Informational / Low / Medium / High / Critical |
 //! | `first_persisted_time` (else `start_time`) | [`Incident::created`] |
-//! | `last_persisted_time` | [`Incident::updated`] |
+//! | `last_persisted_time` (else `last_updated_time`) | [`Incident::updated`] |
 //! | closing reason text | [`Incident::close_reason`]; a reason starting "False-Positive" gives [`Verdict::FalsePositive`] |
 //!
 //! Changes: a close needs a QRadar closing reason, given by name or id in
 //! [`Closure::reason`]; a verdict alone picks the reason (`FalsePositive` → the first usable
 //! reason starting "False-Positive"; `Benign` and `Disregard` → "Non-Issue"); a verdict given
 //! beside a reason, which QRadar has no field for, is recorded as a note. New and In Progress
-//! both set `OPEN`; `Other("Hidden")` sets `HIDDEN`. QRadar's API cannot change the severity,
+//! both set `OPEN` (New only on an unassigned offense, In Progress only on an assigned one or
+//! together with an assignment); `Other("Hidden")` sets `HIDDEN`. An update that changes the
+//! offense and adds a note makes two requests, the offense update first: if the note fails,
+//! the error is returned and the offense change stays applied. QRadar's API cannot change the severity,
 //! remove an assignee or put an offense on hold: those give [`Error::Unsupported`] before
 //! anything is sent.
 
@@ -114,12 +117,15 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
 }
 
 fn parse_id(id: &str) -> Result<u64> {
-    id.trim().parse().map_err(|_| {
-        Error::invalid_input(
-            "offense id",
-            format!("{id:?} is not a QRadar offense id (a number)"),
-        )
-    })
+    Some(id)
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| {
+            Error::invalid_input(
+                "offense id",
+                format!("{id:?} is not a QRadar offense id (a number)"),
+            )
+        })
 }
 
 fn status_filter(status: &IncidentStatus) -> Result<Filter> {
@@ -203,6 +209,19 @@ impl QRadarClient {
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(reasons.clone());
         Ok(reasons)
+    }
+
+    /// The cached closing reasons for naming the reason of a closed offense. A failure to
+    /// list them (a token without that capability, say) is logged and leaves the reason as
+    /// its id, rather than failing a read or an update that has already been applied.
+    async fn closing_reasons_for_display(&self) -> Arc<Vec<ClosingReason>> {
+        match self.closing_reasons_cached(false).await {
+            Ok(reasons) => reasons,
+            Err(error) => {
+                tracing::warn!(%error, "could not list closing reasons; using reason ids");
+                Arc::default()
+            }
+        }
     }
 
     /// Finds the usable closing reason a normalized closure names: by id (`"2"`) or by text
@@ -322,7 +341,7 @@ impl IncidentSource for QRadarClient {
         let page = list.send().await?;
         let total = page.total();
         let reasons = if page.items.iter().any(|o| o.closing_reason_id.is_some()) {
-            self.closing_reasons_cached(false).await?
+            self.closing_reasons_for_display().await
         } else {
             Arc::default()
         };
@@ -347,7 +366,7 @@ impl IncidentSource for QRadarClient {
     async fn get_incident(&self, id: &str) -> Result<Incident> {
         let offense = self.offenses().get(parse_id(id)?).send().await?;
         let reasons = if offense.closing_reason_id.is_some() {
-            self.closing_reasons_cached(false).await?
+            self.closing_reasons_for_display().await
         } else {
             Arc::default()
         };
@@ -362,7 +381,33 @@ impl IncidentSource for QRadarClient {
         let mut notes: Vec<String> = Vec::new();
         match &update.status {
             None => {}
-            Some(StatusChange::Set(IncidentStatus::New | IncidentStatus::InProgress)) => {
+            Some(StatusChange::Set(
+                target @ (IncidentStatus::New | IncidentStatus::InProgress),
+            )) => {
+                // QRadar has one OPEN status; New and In Progress differ by the assignee, which
+                // the API can set but not remove. Refuse what the result would contradict.
+                let assigning = matches!(update.assignee, Some(AssigneeChange::Assign(_)));
+                let assigned = assigning
+                    || self
+                        .offenses()
+                        .get(offense_id)
+                        .fields("id,assigned_to")
+                        .send()
+                        .await?
+                        .assigned_to
+                        .is_some();
+                if *target == IncidentStatus::New && assigned {
+                    return Err(Error::unsupported(
+                        VENDOR,
+                        "setting New on an assigned offense (the API cannot remove the assignee)",
+                    ));
+                }
+                if *target == IncidentStatus::InProgress && !assigned {
+                    return Err(Error::invalid_input(
+                        "status change",
+                        "In Progress means open and assigned in QRadar: assign the offense too",
+                    ));
+                }
                 change = change.open();
                 changes = true;
             }
@@ -425,7 +470,7 @@ impl IncidentSource for QRadarClient {
             None => self.offenses().get(offense_id).send().await?,
         };
         let reasons = if offense.closing_reason_id.is_some() {
-            self.closing_reasons_cached(false).await?
+            self.closing_reasons_for_display().await
         } else {
             Arc::default()
         };

@@ -97,7 +97,8 @@ pub enum StatusUpdate {
 }
 
 /// An offense update: every setting is a query parameter and the body is empty, as QRadar
-/// documents. Setting absolute values is idempotent, so the request is retried like a read.
+/// documents. An update without a status change is retried like a read after a 5xx; one
+/// with a status change is retried only after 429 and 503.
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until it is sent"]
 pub struct UpdateOffense {
@@ -189,7 +190,10 @@ impl UpdateOffense {
             .query_opt("closing_reason_id", reason)
             .query_opt("assigned_to", self.assigned_to.clone())
             .query_opt("fields", self.fields.clone())
-            .idempotent(true))
+            // Setting flags and the assignee twice changes nothing; a status change is not
+            // retried, because a close that succeeded before a 5xx would be refused the
+            // second time (409, code 1008) and hide the success.
+            .idempotent(self.status.is_none()))
     }
 
     /// Sends the update and returns the offense as it is afterwards.
