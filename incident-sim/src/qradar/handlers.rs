@@ -1,0 +1,875 @@
+//! Routing, the request gate (recording, faults, auth) and the endpoint
+//! handlers.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE, RETRY_AFTER,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::model::{
+    ClosingReason, Note, OFFENSE_TYPES, Offense, OffenseType, SEC_USER, State as SimState, Status,
+    USERS, User, known_user, now_ms,
+};
+use super::query::{
+    FieldSel, Filter, ItemRange, Record, Sort, page_bounds, parse_fields, parse_range, project,
+    select,
+};
+use super::{Fault, RecordedRequest};
+
+/// State shared by the server tasks and the [`super::QRadarSim`] handle.
+pub(crate) struct Shared {
+    pub(crate) state: RwLock<SimState>,
+    pub(crate) faults: Mutex<VecDeque<(Fault, usize)>>,
+    pub(crate) last_request: Mutex<Option<RecordedRequest>>,
+    pub(crate) connections: AtomicU64,
+    pub(crate) requests: AtomicU64,
+    pub(crate) token: String,
+    pub(crate) user: String,
+    pub(crate) password: String,
+}
+
+/// Locks a mutex whose contents stay consistent even if a holder panicked
+/// (a queue and a last-value slot), so poisoning is not an error for them.
+pub(crate) fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    fn read(&self) -> Result<RwLockReadGuard<'_, SimState>, ApiError> {
+        self.state
+            .read()
+            .map_err(|_| ApiError::internal("The offense store is unavailable."))
+    }
+
+    fn write(&self) -> Result<RwLockWriteGuard<'_, SimState>, ApiError> {
+        self.state
+            .write()
+            .map_err(|_| ApiError::internal("The offense store is unavailable."))
+    }
+
+    fn take_fault(&self) -> Option<Fault> {
+        let mut queue = relock(&self.faults);
+        let (fault, left) = queue.front_mut()?;
+        let fault = fault.clone();
+        *left -= 1;
+        if *left == 0 {
+            queue.pop_front();
+        }
+        Some(fault)
+    }
+
+    fn record(&self, req: &Request) {
+        let rec = RecordedRequest {
+            method: req.method().as_str().to_owned(),
+            path: req.uri().path().to_owned(),
+            query: req.uri().query().map(str::to_owned),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+        };
+        *relock(&self.last_request) = Some(rec);
+    }
+
+    /// The acting user name, or `None` when no credential matches.
+    fn authenticate(&self, headers: &HeaderMap) -> Option<String> {
+        if headers
+            .get_all("sec")
+            .iter()
+            .any(|v| v.as_bytes() == self.token.as_bytes())
+        {
+            return Some(SEC_USER.to_owned());
+        }
+        headers.get_all(AUTHORIZATION).iter().find_map(|v| {
+            let (scheme, cred) = v.to_str().ok()?.trim().split_once(' ')?;
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return None;
+            }
+            let decoded = String::from_utf8(BASE64.decode(cred.trim()).ok()?).ok()?;
+            let (user, password) = decoded.split_once(':')?;
+            (user == self.user && password == self.password).then(|| user.to_owned())
+        })
+    }
+}
+
+/// The authenticated user of a request, put in the extensions by [`gate`].
+#[derive(Clone, Debug)]
+struct Actor(String);
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/siem/offenses", get(list_offenses))
+        .route(
+            "/api/siem/offenses/{offense_id}",
+            get(get_offense).post(update_offense),
+        )
+        .route(
+            "/api/siem/offenses/{offense_id}/notes",
+            get(list_notes).post(create_note),
+        )
+        .route(
+            "/api/siem/offenses/{offense_id}/notes/{note_id}",
+            get(get_note),
+        )
+        .route(
+            "/api/siem/offenses/{offense_id}/assignable_actors",
+            get(list_actors),
+        )
+        .route(
+            "/api/siem/offense_closing_reasons",
+            get(list_closing_reasons).post(create_closing_reason),
+        )
+        .route(
+            "/api/siem/offense_closing_reasons/{closing_reason_id}",
+            get(get_closing_reason),
+        )
+        .route("/api/siem/offense_types", get(list_offense_types))
+        .route(
+            "/api/siem/offense_types/{offense_type_id}",
+            get(get_offense_type),
+        )
+        .fallback(endpoint_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(shared.clone(), gate))
+        .with_state(shared)
+}
+
+// ---------------------------------------------------------------------------
+// gate
+// ---------------------------------------------------------------------------
+
+/// Runs in front of every route, including the fallbacks: records the request,
+/// applies a queued fault, then authenticates.
+async fn gate(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    sh.record(&req);
+    let response = match sh.take_fault() {
+        None => authenticated(&sh, req, next).await,
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            authenticated(&sh, req, next).await
+        }
+        Some(Fault::TruncatedBody) => truncate(authenticated(&sh, req, next).await).await,
+        Some(fault) => fault_response(&fault),
+    };
+    sh.requests.fetch_add(1, Ordering::Relaxed);
+    response
+}
+
+async fn authenticated(sh: &Shared, mut req: Request, next: Next) -> Response {
+    let Some(actor) = sh.authenticate(req.headers()) else {
+        return ApiError::unauthorized().into_response();
+    };
+    for v in req.headers().get_all("version") {
+        if !v.to_str().is_ok_and(is_api_version) {
+            let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            return ApiError::invalid_param(format!(
+                "Version header '{shown}' is not a valid API version."
+            ))
+            .into_response();
+        }
+    }
+    req.extensions_mut().insert(Actor(actor));
+    next.run(req).await
+}
+
+/// `26`, `26.0`, `3.1`: digits with at most one fractional part.
+fn is_api_version(s: &str) -> bool {
+    let s = s.trim();
+    let (major, minor) = s.split_once('.').unwrap_or((s, "0"));
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    digits(major) && digits(minor)
+}
+
+fn fault_response(fault: &Fault) -> Response {
+    match fault {
+        Fault::TooManyRequests { retry_after_secs } => {
+            let mut resp = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                1029,
+                "Too many requests. Please retry later.",
+                "The rate limit for API requests has been exceeded.",
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            resp
+        }
+        Fault::ServiceUnavailable => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            1021,
+            "The service is temporarily unavailable.",
+            "The QRadar API is not available at this time. Please try again later.",
+        )
+        .into_response(),
+        Fault::InternalError => {
+            ApiError::internal("An unexpected error occurred while processing the request.")
+                .into_response()
+        }
+        Fault::HtmlError { status } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let body = format!(
+                "<html><body><h1>{} {}</h1>The upstream server returned an invalid response.</body></html>",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("Error"),
+            );
+            (status, [(CONTENT_TYPE, "text/html")], body).into_response()
+        }
+        // Handled by `gate` before reaching here; answer normally-shaped
+        // errors rather than panicking if that ever changes.
+        Fault::TruncatedBody | Fault::Delay(_) => {
+            ApiError::internal("Fault could not be applied.").into_response()
+        }
+    }
+}
+
+/// Keeps status and headers, halves the body and lets hyper frame the
+/// shorter body with a correct Content-Length.
+async fn truncate(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            parts.headers.remove(CONTENT_LENGTH);
+            let cut = bytes.slice(..bytes.len() / 2);
+            Response::from_parts(parts, Body::from(cut))
+        }
+        Err(_) => ApiError::internal("Response body could not be read.").into_response(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// request context
+// ---------------------------------------------------------------------------
+
+/// Query parameters, the raw `Range` header and the authenticated user.
+struct Ctx {
+    params: Vec<(String, String)>,
+    range: Option<String>,
+    actor: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let params = match parts.uri.query() {
+            None => Vec::new(),
+            Some(_) => {
+                Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+                    .map_err(|e| {
+                        ApiError::invalid_param(format!("The query string is invalid: {e}"))
+                    })?
+                    .0
+            }
+        };
+        let range = parts
+            .headers
+            .get(RANGE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let actor = parts
+            .extensions
+            .get::<Actor>()
+            .map(|a| a.0.clone())
+            .ok_or_else(|| ApiError::internal("The request was not authenticated."))?;
+        Ok(Ctx {
+            params,
+            range,
+            actor,
+        })
+    }
+}
+
+impl Ctx {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn fields(&self) -> Result<Option<Vec<FieldSel>>, ApiError> {
+        match self.param("fields") {
+            None => Ok(None),
+            Some(f) => parse_fields(f).map_err(ApiError::invalid_param),
+        }
+    }
+
+    fn range(&self) -> Result<Option<ItemRange>, ApiError> {
+        self.range
+            .as_deref()
+            .map(parse_range)
+            .transpose()
+            .map_err(ApiError::invalid_param)
+    }
+
+    fn bool_param(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        let Some(v) = self.param(name) else {
+            return Ok(None);
+        };
+        if v.eq_ignore_ascii_case("true") {
+            Ok(Some(true))
+        } else if v.eq_ignore_ascii_case("false") {
+            Ok(Some(false))
+        } else {
+            Err(ApiError::invalid_param(format!(
+                "{name} must be true or false, got '{v}'."
+            )))
+        }
+    }
+}
+
+/// Strict unsigned decimal: no sign, no whitespace, no exponent.
+fn parse_uint(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Converts a path id. Ids above `i64::MAX` are well-formed but cannot
+/// exist, which `Ok(None)` expresses (answered as 404).
+fn path_id(raw: &str, what: &str) -> Result<Option<i64>, ApiError> {
+    let id = parse_uint(raw).ok_or_else(|| {
+        ApiError::invalid_param(format!("{what} '{raw}' is not a valid integer."))
+    })?;
+    Ok(i64::try_from(id).ok())
+}
+
+fn one_id(path: Result<Path<String>, PathRejection>, what: &str) -> Result<Option<i64>, ApiError> {
+    let Path(raw) =
+        path.map_err(|_| ApiError::invalid_param(format!("{what} is not a valid integer.")))?;
+    path_id(&raw, what)
+}
+
+fn shape(v: Value, fields: Option<&[FieldSel]>) -> Value {
+    match fields {
+        Some(sel) => project(v, sel),
+        None => v,
+    }
+}
+
+fn json(status: StatusCode, v: Value) -> Response {
+    (status, Json(v)).into_response()
+}
+
+fn unprocessable(code: u64, description: &'static str) -> impl Fn(String) -> ApiError {
+    move |msg| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg, description)
+}
+
+/// How a list endpoint treats `sort`.
+enum Sorting {
+    Ignored,
+    /// Sortable on the listed fields (`None` = every schema field), with the
+    /// unique error code for a bad sort.
+    On(Option<&'static [&'static str]>, u64),
+}
+
+/// The parsed list parameters, validated before any lock is taken.
+struct ListQuery<R> {
+    filter: Option<Filter<R>>,
+    sort: Sort,
+    fields: Option<Vec<FieldSel>>,
+    range: Option<ItemRange>,
+}
+
+impl<R: Record> ListQuery<R> {
+    fn parse(ctx: &Ctx, sorting: Sorting, filter_code: u64) -> Result<Self, ApiError> {
+        let filter = match ctx.param("filter") {
+            Some(f) if !f.trim().is_empty() => Some(Filter::parse(f).map_err(unprocessable(
+                filter_code,
+                "Error occurred while parsing the filter parameter.",
+            ))?),
+            _ => None,
+        };
+        let sort = match (sorting, ctx.param("sort")) {
+            (Sorting::On(allowed, code), Some(s)) => Sort::parse::<R>(s, allowed)
+                .map_err(unprocessable(code, "The sort parameter is invalid."))?,
+            _ => Sort::default(),
+        };
+        Ok(ListQuery {
+            filter,
+            sort,
+            fields: ctx.fields()?,
+            range: ctx.range()?,
+        })
+    }
+
+    /// Only the requested page is serialized.
+    fn respond<'a>(&self, items: impl Iterator<Item = &'a R>) -> Response
+    where
+        R: 'a,
+    {
+        let selected = select(items, self.filter.as_ref(), &self.sort);
+        let (bounds, content_range) = page_bounds(selected.len(), self.range);
+        let page: Vec<Value> = selected
+            .get(bounds)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| shape(r.to_json(), self.fields.as_deref()))
+            .collect();
+        (
+            StatusCode::OK,
+            [(CONTENT_RANGE, content_range)],
+            Json(Value::Array(page)),
+        )
+            .into_response()
+    }
+}
+
+async fn endpoint_not_found(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        1002,
+        "Endpoint not found",
+        format!("No endpoint exists at {}.", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        1001,
+        format!("Method {method} is not allowed for {}.", uri.path()),
+        "The requested endpoint does not support this HTTP method.",
+    )
+}
+
+// ---------------------------------------------------------------------------
+// offenses
+// ---------------------------------------------------------------------------
+
+fn offense_not_found(id: impl std::fmt::Display) -> ApiError {
+    ApiError::not_found(format!(
+        "No offense was found for the provided offense_id {id}."
+    ))
+}
+
+async fn list_offenses(State(sh): State<Arc<Shared>>, ctx: Ctx) -> Result<Response, ApiError> {
+    let q = ListQuery::<Offense>::parse(&ctx, Sorting::On(None, 1030), 1010)?;
+    let st = sh.read()?;
+    Ok(q.respond(st.offenses.iter()))
+}
+
+async fn get_offense(
+    State(sh): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = one_id(path, "offense_id")?;
+    let fields = ctx.fields()?;
+    let st = sh.read()?;
+    let offense = id
+        .and_then(|id| st.offense(id))
+        .ok_or_else(|| offense_not_found(fmt_id(id)))?;
+    Ok(json(
+        StatusCode::OK,
+        shape(offense.to_json(), fields.as_deref()),
+    ))
+}
+
+fn fmt_id(id: Option<i64>) -> String {
+    id.map_or_else(|| "(out of range)".to_owned(), |i| i.to_string())
+}
+
+async fn update_offense(
+    State(sh): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = one_id(path, "offense_id")?;
+    let fields = ctx.fields()?;
+    let protected = ctx.bool_param("protected")?;
+    let follow_up = ctx.bool_param("follow_up")?;
+    let status = ctx
+        .param("status")
+        .map(|s| {
+            Status::parse(s).ok_or_else(|| {
+                ApiError::invalid_param(format!(
+                    "status must be one of OPEN, HIDDEN, CLOSED, got '{s}'."
+                ))
+            })
+        })
+        .transpose()?;
+    let reason_id = ctx
+        .param("closing_reason_id")
+        .map(|s| {
+            parse_uint(s).ok_or_else(|| {
+                ApiError::invalid_param(format!("closing_reason_id '{s}' is not a valid integer."))
+            })
+        })
+        .transpose()?;
+    // Some(None) unassigns.
+    let assigned_to = ctx
+        .param("assigned_to")
+        .map(|u| {
+            if u.is_empty() {
+                Ok(None)
+            } else {
+                known_user(u).map(Some).ok_or_else(|| {
+                    ApiError::invalid_param(format!("assigned_to '{u}' is not a known user."))
+                })
+            }
+        })
+        .transpose()?;
+
+    let mut st = sh.write()?;
+    let current = id
+        .and_then(|id| st.offense(id))
+        .map(|o| o.status)
+        .ok_or_else(|| offense_not_found(fmt_id(id)))?;
+
+    let closing_reason = if status == Some(Status::Closed) {
+        let Some(rid) = reason_id else {
+            return Err(ApiError::invalid_param(
+                "closing_reason_id must be provided when closing an offense",
+            ));
+        };
+        let usable = st
+            .closing_reasons
+            .iter()
+            .find(|r| u64::try_from(r.id).ok() == Some(rid))
+            .filter(|r| !r.is_deleted && !r.is_reserved);
+        match usable {
+            Some(r) => Some(r.id),
+            None => {
+                return Err(ApiError::invalid_param(format!(
+                    "closing_reason_id {rid} is not a valid closing reason."
+                )));
+            }
+        }
+    } else {
+        None
+    };
+    match (current, status) {
+        (Status::Closed, Some(Status::Closed)) => {
+            return Err(ApiError::offense_conflict("The offense is already closed."));
+        }
+        (Status::Closed, Some(Status::Hidden)) => {
+            return Err(ApiError::offense_conflict(
+                "A closed offense cannot be hidden; reopen it first.",
+            ));
+        }
+        _ => {}
+    }
+
+    let offense = id
+        .and_then(|id| st.offense_mut(id))
+        .ok_or_else(|| ApiError::internal("The offense disappeared during the update."))?;
+    let now = now_ms();
+    let mut changed = false;
+    if let Some(target) = status
+        && target != offense.status
+    {
+        match target {
+            Status::Closed => {
+                offense.close_time = Some(now);
+                offense.closing_user = Some(ctx.actor.clone());
+                offense.closing_reason_id = closing_reason;
+                offense.inactive = true;
+            }
+            Status::Open | Status::Hidden => {
+                if offense.status == Status::Closed {
+                    offense.close_time = None;
+                    offense.closing_user = None;
+                    offense.closing_reason_id = None;
+                    offense.inactive = false;
+                }
+            }
+        }
+        offense.status = target;
+        changed = true;
+    }
+    if let Some(p) = protected
+        && p != offense.protected
+    {
+        offense.protected = p;
+        changed = true;
+    }
+    if let Some(f) = follow_up
+        && f != offense.follow_up
+    {
+        offense.follow_up = f;
+        changed = true;
+    }
+    if let Some(a) = assigned_to
+        && a != offense.assigned_to
+    {
+        offense.assigned_to = a;
+        changed = true;
+    }
+    if changed {
+        offense.last_persisted_time = now.max(offense.last_persisted_time);
+    }
+    Ok(json(
+        StatusCode::OK,
+        shape(offense.to_json(), fields.as_deref()),
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// notes
+// ---------------------------------------------------------------------------
+
+async fn list_notes(
+    State(sh): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = one_id(path, "offense_id")?;
+    let q = ListQuery::<Note>::parse(&ctx, Sorting::Ignored, 1010)?;
+    let st = sh.read()?;
+    let id = id
+        .filter(|id| st.offense(*id).is_some())
+        .ok_or_else(|| offense_not_found(fmt_id(id)))?;
+    let notes = st.notes.get(&id).map(Vec::as_slice).unwrap_or_default();
+    Ok(q.respond(notes.iter()))
+}
+
+async fn create_note(
+    State(sh): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = one_id(path, "offense_id")?;
+    let fields = ctx.fields()?;
+    let text = ctx
+        .param("note_text")
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid_param("note_text is required and must not be empty."))?
+        .to_owned();
+    let mut st = sh.write()?;
+    let id = id
+        .filter(|id| st.offense(*id).is_some())
+        .ok_or_else(|| offense_not_found(fmt_id(id)))?;
+    let note = Note {
+        id: st.next_note_id,
+        create_time: now_ms(),
+        username: ctx.actor.clone(),
+        note_text: text,
+    };
+    st.next_note_id += 1;
+    let body = shape(note.to_json(), fields.as_deref());
+    st.notes.entry(id).or_default().push(note);
+    Ok(json(StatusCode::CREATED, body))
+}
+
+async fn get_note(
+    State(sh): State<Arc<Shared>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let Path((raw_offense, raw_note)) =
+        path.map_err(|_| ApiError::invalid_param("offense_id and note_id must be integers."))?;
+    let offense_id = path_id(&raw_offense, "offense_id")?;
+    let note_id = path_id(&raw_note, "note_id")?;
+    let fields = ctx.fields()?;
+    let st = sh.read()?;
+    let offense_id = offense_id
+        .filter(|id| st.offense(*id).is_some())
+        .ok_or_else(|| offense_not_found(fmt_id(offense_id)))?;
+    let note = st
+        .notes
+        .get(&offense_id)
+        .and_then(|notes| notes.iter().find(|n| Some(n.id) == note_id))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "No note was found for note_id {} on offense {offense_id}.",
+                fmt_id(note_id)
+            ))
+        })?;
+    Ok(json(
+        StatusCode::OK,
+        shape(note.to_json(), fields.as_deref()),
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// assignable actors
+// ---------------------------------------------------------------------------
+
+async fn list_actors(
+    State(sh): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let invalid = unprocessable(85_101_030, "A request parameter is not valid.");
+    let id = match path {
+        Ok(Path(raw)) => parse_uint(&raw)
+            .ok_or_else(|| invalid(format!("offense_id '{raw}' is not a valid integer.")))?,
+        Err(_) => return Err(invalid("offense_id is not a valid integer.".to_owned())),
+    };
+    let q = ListQuery::<User>::parse(&ctx, Sorting::On(None, 85_101_030), 85_101_030)?;
+    let exists = {
+        let st = sh.read()?;
+        i64::try_from(id)
+            .ok()
+            .and_then(|id| st.offense(id))
+            .is_some()
+    };
+    if !exists {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            85_101_001,
+            format!("No offense was found for the provided offense_id {id}."),
+            "The offense does not exist.",
+        ));
+    }
+    Ok(q.respond(USERS.iter()))
+}
+
+// ---------------------------------------------------------------------------
+// closing reasons
+// ---------------------------------------------------------------------------
+
+async fn list_closing_reasons(
+    State(sh): State<Arc<Shared>>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let include_reserved = ctx.bool_param("include_reserved")?.unwrap_or(false);
+    let include_deleted = ctx.bool_param("include_deleted")?.unwrap_or(false);
+    let q = ListQuery::<ClosingReason>::parse(&ctx, Sorting::Ignored, 1010)?;
+    let st = sh.read()?;
+    let visible = st
+        .closing_reasons
+        .iter()
+        .filter(|r| (include_reserved || !r.is_reserved) && (include_deleted || !r.is_deleted));
+    Ok(q.respond(visible))
+}
+
+async fn get_closing_reason(
+    State(sh): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = one_id(path, "closing_reason_id")?;
+    let fields = ctx.fields()?;
+    let st = sh.read()?;
+    let reason = st
+        .closing_reasons
+        .iter()
+        .find(|r| Some(r.id) == id)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "No closing reason was found for closing_reason_id {}.",
+                fmt_id(id)
+            ))
+        })?;
+    Ok(json(
+        StatusCode::OK,
+        shape(reason.to_json(), fields.as_deref()),
+    ))
+}
+
+async fn create_closing_reason(
+    State(sh): State<Arc<Shared>>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let fields = ctx.fields()?;
+    let text = ctx
+        .param("reason")
+        .ok_or_else(|| ApiError::invalid_param("reason is required."))?
+        .to_owned();
+    let len = text.chars().count();
+    if !(5..=60).contains(&len) {
+        return Err(ApiError::invalid_param(format!(
+            "reason must be between 5 and 60 characters long, got {len}."
+        )));
+    }
+    let mut st = sh.write()?;
+    let lower = text.to_lowercase();
+    if st
+        .closing_reasons
+        .iter()
+        .any(|r| r.text.to_lowercase() == lower)
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            1004,
+            format!("A closing reason with the text '{text}' already exists."),
+            "The closing reason already exists.",
+        ));
+    }
+    let id = st.closing_reasons.iter().map(|r| r.id).max().unwrap_or(0) + 1;
+    let reason = ClosingReason {
+        id,
+        text,
+        is_reserved: false,
+        is_deleted: false,
+    };
+    let body = shape(reason.to_json(), fields.as_deref());
+    st.closing_reasons.push(reason);
+    Ok(json(StatusCode::CREATED, body))
+}
+
+// ---------------------------------------------------------------------------
+// offense types
+// ---------------------------------------------------------------------------
+
+async fn list_offense_types(ctx: Ctx) -> Result<Response, ApiError> {
+    let q = ListQuery::<OffenseType>::parse(&ctx, Sorting::On(Some(&["id"]), 1012), 1010)?;
+    Ok(q.respond(OFFENSE_TYPES.iter()))
+}
+
+async fn get_offense_type(
+    path: Result<Path<String>, PathRejection>,
+    ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = one_id(path, "offense_type_id")?;
+    let fields = ctx.fields()?;
+    let ty = OFFENSE_TYPES
+        .iter()
+        .find(|t| Some(t.id) == id)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "No offense type was found for offense_type_id {}.",
+                fmt_id(id)
+            ))
+        })?;
+    Ok(json(StatusCode::OK, shape(ty.to_json(), fields.as_deref())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions() {
+        for ok in ["26.0", "26", "3.1", " 10.1 "] {
+            assert!(is_api_version(ok), "{ok}");
+        }
+        for bad in ["", "abc", "26.", ".5", "26.0.1", "-1", "1e3"] {
+            assert!(!is_api_version(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn strict_ints() {
+        assert_eq!(parse_uint("42"), Some(42));
+        for bad in ["", "+1", "-1", " 1", "1.0", "99999999999999999999999"] {
+            assert_eq!(parse_uint(bad), None, "{bad}");
+        }
+        assert_eq!(path_id("18446744073709551615", "x").ok(), Some(None));
+    }
+}
