@@ -193,6 +193,38 @@ fn is_invalid_input(err: &Error, expected_what: &str) -> bool {
 // GET /siem/offenses
 // ---------------------------------------------------------------------------------------
 
+/// The closing-reason listing the normalized layer makes (reserved and deleted included).
+async fn mock_all_reasons(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            get_on(
+                when,
+                REASONS,
+                &[("include_reserved", "true"), ("include_deleted", "true")],
+            );
+            reply(then, 200, &closing_reasons());
+        })
+        .await
+}
+
+/// `POST` closing offense `id` with reason `reason`, answered with the closed offense.
+async fn mock_close(server: &MockServer, id: u64, reason: u64) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            let path = format!("/api/siem/offenses/{id}");
+            let reason_text = reason.to_string();
+            post_on(
+                when,
+                &path,
+                &[("status", "CLOSED"), ("closing_reason_id", &reason_text)],
+            );
+            let mut o = offense(id, "CLOSED", None, 3);
+            o["closing_reason_id"] = json!(reason);
+            reply(then, 200, &o);
+        })
+        .await
+}
+
 #[tokio::test]
 async fn offenses_list_sends_typed_filter_fields_sort_and_range() {
     let server = MockServer::start_async().await;
@@ -1913,16 +1945,7 @@ async fn normalized_list_maps_statuses_severities_and_titles() {
             reply(then, 200, &offenses).header("content-range", "items 0-4/5");
         })
         .await;
-    let reasons = server
-        .mock_async(|when, then| {
-            get_on(
-                when,
-                REASONS,
-                &[("include_reserved", "true"), ("include_deleted", "true")],
-            );
-            reply(then, 200, &closing_reasons());
-        })
-        .await;
+    let reasons = mock_all_reasons(&server).await;
     let page = client(&server)
         .list_incidents(&IncidentQuery::new(), None)
         .await
@@ -2023,16 +2046,7 @@ async fn normalized_stream_follows_cursors_across_pages() {
             reply(then, 200, &json!([closed(12)])).header("content-range", "items 0-0/1");
         })
         .await;
-    let reasons = server
-        .mock_async(|when, then| {
-            get_on(
-                when,
-                REASONS,
-                &[("include_reserved", "true"), ("include_deleted", "true")],
-            );
-            reply(then, 200, &closing_reasons());
-        })
-        .await;
+    let reasons = mock_all_reasons(&server).await;
     let c = client(&server);
     let query = IncidentQuery::new()
         .status(IncidentStatus::Closed)
@@ -2109,16 +2123,7 @@ async fn normalized_close_by_reason_name_lists_reasons_then_closes() {
 #[tokio::test]
 async fn normalized_close_with_an_unknown_or_unusable_reason_closes_nothing() {
     let server = MockServer::start_async().await;
-    let reasons = server
-        .mock_async(|when, then| {
-            get_on(
-                when,
-                REASONS,
-                &[("include_reserved", "true"), ("include_deleted", "true")],
-            );
-            reply(then, 200, &closing_reasons());
-        })
-        .await;
+    let reasons = mock_all_reasons(&server).await;
     let any = server
         .mock_async(|when, then| {
             when.any_request();
@@ -2255,28 +2260,8 @@ async fn normalized_note_only_posts_the_note_then_reads_the_offense() {
 #[tokio::test]
 async fn normalized_close_with_reason_and_verdict_records_the_verdict_in_a_note() {
     let server = MockServer::start_async().await;
-    let reasons = server
-        .mock_async(|when, then| {
-            get_on(
-                when,
-                REASONS,
-                &[("include_reserved", "true"), ("include_deleted", "true")],
-            );
-            reply(then, 200, &closing_reasons());
-        })
-        .await;
-    let close = server
-        .mock_async(|when, then| {
-            post_on(
-                when,
-                "/api/siem/offenses/8",
-                &[("status", "CLOSED"), ("closing_reason_id", "1")],
-            );
-            let mut o = offense(8, "CLOSED", None, 3);
-            o["closing_reason_id"] = json!(1);
-            reply(then, 200, &o);
-        })
-        .await;
+    let reasons = mock_all_reasons(&server).await;
+    let close = mock_close(&server, 8, 1).await;
     let note = server
         .mock_async(|when, then| {
             post_on(
@@ -2304,28 +2289,8 @@ async fn normalized_close_with_reason_and_verdict_records_the_verdict_in_a_note(
 #[tokio::test]
 async fn normalized_close_by_verdict_picks_the_matching_reason() {
     let server = MockServer::start_async().await;
-    let reasons = server
-        .mock_async(|when, then| {
-            get_on(
-                when,
-                REASONS,
-                &[("include_reserved", "true"), ("include_deleted", "true")],
-            );
-            reply(then, 200, &closing_reasons());
-        })
-        .await;
-    let close = server
-        .mock_async(|when, then| {
-            post_on(
-                when,
-                "/api/siem/offenses/8",
-                &[("status", "CLOSED"), ("closing_reason_id", "1")],
-            );
-            let mut o = offense(8, "CLOSED", None, 3);
-            o["closing_reason_id"] = json!(1);
-            reply(then, 200, &o);
-        })
-        .await;
+    let reasons = mock_all_reasons(&server).await;
+    let close = mock_close(&server, 8, 1).await;
     let any = server
         .mock_async(|when, then| {
             when.any_request();
