@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod cli;
 pub mod qradar;
 
-pub use qradar::{Fault, QRadarSim, QRadarSimBuilder, RecordedRequest};
+pub use qradar::{Fault, QRadarSim, QRadarSimBuilder, RecordedRequest, seeded_offenses_json};

@@ -1150,3 +1150,129 @@ async fn one_hundred_thousand_offenses() {
     assert!(total > 1_000 && total < 20_000, "{total}");
     assert!(sim.offense(100_000).is_some() && sim.offense(100_001).is_none());
 }
+
+#[tokio::test]
+async fn a_list_shows_an_update_made_after_it_was_served() {
+    let sim = sim().await;
+    let first = get(&sim, "/api/siem/offenses").await.json();
+    assert_eq!(first[2]["follow_up"], json!(false), "{}", first[2]);
+    let r = post(
+        &sim,
+        "/api/siem/offenses/3?follow_up=true&assigned_to=soc_lead",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    // The list is served from serialized copies; the updated offense must not be stale.
+    let second = get(&sim, "/api/siem/offenses").await.json();
+    assert_eq!(second[2]["follow_up"], json!(true));
+    assert_eq!(second[2]["assigned_to"], json!("soc_lead"));
+    assert_eq!(second[2], sim.offense(3).expect("offense 3"));
+    assert_eq!(second[3], first[3]);
+}
+
+#[tokio::test]
+async fn the_generated_document_is_what_a_fresh_simulator_lists() {
+    let sim = QRadarSim::builder()
+        .offenses(40)
+        .seed(9)
+        .start()
+        .await
+        .expect("start");
+    let listed = get(&sim, "/api/siem/offenses").await;
+    let generated = incident_sim::seeded_offenses_json(40, 9);
+    assert_eq!(String::from_utf8(listed.body).expect("utf-8"), generated);
+    let offenses: Value = serde_json::from_str(&generated).expect("JSON");
+    let first = &offenses[0];
+    assert_eq!(first["id"], json!(1));
+    for field in ["rules", "log_sources", "categories", "source_address_ids"] {
+        assert!(
+            first[field].as_array().is_some_and(|a| !a.is_empty()),
+            "{field}: {first}"
+        );
+    }
+    assert_eq!(incident_sim::seeded_offenses_json(0, 9), "[]");
+}
+
+/// The `incident-sim` binary: its output, the `stats` counters (which open no connection)
+/// and `quit`.
+#[test]
+fn the_binary_serves_reports_its_counters_and_quits() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_incident-sim"))
+        .args(["qradar", "--offenses", "30", "--token", "bin-token"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start incident-sim");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).expect("read") > 0, "{lines:?}");
+        let line = line.trim_end().to_owned();
+        if line == "READY" {
+            break;
+        }
+        lines.push(line);
+    }
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let url = lines[0]
+        .strip_prefix("QRADAR_URL=http://")
+        .expect("url line");
+    assert_eq!(lines[1], "QRADAR_TOKEN=bin-token");
+
+    let mut stats = || {
+        stdin
+            .write_all(b"stats\n")
+            .and_then(|()| stdin.flush())
+            .expect("write");
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read stats");
+        serde_json::from_str::<Value>(&line).expect("stats JSON")
+    };
+    assert_eq!(
+        stats(),
+        json!({"connections_accepted": 0, "requests_served": 0})
+    );
+    for _ in 0..2 {
+        let mut conn = std::net::TcpStream::connect(url).expect("connect");
+        conn.write_all(
+            b"GET /api/siem/offenses?fields=id HTTP/1.1\r\nHost: x\r\nSEC: bin-token\r\nRange: items=0-1\r\nConnection: close\r\n\r\n",
+        )
+        .expect("request");
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).expect("reply");
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.ends_with(r#"[{"id":1},{"id":2}]"#), "{reply}");
+    }
+    assert_eq!(
+        stats(),
+        json!({"connections_accepted": 2, "requests_served": 2})
+    );
+
+    stdin
+        .write_all(b"quit\n")
+        .and_then(|()| stdin.flush())
+        .expect("quit");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn the_binary_refuses_bad_arguments() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_incident-sim"))
+        .args(["qradar", "--offenses", "many"])
+        .output()
+        .expect("run incident-sim");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--offenses expects a non-negative integer"),
+        "{err}"
+    );
+    assert!(err.contains("usage: incident-sim qradar"), "{err}");
+}

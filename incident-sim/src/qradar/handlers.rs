@@ -28,8 +28,8 @@ use super::model::{
     USERS, User, known_user, now_ms,
 };
 use super::query::{
-    FieldSel, Filter, ItemRange, Record, Sort, page_bounds, parse_fields, parse_range, project,
-    select,
+    FieldSel, Filter, ItemRange, Record, Sort, json_array, page_bounds, parse_fields, parse_range,
+    project, select,
 };
 use super::{Fault, RecordedRequest};
 
@@ -423,16 +423,24 @@ impl<R: Record> ListQuery<R> {
     {
         let selected = select(items, self.filter.as_ref(), &self.sort);
         let (bounds, content_range) = page_bounds(selected.len(), self.range);
-        let page: Vec<Value> = selected
-            .get(bounds)
-            .unwrap_or_default()
-            .iter()
-            .map(|r| shape(r.to_json(), self.fields.as_deref()))
-            .collect();
+        let records = selected.get(bounds).unwrap_or_default();
+        let body = match self.fields.as_deref() {
+            Some(fields) => Value::Array(
+                records
+                    .iter()
+                    .map(|r| shape(r.to_json(), Some(fields)))
+                    .collect(),
+            )
+            .to_string(),
+            None => json_array(records.iter().copied()),
+        };
         (
             StatusCode::OK,
-            [(CONTENT_RANGE, content_range)],
-            Json(Value::Array(page)),
+            [
+                (CONTENT_RANGE, content_range),
+                (CONTENT_TYPE, "application/json".to_owned()),
+            ],
+            body,
         )
             .into_response()
     }

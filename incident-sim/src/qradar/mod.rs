@@ -104,6 +104,25 @@ impl RecordedRequest {
     }
 }
 
+/// The `SEC` token a simulator accepts unless [`QRadarSimBuilder::token`] says otherwise.
+pub const DEFAULT_TOKEN: &str = "sim-sec-token";
+/// The Basic user name a simulator accepts by default.
+pub const DEFAULT_USER: &str = "admin";
+/// The Basic password a simulator accepts by default.
+pub const DEFAULT_PASSWORD: &str = "sim-password";
+
+/// The data generator's seed unless [`QRadarSimBuilder::seed`] says otherwise.
+pub const DEFAULT_SEED: u64 = 0x0051_4144_4152_5349;
+
+/// The JSON array `GET /api/siem/offenses` (without `Range`, `filter` or
+/// `fields`) answers from a fresh simulator seeded with `n` offenses and
+/// `seed`: every field of QRadar's offense, with one to three rules and log
+/// sources each, about 1.3 kB per offense. Deterministic, for decode tests and
+/// benchmarks that need realistic data without a server.
+pub fn seeded_offenses_json(n: usize, seed: u64) -> String {
+    query::json_array(State::seeded(n, seed).offenses.iter())
+}
+
 /// Configures and starts a [`QRadarSim`].
 #[derive(Clone)]
 pub struct QRadarSimBuilder {
@@ -113,17 +132,19 @@ pub struct QRadarSimBuilder {
     user: String,
     password: String,
     https: bool,
+    port: u16,
 }
 
 impl Default for QRadarSimBuilder {
     fn default() -> Self {
         QRadarSimBuilder {
             offenses: 25,
-            seed: 0x0051_4144_4152_5349,
-            token: "sim-sec-token".to_owned(),
-            user: "admin".to_owned(),
-            password: "sim-password".to_owned(),
+            seed: DEFAULT_SEED,
+            token: DEFAULT_TOKEN.to_owned(),
+            user: DEFAULT_USER.to_owned(),
+            password: DEFAULT_PASSWORD.to_owned(),
             https: false,
+            port: 0,
         }
     }
 }
@@ -135,6 +156,7 @@ impl fmt::Debug for QRadarSimBuilder {
             .field("seed", &self.seed)
             .field("user", &self.user)
             .field("https", &self.https)
+            .field("port", &self.port)
             .finish_non_exhaustive()
     }
 }
@@ -173,14 +195,21 @@ impl QRadarSimBuilder {
         self
     }
 
-    /// Binds `127.0.0.1:0`, spawns the server on the current tokio runtime
+    /// Listen on this port of `127.0.0.1` (default 0: a free port chosen by
+    /// the system).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds `127.0.0.1` (see [`port`](Self::port)), spawns the server on the current tokio runtime
     /// and returns once the socket is listening.
     ///
     /// # Panics
     ///
     /// Panics if called outside a tokio runtime.
     pub async fn start(self) -> io::Result<QRadarSim> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
         let addr = listener.local_addr()?;
         let (tls, ca_pem) = if self.https {
             let (acceptor, pem) = tls_acceptor()?;

@@ -1,6 +1,7 @@
 //! Simulator state and the deterministic seed data.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
@@ -445,6 +446,10 @@ pub(crate) struct Offense {
     first_persisted_time: i64,
     rules: Vec<RuleRef>,
     log_sources: Vec<&'static LogSource>,
+    /// The serialized JSON of the full offense, made on first use and reset
+    /// whenever the offense is borrowed mutably (see [`State::offense_mut`]),
+    /// so large list pages cost a copy rather than a serialization.
+    json: OnceLock<Box<str>>,
 }
 
 fn opt_str(v: Option<&str>) -> Val<'_> {
@@ -527,6 +532,13 @@ impl Record for Offense {
             31 => Val::Num(self.first_persisted_time),
             _ => Val::Null,
         }
+    }
+
+    fn json_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(
+            self.json
+                .get_or_init(|| self.to_json().to_string().into_boxed_str()),
+        )
     }
 
     fn to_json(&self) -> Value {
@@ -727,7 +739,10 @@ impl State {
 
     pub(crate) fn offense_mut(&mut self, id: i64) -> Option<&mut Offense> {
         let idx = self.offenses.binary_search_by_key(&id, |o| o.id).ok()?;
-        self.offenses.get_mut(idx)
+        let offense = self.offenses.get_mut(idx)?;
+        // The caller is about to change it: drop the serialized copy.
+        offense.json = OnceLock::new();
+        Some(offense)
     }
 }
 
@@ -935,6 +950,7 @@ fn generate_offense(rng: &mut SplitMix64, id: i64, start_time: i64) -> Offense {
         first_persisted_time,
         rules,
         log_sources,
+        json: OnceLock::new(),
     }
 }
 

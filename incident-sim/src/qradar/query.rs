@@ -44,6 +44,27 @@ pub(crate) trait Record {
     fn value(&self, field: usize) -> Val<'_>;
     /// The full JSON representation, as the API returns it.
     fn to_json(&self) -> Value;
+    /// [`to_json`](Self::to_json) serialized; records that are listed in
+    /// large pages keep it cached.
+    fn json_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_json().to_string())
+    }
+}
+
+/// The JSON array of `records`, each as [`Record::json_text`] gives it.
+pub(crate) fn json_array<'a, R: Record + 'a>(
+    records: impl ExactSizeIterator<Item = &'a R>,
+) -> String {
+    let mut body = String::with_capacity(2 + records.len() * 1400);
+    body.push('[');
+    for (i, r) in records.enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&r.json_text());
+    }
+    body.push(']');
+    body
 }
 
 fn field_index<R: Record>(name: &str) -> Option<usize> {
