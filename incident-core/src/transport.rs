@@ -711,7 +711,13 @@ impl ApiResponse {
 pub fn decode_json<T: DeserializeOwned>(
     body: &[u8],
 ) -> std::result::Result<T, (String, serde_json::Error)> {
-    match serde_json::from_slice(body) {
+    // Validating the UTF-8 of the whole body once is cheaper than serde_json's check of each
+    // string in turn; a body that is not UTF-8 takes the byte path for the error report.
+    let fast = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    };
+    match fast {
         Ok(v) => Ok(v),
         Err(first) => {
             let mut de = serde_json::Deserializer::from_slice(body);
