@@ -2,6 +2,7 @@
 //! `Range`, single-object reads with `fields`, pages with their `Content-Range`, and streams
 //! that walk every page.
 
+use std::collections::VecDeque;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -16,6 +17,10 @@ use crate::filter::Filter;
 
 /// The page size [`List::into_stream`] uses unless [`List::page_size`] says otherwise.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
+
+/// How many pages [`List::into_stream`] requests ahead unless [`List::prefetch`] says
+/// otherwise: one, so that at most two requests of a stream are in flight.
+pub const DEFAULT_PREFETCH: usize = 1;
 
 /// Marker types naming each list endpoint, so that each list request offers exactly the
 /// parameters its endpoint documents (`sort` only where QRadar accepts it, `include_reserved`
@@ -158,6 +163,7 @@ pub struct List<T, E> {
     sort: Option<String>,
     range: Option<Range>,
     page_size: u64,
+    prefetch: usize,
     extra: Vec<(&'static str, String)>,
     _marker: PhantomData<fn() -> (T, E)>,
 }
@@ -176,6 +182,7 @@ where
             sort: None,
             range: None,
             page_size: DEFAULT_PAGE_SIZE,
+            prefetch: DEFAULT_PREFETCH,
             extra: Vec::new(),
             _marker: PhantomData,
         }
@@ -219,6 +226,14 @@ where
         self
     }
 
+    /// How many pages [`into_stream`](Self::into_stream) requests ahead of the one being
+    /// read (default [`DEFAULT_PREFETCH`]); 0 requests each page only when the previous one
+    /// has been read.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = pages;
+        self
+    }
+
     fn request(&self, range: Option<Range>) -> Result<ApiRequest> {
         let path = self
             .path
@@ -257,37 +272,102 @@ where
 
     /// Walks every matching item, requesting [`page_size`](Self::page_size) items at a time
     /// with `Range` headers, starting at the position of [`range`](Self::range) if one was
-    /// set (its end is then the last position visited). Only one page is held in memory.
+    /// set (its end is then the last position visited).
+    ///
+    /// Once the first answer tells how many items match, the stream requests
+    /// [`prefetch`](Self::prefetch) pages ahead of the one being read (default
+    /// [`DEFAULT_PREFETCH`]), and each page is fetched and decoded in a task of its own: the
+    /// console prepares the next page and another core decodes it while this one is read.
+    /// At most `prefetch + 1` pages are held in memory, whatever the number of items.
+    /// Dropping the stream cancels the requests still in flight. A page shorter than asked
+    /// (a console that caps the page size) discards the requests ahead and the walk goes on
+    /// from the first item not yet seen. Must be polled inside a tokio runtime, as every
+    /// request of this crate.
     ///
     /// Offsets shift when items are added or removed while the walk runs. For a walk that
     /// must not skip or repeat items, sort by id and filter on `id >` the last id seen
     /// (the normalized `IncidentSource` stream does this).
     pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
-        struct State<T, E> {
+        struct Walk<T, E> {
             list: List<T, E>,
+            /// Requested pages not read yet, in order.
+            ahead: VecDeque<Ahead<T>>,
+            /// The first position not requested yet; `None` once nothing is left to ask.
             next: Option<u64>,
+            /// The last position to visit, from [`List::range`].
+            last: Option<u64>,
+            /// How many items match, from the latest `Content-Range`.
+            total: Option<u64>,
         }
-        let page_size = self.page_size;
+        impl<T, E> Walk<T, E>
+        where
+            T: DeserializeOwned + Send + 'static,
+            E: Send + 'static,
+        {
+            /// Requests the page at `self.next`.
+            fn request_next(&mut self) -> Result<()> {
+                let Some(start) = self.next else {
+                    return Ok(());
+                };
+                let mut end = start.saturating_add(self.list.page_size - 1);
+                if let Some(last) = self.last {
+                    end = end.min(last);
+                }
+                let req = self.list.request(Some(Range { start, end }))?;
+                let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+                    Error::config("QRadar requests must run inside a tokio runtime")
+                })?;
+                let client = self.list.client.clone();
+                let task = runtime.spawn(async move {
+                    let resp = client.execute(req).await?;
+                    decode_page(&resp)
+                });
+                self.ahead.push_back(Ahead {
+                    start,
+                    end,
+                    task: AbortOnDrop(task),
+                });
+                self.next = (self.last != Some(end)).then(|| end.saturating_add(1));
+                Ok(())
+            }
+
+            fn stop(&mut self) {
+                self.ahead.clear();
+                self.next = None;
+            }
+        }
+
+        let prefetch = self.prefetch;
         let first = self.range.map_or(0, |r| r.start);
         let last = self.range.map(|r| r.end);
-        let init = State {
+        let init = Walk {
             list: self,
+            ahead: VecDeque::new(),
             next: Some(first),
+            last,
+            total: None,
         };
-        stream::try_unfold(init, move |mut state| async move {
-            let Some(start) = state.next else {
-                return Ok(None);
-            };
-            if page_size == 0 {
+        stream::try_unfold(init, move |mut walk| async move {
+            if walk.list.page_size == 0 {
                 return Err(Error::invalid_input("page size", "must be at least 1"));
             }
-            let mut end = start.saturating_add(page_size - 1);
-            if let Some(last) = last {
-                end = end.min(last);
+            if walk.ahead.is_empty() {
+                if walk.next.is_none() {
+                    return Ok(None);
+                }
+                walk.request_next()?;
             }
-            let req = state.list.request(Some(Range { start, end }))?;
-            let resp = state.list.client.execute(req).await?;
-            let page: Page<T> = decode_page(&resp)?;
+            // Ask for more only while the total says there is more.
+            while walk.ahead.len() <= prefetch
+                && let (Some(next), Some(total)) = (walk.next, walk.total)
+                && next < total
+            {
+                walk.request_next()?;
+            }
+            let Some(Ahead { start, end, task }) = walk.ahead.pop_front() else {
+                return Ok(None);
+            };
+            let page = task.join().await?;
             let got = page.items.len() as u64;
             if let Some(ContentRange::Items { start: s, .. }) = page.content_range
                 && s != start
@@ -297,6 +377,9 @@ where
                     message: format!("asked for items from {start}, got items from {s}"),
                 });
             }
+            if let Some(total) = page.total() {
+                walk.total = Some(total);
+            }
             let more_expected = match page.content_range {
                 Some(ContentRange::Unsatisfied { .. }) => false,
                 Some(ContentRange::Items { end: e, total, .. }) => {
@@ -305,12 +388,46 @@ where
                 None => got == end - start + 1,
             };
             let next = start + got;
-            state.next = (more_expected && last.is_none_or(|l| next <= l)).then_some(next);
-            Ok(Some((page.items, state)))
+            if !more_expected || walk.last.is_some_and(|l| next > l) {
+                walk.stop();
+            } else if got != end - start + 1 {
+                // A short page: what was asked after it starts at the wrong place.
+                walk.stop();
+                walk.next = Some(next);
+            }
+            Ok(Some((page.items, walk)))
         })
         .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
         .try_flatten()
         .boxed()
+    }
+}
+
+/// A page requested ahead of time.
+struct Ahead<T> {
+    start: u64,
+    end: u64,
+    task: AbortOnDrop<Result<Page<T>>>,
+}
+
+/// A spawned request, cancelled when dropped: a stream dropped half-way leaves nothing
+/// running behind it.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> AbortOnDrop<T> {
+    async fn join(mut self) -> T {
+        match (&mut self.0).await {
+            Ok(value) => value,
+            // The task is only aborted by this guard's drop, so the error is a panic, which
+            // goes on unwinding here.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

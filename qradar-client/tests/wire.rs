@@ -461,6 +461,93 @@ async fn offenses_stream_walks_three_pages_in_order() {
 }
 
 #[tokio::test]
+async fn offenses_stream_prefetches_no_further_than_the_total() {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    for page in 0..5u64 {
+        let (start, end) = (page * 2, page * 2 + 1);
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    get_on(when, OFFENSES, &[]).header("range", format!("items={start}-{end}"));
+                    reply(then, 200, &json!([{ "id": start + 1 }, { "id": end + 1 }]))
+                        .header("content-range", format!("items {start}-{end}/10"));
+                })
+                .await,
+        );
+    }
+    let beyond = server
+        .mock_async(|when, then| {
+            when.any_request();
+            reply(then, 416, &json!([]));
+        })
+        .await;
+    let all: Vec<Offense> = client(&server)
+        .offenses()
+        .list()
+        .page_size(2)
+        .prefetch(3)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), (1..=10).collect::<Vec<u64>>());
+    for mock in &mocks {
+        // Each page exactly once, prefetched or not.
+        mock.assert_async().await;
+    }
+    assert_eq!(beyond.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn offenses_stream_follows_a_console_that_caps_the_page_size() {
+    let server = MockServer::start_async().await;
+    // Asked for 5 items, the console sends at most 3. Requests made ahead of a short page
+    // start at the wrong place: their answers must be dropped, not yielded.
+    let capped = |start: u64, total: u64| {
+        let end = (start + 2).min(total - 1);
+        let body: Vec<_> = (start..=end).map(|i| json!({ "id": i + 1 })).collect();
+        (json!(body), format!("items {start}-{end}/{total}"))
+    };
+    let mut mocks = Vec::new();
+    for start in [0u64, 3, 6, 9] {
+        let (body, range) = capped(start, 10);
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    get_on(when, OFFENSES, &[])
+                        .header("range", format!("items={start}-{}", start + 4));
+                    reply(then, 200, &body).header("content-range", range);
+                })
+                .await,
+        );
+    }
+    // Requests made ahead (from 5 after the first page, from 8 after the second); answered
+    // like the console would, with items the walk must not yield twice.
+    for start in [5u64, 8] {
+        let (body, range) = capped(start, 10);
+        server
+            .mock_async(|when, then| {
+                get_on(when, OFFENSES, &[]).header("range", format!("items={start}-{}", start + 4));
+                reply(then, 200, &body).header("content-range", range);
+            })
+            .await;
+    }
+    let all: Vec<Offense> = client(&server)
+        .offenses()
+        .list()
+        .page_size(5)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), (1..=10).collect::<Vec<u64>>());
+    for mock in &mocks {
+        mock.assert_async().await;
+    }
+}
+
+#[tokio::test]
 async fn offenses_stream_without_content_range_stops_on_a_short_page() {
     let server = MockServer::start_async().await;
     let first = server
