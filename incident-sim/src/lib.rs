@@ -16,6 +16,14 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The `incident-sim` binary serves a simulator as a process of its own (a
+//! local fake console, or a server that does not share a process with the
+//! client being measured); see [`cli`]:
+//!
+//! ```text
+//! cargo run --release -p incident-sim -- qradar --offenses 100000
+//! ```
 
 pub mod cli;
 pub mod qradar;

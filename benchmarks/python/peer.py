@@ -1,0 +1,109 @@
+"""The Python peer of the benchmark harness: the same requests as the Rust clients, written
+the way SOC scripts usually are (requests + json).
+
+    peer.py decode FILE REPEAT
+    peer.py list-all URL TOKEN PAGE_SIZE _
+    peer.py bulk-update URL TOKEN COUNT CONCURRENCY
+
+Prints one JSON line: {"items", "seconds", "peak_rss_kib", "id_sum"}, as the Rust clients
+do. For decode, "seconds" is the median time of one json.loads of the whole file.
+"""
+
+import json
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from requests.adapters import HTTPAdapter
+
+API_VERSION = "26.0"
+ASSIGNEE = "analyst1"
+
+
+def peak_rss_kib():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def session(token, pool_size):
+    s = requests.Session()
+    s.headers.update({"SEC": token, "Version": API_VERSION, "Accept": "application/json"})
+    # One connection per worker thread, as a careful script configures it; the default
+    # pool keeps 10 and opens (then drops) a new connection for each request beyond that.
+    s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+    s.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=pool_size))
+    return s
+
+
+def decode(path, repeat):
+    with open(path, "rb") as f:
+        data = f.read()
+    times = []
+    items = id_sum = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        offenses = json.loads(data)
+        times.append(time.perf_counter() - start)
+        items = len(offenses)
+        id_sum = sum(o["id"] for o in offenses)
+    return items, statistics.median(times), id_sum
+
+
+def list_all(url, token, page_size):
+    s = session(token, 1)
+    endpoint = url.rstrip("/") + "/api/siem/offenses"
+    items = id_sum = start = 0
+    while True:
+        r = s.get(endpoint, headers={"Range": f"items={start}-{start + page_size - 1}"}, timeout=60)
+        r.raise_for_status()
+        page = r.json()
+        for offense in page:
+            items += 1
+            id_sum += offense["id"]
+        start += len(page)
+        total = int(r.headers["Content-Range"].rsplit("/", 1)[1])
+        if not page or start >= total:
+            return items, id_sum
+
+
+def bulk_update(url, token, count, concurrency):
+    s = session(token, concurrency)
+    base = url.rstrip("/") + "/api/siem/offenses/"
+
+    def update(offense_id):
+        r = s.post(base + str(offense_id), params={"assigned_to": ASSIGNEE, "follow_up": "true"}, timeout=60)
+        r.raise_for_status()
+        return r.json()["id"]
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        ids = list(pool.map(update, range(1, count + 1)))
+    return len(ids), sum(ids)
+
+
+def main(argv):
+    scenario = argv[1]
+    if scenario == "decode":
+        items, seconds, id_sum = decode(argv[2], int(argv[3]))
+    else:
+        url, token, n, m = argv[2], argv[3], int(argv[4]), argv[5]
+        start = time.perf_counter()
+        if scenario == "list-all":
+            items, id_sum = list_all(url, token, n)
+        elif scenario == "bulk-update":
+            items, id_sum = bulk_update(url, token, n, int(m))
+        else:
+            raise SystemExit(f"unknown scenario {scenario!r}")
+        seconds = time.perf_counter() - start
+    print(json.dumps({"items": items, "seconds": seconds, "peak_rss_kib": peak_rss_kib(), "id_sum": id_sum}))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
