@@ -460,21 +460,30 @@ async fn offenses_stream_walks_three_pages_in_order() {
     }
 }
 
+/// Mocks `GET /siem/offenses` asked with `Range: items={first}-{last}`: it answers the
+/// offenses at positions `from..=to` (id = position + 1) as `items {from}-{to}/{total}`.
+async fn mock_range(
+    server: &MockServer,
+    (first, last): (u64, u64),
+    (from, to): (u64, u64),
+    total: u64,
+) -> httpmock::Mock<'_> {
+    let body: Vec<_> = (from..=to).map(|i| json!({ "id": i + 1 })).collect();
+    server
+        .mock_async(|when, then| {
+            get_on(when, OFFENSES, &[]).header("range", format!("items={first}-{last}"));
+            reply(then, 200, &json!(body))
+                .header("content-range", format!("items {from}-{to}/{total}"));
+        })
+        .await
+}
+
 #[tokio::test]
 async fn offenses_stream_prefetches_no_further_than_the_total() {
     let server = MockServer::start_async().await;
     let mut mocks = Vec::new();
-    for page in 0..5u64 {
-        let (start, end) = (page * 2, page * 2 + 1);
-        mocks.push(
-            server
-                .mock_async(|when, then| {
-                    get_on(when, OFFENSES, &[]).header("range", format!("items={start}-{end}"));
-                    reply(then, 200, &json!([{ "id": start + 1 }, { "id": end + 1 }]))
-                        .header("content-range", format!("items {start}-{end}/10"));
-                })
-                .await,
-        );
+    for start in (0..10u64).step_by(2) {
+        mocks.push(mock_range(&server, (start, start + 1), (start, start + 1), 10).await);
     }
     let beyond = server
         .mock_async(|when, then| {
@@ -502,36 +511,16 @@ async fn offenses_stream_prefetches_no_further_than_the_total() {
 #[tokio::test]
 async fn offenses_stream_follows_a_console_that_caps_the_page_size() {
     let server = MockServer::start_async().await;
-    // Asked for 5 items, the console sends at most 3. Requests made ahead of a short page
-    // start at the wrong place: their answers must be dropped, not yielded.
-    let capped = |start: u64, total: u64| {
-        let end = (start + 2).min(total - 1);
-        let body: Vec<_> = (start..=end).map(|i| json!({ "id": i + 1 })).collect();
-        (json!(body), format!("items {start}-{end}/{total}"))
-    };
+    // Asked for 5 items, the console sends at most 3.
+    let capped = |start: u64| (start, (start + 2).min(9));
     let mut mocks = Vec::new();
     for start in [0u64, 3, 6, 9] {
-        let (body, range) = capped(start, 10);
-        mocks.push(
-            server
-                .mock_async(|when, then| {
-                    get_on(when, OFFENSES, &[])
-                        .header("range", format!("items={start}-{}", start + 4));
-                    reply(then, 200, &body).header("content-range", range);
-                })
-                .await,
-        );
+        mocks.push(mock_range(&server, (start, start + 4), capped(start), 10).await);
     }
-    // Requests made ahead (from 5 after the first page, from 8 after the second); answered
-    // like the console would, with items the walk must not yield twice.
+    // The requests made ahead of a short page (from 5 after the first, from 8 after the
+    // second) start at the wrong place: their answers must be dropped, not yielded.
     for start in [5u64, 8] {
-        let (body, range) = capped(start, 10);
-        server
-            .mock_async(|when, then| {
-                get_on(when, OFFENSES, &[]).header("range", format!("items={start}-{}", start + 4));
-                reply(then, 200, &body).header("content-range", range);
-            })
-            .await;
+        mock_range(&server, (start, start + 4), capped(start), 10).await;
     }
     let all: Vec<Offense> = client(&server)
         .offenses()
