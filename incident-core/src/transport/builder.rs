@@ -1,0 +1,323 @@
+//! Building a transport: base URL, timeouts, retry, TLS, proxy.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use super::response::{ErrorParser, JsonBodyParser};
+use super::{
+    Auth, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_ID_HEADERS,
+    DEFAULT_REQUEST_TIMEOUT, Inner, Transport,
+};
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+
+/// Builds a [`Transport`]. Vendor crates wrap this in their own client builder.
+pub struct TransportBuilder {
+    pub(super) vendor: &'static str,
+    pub(super) base_url: String,
+    pub(super) auth: Auth,
+    pub(super) connect_timeout: Duration,
+    pub(super) request_timeout: Duration,
+    pub(super) retry: RetryPolicy,
+    pub(super) root_certs: Vec<reqwest::Certificate>,
+    pub(super) accept_invalid_certs: bool,
+    pub(super) accept_invalid_hostnames: bool,
+    pub(super) built_in_roots: bool,
+    pub(super) proxy: Option<reqwest::Proxy>,
+    pub(super) no_proxy: bool,
+    pub(super) http_client: Option<reqwest::Client>,
+    pub(super) user_agent: String,
+    pub(super) default_headers: HeaderMap,
+    pub(super) error_parser: Arc<dyn ErrorParser>,
+    pub(super) request_id_headers: Vec<HeaderName>,
+    pub(super) max_response_bytes: usize,
+    pub(super) deferred_error: Option<Error>,
+}
+
+impl fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("vendor", &self.vendor)
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("root_certs", &self.root_certs.len())
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("accept_invalid_hostnames", &self.accept_invalid_hostnames)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TransportBuilder {
+    /// Starts a builder for `vendor` (a display name used in errors and logs) at `base_url`.
+    /// Every request path is appended to the base URL's path.
+    pub fn new(vendor: &'static str, base_url: impl Into<String>) -> Self {
+        TransportBuilder {
+            vendor,
+            base_url: base_url.into(),
+            auth: Auth::None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            retry: RetryPolicy::default(),
+            root_certs: Vec::new(),
+            accept_invalid_certs: false,
+            accept_invalid_hostnames: false,
+            built_in_roots: true,
+            proxy: None,
+            no_proxy: false,
+            http_client: None,
+            user_agent: concat!("incident-core/", env!("CARGO_PKG_VERSION")).to_string(),
+            default_headers: HeaderMap::new(),
+            error_parser: Arc::new(JsonBodyParser),
+            request_id_headers: DEFAULT_REQUEST_ID_HEADERS
+                .iter()
+                .map(|h| HeaderName::from_static(h))
+                .collect(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            deferred_error: None,
+        }
+    }
+
+    /// Sets the credentials.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Time allowed to open a connection (TCP and TLS). Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one attempt, from sending to the last byte of the body. Default 60 s.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy ([`RetryPolicy::disabled`] turns retries off).
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Trusts the certificate(s) in a PEM document in addition to the system roots; this is
+    /// how a self-signed appliance certificate is accepted without turning verification off.
+    /// An unreadable PEM is reported by `build`.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        match reqwest::Certificate::from_pem_bundle(pem) {
+            Ok(certs) if !certs.is_empty() => self.root_certs.extend(certs),
+            Ok(_) => {
+                self.deferred_error
+                    .get_or_insert(Error::config("the PEM document holds no certificate"));
+            }
+            Err(e) => {
+                self.deferred_error.get_or_insert(Error::Config {
+                    message: "could not read the PEM certificate".into(),
+                    source: Some(Box::new(e)),
+                });
+            }
+        }
+        self
+    }
+
+    /// Trusts only the certificates added with
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem), not the system roots.
+    pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
+        self.built_in_roots = enabled;
+        self
+    }
+
+    /// **Dangerous**: accepts any certificate, including expired and self-signed ones for any
+    /// host. Anyone on the network path can then read and change the traffic, credentials
+    /// included. Prefer [`add_root_certificate_pem`](Self::add_root_certificate_pem).
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// **Dangerous**: accepts a trusted certificate whose name does not match the host (the
+    /// default QRadar appliance certificate, for instance). With rustls this only applies
+    /// together with added root certificates, which then become the only trusted roots.
+    pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> Self {
+        self.accept_invalid_hostnames = accept;
+        self
+    }
+
+    /// Sends every request through this proxy. By default the `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY` environment variables are honoured.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Ignores proxy settings from the environment.
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
+        self
+    }
+
+    /// Uses a prebuilt `reqwest::Client` (its own TLS, proxy and pool settings) instead of
+    /// building one. The TLS, proxy and connect-timeout settings of this builder are then
+    /// ignored; the request timeout, retry policy and credentials still apply.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Sets the `User-Agent` product tokens, e.g. `qradar-client/0.1.0`; `incident-core/x.y.z`
+    /// is appended.
+    pub fn user_agent(mut self, product: impl AsRef<str>) -> Self {
+        self.user_agent = format!(
+            "{} incident-core/{}",
+            product.as_ref(),
+            env!("CARGO_PKG_VERSION")
+        );
+        self
+    }
+
+    /// Adds a header sent with every request (e.g. QRadar's `Version`).
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.insert(name, value);
+        self
+    }
+
+    /// Sets the vendor's error-body parser.
+    pub fn error_parser(mut self, parser: impl ErrorParser) -> Self {
+        self.error_parser = Arc::new(parser);
+        self
+    }
+
+    /// Sets the response headers read as the request id, in order of preference.
+    pub fn request_id_headers(mut self, names: impl IntoIterator<Item = HeaderName>) -> Self {
+        self.request_id_headers = names.into_iter().collect();
+        self
+    }
+
+    /// Largest response body accepted, in bytes (default 256 MiB). A larger body gives
+    /// [`Error::BodyTooLarge`] instead of exhausting memory.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Builds the transport.
+    ///
+    /// Fails with [`Error::Config`] when the base URL is not an `http`/`https` URL, carries
+    /// credentials, a query or a fragment, or when a certificate could not be read.
+    pub fn build(self) -> Result<Transport> {
+        if let Some(e) = self.deferred_error {
+            return Err(e);
+        }
+        let base = parse_base_url(&self.base_url)?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => {
+                let mut b = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(self.user_agent.clone())
+                    .tls_danger_accept_invalid_certs(self.accept_invalid_certs);
+                if self.accept_invalid_hostnames || !self.built_in_roots {
+                    b = b
+                        .tls_danger_accept_invalid_hostnames(self.accept_invalid_hostnames)
+                        .tls_certs_only(self.root_certs);
+                } else {
+                    b = b.tls_certs_merge(self.root_certs);
+                }
+                if self.no_proxy {
+                    b = b.no_proxy();
+                }
+                if let Some(p) = self.proxy {
+                    b = b.proxy(p);
+                }
+                b.build().map_err(|e| Error::Config {
+                    message: "could not build the HTTP client".into(),
+                    source: Some(Box::new(e)),
+                })?
+            }
+        };
+        let mut headers = self.default_headers;
+        headers
+            .entry(ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
+        if let Ok(ua) = HeaderValue::from_str(&self.user_agent) {
+            headers.insert(reqwest::header::USER_AGENT, ua);
+        }
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                vendor: self.vendor,
+                http,
+                base,
+                auth: self.auth,
+                request_timeout: self.request_timeout,
+                retry: self.retry,
+                headers,
+                error_parser: self.error_parser,
+                request_id_headers: self.request_id_headers,
+                max_response_bytes: self.max_response_bytes,
+            }),
+        })
+    }
+}
+
+pub(super) fn parse_base_url(raw: &str) -> Result<Url> {
+    let url = Url::parse(raw.trim()).map_err(|e| Error::Config {
+        message: format!("invalid base URL {raw:?}"),
+        source: Some(Box::new(e)),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "the base URL must be http or https, not {}",
+            url.scheme()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Refused rather than stripped: credentials in a URL end up in logs and errors.
+        return Err(Error::config(
+            "the base URL must not contain credentials; pass them to the client builder",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(
+            "the base URL must not have a query or fragment",
+        ));
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::config("the base URL must have a host"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        assert!(parse_base_url("https://qradar.example.com").is_ok());
+        assert!(parse_base_url("ftp://x").is_err());
+        assert!(parse_base_url("not a url").is_err());
+        let e = parse_base_url("https://admin:pw@host/")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("pw"), "{e}");
+        assert!(parse_base_url("https://host/?a=b").is_err());
+    }
+
+    #[test]
+    fn bad_pem_is_a_config_error() {
+        let e = TransportBuilder::new("Test", "https://host")
+            .add_root_certificate_pem(b"not a pem")
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Config { .. }), "{e:?}");
+    }
+}
