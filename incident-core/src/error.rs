@@ -46,6 +46,26 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The operation did not finish within its deadline (all attempts, retry waits, polls
+    /// and logon together).
+    #[error("no answer within the deadline of {deadline:?} ({attempts} attempt(s))")]
+    Deadline {
+        /// The deadline.
+        deadline: Duration,
+        /// How many attempts were started.
+        attempts: u32,
+    },
+    /// The server answered with a redirect. No vendor API here redirects, and following one
+    /// would send credentials (and replay updates) elsewhere, so redirects are refused.
+    #[error("{vendor} answered {status} with a redirect to {}; redirects are not followed", location.as_deref().unwrap_or("no location"))]
+    Redirect {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// The 3xx status.
+        status: StatusCode,
+        /// The origin (`scheme://host:port`) the redirect pointed at; never its path or query.
+        location: Option<String>,
+    },
     /// The response body was larger than the configured limit.
     #[error("response body exceeds the limit of {limit} bytes")]
     BodyTooLarge {
@@ -216,11 +236,13 @@ impl fmt::Display for ApiError {
             "{} answered {} to {} {}",
             self.vendor, self.status, self.method, self.path
         )?;
+        // What the server wrote is printed without control characters (CR/LF, terminal
+        // escapes) and bounded, so that a hostile server cannot forge log lines.
         if let Some(code) = &self.vendor_code {
-            write!(f, " (code {code})")?;
+            write!(f, " (code {})", printable(code, 64))?;
         }
         if let Some(message) = &self.message {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", printable(message, MESSAGE_LIMIT))?;
         }
         if let Some(snippet) = &self.snippet {
             write!(f, ": body {snippet:?}")?;
@@ -334,7 +356,9 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(e) => e.attempts,
-            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+            Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Deadline { attempts, .. } => *attempts,
             Error::Decode(_) | Error::BodyTooLarge { .. } => 1,
             _ => 0,
         }
@@ -345,9 +369,9 @@ impl Error {
         self.kind() == Some(ErrorKind::NotFound)
     }
 
-    /// True for a timeout.
+    /// True for a timeout of one attempt or of the whole operation.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        matches!(self, Error::Timeout { .. } | Error::Deadline { .. })
     }
 
     /// True for [`Error::Unsupported`].
@@ -394,6 +418,23 @@ impl Error {
     }
 }
 
+/// How many characters of a vendor's error message [`ApiError`]'s `Display` prints.
+pub const MESSAGE_LIMIT: usize = 1024;
+
+/// `text` with every control character (CR, LF, ESC...) replaced by a space, cut to `limit`
+/// characters (an ellipsis marks the cut): safe to print in a terminal or a log line.
+pub fn printable(text: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(limit + 3));
+    for (i, c) in text.chars().enumerate() {
+        if i == limit {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
 /// A printable, bounded prefix of a body: at most [`SNIPPET_LIMIT`] characters, control
 /// characters replaced, cut on a character boundary.
 pub fn snippet(body: &[u8]) -> String {
@@ -423,6 +464,29 @@ mod tests {
         // A multi-byte character at the cut does not panic.
         let s = snippet("é".repeat(3000).as_bytes());
         assert!(s.starts_with("éé"));
+    }
+
+    #[test]
+    fn printable_strips_controls_and_bounds() {
+        assert_eq!(printable("a\r\nb\u{1b}[31mc", 100), "a  b [31mc");
+        assert_eq!(printable("abcdef", 3), "abc…");
+        let e = ApiError {
+            vendor: "T",
+            status: StatusCode::BAD_REQUEST,
+            kind: ErrorKind::InvalidRequest,
+            method: reqwest::Method::GET,
+            path: "/x".into(),
+            vendor_code: Some("1\n2".into()),
+            message: Some(format!("bad\r\nFAKE LOG LINE{}", "x".repeat(5000))),
+            request_id: None,
+            body: None,
+            snippet: None,
+            retry_after: None,
+            attempts: 1,
+        };
+        let text = e.to_string();
+        assert!(!text.contains(['\r', '\n']), "{text}");
+        assert!(text.chars().count() < MESSAGE_LIMIT + 100, "{}", text.len());
     }
 
     #[test]

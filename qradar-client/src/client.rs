@@ -120,19 +120,11 @@ impl fmt::Debug for QRadarClientBuilder {
     }
 }
 
-fn api_base(url: &str) -> String {
-    let trimmed = url.trim().trim_end_matches('/');
-    if trimmed.ends_with("/api") {
-        trimmed.to_string()
-    } else {
-        format!("{trimmed}/api")
-    }
-}
-
 impl QRadarClientBuilder {
     fn new(url: &str) -> Self {
         QRadarClientBuilder {
-            transport: TransportBuilder::new(VENDOR, api_base(url))
+            transport: TransportBuilder::new(VENDOR, url)
+                .api_path("/api")
                 .user_agent(concat!("qradar-client/", env!("CARGO_PKG_VERSION")))
                 .error_parser(QRadarErrorParser),
             auth: None,
@@ -280,21 +272,42 @@ impl QRadarClientBuilder {
 mod tests {
     use super::*;
 
+    fn base(url: &str) -> String {
+        let client = QRadarClient::builder(url).sec_token("t").build().unwrap();
+        client
+            .transport()
+            .base_url()
+            .as_str()
+            .trim_end_matches('/')
+            .to_string()
+    }
+
     #[test]
-    fn api_base_appends_api_once() {
+    fn api_is_appended_once_after_parsing() {
+        assert_eq!(base("https://q.example.com"), "https://q.example.com/api");
+        assert_eq!(base("https://q.example.com/"), "https://q.example.com/api");
         assert_eq!(
-            api_base("https://q.example.com"),
+            base("https://q.example.com/api/"),
             "https://q.example.com/api"
         );
-        assert_eq!(
-            api_base("https://q.example.com/"),
-            "https://q.example.com/api"
-        );
-        assert_eq!(
-            api_base("https://q.example.com/api/"),
-            "https://q.example.com/api"
-        );
-        assert_eq!(api_base("https://h/console/api"), "https://h/console/api");
+        assert_eq!(base("https://h/console/api"), "https://h/console/api");
+        for bad in ["https://", "", "qradar.example.com"] {
+            let e = QRadarClient::builder(bad)
+                .sec_token("t")
+                .build()
+                .unwrap_err();
+            assert!(matches!(e, Error::Config { .. }), "{bad}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_with_line_breaks_is_refused_at_build() {
+        let e = QRadarClient::builder("https://q")
+            .sec_token("abc\r\nX-Injected: 1")
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Config { .. }), "{e:?}");
+        assert!(!format!("{e} {e:?}").contains("X-Injected"));
     }
 
     #[test]

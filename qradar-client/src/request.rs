@@ -247,7 +247,7 @@ where
             .query_opt("fields", self.fields.clone())
             .query_opt("sort", self.sort.clone());
         for (name, value) in &self.extra {
-            req = req.query(name, value.clone());
+            req = req.query(*name, value.clone());
         }
         if let Some(Range { start, end }) = range {
             if end < start {

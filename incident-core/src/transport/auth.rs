@@ -1,13 +1,136 @@
-//! How requests are authenticated.
+//! How requests are authenticated: the [`Authenticator`] hook, the static kinds ([`Auth`])
+//! implemented on it, and the [`Credentials`] it attaches.
 
 use std::fmt;
 
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use async_trait::async_trait;
+use base64::Engine as _;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
+use super::Transport;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
-/// How requests are authenticated.
+/// Obtains, caches and attaches credentials for the requests of one transport.
+///
+/// The transport asks for [`credentials`](Self::credentials) before each attempt and attaches
+/// them only to requests for its configured origin. When the server refuses them (a 401, or a
+/// response hook's [`Reauthenticate`](super::ResponseAction::Reauthenticate)), it calls
+/// [`invalidate`](Self::invalidate) with the credentials that were refused and, if that
+/// returns `true`, replays the request once with fresh credentials: never more than once per
+/// call, so a server that refuses every token cannot cause a loop.
+///
+/// `http` is a transport of the same client without any authenticator (same connection pool,
+/// TLS settings, proxy, timeouts), for the calls that obtain credentials: a logon, a token
+/// exchange on a second host ([`Transport::with_base_url`]).
+///
+/// Implemented by [`Auth`] (static credentials) and [`SessionAuth`](super::SessionAuth)
+/// (log on, use a token, refresh, log off).
+#[async_trait]
+pub trait Authenticator: Send + Sync + fmt::Debug + 'static {
+    /// The credentials for the next attempt. Called concurrently by every request in
+    /// flight; an implementation that logs on must do so once for all of them.
+    async fn credentials(&self, http: &Transport) -> Result<Credentials>;
+
+    /// The server refused `used`. Returns whether a replay with fresh credentials may
+    /// succeed; static credentials return `false`.
+    async fn invalidate(&self, used: &Credentials) -> bool {
+        let _ = used;
+        false
+    }
+
+    /// Ends the session, if there is one (a logoff call). Static credentials do nothing.
+    async fn sign_out(&self, http: &Transport) -> Result<()> {
+        let _ = http;
+        Ok(())
+    }
+}
+
+/// Headers that authenticate one request, marked sensitive so that they are never printed.
+///
+/// `generation` tells sessions apart: a session authenticator numbers each token it obtains,
+/// so that a 401 on an old token does not throw away a newer one.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    headers: HeaderMap,
+    generation: u64,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// No credentials.
+    pub fn none() -> Self {
+        Credentials::default()
+    }
+
+    /// One header whose whole value is secret, e.g. `SEC: <token>` or
+    /// `Authorization: X-SAML <token>` (pass the whole value). A value with characters not
+    /// allowed in a header (CR, LF, other controls) is refused without echoing it.
+    pub fn header(name: HeaderName, value: &str) -> Result<Self> {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, sensitive_value(value)?);
+        Ok(Credentials {
+            headers,
+            generation: 0,
+        })
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(token: &Secret) -> Result<Self> {
+        Self::header(AUTHORIZATION, &format!("Bearer {}", token.expose()))
+    }
+
+    /// `Authorization: Basic base64(username:password)`.
+    pub fn basic(username: &str, password: &Secret) -> Result<Self> {
+        if username.contains(':') {
+            return Err(Error::config(
+                "a Basic user name must not contain ':' (RFC 7617)",
+            ));
+        }
+        let raw = format!("{username}:{}", password.expose());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+        Self::header(AUTHORIZATION, &format!("Basic {encoded}"))
+    }
+
+    /// Adds another header (a tenant id beside a token, for instance).
+    pub fn with_header(mut self, name: HeaderName, value: &str) -> Result<Self> {
+        self.headers.insert(name, sensitive_value(value)?);
+        Ok(self)
+    }
+
+    /// Tags these credentials with the session generation they belong to.
+    pub fn with_generation(mut self, generation: u64) -> Self {
+        self.generation = generation;
+        self
+    }
+
+    /// The session generation (0 for static credentials).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether there is nothing to attach.
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty()
+    }
+
+    pub(super) fn apply(&self, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        for (name, value) in &self.headers {
+            req = req.header(name, value.clone());
+        }
+        req
+    }
+}
+
+/// Static credentials, the same for every request.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Auth {
@@ -51,18 +174,34 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    pub(super) fn apply(&self, req: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
-        Ok(match self {
-            Auth::None => req,
-            Auth::Header { name, value } => {
-                req.header(name.clone(), sensitive_value(value.expose())?)
-            }
-            Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
-            Auth::Bearer(token) => req.header(
-                AUTHORIZATION,
-                sensitive_value(&format!("Bearer {}", token.expose()))?,
-            ),
-        })
+    /// The headers these credentials attach; fails on a value that cannot be a header.
+    pub fn to_credentials(&self) -> Result<Credentials> {
+        match self {
+            Auth::None => Ok(Credentials::none()),
+            Auth::Header { name, value } => Credentials::header(name.clone(), value.expose()),
+            Auth::Basic { username, password } => Credentials::basic(username, password),
+            Auth::Bearer(token) => Credentials::bearer(token),
+        }
+    }
+}
+
+/// [`Auth`] with its headers computed once, when the transport is built: a token with CR/LF
+/// is refused by `build()`, not by the first request.
+pub(super) struct StaticAuth {
+    pub(super) auth: Auth,
+    pub(super) credentials: Credentials,
+}
+
+impl fmt::Debug for StaticAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.auth.fmt(f)
+    }
+}
+
+#[async_trait]
+impl Authenticator for StaticAuth {
+    async fn credentials(&self, _: &Transport) -> Result<Credentials> {
+        Ok(self.credentials.clone())
     }
 }
 

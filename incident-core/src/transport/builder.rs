@@ -7,10 +7,13 @@ use std::time::Duration;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use super::auth::{Authenticator, StaticAuth};
+use super::hook::{DefaultHook, ResponseHook};
+use super::ratelimit::RateLimit;
 use super::response::{ErrorParser, JsonBodyParser};
 use super::{
-    Auth, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_ID_HEADERS,
-    DEFAULT_REQUEST_TIMEOUT, Inner, Transport,
+    Auth, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_ID_HEADERS, DEFAULT_REQUEST_TIMEOUT, Inner, Transport,
 };
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
@@ -19,7 +22,12 @@ use crate::retry::RetryPolicy;
 pub struct TransportBuilder {
     pub(super) vendor: &'static str,
     pub(super) base_url: String,
+    pub(super) api_path: Option<&'static str>,
     pub(super) auth: Auth,
+    pub(super) authenticator: Option<Arc<dyn Authenticator>>,
+    pub(super) hook: Arc<dyn ResponseHook>,
+    pub(super) rate_limit: Option<RateLimit>,
+    pub(super) deadline: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) request_timeout: Duration,
     pub(super) retry: RetryPolicy,
@@ -42,8 +50,11 @@ impl fmt::Debug for TransportBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TransportBuilder")
             .field("vendor", &self.vendor)
-            .field("base_url", &self.base_url)
+            .field("base_url", &redact_userinfo(&self.base_url))
             .field("auth", &self.auth)
+            .field("authenticator", &self.authenticator)
+            .field("rate_limit", &self.rate_limit)
+            .field("deadline", &self.deadline)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("retry", &self.retry)
@@ -62,7 +73,12 @@ impl TransportBuilder {
         TransportBuilder {
             vendor,
             base_url: base_url.into(),
+            api_path: None,
             auth: Auth::None,
+            authenticator: None,
+            hook: Arc::new(DefaultHook),
+            rate_limit: None,
+            deadline: DEFAULT_DEADLINE,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
@@ -85,9 +101,47 @@ impl TransportBuilder {
         }
     }
 
-    /// Sets the credentials.
+    /// The API lives under this path below the base URL (QRadar's `/api`), unless the base
+    /// URL already ends with it. Joined after the URL is parsed, so `https://` alone is still
+    /// refused for having no host.
+    pub fn api_path(mut self, path: &'static str) -> Self {
+        self.api_path = Some(path);
+        self
+    }
+
+    /// Sets static credentials, attached to every request. Values that cannot be sent in a
+    /// header (CR, LF) are refused by [`build`](Self::build).
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = auth;
+        self.authenticator = None;
+        self
+    }
+
+    /// Sets an authentication hook (a [`SessionAuth`](super::SessionAuth) for vendors that
+    /// log on), replacing static credentials.
+    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// Sets the vendor's response hook, which sees every response before the default
+    /// handling (see [`ResponseHook`]).
+    pub fn response_hook(mut self, hook: impl ResponseHook) -> Self {
+        self.hook = Arc::new(hook);
+        self
+    }
+
+    /// Limits the requests this client sends (every attempt counts). Off by default.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Bounds one operation, across all its attempts, retry waits, polls and logon, by
+    /// this time (default [`DEFAULT_DEADLINE`]). A retry whose wait would end after the
+    /// deadline is not made: the last error is returned instead.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
         self
     }
 
@@ -168,6 +222,11 @@ impl TransportBuilder {
     /// Uses a prebuilt `reqwest::Client` (its own TLS, proxy and pool settings) instead of
     /// building one. The TLS, proxy and connect-timeout settings of this builder are then
     /// ignored; the request timeout, retry policy and credentials still apply.
+    ///
+    /// **Redirects**: a client built here refuses every redirect (a 3xx is an
+    /// [`Error::Redirect`]), so credentials never reach another origin. A prebuilt client
+    /// follows redirects as it was configured to; build it with
+    /// `.redirect(reqwest::redirect::Policy::none())` to keep that guarantee.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -202,7 +261,7 @@ impl TransportBuilder {
         self
     }
 
-    /// Largest response body accepted, in bytes (default 256 MiB). A larger body gives
+    /// Largest response body accepted, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`]). A larger body gives
     /// [`Error::BodyTooLarge`] instead of exhausting memory.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
@@ -217,13 +276,33 @@ impl TransportBuilder {
         if let Some(e) = self.deferred_error {
             return Err(e);
         }
-        let base = parse_base_url(&self.base_url)?;
+        let mut base = parse_base_url(&self.base_url)?;
+        if let Some(api) = self.api_path {
+            let api = api.trim_matches('/');
+            let path = base.path().trim_end_matches('/').to_string();
+            if !api.is_empty() && !path.ends_with(&format!("/{api}")) {
+                base.set_path(&format!("{path}/{api}"));
+            }
+        }
+        let authenticator: Option<Arc<dyn Authenticator>> = match self.authenticator {
+            Some(a) => Some(a),
+            None => match self.auth {
+                Auth::None => None,
+                auth => Some(Arc::new(StaticAuth {
+                    credentials: auth.to_credentials()?,
+                    auth,
+                })),
+            },
+        };
         let http = match self.http_client {
             Some(client) => client,
             None => {
                 let mut b = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .user_agent(self.user_agent.clone())
+                    // No vendor API here redirects; following one would send the
+                    // credentials, and replay an update, to wherever it points.
+                    .redirect(reqwest::redirect::Policy::none())
                     .tls_danger_accept_invalid_certs(self.accept_invalid_certs);
                 if self.accept_invalid_hostnames || !self.built_in_roots {
                     b = b
@@ -251,26 +330,29 @@ impl TransportBuilder {
         if let Ok(ua) = HeaderValue::from_str(&self.user_agent) {
             headers.insert(reqwest::header::USER_AGENT, ua);
         }
-        Ok(Transport {
-            inner: Arc::new(Inner {
-                vendor: self.vendor,
-                http,
-                base,
-                auth: self.auth,
-                request_timeout: self.request_timeout,
-                retry: self.retry,
-                headers,
-                error_parser: self.error_parser,
-                request_id_headers: self.request_id_headers,
-                max_response_bytes: self.max_response_bytes,
-            }),
-        })
+        let bare = Inner {
+            vendor: self.vendor,
+            http,
+            base,
+            authenticator: None,
+            bare: None,
+            hook: self.hook,
+            rate_limit: self.rate_limit.map(Arc::new),
+            deadline: self.deadline,
+            request_timeout: self.request_timeout,
+            retry: self.retry,
+            headers,
+            error_parser: self.error_parser,
+            request_id_headers: self.request_id_headers,
+            max_response_bytes: self.max_response_bytes,
+        };
+        Ok(Transport::from_inner(bare, authenticator))
     }
 }
 
 pub(super) fn parse_base_url(raw: &str) -> Result<Url> {
     let url = Url::parse(raw.trim()).map_err(|e| Error::Config {
-        message: format!("invalid base URL {raw:?}"),
+        message: format!("invalid base URL {:?}", redact_userinfo(raw)),
         source: Some(Box::new(e)),
     })?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -296,6 +378,24 @@ pub(super) fn parse_base_url(raw: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// `raw` with anything between `://` and the last `@` of the authority replaced, so that a
+/// password typed into a URL is never echoed in an error or a log.
+pub(crate) fn redact_userinfo(raw: &str) -> String {
+    let Some(scheme_end) = raw.find("://").map(|i| i + 3) else {
+        return raw.to_string();
+    };
+    let rest = &raw[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}[REDACTED]{}",
+            &raw[..scheme_end],
+            &raw[scheme_end + at..]
+        ),
+        None => raw.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,6 +410,55 @@ mod tests {
             .to_string();
         assert!(!e.contains("pw"), "{e}");
         assert!(parse_base_url("https://host/?a=b").is_err());
+        // A URL that fails to parse is echoed without its password.
+        let e = parse_base_url("https://admin:s3cret@[bad/").unwrap_err();
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("[REDACTED]"), "{text}");
+        assert!(parse_base_url("https://").is_err());
+    }
+
+    #[test]
+    fn api_path_is_joined_after_parsing() {
+        let t = TransportBuilder::new("Test", "https://console.example.com")
+            .api_path("/api")
+            .build()
+            .unwrap();
+        assert_eq!(t.base_url().as_str(), "https://console.example.com/api");
+        let t = TransportBuilder::new("Test", "https://console.example.com/api/")
+            .api_path("/api")
+            .build()
+            .unwrap();
+        assert_eq!(t.base_url().as_str(), "https://console.example.com/api/");
+        for bad in ["https://", "", "console.example.com", "https://:443"] {
+            assert!(
+                TransportBuilder::new("Test", bad)
+                    .api_path("/api")
+                    .build()
+                    .is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_userinfo("https://u:p@h/x@y"),
+            "https://[REDACTED]@h/x@y"
+        );
+        assert_eq!(redact_userinfo("https://h/x@y"), "https://h/x@y");
+        assert_eq!(redact_userinfo("no scheme"), "no scheme");
+    }
+
+    #[test]
+    fn credentials_with_line_breaks_are_refused_at_build() {
+        let e = TransportBuilder::new("Test", "https://host")
+            .auth(Auth::Bearer(crate::Secret::from("tok\r\nX-Evil: 1")))
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Config { .. }), "{e:?}");
+        assert!(!e.to_string().contains("X-Evil"), "{e}");
     }
 
     #[test]

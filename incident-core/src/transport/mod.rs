@@ -8,34 +8,51 @@
 
 mod auth;
 mod builder;
+mod hook;
 mod path;
+mod ratelimit;
 mod request;
 mod response;
+mod session;
 
-pub use auth::Auth;
+pub use auth::{Auth, Authenticator, Credentials};
 pub use builder::TransportBuilder;
+pub use hook::{DefaultHook, ResponseAction, ResponseHook};
 pub use path::{ApiPath, encode_path_segment};
+pub use ratelimit::RateLimit;
 pub use request::{ApiRequest, RequestBody};
 pub use response::{ApiResponse, ErrorParser, JsonBodyParser, decode_json};
+pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionAuth, SessionProvider};
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{ApiError, Error, ErrorKind, Result, snippet};
+use crate::error::{ApiError, Error, ErrorKind, Result, VendorError, snippet};
 use crate::retry::{RetryPolicy, parse_retry_after};
 
 /// Default time allowed to open a TCP + TLS connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time allowed for a whole request, from sending to the last byte of the body.
+/// Default time allowed for one attempt, from sending to the last byte of the body.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default limit on the size of a response body.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+/// Default bound on one operation across all its attempts, retry waits, polls and logon.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+/// Default limit on the size of a response body: 32 MiB, room for pages of about 20,000
+/// QRadar offenses with every field, far below what would strain memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// Error bodies larger than this are not parsed as JSON (a snippet is kept); error answers
+/// are read up to [`MAX_ERROR_BODY_BYTES`] only.
+pub const MAX_ERROR_BODY_PARSE: usize = 64 * 1024;
+/// How much of an error answer's body is read; the rest is discarded.
+pub const MAX_ERROR_BODY_BYTES: usize = 1024 * 1024;
+/// At most this many polls ([`ResponseAction::Poll`]) for one operation, whatever the deadline.
+pub const MAX_POLLS: u32 = 1000;
 
 /// Response headers in which servers commonly send a request id, checked in order.
 pub const DEFAULT_REQUEST_ID_HEADERS: &[&str] = &[
@@ -51,11 +68,17 @@ pub struct Transport {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     vendor: &'static str,
     http: reqwest::Client,
     base: Url,
-    auth: Auth,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    /// The same transport without authenticator, for the authenticator's own calls.
+    bare: Option<Transport>,
+    hook: Arc<dyn ResponseHook>,
+    rate_limit: Option<Arc<RateLimit>>,
+    deadline: Duration,
     request_timeout: Duration,
     retry: RetryPolicy,
     headers: HeaderMap,
@@ -69,14 +92,57 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("vendor", &self.inner.vendor)
             .field("base_url", &self.inner.base.as_str())
-            .field("auth", &self.inner.auth)
+            .field("authenticator", &self.inner.authenticator)
             .field("request_timeout", &self.inner.request_timeout)
+            .field("deadline", &self.inner.deadline)
             .field("retry", &self.inner.retry)
+            .field("rate_limit", &self.inner.rate_limit)
             .finish_non_exhaustive()
     }
 }
 
+/// What one attempt came to.
+enum Step {
+    Done(ApiResponse),
+    /// An error that no retry can mend.
+    Fail(Error),
+    /// An error that may be retried, after `wait` or the policy's backoff.
+    Retry {
+        error: Error,
+        wait: Option<Duration>,
+        retryable: bool,
+    },
+    /// The credentials were refused.
+    Reauthenticate(Error),
+    /// Not ready yet: ask again with these headers.
+    Poll {
+        after: Duration,
+        headers: HeaderMap,
+        status: StatusCode,
+    },
+}
+
 impl Transport {
+    fn from_inner(bare: Inner, authenticator: Option<Arc<dyn Authenticator>>) -> Transport {
+        match authenticator {
+            None => Transport {
+                inner: Arc::new(bare),
+            },
+            Some(auth) => {
+                let bare_transport = Transport {
+                    inner: Arc::new(bare.clone()),
+                };
+                Transport {
+                    inner: Arc::new(Inner {
+                        authenticator: Some(auth),
+                        bare: Some(bare_transport),
+                        ..bare
+                    }),
+                }
+            }
+        }
+    }
+
     /// The vendor's display name.
     pub fn vendor(&self) -> &'static str {
         self.inner.vendor
@@ -92,6 +158,63 @@ impl Transport {
         self.inner.retry
     }
 
+    /// This transport without its authenticator: the same connection pool, TLS settings,
+    /// proxy, timeouts, rate limit and error handling, no credentials.
+    pub fn unauthenticated(&self) -> &Transport {
+        self.inner.bare.as_ref().unwrap_or(self)
+    }
+
+    /// A transport for a second host of the same vendor (ESET's IAM host, for instance),
+    /// sharing this one's connection pool, TLS settings, proxy, timeouts and rate limit,
+    /// without credentials: they are only ever attached for this transport's own origin.
+    pub fn with_base_url(&self, base_url: &str) -> Result<Transport> {
+        let base = builder::parse_base_url(base_url)?;
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                base,
+                authenticator: None,
+                bare: None,
+                ..(*self.inner).clone()
+            }),
+        })
+    }
+
+    /// Ends the authenticator's session, if it has one (a logoff). Static credentials do
+    /// nothing. The next request logs on again.
+    pub async fn sign_out(&self) -> Result<()> {
+        match &self.inner.authenticator {
+            Some(auth) => auth.sign_out(self.unauthenticated()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A GET request for a `next` link a server sent, relative or absolute. The link is
+    /// always requested on this transport's configured origin: a link to the same origin
+    /// below the base path is followed as is; any other link is rebuilt from its path and
+    /// query on the configured base, so credentials never go to a host the server names.
+    pub fn request_for_link(&self, link: &str) -> Result<ApiRequest> {
+        let base = &self.inner.base;
+        let url = base
+            .join(link.trim())
+            .map_err(|e| Error::invalid_input("next link", e.to_string()))?;
+        if url.origin() != base.origin() {
+            tracing::debug!(
+                "a next link names another origin; it is requested on the configured one"
+            );
+        }
+        let base_path = base.path().trim_end_matches('/');
+        let path = url.path();
+        let below = match path.strip_prefix(base_path) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+            _ => path,
+        };
+        let mut request = ApiRequest::get(ApiPath::from_encoded(below)?);
+        for (name, value) in url.query_pairs() {
+            request = request.query(name.into_owned(), value.into_owned());
+        }
+        Ok(request)
+    }
+
     fn url_for(&self, path: &ApiPath) -> Url {
         let mut url = self.inner.base.clone();
         let base_path = url.path().trim_end_matches('/').to_string();
@@ -99,8 +222,9 @@ impl Transport {
         url
     }
 
-    /// Sends `request`, retrying as the policy allows, and returns the success answer or
-    /// the error.
+    /// Sends `request` and returns the success answer or the error: credentials attached,
+    /// the rate limit respected, retried as the policy allows, polled and re-authenticated
+    /// as the vendor's response hook says, all within the operation deadline.
     pub async fn execute(&self, request: ApiRequest) -> Result<ApiResponse> {
         let url = self.url_for(&request.path);
         let span = tracing::debug_span!(
@@ -109,67 +233,157 @@ impl Transport {
             method = %request.method,
             path = %url.path(),
         );
-        self.execute_inner(request, url).instrument(span).await
+        let deadline = request.deadline.unwrap_or(self.inner.deadline);
+        let mut attempts = 0;
+        let run = self.execute_inner(&request, &url, Instant::now() + deadline, &mut attempts);
+        let result = tokio::time::timeout(deadline, run).instrument(span).await;
+        match result {
+            Ok(result) => result,
+            Err(_) => Err(Error::Deadline { deadline, attempts }),
+        }
     }
 
-    async fn execute_inner(&self, request: ApiRequest, url: Url) -> Result<ApiResponse> {
+    async fn execute_inner(
+        &self,
+        request: &ApiRequest,
+        url: &Url,
+        deadline: Instant,
+        attempts: &mut u32,
+    ) -> Result<ApiResponse> {
         let inner = &*self.inner;
         let policy = request.retry.unwrap_or(inner.retry);
-        let mut attempt = 0u32;
+        let mut tries = 0u32;
+        let mut polls = 0u32;
+        let mut reauthenticated = false;
+        let mut poll_headers = HeaderMap::new();
         loop {
-            attempt += 1;
-            let builder = self.build_request(&request, &url)?;
-            tracing::debug!(attempt, "sending");
-            let outcome = match builder.send().await {
-                Ok(resp) => self.read_response(resp, &request, &url, attempt).await,
-                Err(e) => Err(Failure::Transport(e)),
+            *attempts += 1;
+            let attempt = *attempts;
+            if let Some(limit) = &inner.rate_limit {
+                limit.acquire().await;
+            }
+            let credentials = match &inner.authenticator {
+                Some(auth) => auth.credentials(self.unauthenticated()).await?,
+                None => Credentials::none(),
             };
-            let (retryable, wait, error) = match outcome {
-                Ok(resp) => {
-                    tracing::debug!(attempt, status = resp.status.as_u16(), "answered");
-                    return Ok(resp);
-                }
-                Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Api(api)) => {
-                    let retryable =
-                        RetryPolicy::should_retry_status(api.status, request.idempotent);
-                    let wait = api.retry_after;
+            let timeout = deadline
+                .saturating_duration_since(Instant::now())
+                .min(inner.request_timeout);
+            let builder = self.build_request(request, url, &credentials, &poll_headers, timeout);
+            tracing::debug!(attempt, "sending");
+            let started = Instant::now();
+            let step = match builder.send().await {
+                Ok(resp) => self.read_response(resp, request, url, attempt).await,
+                Err(e) => self.transport_failure(e, request, attempt),
+            };
+            let latency_ms = started.elapsed().as_millis() as u64;
+            let (error, wait) = match step {
+                Step::Done(resp) => {
                     tracing::debug!(
                         attempt,
-                        status = api.status.as_u16(),
-                        retryable,
-                        "error status"
+                        status = resp.status.as_u16(),
+                        latency_ms,
+                        "answered"
                     );
-                    (retryable, wait, Error::Api(api))
+                    return Ok(resp);
                 }
-                Err(Failure::Transport(e)) => {
-                    let timeout = e.is_timeout();
-                    tracing::debug!(attempt, timeout, error = %e, "transport failure");
-                    let e = e.without_url();
-                    let error = if timeout {
-                        Error::Timeout {
-                            attempts: attempt,
-                            source: e,
-                        }
-                    } else {
-                        Error::Transport {
-                            attempts: attempt,
-                            source: e,
-                        }
+                Step::Fail(e) => {
+                    tracing::debug!(attempt, latency_ms, status = ?e.status().map(|s| s.as_u16()), "failed");
+                    return Err(e);
+                }
+                Step::Reauthenticate(e) => {
+                    tracing::debug!(attempt, latency_ms, "credentials refused");
+                    let replay = match (&inner.authenticator, reauthenticated) {
+                        (Some(auth), false) => auth.invalidate(&credentials).await,
+                        _ => false,
                     };
-                    (request.idempotent, None, error)
+                    if !replay {
+                        return Err(e);
+                    }
+                    reauthenticated = true;
+                    continue;
+                }
+                Step::Poll {
+                    after,
+                    headers,
+                    status,
+                } => {
+                    polls += 1;
+                    tracing::debug!(
+                        attempt,
+                        status = status.as_u16(),
+                        latency_ms,
+                        polls,
+                        "not ready; polling"
+                    );
+                    if polls > MAX_POLLS || Instant::now() + after >= deadline {
+                        return Err(Error::Protocol {
+                            vendor: inner.vendor,
+                            message: format!("the answer was still not ready after {polls} polls"),
+                        });
+                    }
+                    poll_headers = headers;
+                    tokio::time::sleep(after).await;
+                    continue;
+                }
+                Step::Retry {
+                    error,
+                    wait,
+                    retryable,
+                } => {
+                    tracing::debug!(attempt, status = ?error.status().map(|s| s.as_u16()), latency_ms, retryable, "error");
+                    tries += 1;
+                    if !retryable || tries >= policy.attempts() {
+                        return Err(error);
+                    }
+                    (error, wait)
                 }
             };
-            if !retryable || attempt >= policy.attempts() {
+            let delay = policy.delay(tries, wait);
+            if Instant::now() + delay >= deadline {
+                tracing::debug!(
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "no time left to retry"
+                );
                 return Err(error);
             }
-            let delay = policy.delay(attempt, wait);
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             tokio::time::sleep(delay).await;
         }
     }
 
-    fn build_request(&self, request: &ApiRequest, url: &Url) -> Result<reqwest::RequestBuilder> {
+    fn transport_failure(&self, e: reqwest::Error, request: &ApiRequest, attempt: u32) -> Step {
+        // Without its URL: the query may hold filter values, assignees or note text.
+        let e = e.without_url();
+        let timeout = e.is_timeout();
+        tracing::debug!(attempt, timeout, error = %e, "transport failure");
+        let error = if timeout {
+            Error::Timeout {
+                attempts: attempt,
+                source: e,
+            }
+        } else {
+            Error::Transport {
+                attempts: attempt,
+                source: e,
+            }
+        };
+        Step::Retry {
+            error,
+            wait: None,
+            retryable: request.idempotent,
+        }
+    }
+
+    fn build_request(
+        &self,
+        request: &ApiRequest,
+        url: &Url,
+        credentials: &Credentials,
+        extra: &HeaderMap,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
         let inner = &*self.inner;
         let mut target = url.clone();
         if !request.query.is_empty() {
@@ -180,14 +394,19 @@ impl Transport {
         let mut b = inner
             .http
             .request(request.method.clone(), target)
-            .timeout(inner.request_timeout)
+            .timeout(timeout)
             .headers(inner.headers.clone());
-        for (name, value) in &request.headers {
+        for (name, value) in request.headers.iter().chain(extra) {
             b = b.header(name, value);
         }
-        b = inner.auth.apply(b)?;
-        b = match &request.body {
-            None if request.method == Method::POST || request.method == Method::PUT => {
+        // The URL is always the configured base plus a path: credentials never leave the
+        // configured origin (redirects are refused, links are rebuilt on the base).
+        b = credentials.apply(b);
+        match &request.body {
+            None if request.method == Method::POST
+                || request.method == Method::PUT
+                || request.method == Method::PATCH =>
+            {
                 b.header(CONTENT_LENGTH, HeaderValue::from_static("0"))
             }
             None => b,
@@ -200,8 +419,7 @@ impl Transport {
                     HeaderValue::from_static("application/x-www-form-urlencoded"),
                 )
                 .body(text.clone()),
-        };
-        Ok(b)
+        }
     }
 
     async fn read_response(
@@ -210,30 +428,64 @@ impl Transport {
         request: &ApiRequest,
         url: &Url,
         attempt: u32,
-    ) -> std::result::Result<ApiResponse, Failure> {
+    ) -> Step {
         let inner = &*self.inner;
         let status = resp.status();
-        let limit = inner.max_response_bytes;
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(Failure::Final(Error::BodyTooLarge { limit }));
+        if status.is_redirection() {
+            return Step::Fail(Error::Redirect {
+                vendor: inner.vendor,
+                status,
+                location: resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|l| location_origin(url, l)),
+            });
         }
-        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+        let limit = if status.is_success() {
+            inner.max_response_bytes
+        } else {
+            inner.max_response_bytes.min(MAX_ERROR_BODY_BYTES)
+        };
+        if status.is_success() && resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Step::Fail(Error::BodyTooLarge { limit });
+        }
+        let capacity = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
+        let mut body = Vec::with_capacity(capacity);
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > limit {
-                        return Err(Failure::Final(Error::BodyTooLarge { limit }));
+                        if status.is_success() {
+                            return Step::Fail(Error::BodyTooLarge { limit });
+                        }
+                        // Enough of an error page has been read; the rest is dropped.
+                        body.extend_from_slice(&chunk[..limit - body.len()]);
+                        break;
                     }
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(Failure::Transport(e)),
+                Err(e) => return self.transport_failure(e, request, attempt),
             }
         }
         let headers = std::mem::take(resp.headers_mut());
         let request_id = self.request_id(&headers);
-        if status.is_success() {
-            return Ok(ApiResponse {
+        let action = inner.hook.inspect(request, status, &headers, &body);
+        let api_error = |parsed: VendorError, body: &[u8]| {
+            self.api_error(
+                status,
+                &headers,
+                request,
+                url,
+                attempt,
+                parsed,
+                body,
+                request_id.clone(),
+            )
+        };
+        match action {
+            ResponseAction::Default if status.is_success() => Step::Done(ApiResponse {
                 vendor: inner.vendor,
                 path: url.path().to_string(),
                 status,
@@ -241,13 +493,59 @@ impl Transport {
                 body,
                 request_id,
                 attempts: attempt,
-            });
+            }),
+            ResponseAction::Fail(parsed) => Step::Fail(Error::Api(api_error(parsed, &body))),
+            ResponseAction::Poll { after, headers } => Step::Poll {
+                after,
+                headers,
+                status,
+            },
+            action => {
+                let parsed = if body.len() <= MAX_ERROR_BODY_PARSE {
+                    inner.error_parser.parse(status, &headers, &body)
+                } else {
+                    VendorError::new()
+                };
+                let error = api_error(parsed, &body);
+                let always = matches!(status.as_u16(), 429 | 503);
+                match action {
+                    ResponseAction::Reauthenticate => Step::Reauthenticate(Error::Api(error)),
+                    _ if status == StatusCode::UNAUTHORIZED && inner.authenticator.is_some() => {
+                        Step::Reauthenticate(Error::Api(error))
+                    }
+                    ResponseAction::Retry { after } => Step::Retry {
+                        wait: after.or(error.retry_after),
+                        error: Error::Api(error),
+                        retryable: true,
+                    },
+                    ResponseAction::NoRetry if !always => Step::Fail(Error::Api(error)),
+                    _ => Step::Retry {
+                        wait: error.retry_after,
+                        retryable: RetryPolicy::should_retry_status(status, request.idempotent),
+                        error: Error::Api(error),
+                    },
+                }
+            }
         }
-        let parsed = inner.error_parser.parse(status, &headers, &body);
-        let is_json =
-            parsed.body.is_some() || serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok();
-        Err(Failure::Api(Box::new(ApiError {
-            vendor: inner.vendor,
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn api_error(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        request: &ApiRequest,
+        url: &Url,
+        attempt: u32,
+        parsed: VendorError,
+        body: &[u8],
+        request_id: Option<String>,
+    ) -> Box<ApiError> {
+        let is_json = parsed.body.is_some()
+            || (body.len() <= MAX_ERROR_BODY_PARSE
+                && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok());
+        Box::new(ApiError {
+            vendor: self.inner.vendor,
             status,
             kind: parsed
                 .kind
@@ -258,10 +556,10 @@ impl Transport {
             message: parsed.message,
             request_id,
             body: parsed.body,
-            snippet: (!is_json && !body.is_empty()).then(|| snippet(&body)),
-            retry_after: parse_retry_after(&headers),
+            snippet: (!is_json && !body.is_empty()).then(|| snippet(body)),
+            retry_after: parse_retry_after(headers),
             attempts: attempt,
-        })))
+        })
     }
 
     fn request_id(&self, headers: &HeaderMap) -> Option<String> {
@@ -274,10 +572,13 @@ impl Transport {
     }
 }
 
-enum Failure {
-    Api(Box<ApiError>),
-    Transport(reqwest::Error),
-    Final(Error),
+/// The origin (`scheme://host:port`) a `Location` header points at, resolved against the
+/// request URL; never its path or query, which may carry secrets.
+fn location_origin(url: &Url, location: &str) -> String {
+    match url.join(location) {
+        Ok(target) => target.origin().ascii_serialization(),
+        Err(_) => "an unreadable location".to_string(),
+    }
 }
 
 #[cfg(test)]

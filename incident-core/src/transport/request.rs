@@ -1,6 +1,7 @@
 //! One API call, described independently of the HTTP client.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -29,6 +30,7 @@ pub struct ApiRequest {
     pub(super) body: Option<RequestBody>,
     pub(super) idempotent: bool,
     pub(super) retry: Option<RetryPolicy>,
+    pub(super) deadline: Option<Duration>,
 }
 
 impl ApiRequest {
@@ -47,6 +49,7 @@ impl ApiRequest {
             body: None,
             idempotent,
             retry: None,
+            deadline: None,
         }
     }
 
@@ -60,14 +63,33 @@ impl ApiRequest {
         Self::new(Method::POST, path)
     }
 
+    /// A PUT request.
+    pub fn put(path: ApiPath) -> Self {
+        Self::new(Method::PUT, path)
+    }
+
+    /// A PATCH request.
+    pub fn patch(path: ApiPath) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+
+    /// A DELETE request.
+    pub fn delete(path: ApiPath) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+
     /// Adds a query parameter (encoded when sent).
-    pub fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.query.push((Cow::Borrowed(name), value.into()));
+    pub fn query(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
         self
     }
 
     /// Adds a query parameter when `value` is `Some`.
-    pub fn query_opt<V: Into<String>>(self, name: &'static str, value: Option<V>) -> Self {
+    pub fn query_opt<V: Into<String>>(
+        self,
+        name: impl Into<Cow<'static, str>>,
+        value: Option<V>,
+    ) -> Self {
         match value {
             Some(v) => self.query(name, v),
             None => self,
@@ -101,6 +123,13 @@ impl ApiRequest {
         self
     }
 
+    /// Bounds this operation (every attempt, retry wait, poll and logon) by `deadline`
+    /// instead of the client's [`deadline`](super::TransportBuilder::deadline).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
     /// Uses this retry policy for this request instead of the client's.
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
@@ -120,6 +149,16 @@ impl ApiRequest {
     /// The query parameters.
     pub fn query_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.query.iter().map(|(k, v)| (k.as_ref(), v.as_str()))
+    }
+
+    /// The headers added to this request.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The body, if any.
+    pub fn body(&self) -> Option<&RequestBody> {
+        self.body.as_ref()
     }
 
     /// Whether the request may be retried after a 5xx or a connection failure.

@@ -1,0 +1,83 @@
+//! What a vendor says a response means, before the transport's default handling.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use super::ApiRequest;
+use crate::error::VendorError;
+
+/// What a [`ResponseHook`] decides about one response.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ResponseAction {
+    /// The default handling: a 2xx is the answer, anything else an error, retried as the
+    /// retry policy says.
+    Default,
+    /// The answer is an error even if its status is 2xx (Skyhigh's `responseInfo.error`
+    /// inside a 200), with what the vendor said. Not retried.
+    Fail(VendorError),
+    /// The credentials were refused (a vendor code meaning "token expired"): invalidate them
+    /// and replay the request once.
+    Reauthenticate,
+    /// The answer is not ready: resend the identical request after `after`, with these
+    /// headers added (ESET's 202 with a `response-id`). Bounded by the operation deadline.
+    Poll {
+        /// How long to wait before asking again.
+        after: Duration,
+        /// Headers to add to the repeated request.
+        headers: HeaderMap,
+    },
+    /// Retry this answer (counted against the retry policy), after the given wait or the
+    /// policy's backoff.
+    Retry {
+        /// The wait; `None` uses the policy's backoff.
+        after: Option<Duration>,
+    },
+    /// Do not retry this error, whatever its status. Ignored for 429 and 503, which the
+    /// transport always retries: the server said it did not act.
+    NoRetry,
+}
+
+/// Sees every response, 2xx included, before the transport decides what it means.
+///
+/// Implemented by vendor crates; a closure
+/// `Fn(&ApiRequest, StatusCode, &HeaderMap, &[u8]) -> ResponseAction` works too. Must not
+/// panic, and should be cheap on the common 2xx path (look at the status and headers first;
+/// peek at the body only when needed).
+pub trait ResponseHook: Send + Sync + 'static {
+    /// Decides what the response means.
+    fn inspect(
+        &self,
+        request: &ApiRequest,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ResponseAction;
+}
+
+impl<F> ResponseHook for F
+where
+    F: Fn(&ApiRequest, StatusCode, &HeaderMap, &[u8]) -> ResponseAction + Send + Sync + 'static,
+{
+    fn inspect(
+        &self,
+        request: &ApiRequest,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ResponseAction {
+        self(request, status, headers, body)
+    }
+}
+
+/// The hook used when a vendor sets none.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultHook;
+
+impl ResponseHook for DefaultHook {
+    fn inspect(&self, _: &ApiRequest, _: StatusCode, _: &HeaderMap, _: &[u8]) -> ResponseAction {
+        ResponseAction::Default
+    }
+}
