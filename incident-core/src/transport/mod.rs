@@ -235,7 +235,7 @@ impl Transport {
         );
         let deadline = request.deadline.unwrap_or(self.inner.deadline);
         let mut attempts = 0;
-        let run = self.execute_inner(&request, &url, Instant::now() + deadline, &mut attempts);
+        let run = self.execute_inner(&request, &url, deadline, &mut attempts);
         let result = tokio::time::timeout(deadline, run).instrument(span).await;
         match result {
             Ok(result) => result,
@@ -247,10 +247,11 @@ impl Transport {
         &self,
         request: &ApiRequest,
         url: &Url,
-        deadline: Instant,
+        budget: Duration,
         attempts: &mut u32,
     ) -> Result<ApiResponse> {
         let inner = &*self.inner;
+        let deadline = Instant::now() + budget;
         let policy = request.retry.unwrap_or(inner.retry);
         let mut tries = 0u32;
         let mut polls = 0u32;
@@ -266,9 +267,8 @@ impl Transport {
                 Some(auth) => auth.credentials(self.unauthenticated()).await?,
                 None => Credentials::none(),
             };
-            let timeout = deadline
-                .saturating_duration_since(Instant::now())
-                .min(inner.request_timeout);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let timeout = remaining.min(inner.request_timeout);
             let builder = self.build_request(request, url, &credentials, &poll_headers, timeout);
             tracing::debug!(attempt, "sending");
             let started = Instant::now();
@@ -276,6 +276,21 @@ impl Transport {
                 Ok(resp) => self.read_response(resp, request, url, attempt).await,
                 Err(e) => self.transport_failure(e, request, attempt),
             };
+            // An attempt cut short by the deadline ends the operation.
+            if remaining < inner.request_timeout
+                && matches!(
+                    &step,
+                    Step::Retry {
+                        error: Error::Timeout { .. },
+                        ..
+                    }
+                )
+            {
+                return Err(Error::Deadline {
+                    deadline: budget,
+                    attempts: attempt,
+                });
+            }
             let latency_ms = started.elapsed().as_millis() as u64;
             let (error, wait) = match step {
                 Step::Done(resp) => {
