@@ -18,6 +18,7 @@ use qradar_client::QRadarClient;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    incident_examples::init_tracing();
     let sim = QRadarSim::builder().offenses(120).start().await?;
     let qradar = QRadarClient::builder(sim.url())
         .sec_token(sim.token())

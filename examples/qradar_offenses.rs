@@ -24,6 +24,7 @@ const SHOW: usize = 10;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    incident_examples::init_tracing();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -69,8 +70,10 @@ async fn connect() -> Result<(QRadarClient, Option<QRadarSim>), Box<dyn std::err
             std::fs::read(&path).map_err(|e| format!("cannot read QRADAR_CA_CERT {path}: {e}"))?;
         builder = builder.add_root_certificate_pem(&pem);
     }
-    println!("Talking to {url}");
-    Ok((builder.build()?, None))
+    // Printed once the builder accepted it: a URL it refuses is not echoed.
+    let client = builder.build()?;
+    println!("Talking to {}", client.transport().base_url());
+    Ok((client, None))
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
