@@ -2,13 +2,10 @@
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
+use incident_core::Error;
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
-use incident_core::{
-    ApiRequest, ApiResponse, Auth, Result, RetryPolicy, Secret, Transport, TransportBuilder,
-};
-use incident_core::{Error, reqwest};
+use incident_core::{ApiRequest, ApiResponse, Auth, Result, Secret, Transport, TransportBuilder};
 
 use crate::closing_reasons::ClosingReasonsApi;
 use crate::error::QRadarErrorParser;
@@ -156,75 +153,7 @@ impl QRadarClientBuilder {
         self
     }
 
-    /// Time allowed to open a connection. Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.transport = self.transport.connect_timeout(timeout);
-        self
-    }
-
-    /// Time allowed for one attempt of one request, body included. Default 60 s.
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.transport = self.transport.request_timeout(timeout);
-        self
-    }
-
-    /// The retry policy (default: 4 attempts, see [`RetryPolicy`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.transport = self.transport.retry_policy(policy);
-        self
-    }
-
-    /// Trusts the certificate(s) of a PEM document, typically the console's self-signed
-    /// certificate, in addition to the system roots.
-    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.transport = self.transport.add_root_certificate_pem(pem);
-        self
-    }
-
-    /// Whether the system's root certificates are trusted (default `true`).
-    pub fn tls_built_in_roots(mut self, enabled: bool) -> Self {
-        self.transport = self.transport.tls_built_in_roots(enabled);
-        self
-    }
-
-    /// **Dangerous**: accepts any server certificate. See
-    /// [`TransportBuilder::danger_accept_invalid_certs`].
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.transport = self.transport.danger_accept_invalid_certs(accept);
-        self
-    }
-
-    /// **Dangerous**: accepts a trusted certificate issued for another name (QRadar's default
-    /// certificate does not match the console's host name). See
-    /// [`TransportBuilder::danger_accept_invalid_hostnames`].
-    pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> Self {
-        self.transport = self.transport.danger_accept_invalid_hostnames(accept);
-        self
-    }
-
-    /// Sends requests through this proxy (by default the environment's proxy settings apply).
-    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
-        self.transport = self.transport.proxy(proxy);
-        self
-    }
-
-    /// Ignores proxy settings from the environment.
-    pub fn no_proxy(mut self) -> Self {
-        self.transport = self.transport.no_proxy();
-        self
-    }
-
-    /// Uses a prebuilt `reqwest::Client`. See [`TransportBuilder::http_client`].
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.transport = self.transport.http_client(client);
-        self
-    }
-
-    /// Largest response body accepted (default 256 MiB).
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.transport = self.transport.max_response_bytes(limit);
-        self
-    }
+    incident_core::transport_options!(transport);
 
     /// Builds the client. Fails when no credentials were given, the API version is not of
     /// the form `26.0`, the URL is invalid or a certificate could not be read.

@@ -18,3 +18,6 @@ pub use offenses::{StatusUpdate, UpdateOffense};
 pub use request::{ContentRange, Get, List, Page};
 
 pub use incident_core;
+/// The error, result and secret types of every call, re-exported so that no direct
+/// dependency on `incident-core` is needed.
+pub use incident_core::{Error, ErrorKind, Result, Secret};

@@ -9,6 +9,7 @@
 mod auth;
 mod builder;
 mod hook;
+mod options;
 mod path;
 mod ratelimit;
 mod request;
