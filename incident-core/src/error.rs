@@ -352,6 +352,15 @@ impl Error {
         }
     }
 
+    /// The vendor's JSON error body decoded into the vendor crate's typed body `T`, when
+    /// the server sent a JSON error body of that shape.
+    pub fn vendor_body<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        self.api_error()?
+            .body
+            .as_ref()
+            .and_then(|b| T::deserialize(b).ok())
+    }
+
     /// How many attempts were made; 0 when no request was sent.
     pub fn attempts(&self) -> u32 {
         match self {

@@ -19,9 +19,9 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use source::IncidentSource;
 pub use transport::{
-    ApiPath, ApiRequest, ApiResponse, Auth, Authenticator, Credentials, ErrorParser, RateLimit,
-    ResponseAction, ResponseHook, Session, SessionAuth, SessionProvider, Transport,
-    TransportBuilder,
+    ApiPath, ApiRequest, ApiResponse, Auth, Authenticator, Credentials, ErrorParser,
+    JsonErrorParser, RateLimit, ResponseAction, ResponseHook, Session, SessionAuth,
+    SessionProvider, Transport, TransportBuilder,
 };
 
 /// Re-exported so that users of the vendor crates need no direct dependency on them.

@@ -781,3 +781,50 @@ async fn a_huge_error_body_is_bounded_and_not_parsed() {
     );
     assert!(e.to_string().len() < 4096);
 }
+
+#[tokio::test]
+async fn a_declarative_error_parser_reads_codes_but_never_turns_503_into_a_final_error() {
+    use httpmock::prelude::*;
+    let server = MockServer::start_async().await;
+    let body = r#"{"ErrorCode":"PASWS013E","ErrorMessage":"Authentication failure"}"#;
+    server
+        .mock_async(|when, then| {
+            when.path("/bad");
+            then.status(400).body(body);
+        })
+        .await;
+    let busy = server
+        .mock_async(|when, then| {
+            when.path("/busy");
+            then.status(503).body(body);
+        })
+        .await;
+    let t = TransportBuilder::new("Test", server.base_url())
+        .error_parser(
+            incident_core::JsonErrorParser::new()
+                .code_at("/ErrorCode")
+                .message_at("/ErrorMessage")
+                .kind_for("PASWS013E", ErrorKind::Unauthorized),
+        )
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let e = t.execute(get("/bad")).await.unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Unauthorized));
+    assert_eq!(e.vendor_code(), Some("PASWS013E"));
+    assert_eq!(e.vendor_message(), Some("Authentication failure"));
+    #[derive(serde::Deserialize)]
+    struct PtaError {
+        #[serde(rename = "ErrorCode")]
+        code: String,
+    }
+    assert_eq!(e.vendor_body::<PtaError>().unwrap().code, "PASWS013E");
+    let e = t.execute(get("/busy")).await.unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Unavailable));
+    assert_eq!(e.vendor_code(), Some("PASWS013E"));
+    busy.assert_calls_async(2).await;
+}

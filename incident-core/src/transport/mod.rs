@@ -22,7 +22,7 @@ pub use hook::{DefaultHook, ResponseAction, ResponseHook};
 pub use path::{ApiPath, encode_path_segment};
 pub use ratelimit::RateLimit;
 pub use request::{ApiRequest, RequestBody};
-pub use response::{ApiResponse, ErrorParser, JsonBodyParser, decode_json};
+pub use response::{ApiResponse, ErrorParser, JsonBodyParser, JsonErrorParser, decode_json};
 pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionAuth, SessionProvider};
 
 use std::fmt;
@@ -563,9 +563,14 @@ impl Transport {
         Box::new(ApiError {
             vendor: self.inner.vendor,
             status,
-            kind: parsed
-                .kind
-                .unwrap_or_else(|| ErrorKind::from_status(status)),
+            // 429 and 503 keep their kind whatever the vendor code says: they are retried
+            // and callers must see them as transient.
+            kind: match status.as_u16() {
+                429 | 503 => ErrorKind::from_status(status),
+                _ => parsed
+                    .kind
+                    .unwrap_or_else(|| ErrorKind::from_status(status)),
+            },
             method: request.method.clone(),
             path: url.path().to_string(),
             vendor_code: parsed.code,

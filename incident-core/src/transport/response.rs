@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeError, Error, Result, VendorError, snippet};
+use crate::error::{DecodeError, Error, ErrorKind, Result, VendorError, snippet};
 
 /// Reads a vendor's error body. Implemented by each vendor crate; a closure
 /// `Fn(StatusCode, &HeaderMap, &[u8]) -> VendorError` works too.
@@ -31,6 +31,87 @@ impl ErrorParser for JsonBodyParser {
         let mut out = VendorError::new();
         out.body = serde_json::from_slice(body).ok();
         out
+    }
+}
+
+/// A declarative error-body parser: the vendor's code and message read at JSON pointers
+/// (the first that holds a value wins), and vendor codes mapped to an [`ErrorKind`], so that
+/// a vendor crate keeps only its typed body and code enum. The whole JSON body is kept for
+/// [`Error::vendor_body`](crate::Error::vendor_body).
+///
+/// ```
+/// use incident_core::transport::{ErrorParser, JsonErrorParser};
+/// use incident_core::ErrorKind;
+/// use incident_core::reqwest::{StatusCode, header::HeaderMap};
+///
+/// // CyberArk: {"ErrorCode": "PASWS013E", "ErrorMessage": "Authentication failure"}
+/// let parser = JsonErrorParser::new()
+///     .code_at("/ErrorCode")
+///     .message_at("/ErrorMessage")
+///     .kind_for("PASWS013E", ErrorKind::Unauthorized);
+/// let body = br#"{"ErrorCode":"PASWS013E","ErrorMessage":"Authentication failure"}"#;
+/// let e = parser.parse(StatusCode::BAD_REQUEST, &HeaderMap::new(), body);
+/// assert_eq!(e.code.as_deref(), Some("PASWS013E"));
+/// assert_eq!(e.message.as_deref(), Some("Authentication failure"));
+/// assert_eq!(e.kind, Some(ErrorKind::Unauthorized));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct JsonErrorParser {
+    code: Vec<&'static str>,
+    message: Vec<&'static str>,
+    kinds: Vec<(&'static str, ErrorKind)>,
+}
+
+impl JsonErrorParser {
+    /// A parser that reads nothing yet (but keeps a JSON body).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads the vendor code at this JSON pointer (a string or a number), e.g. `/code` or
+    /// `/error/code`. Several pointers are tried in the order given.
+    pub fn code_at(mut self, pointer: &'static str) -> Self {
+        self.code.push(pointer);
+        self
+    }
+
+    /// Reads the vendor message at this JSON pointer. Several are tried in order.
+    pub fn message_at(mut self, pointer: &'static str) -> Self {
+        self.message.push(pointer);
+        self
+    }
+
+    /// Maps a vendor code to a kind more specific than the status gives. The transport
+    /// never lets a code override 429 and 503, which it always retries.
+    pub fn kind_for(mut self, code: &'static str, kind: ErrorKind) -> Self {
+        self.kinds.push((code, kind));
+        self
+    }
+}
+
+fn text_at(value: &serde_json::Value, pointers: &[&str]) -> Option<String> {
+    pointers.iter().find_map(|p| match value.pointer(p)? {
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+impl ErrorParser for JsonErrorParser {
+    fn parse(&self, _: StatusCode, _: &HeaderMap, body: &[u8]) -> VendorError {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return VendorError::new();
+        };
+        let mut out = VendorError::new();
+        out.code = text_at(&value, &self.code);
+        out.message = text_at(&value, &self.message);
+        out.kind = out.code.as_deref().and_then(|code| {
+            self.kinds
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(code))
+                .map(|(_, k)| *k)
+        });
+        out.with_body(value)
     }
 }
 
