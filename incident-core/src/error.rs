@@ -37,7 +37,8 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The request could not be sent or the answer could not be read (DNS, connection refused,
-    /// TLS handshake, connection reset).
+    /// connection reset, also during the TLS handshake). A refused certificate is
+    /// [`Error::Tls`] instead.
     #[error("transport error after {attempts} attempt(s): {source}")]
     Transport {
         /// How many attempts were made.
@@ -65,6 +66,20 @@ pub enum Error {
         status: StatusCode,
         /// The origin (`scheme://host:port`) the redirect pointed at; never its path or query.
         location: Option<String>,
+    },
+    /// The TLS handshake failed for a reason that trying again cannot fix, most often because
+    /// the server's certificate is not trusted (unknown issuer, expired, issued for another
+    /// host name). Not retried. A connection broken during the handshake is a
+    /// [`Error::Transport`] instead.
+    #[error("TLS handshake failed: {reason}")]
+    Tls {
+        /// How many attempts were made (earlier ones failed otherwise, e.g. connection reset).
+        attempts: u32,
+        /// Why, e.g. "the server's certificate is not trusted (...)".
+        reason: String,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
     },
     /// The response body was larger than the configured limit.
     #[error("response body exceeds the limit of {limit} bytes")]
@@ -367,7 +382,8 @@ impl Error {
             Error::Api(e) => e.attempts,
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
-            | Error::Deadline { attempts, .. } => *attempts,
+            | Error::Deadline { attempts, .. }
+            | Error::Tls { attempts, .. } => *attempts,
             Error::Decode(_) | Error::BodyTooLarge { .. } => 1,
             _ => 0,
         }

@@ -7,6 +7,7 @@ pub mod retry;
 pub mod secret;
 pub mod serde_helpers;
 pub mod source;
+mod tls;
 pub mod transport;
 
 pub use error::{ApiError, DecodeError, Error, ErrorKind, Result, VendorError};

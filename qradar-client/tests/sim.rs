@@ -332,7 +332,7 @@ async fn tls_needs_the_console_certificate() {
         .build()
         .unwrap();
     let err = untrusting.offenses().get(1).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(matches!(err, Error::Tls { .. }), "{err:?}");
     let chain = format!("{err:?}").to_lowercase();
     assert!(
         chain.contains("certificate") || chain.contains("unknownissuer"),

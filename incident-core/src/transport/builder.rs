@@ -31,7 +31,7 @@ pub struct TransportBuilder {
     pub(super) connect_timeout: Duration,
     pub(super) request_timeout: Duration,
     pub(super) retry: RetryPolicy,
-    pub(super) root_certs: Vec<reqwest::Certificate>,
+    pub(super) root_certs: crate::tls::RootCertificates,
     pub(super) accept_invalid_certs: bool,
     pub(super) accept_invalid_hostnames: bool,
     pub(super) built_in_roots: bool,
@@ -82,7 +82,7 @@ impl TransportBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             retry: RetryPolicy::default(),
-            root_certs: Vec::new(),
+            root_certs: crate::tls::RootCertificates::default(),
             accept_invalid_certs: false,
             accept_invalid_hostnames: false,
             built_in_roots: true,
@@ -163,22 +163,29 @@ impl TransportBuilder {
         self
     }
 
-    /// Trusts the certificate(s) in a PEM document in addition to the system roots; this is
-    /// how a self-signed appliance certificate is accepted without turning verification off.
-    /// An unreadable PEM is reported by `build`.
+    /// Trusts the certificate(s) in a PEM document in addition to the system roots (or alone,
+    /// see [`tls_built_in_roots`](Self::tls_built_in_roots)); this is how a self-signed
+    /// appliance certificate is accepted without turning verification off.
+    ///
+    /// A server is then accepted when the certificate it presents
+    /// * is signed by one of these certificates (directly or through intermediates the server
+    ///   sends), or
+    /// * is, byte for byte, one of these certificates: an appliance's self-signed certificate,
+    ///   also when it is marked as a CA (`basicConstraints CA:TRUE`, as `openssl req -x509`
+    ///   makes it),
+    ///
+    /// and in both cases is within its validity period and names the host of the base URL in
+    /// its subject alternative names (native-tls may also accept the common name of a
+    /// certificate without them; not checked with
+    /// [`danger_accept_invalid_hostnames`](Self::danger_accept_invalid_hostnames)), and the
+    /// server proves in the handshake that it holds the certificate's private key. Any other
+    /// certificate is refused with [`Error::Tls`], which is not retried. A renewed appliance
+    /// certificate must be added again.
+    ///
+    /// An unreadable PEM, or one without a certificate, is reported by `build`.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        match reqwest::Certificate::from_pem_bundle(pem) {
-            Ok(certs) if !certs.is_empty() => self.root_certs.extend(certs),
-            Ok(_) => {
-                self.deferred_error
-                    .get_or_insert(Error::config("the PEM document holds no certificate"));
-            }
-            Err(e) => {
-                self.deferred_error.get_or_insert(Error::Config {
-                    message: "could not read the PEM certificate".into(),
-                    source: Some(Box::new(e)),
-                });
-            }
+        if let Err(e) = self.root_certs.add_pem(pem) {
+            self.deferred_error.get_or_insert(e);
         }
         self
     }
@@ -198,9 +205,14 @@ impl TransportBuilder {
         self
     }
 
-    /// **Dangerous**: accepts a trusted certificate whose name does not match the host (the
-    /// default QRadar appliance certificate, for instance). With rustls this only applies
-    /// together with added root certificates, which then become the only trusted roots.
+    /// **Dangerous**: accepts a certificate whose names do not match the host (the default
+    /// QRadar appliance certificate, for instance), if it is trusted otherwise.
+    ///
+    /// With either TLS backend, turning this on also stops trusting the system's roots: only
+    /// the certificates added with [`add_root_certificate_pem`](Self::add_root_certificate_pem)
+    /// are trusted (certificates they signed, or exactly one of them), for any host name, and
+    /// with none added every certificate is refused. Validity periods and the handshake
+    /// signature are still checked.
     pub fn danger_accept_invalid_hostnames(mut self, accept: bool) -> Self {
         self.accept_invalid_hostnames = accept;
         self
@@ -302,15 +314,16 @@ impl TransportBuilder {
                     .user_agent(self.user_agent.clone())
                     // No vendor API here redirects; following one would send the
                     // credentials, and replay an update, to wherever it points.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .tls_danger_accept_invalid_certs(self.accept_invalid_certs);
-                if self.accept_invalid_hostnames || !self.built_in_roots {
-                    b = b
-                        .tls_danger_accept_invalid_hostnames(self.accept_invalid_hostnames)
-                        .tls_certs_only(self.root_certs);
-                } else {
-                    b = b.tls_certs_merge(self.root_certs);
-                }
+                    .redirect(reqwest::redirect::Policy::none());
+                b = crate::tls::configure(
+                    b,
+                    crate::tls::TlsSettings {
+                        roots: self.root_certs,
+                        built_in_roots: self.built_in_roots,
+                        accept_invalid_certs: self.accept_invalid_certs,
+                        accept_invalid_hostnames: self.accept_invalid_hostnames,
+                    },
+                )?;
                 if self.no_proxy {
                     b = b.no_proxy();
                 }

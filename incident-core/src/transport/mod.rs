@@ -370,6 +370,15 @@ impl Transport {
     }
 
     fn transport_failure(&self, e: reqwest::Error, request: &ApiRequest, attempt: u32) -> Step {
+        if let Some(reason) = crate::tls::handshake_failure(&e) {
+            // A refused certificate is refused again: no retry.
+            tracing::debug!(attempt, reason = %reason, "TLS failure");
+            return Step::Fail(Error::Tls {
+                attempts: attempt,
+                reason,
+                source: e.without_url(),
+            });
+        }
         // Without its URL: the query may hold filter values, assignees or note text.
         let e = e.without_url();
         let timeout = e.is_timeout();
