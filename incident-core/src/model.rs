@@ -634,9 +634,9 @@ impl Capabilities {
             Some(StatusChange::Close(_)) if !self.close => {
                 return unsupported("closing incidents".into());
             }
-            Some(StatusChange::Close(c))
-                if c.verdict.is_some() && !self.verdict && c.reason.is_none() =>
-            {
+            // A verdict the vendor cannot record is refused, also beside a close reason:
+            // it would otherwise be dropped without a word.
+            Some(StatusChange::Close(c)) if c.verdict.is_some() && !self.verdict => {
                 return unsupported("recording a verdict".into());
             }
             _ => {}
@@ -740,5 +740,32 @@ mod tests {
         ));
         let q = IncidentQuery::new().window(TimeField::Created, None, None);
         assert!(caps.check_query(v, &q).unwrap_err().is_unsupported());
+        // A verdict the vendor cannot record is refused, with or without a close reason.
+        let with_reason = Closure {
+            reason: Some("Non-Issue".into()),
+            verdict: Some(Verdict::FalsePositive),
+        };
+        for closure in [with_reason.clone(), Closure::verdict(Verdict::Benign)] {
+            let e = caps
+                .check_update(v, &IncidentUpdate::new().close(closure))
+                .unwrap_err();
+            assert!(e.is_unsupported(), "{e}");
+        }
+        let recording = Capabilities {
+            verdict: true,
+            ..caps.clone()
+        };
+        assert!(
+            recording
+                .check_update(v, &IncidentUpdate::new().close(with_reason))
+                .is_ok()
+        );
+        assert!(
+            caps.check_update(
+                v,
+                &IncidentUpdate::new().close(Closure::reason("Non-Issue"))
+            )
+            .is_ok()
+        );
     }
 }

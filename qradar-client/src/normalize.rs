@@ -300,6 +300,10 @@ impl IncidentSource for QRadarClient {
         Vendor::QRadar
     }
 
+    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
+        std::sync::Arc::new(self.clone())
+    }
+
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::none();
         caps.settable_statuses = vec![
