@@ -27,5 +27,6 @@
 
 pub mod cli;
 pub mod qradar;
+pub mod server;
 
 pub use qradar::{Fault, QRadarSim, QRadarSimBuilder, RecordedRequest, seeded_offenses_json};
