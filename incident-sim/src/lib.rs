@@ -29,4 +29,5 @@ pub mod cli;
 pub mod qradar;
 pub mod server;
 
-pub use qradar::{Fault, QRadarSim, QRadarSimBuilder, RecordedRequest, seeded_offenses_json};
+pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
+pub use server::{Fault, RecordedRequest, SimServer};
