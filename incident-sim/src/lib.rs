@@ -26,8 +26,10 @@
 //! ```
 
 pub mod cli;
+#[cfg(feature = "qradar")]
 pub mod qradar;
 pub mod server;
 
+#[cfg(feature = "qradar")]
 pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
 pub use server::{Fault, RecordedRequest, SimServer};

@@ -34,6 +34,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
+pub mod cli;
 mod error;
 mod handlers;
 mod model;
