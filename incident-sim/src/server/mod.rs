@@ -76,6 +76,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -260,7 +261,10 @@ impl SimServer {
             url: base_url(options.https, addr),
             sessions: sessions.clone(),
         };
-        let router = vendor.router(&ctx);
+        // The gate already bounds bodies by MAX_REQUEST_BODY and answers
+        // 413 in the vendor's format; axum's own 2 MB default would answer a
+        // plain-text 413 to extractors.
+        let router = vendor.router(&ctx).layer(DefaultBodyLimit::disable());
         let shared = Arc::new(Shared {
             vendor: Arc::new(vendor),
             router,
