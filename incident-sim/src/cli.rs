@@ -175,11 +175,12 @@ where
     };
     let all = vendors();
     let names: Vec<&str> = all.iter().map(|v| v.name()).collect();
-    let expected = names.join("`, `");
+    let expected = match names.as_slice() {
+        [] => "none: this build has no simulator feature (such as `qradar`)".to_owned(),
+        names => format!("one of `{}`", names.join("`, `")),
+    };
     let Some(mut vendor) = all.into_iter().find(|v| v.name() == name) else {
-        return Err(format!(
-            "unknown simulator {name:?}; expected one of `{expected}`"
-        ));
+        return Err(format!("unknown simulator {name:?}; expected {expected}"));
     };
     match parse_options(vendor.as_mut(), args)? {
         Some(common) => Ok(Command::Serve(Invocation { vendor, common })),
