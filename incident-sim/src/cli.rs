@@ -7,68 +7,151 @@
 //! ```
 //!
 //! Once listening, the process prints shell assignments on standard output,
-//! one per line, which the examples read from the environment:
+//! one per line, which the examples read from the environment: the base URL
+//! as `<PREFIX>_URL`, then the simulator's credentials, e.g. for QRadar
 //!
 //! ```text
 //! QRADAR_URL=http://127.0.0.1:40123
 //! QRADAR_TOKEN=sim-sec-token
 //! ```
 //!
-//! (with `--https`, also `QRADAR_CA_CERT=<path of the certificate PEM>`),
+//! (with `--https`, also `<PREFIX>_CA_CERT=<path of the certificate PEM>`),
 //! then the line `READY`. It serves until it is killed or reads `quit` on
 //! standard input. Each `stats` line read on standard input is answered with
 //! one JSON line of counters:
 //! `{"connections_accepted":3,"requests_served":120}`. Reading the counters
 //! this way opens no connection, so it does not disturb what it counts.
+//!
+//! # Adding a vendor
+//!
+//! A vendor's subcommand is a [`VendorCommand`]: its name, its options and
+//! how to start its simulator. It is listed in [`vendors`]; the options
+//! every simulator has (`--port`, `--https`, `--threads`), the output, the
+//! certificate file and standard input are handled here.
 
+use std::fmt;
+use std::future::Future;
 use std::io::{self, BufRead, Write};
+use std::pin::Pin;
+use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::QRadarSim;
-use crate::qradar::{DEFAULT_PASSWORD, DEFAULT_USER};
+use crate::server::{ServerOptions, SimServer};
 
-/// Usage text printed by `--help` and after an argument error.
-pub const USAGE: &str = "\
-usage: incident-sim qradar [options]
+/// The future [`VendorCommand::start`] returns.
+pub type StartFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Launched>> + Send + 'a>>;
 
-Serves a stateful QRadar offenses API on 127.0.0.1 until killed.
+/// A vendor's subcommand of the `incident-sim` binary.
+pub trait VendorCommand: fmt::Debug + Send + Sync {
+    /// The subcommand, e.g. `qradar`.
+    fn name(&self) -> &'static str;
 
-options:
-  --offenses N      offenses to seed, ids 1..=N (default 25)
-  --seed N          seed of the data generator (default fixed)
-  --token T         accepted SEC token (default sim-sec-token)
-  --user U          accepted Basic user name (default admin)
-  --password P      accepted Basic password (default sim-password)
-  --port P          port to listen on (default: any free port)
-  --https           serve HTTPS with a fresh self-signed certificate
-  --threads N       server worker threads (default: one per core)
+    /// What it serves, in a few words, for the usage text.
+    fn about(&self) -> &'static str;
 
-On standard output: QRADAR_URL=..., QRADAR_TOKEN=..., [QRADAR_CA_CERT=...], READY.
-On standard input: `stats` prints the connection and request counters as JSON;
-`quit` stops the server.";
+    /// Prefix of the printed variables: `QRADAR` prints `QRADAR_URL=...`
+    /// and, with `--https`, `QRADAR_CA_CERT=...`.
+    fn env_prefix(&self) -> &'static str;
 
-/// What the command line asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Print [`USAGE`].
-    Help,
-    /// Serve a QRadar simulator.
-    QRadar(QRadarArgs),
+    /// Usage lines of the vendor's own options, each indented by two spaces.
+    fn options_usage(&self) -> &'static str;
+
+    /// Takes one vendor option. `value` returns the option's argument (or an
+    /// error if there is none). Returns `Ok(false)` for an option this vendor
+    /// does not have.
+    fn parse_option(
+        &mut self,
+        flag: &str,
+        value: &mut dyn FnMut() -> Result<String, String>,
+    ) -> Result<bool, String>;
+
+    /// Starts the simulator on the current tokio runtime, listening as
+    /// `options` says.
+    fn start(&self, options: ServerOptions) -> StartFuture<'_>;
 }
 
-/// Options of `incident-sim qradar`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QRadarArgs {
-    /// Offenses to seed.
-    pub offenses: usize,
-    /// Seed of the data generator; `None` keeps the builder's default.
-    pub seed: Option<u64>,
-    /// Accepted `SEC` token; `None` keeps the default.
-    pub token: Option<String>,
-    /// Accepted Basic user name; `None` keeps the default.
-    pub user: Option<String>,
-    /// Accepted Basic password; `None` keeps the default.
-    pub password: Option<String>,
+/// A simulator started by [`VendorCommand::start`].
+pub struct Launched {
+    /// The running simulator; the server stops when it is dropped.
+    pub sim: Box<dyn AsRef<SimServer> + Send + Sync>,
+    /// Variables printed after `<PREFIX>_URL`, in order, with their full
+    /// names, e.g. `("QRADAR_TOKEN", "sim-sec-token")`.
+    pub variables: Vec<(String, String)>,
+    /// One line for standard error, e.g. `QRadar simulator: 25 offenses`.
+    pub summary: String,
+}
+
+impl fmt::Debug for Launched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Launched")
+            .field("sim", (*self.sim).as_ref())
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The subcommands this build has, one per enabled vendor feature.
+pub fn vendors() -> Vec<Box<dyn VendorCommand>> {
+    vec![
+        #[cfg(feature = "qradar")]
+        Box::new(crate::qradar::cli::QRadarCommand::default()),
+    ]
+}
+
+/// The usage text printed by `--help` and after an argument error.
+pub fn usage() -> String {
+    let vendors = vendors();
+    let mut text = String::from(
+        "usage: incident-sim <simulator> [options]\n\n\
+         Serves a stateful simulator of a vendor incident API on 127.0.0.1 until killed.\n\n\
+         simulators:\n",
+    );
+    for v in &vendors {
+        text.push_str(&format!("  {:<12}{}\n", v.name(), v.about()));
+    }
+    text.push_str(
+        "\noptions of every simulator:\n\
+         \x20 --port P          port to listen on (default: any free port)\n\
+         \x20 --https           serve HTTPS with a fresh self-signed certificate\n\
+         \x20 --threads N       server worker threads (default: one per core)\n",
+    );
+    for v in &vendors {
+        text.push_str(&format!(
+            "\nusage: incident-sim {} [options]\n{}\n",
+            v.name(),
+            v.options_usage().trim_end()
+        ));
+    }
+    text.push_str(
+        "\nOn standard output: <PREFIX>_URL=..., the credentials (e.g. QRADAR_TOKEN=...),\n\
+         [<PREFIX>_CA_CERT=... with --https], then READY.\n\
+         On standard input: `stats` prints the connection and request counters as JSON;\n\
+         `quit` stops the server.",
+    );
+    text
+}
+
+/// What the command line asked for.
+#[derive(Debug)]
+pub enum Command {
+    /// Print [`usage`].
+    Help,
+    /// Serve a simulator.
+    Serve(Invocation),
+}
+
+/// A simulator to serve, with its options.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The vendor, with its own options parsed.
+    pub vendor: Box<dyn VendorCommand>,
+    /// The options every simulator has.
+    pub common: CommonArgs,
+}
+
+/// The options every simulator has.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommonArgs {
     /// Port to listen on; 0 picks a free one.
     pub port: u16,
     /// Serve HTTPS.
@@ -77,58 +160,72 @@ pub struct QRadarArgs {
     pub threads: Option<usize>,
 }
 
-impl Default for QRadarArgs {
-    fn default() -> Self {
-        QRadarArgs {
-            offenses: 25,
-            seed: None,
-            token: None,
-            user: None,
-            password: None,
-            port: 0,
-            https: false,
-            threads: None,
-        }
-    }
-}
-
 /// Parses the arguments that follow the program name.
 pub fn parse<I>(args: I) -> Result<Command, String>
 where
     I: IntoIterator<Item = String>,
 {
     let mut args = args.into_iter();
-    match args.next().as_deref() {
-        None | Some("-h" | "--help" | "help") => return Ok(Command::Help),
-        Some("qradar") => {}
-        Some(other) => return Err(format!("unknown simulator {other:?}; expected `qradar`")),
+    let name = match args.next() {
+        None => return Ok(Command::Help),
+        Some(name) if matches!(name.as_str(), "-h" | "--help" | "help") => {
+            return Ok(Command::Help);
+        }
+        Some(name) => name,
+    };
+    let all = vendors();
+    let names: Vec<&str> = all.iter().map(|v| v.name()).collect();
+    let expected = match names.as_slice() {
+        [] => "none: this build has no simulator feature (such as `qradar`)".to_owned(),
+        names => format!("one of `{}`", names.join("`, `")),
+    };
+    let Some(mut vendor) = all.into_iter().find(|v| v.name() == name) else {
+        return Err(format!("unknown simulator {name:?}; expected {expected}"));
+    };
+    match parse_options(vendor.as_mut(), args)? {
+        Some(common) => Ok(Command::Serve(Invocation { vendor, common })),
+        None => Ok(Command::Help),
     }
-    let mut out = QRadarArgs::default();
+}
+
+/// Parses the options after the subcommand: the common ones, and the
+/// vendor's through [`VendorCommand::parse_option`]. `None` means help was
+/// asked for.
+pub fn parse_options<I>(
+    vendor: &mut dyn VendorCommand,
+    args: I,
+) -> Result<Option<CommonArgs>, String>
+where
+    I: IntoIterator<Item = String>,
+{
+    let mut args = args.into_iter();
+    let mut common = CommonArgs::default();
     while let Some(flag) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--offenses" => out.offenses = number(&flag, &value(&flag)?)?,
-            "--seed" => out.seed = Some(number(&flag, &value(&flag)?)?),
-            "--token" => out.token = Some(value(&flag)?),
-            "--user" => out.user = Some(value(&flag)?),
-            "--password" => out.password = Some(value(&flag)?),
-            "--port" => out.port = number(&flag, &value(&flag)?)?,
+            "-h" | "--help" => return Ok(None),
+            "--port" => common.port = parse_number(&flag, &value()?)?,
+            "--https" => common.https = true,
             "--threads" => {
-                let n: usize = number(&flag, &value(&flag)?)?;
+                let n: usize = parse_number(&flag, &value()?)?;
                 if n == 0 {
                     return Err("--threads must be at least 1".to_owned());
                 }
-                out.threads = Some(n);
+                common.threads = Some(n);
             }
-            "--https" => out.https = true,
-            other => return Err(format!("unknown option {other:?}")),
+            _ => {
+                if !vendor.parse_option(&flag, &mut value)? {
+                    return Err(format!("unknown option {flag:?}"));
+                }
+            }
         }
     }
-    Ok(Command::QRadar(out))
+    Ok(Some(common))
 }
 
-fn number<T: std::str::FromStr>(flag: &str, raw: &str) -> Result<T, String> {
+/// Parses the non-negative integer argument of `flag`, with an error
+/// message that names the flag.
+pub fn parse_number<T: FromStr>(flag: &str, raw: &str) -> Result<T, String> {
     raw.parse()
         .map_err(|_| format!("{flag} expects a non-negative integer, got {raw:?}"))
 }
@@ -140,51 +237,41 @@ pub fn run<I>(args: I) -> Result<(), String>
 where
     I: IntoIterator<Item = String>,
 {
-    let args = match parse(args)? {
+    let invocation = match parse(args)? {
         Command::Help => {
-            println!("{USAGE}");
+            println!("{}", usage());
             return Ok(());
         }
-        Command::QRadar(args) => args,
+        Command::Serve(invocation) => invocation,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = args.threads {
+    if let Some(n) = invocation.common.threads {
         runtime.worker_threads(n);
     }
     let runtime = runtime
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(serve_qradar(args))
+    runtime.block_on(serve(invocation))
 }
 
-async fn serve_qradar(args: QRadarArgs) -> Result<(), String> {
-    let mut builder = QRadarSim::builder()
-        .offenses(args.offenses)
-        .port(args.port)
-        .https(args.https);
-    if let Some(seed) = args.seed {
-        builder = builder.seed(seed);
-    }
-    if let Some(token) = args.token {
-        builder = builder.token(token);
-    }
-    if args.user.is_some() || args.password.is_some() {
-        builder = builder.basic_auth(
-            args.user.unwrap_or_else(|| DEFAULT_USER.to_owned()),
-            args.password.unwrap_or_else(|| DEFAULT_PASSWORD.to_owned()),
-        );
-    }
-    let sim = Arc::new(
-        builder
-            .start()
-            .await
-            .map_err(|e| format!("cannot listen: {e}"))?,
-    );
-    let ca_path = match sim.ca_cert_pem() {
+async fn serve(invocation: Invocation) -> Result<(), String> {
+    let Invocation { vendor, common } = invocation;
+    let options = ServerOptions::new().port(common.port).https(common.https);
+    let launched = vendor
+        .start(options)
+        .await
+        .map_err(|e| format!("cannot listen: {e}"))?;
+    let sim: Arc<dyn AsRef<SimServer> + Send + Sync> = Arc::from(launched.sim);
+    let server = (*sim).as_ref();
+    let prefix = vendor.env_prefix();
+    let ca_path = match server.ca_cert_pem() {
         Some(pem) => {
-            let port = sim.url().rsplit(':').next().unwrap_or("0").to_owned();
-            let path = std::env::temp_dir().join(format!("incident-sim-qradar-{port}.pem"));
+            let path = std::env::temp_dir().join(format!(
+                "incident-sim-{}-{}.pem",
+                vendor.name(),
+                server.local_addr().port()
+            ));
             std::fs::write(&path, pem)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Some(path)
@@ -192,20 +279,23 @@ async fn serve_qradar(args: QRadarArgs) -> Result<(), String> {
         None => None,
     };
     {
-        let mut out = io::stdout().lock();
-        let mut lines = format!("QRADAR_URL={}\nQRADAR_TOKEN={}\n", sim.url(), sim.token());
+        let mut lines = format!("{prefix}_URL={}\n", server.url());
+        for (name, value) in &launched.variables {
+            lines.push_str(&format!("{name}={value}\n"));
+        }
         if let Some(path) = &ca_path {
-            lines.push_str(&format!("QRADAR_CA_CERT={}\n", path.display()));
+            lines.push_str(&format!("{prefix}_CA_CERT={}\n", path.display()));
         }
         lines.push_str("READY\n");
+        let mut out = io::stdout().lock();
         out.write_all(lines.as_bytes())
             .and_then(|()| out.flush())
             .map_err(|e| format!("cannot write to standard output: {e}"))?;
     }
     eprintln!(
-        "QRadar simulator: {} offenses at {}; `stats` or `quit` on standard input, or Ctrl-C",
-        args.offenses,
-        sim.url()
+        "{} at {}; `stats` or `quit` on standard input, or Ctrl-C",
+        launched.summary,
+        server.url()
     );
     let (quit_tx, quit_rx) = tokio::sync::oneshot::channel::<()>();
     let reader_sim = Arc::clone(&sim);
@@ -216,10 +306,11 @@ async fn serve_qradar(args: QRadarArgs) -> Result<(), String> {
             let Ok(line) = line else { break };
             match line.trim() {
                 "stats" => {
+                    let server = (*reader_sim).as_ref();
                     let json = format!(
                         "{{\"connections_accepted\":{},\"requests_served\":{}}}\n",
-                        reader_sim.connections_accepted(),
-                        reader_sim.requests_served()
+                        server.connections_accepted(),
+                        server.requests_served()
                     );
                     let mut out = io::stdout().lock();
                     if out
@@ -244,6 +335,7 @@ async fn serve_qradar(args: QRadarArgs) -> Result<(), String> {
         std::mem::forget(quit_tx);
     });
     let _ = quit_rx.await;
+    drop(sim);
     if let Some(path) = ca_path {
         let _ = std::fs::remove_file(path);
     }
@@ -259,58 +351,18 @@ mod tests {
     }
 
     #[test]
-    fn parses_every_option() {
-        let cmd = parse(args(&[
-            "qradar",
-            "--offenses",
-            "100000",
-            "--seed",
-            "7",
-            "--token",
-            "t",
-            "--user",
-            "u",
-            "--password",
-            "p",
-            "--port",
-            "8443",
-            "--https",
-            "--threads",
-            "3",
-        ]))
-        .unwrap();
-        assert_eq!(
-            cmd,
-            Command::QRadar(QRadarArgs {
-                offenses: 100_000,
-                seed: Some(7),
-                token: Some("t".into()),
-                user: Some("u".into()),
-                password: Some("p".into()),
-                port: 8443,
-                https: true,
-                threads: Some(3),
-            })
-        );
-        assert_eq!(
-            parse(args(&["qradar"])).unwrap(),
-            Command::QRadar(QRadarArgs::default())
-        );
-        assert_eq!(parse(args(&[])).unwrap(), Command::Help);
-        assert_eq!(parse(args(&["qradar", "--help"])).unwrap(), Command::Help);
-    }
-
-    #[test]
-    fn refuses_bad_arguments() {
-        for bad in [
-            &["sentinel"][..],
-            &["qradar", "--offenses"],
-            &["qradar", "--offenses", "-1"],
-            &["qradar", "--port", "70000"],
-            &["qradar", "--threads", "0"],
-            &["qradar", "--verbose"],
-        ] {
-            assert!(parse(args(bad)).is_err(), "{bad:?}");
+    fn help_and_unknown_simulators() {
+        assert!(matches!(parse(args(&[])), Ok(Command::Help)));
+        assert!(matches!(parse(args(&["--help"])), Ok(Command::Help)));
+        let err = parse(args(&["nosuch"])).map(|_| ()).unwrap_err();
+        assert!(err.starts_with("unknown simulator \"nosuch\""), "{err}");
+        let text = usage();
+        assert!(text.starts_with("usage: incident-sim <simulator> [options]"));
+        for v in vendors() {
+            assert!(
+                text.contains(&format!("usage: incident-sim {} [options]", v.name())),
+                "{text}"
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! End-to-end tests of the QRadar simulator over real sockets, with a
 //! minimal HTTP/1.1 client so the simulator is tested without the SDK.
+#![cfg(feature = "qradar")]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -316,6 +316,39 @@ async fn credentials_are_checked() {
 }
 
 #[tokio::test]
+async fn expired_sessions_and_reset_connections() {
+    let (sim, client) = start(3).await;
+    assert_eq!(client.offenses().get(1).await.unwrap().id, Some(1));
+
+    // The console revokes the token: a typed 401, not retried.
+    sim.inject(Fault::ExpireSessions, 1);
+    let before = sim.requests().len();
+    let err = client.offenses().get(1).await.unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::Unauthorized));
+    assert_eq!(sim.requests().len(), before + 1);
+    let renewed = QRadarClient::builder(sim.url())
+        .sec_token(sim.sessions().issue(None))
+        .build()
+        .unwrap();
+    assert_eq!(renewed.offenses().get(2).await.unwrap().id, Some(2));
+
+    // A reset connection is a transport error; an idempotent GET is
+    // retried on a new connection.
+    sim.inject(Fault::ConnectionReset, 1);
+    let before = sim.requests().len();
+    assert_eq!(renewed.offenses().get(3).await.unwrap().id, Some(3));
+    assert_eq!(sim.requests().len(), before + 2);
+    let strict = QRadarClient::builder(sim.url())
+        .sec_token(sim.sessions().issue(None))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    sim.inject(Fault::ConnectionReset, 1);
+    let err = strict.offenses().get(3).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn tls_needs_the_console_certificate() {
     let sim = QRadarSim::builder()
         .offenses(2)

@@ -90,6 +90,31 @@ impl ApiError {
         )
     }
 
+    /// The error QRadar answers with `status`, for the errors the simulator
+    /// server produces itself (faults, pending answers, oversized bodies):
+    /// the unique code and description QRadar pairs with that status.
+    pub(crate) fn for_status(status: StatusCode, message: &str) -> Self {
+        let (code, description) = match status.as_u16() {
+            401 => (11, ""),
+            404 => (1002, "The requested resource does not exist."),
+            405 => (
+                1001,
+                "The requested endpoint does not support this HTTP method.",
+            ),
+            400 | 413 | 422 => (1005, "A request parameter is not valid."),
+            429 => (1029, "The rate limit for API requests has been exceeded."),
+            503 => (
+                1021,
+                "The QRadar API is not available at this time. Please try again later.",
+            ),
+            _ => (
+                1020,
+                "An error occurred during the attempt to process the request.",
+            ),
+        };
+        Self::new(status, code, message, description)
+    }
+
     /// The fixed body QRadar answers when no usable credentials were sent.
     pub(crate) fn unauthorized() -> Self {
         Self::new(

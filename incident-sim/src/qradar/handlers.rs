@@ -1,21 +1,15 @@
-//! Routing, the request gate (recording, faults, auth) and the endpoint
-//! handlers.
+//! QRadar's plug into the simulator server (authorization, error body),
+//! routing and the endpoint handlers.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Json;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
-use axum::http::header::{
-    AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE, RETRY_AFTER,
-};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
@@ -31,24 +25,15 @@ use super::query::{
     FieldSel, Filter, ItemRange, Record, Sort, json_array, page_bounds, parse_fields, parse_range,
     project, select,
 };
-use super::{Fault, RecordedRequest};
+use crate::server::{ServerContext, Sessions, Vendor};
 
-/// State shared by the server tasks and the [`super::QRadarSim`] handle.
+/// The QRadar state and credentials, shared by the handlers, the
+/// [`QRadarVendor`] and the [`super::QRadarSim`] handle.
 pub(crate) struct Shared {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) faults: Mutex<VecDeque<(Fault, usize)>>,
-    pub(crate) last_request: Mutex<Option<RecordedRequest>>,
-    pub(crate) connections: AtomicU64,
-    pub(crate) requests: AtomicU64,
     pub(crate) token: String,
     pub(crate) user: String,
     pub(crate) password: String,
-}
-
-/// Locks a mutex whose contents stay consistent even if a holder panicked
-/// (a queue and a last-value slot), so poisoning is not an error for them.
-pub(crate) fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {
@@ -64,42 +49,14 @@ impl Shared {
             .map_err(|_| ApiError::internal("The offense store is unavailable."))
     }
 
-    fn take_fault(&self) -> Option<Fault> {
-        let mut queue = relock(&self.faults);
-        let (fault, left) = queue.front_mut()?;
-        let fault = fault.clone();
-        *left -= 1;
-        if *left == 0 {
-            queue.pop_front();
-        }
-        Some(fault)
-    }
-
-    fn record(&self, req: &Request) {
-        let rec = RecordedRequest {
-            method: req.method().as_str().to_owned(),
-            path: req.uri().path().to_owned(),
-            query: req.uri().query().map(str::to_owned),
-            headers: req
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-        };
-        *relock(&self.last_request) = Some(rec);
-    }
-
-    /// The acting user name, or `None` when no credential matches.
-    fn authenticate(&self, headers: &HeaderMap) -> Option<String> {
+    /// The acting user name, or `None` when no credential matches: a `SEC`
+    /// token the sessions accept (the configured token is one), or the
+    /// configured Basic credentials.
+    fn authenticate(&self, headers: &HeaderMap, sessions: &Sessions) -> Option<String> {
         if headers
             .get_all("sec")
             .iter()
-            .any(|v| v.as_bytes() == self.token.as_bytes())
+            .any(|v| v.to_str().is_ok_and(|token| sessions.check(token)))
         {
             return Some(SEC_USER.to_owned());
         }
@@ -115,11 +72,49 @@ impl Shared {
     }
 }
 
-/// The authenticated user of a request, put in the extensions by [`gate`].
+/// The authenticated user of a request, put in the extensions by
+/// [`QRadarVendor::authorize`].
 #[derive(Clone, Debug)]
 struct Actor(String);
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// QRadar plugged into the simulator server.
+pub(crate) struct QRadarVendor {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Vendor for QRadarVendor {
+    fn name(&self) -> &'static str {
+        "qradar"
+    }
+
+    fn router(&self, _ctx: &ServerContext) -> Router {
+        router(Arc::clone(&self.shared))
+    }
+
+    /// Credentials first (401), then the `Version` header (422).
+    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+        let Some(actor) = self.shared.authenticate(&parts.headers, sessions) else {
+            return Err(ApiError::unauthorized().into_response());
+        };
+        for v in parts.headers.get_all("version") {
+            if !v.to_str().is_ok_and(is_api_version) {
+                let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                return Err(ApiError::invalid_param(format!(
+                    "Version header '{shown}' is not a valid API version."
+                ))
+                .into_response());
+            }
+        }
+        parts.extensions.insert(Actor(actor));
+        Ok(())
+    }
+
+    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+        ApiError::for_status(status, message).into_response()
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/siem/offenses", get(list_offenses))
         .route(
@@ -153,46 +148,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .fallback(endpoint_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
-}
-
-// ---------------------------------------------------------------------------
-// gate
-// ---------------------------------------------------------------------------
-
-/// Runs in front of every route, including the fallbacks: records the request,
-/// applies a queued fault, then authenticates.
-async fn gate(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    sh.record(&req);
-    let response = match sh.take_fault() {
-        None => authenticated(&sh, req, next).await,
-        Some(Fault::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            authenticated(&sh, req, next).await
-        }
-        Some(Fault::TruncatedBody) => truncate(authenticated(&sh, req, next).await).await,
-        Some(fault) => fault_response(&fault),
-    };
-    sh.requests.fetch_add(1, Ordering::Relaxed);
-    response
-}
-
-async fn authenticated(sh: &Shared, mut req: Request, next: Next) -> Response {
-    let Some(actor) = sh.authenticate(req.headers()) else {
-        return ApiError::unauthorized().into_response();
-    };
-    for v in req.headers().get_all("version") {
-        if !v.to_str().is_ok_and(is_api_version) {
-            let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
-            return ApiError::invalid_param(format!(
-                "Version header '{shown}' is not a valid API version."
-            ))
-            .into_response();
-        }
-    }
-    req.extensions_mut().insert(Actor(actor));
-    next.run(req).await
 }
 
 /// `26`, `26.0`, `3.1`: digits with at most one fractional part.
@@ -201,62 +157,6 @@ fn is_api_version(s: &str) -> bool {
     let (major, minor) = s.split_once('.').unwrap_or((s, "0"));
     let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
     digits(major) && digits(minor)
-}
-
-fn fault_response(fault: &Fault) -> Response {
-    match fault {
-        Fault::TooManyRequests { retry_after_secs } => {
-            let mut resp = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                1029,
-                "Too many requests. Please retry later.",
-                "The rate limit for API requests has been exceeded.",
-            )
-            .into_response();
-            resp.headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-            resp
-        }
-        Fault::ServiceUnavailable => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            1021,
-            "The service is temporarily unavailable.",
-            "The QRadar API is not available at this time. Please try again later.",
-        )
-        .into_response(),
-        Fault::InternalError => {
-            ApiError::internal("An unexpected error occurred while processing the request.")
-                .into_response()
-        }
-        Fault::HtmlError { status } => {
-            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
-            let body = format!(
-                "<html><body><h1>{} {}</h1>The upstream server returned an invalid response.</body></html>",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("Error"),
-            );
-            (status, [(CONTENT_TYPE, "text/html")], body).into_response()
-        }
-        // Handled by `gate` before reaching here; answer normally-shaped
-        // errors rather than panicking if that ever changes.
-        Fault::TruncatedBody | Fault::Delay(_) => {
-            ApiError::internal("Fault could not be applied.").into_response()
-        }
-    }
-}
-
-/// Keeps status and headers, halves the body and lets hyper frame the
-/// shorter body with a correct Content-Length.
-async fn truncate(resp: Response) -> Response {
-    let (mut parts, body) = resp.into_parts();
-    match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(bytes) => {
-            parts.headers.remove(CONTENT_LENGTH);
-            let cut = bytes.slice(..bytes.len() / 2);
-            Response::from_parts(parts, Body::from(cut))
-        }
-        Err(_) => ApiError::internal("Response body could not be read.").into_response(),
-    }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 //! Simulator of the IBM QRadar SIEM offenses REST API (`/api/siem/...`).
 //!
-//! The simulator serves on `127.0.0.1` with a random port, over HTTP or HTTPS
-//! (self-signed certificate), HTTP/1.1 and HTTP/2. It keeps state: updates,
-//! notes and new closing reasons are visible to later requests and through
-//! the inspection methods of [`QRadarSim`].
+//! The simulator runs on the shared [`SimServer`] (`127.0.0.1` with a random
+//! port, HTTP or HTTPS with a self-signed certificate, HTTP/1.1 and HTTP/2,
+//! request log, faults, sessions), which [`QRadarSim`] dereferences to. It
+//! keeps state: updates, notes and new closing reasons are visible to later
+//! requests and through the inspection methods of [`QRadarSim`].
 //!
 //! # Endpoints
 //!
@@ -19,90 +20,32 @@
 //! | GET | `/api/siem/offense_types`, `/api/siem/offense_types/{id}` | sortable on `id` only |
 //!
 //! Every request needs `SEC: <token>` or matching HTTP Basic credentials.
+//! The configured token is a session of the server that never expires by
+//! itself: [`Fault::ExpireSessions`] or `sim.sessions().expire_all()` makes
+//! it answer 401 (as a revoked authorized-service token does), and
+//! `sim.sessions().issue(None)` gives a new token that works.
 //! Errors use QRadar's JSON body
 //! `{"http_response":{"code":..,"message":..},"code":..,"message":..,"description":..,"details":{}}`.
 
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::ops::Deref;
+use std::sync::{Arc, RwLock};
 
-use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use serde_json::Value;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
+pub mod cli;
 mod error;
 mod handlers;
 mod model;
 mod query;
 
-use handlers::{Shared, relock};
+use crate::server::{ServerOptions, SimServer};
+use handlers::{QRadarVendor, Shared};
 use model::State;
 use query::Record;
 
-/// A failure to inject instead of (or around) normal request handling.
-///
-/// Queued faults apply to the next requests in arrival order, whatever their
-/// path, before authentication is checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// 429 with a `Retry-After: N` header and a QRadar JSON error body
-    /// (unique code 1029).
-    TooManyRequests {
-        /// Seconds announced in `Retry-After`.
-        retry_after_secs: u64,
-    },
-    /// 503 with a QRadar JSON error body (unique code 1021).
-    ServiceUnavailable,
-    /// 500 with a QRadar JSON error body (unique code 1020).
-    InternalError,
-    /// The given status with a `text/html` body, as a proxy in front of the
-    /// console would answer. An invalid status code becomes 502.
-    HtmlError {
-        /// HTTP status to answer.
-        status: u16,
-    },
-    /// Handle the request normally, then send only the first half of the
-    /// body. Status and headers are kept; `Content-Length` matches the
-    /// shortened body, so the HTTP framing stays valid and only the JSON is
-    /// broken.
-    TruncatedBody,
-    /// Sleep, then handle the request normally.
-    Delay(Duration),
-}
-
-/// A request as received, for assertions on what a client sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordedRequest {
-    /// HTTP method, e.g. `GET`.
-    pub method: String,
-    /// Path as sent on the wire (still percent-encoded), e.g. `/api/siem/offenses`.
-    pub path: String,
-    /// Raw query string without the `?`, if any.
-    pub query: Option<String>,
-    /// All headers in arrival order, names lower-case.
-    pub headers: Vec<(String, String)>,
-}
-
-impl RecordedRequest {
-    /// First value of a header, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+pub use crate::server::{Fault, RecordedRequest};
 
 /// The `SEC` token a simulator accepts unless [`QRadarSimBuilder::token`] says otherwise.
 pub const DEFAULT_TOKEN: &str = "sim-sec-token";
@@ -189,7 +132,7 @@ impl QRadarSimBuilder {
     }
 
     /// Serve HTTPS with a freshly generated self-signed certificate valid for
-    /// `localhost` and `127.0.0.1` (see [`QRadarSim::ca_cert_pem`]).
+    /// `localhost` and `127.0.0.1` (see [`SimServer::ca_cert_pem`]).
     pub fn https(mut self, on: bool) -> Self {
         self.https = on;
         self
@@ -209,44 +152,30 @@ impl QRadarSimBuilder {
     ///
     /// Panics if called outside a tokio runtime.
     pub async fn start(self) -> io::Result<QRadarSim> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
-        let addr = listener.local_addr()?;
-        let (tls, ca_pem) = if self.https {
-            let (acceptor, pem) = tls_acceptor()?;
-            (Some(acceptor), Some(pem))
-        } else {
-            (None, None)
-        };
         let shared = Arc::new(Shared {
             state: RwLock::new(State::seeded(self.offenses, self.seed)),
-            faults: Mutex::default(),
-            last_request: Mutex::default(),
-            connections: AtomicU64::new(0),
-            requests: AtomicU64::new(0),
             token: self.token,
             user: self.user,
             password: self.password,
         });
-        let router = handlers::router(Arc::clone(&shared));
-        let task = tokio::spawn(accept_loop(listener, router, tls, Arc::clone(&shared)));
-        Ok(QRadarSim {
-            addr,
-            https: self.https,
-            shared,
-            ca_pem,
-            task,
-        })
+        let vendor = QRadarVendor {
+            shared: Arc::clone(&shared),
+        };
+        let options = ServerOptions::new().port(self.port).https(self.https);
+        let server = SimServer::start(vendor, options).await?;
+        server.sessions().insert(shared.token.clone(), None);
+        Ok(QRadarSim { server, shared })
     }
 }
 
 /// A running QRadar simulator. Dropping it stops the server and closes its
 /// connections.
+///
+/// It dereferences to its [`SimServer`]: `url()`, `ca_cert_pem()`,
+/// `inject()`, `requests()`, `last_request()`, `sessions()`, the counters.
 pub struct QRadarSim {
-    addr: SocketAddr,
-    https: bool,
+    server: SimServer,
     shared: Arc<Shared>,
-    ca_pem: Option<String>,
-    task: JoinHandle<()>,
 }
 
 impl fmt::Debug for QRadarSim {
@@ -259,11 +188,17 @@ impl fmt::Debug for QRadarSim {
     }
 }
 
-impl Drop for QRadarSim {
-    fn drop(&mut self) {
-        // The connection tasks live in a JoinSet owned by the accept task,
-        // so aborting it closes every connection too.
-        self.task.abort();
+impl Deref for QRadarSim {
+    type Target = SimServer;
+
+    fn deref(&self) -> &SimServer {
+        &self.server
+    }
+}
+
+impl AsRef<SimServer> for QRadarSim {
+    fn as_ref(&self) -> &SimServer {
+        &self.server
     }
 }
 
@@ -274,14 +209,13 @@ impl QRadarSim {
         QRadarSimBuilder::default()
     }
 
-    /// Base URL without a trailing slash and without `/api`, e.g.
-    /// `http://127.0.0.1:40123`.
-    pub fn url(&self) -> String {
-        let scheme = if self.https { "https" } else { "http" };
-        format!("{scheme}://{}", self.addr)
+    /// The server this simulator runs on (also reachable by deref).
+    pub fn server(&self) -> &SimServer {
+        &self.server
     }
 
-    /// The accepted `SEC` token.
+    /// The configured `SEC` token (accepted until the sessions are expired
+    /// or it is revoked).
     pub fn token(&self) -> &str {
         &self.shared.token
     }
@@ -289,30 +223,6 @@ impl QRadarSim {
     /// The accepted Basic auth user name and password.
     pub fn basic_credentials(&self) -> (&str, &str) {
         (&self.shared.user, &self.shared.password)
-    }
-
-    /// PEM of the self-signed server certificate, when serving HTTPS. Trust
-    /// it as a root certificate to connect without disabling verification.
-    pub fn ca_cert_pem(&self) -> Option<&str> {
-        self.ca_pem.as_deref()
-    }
-
-    /// TCP connections accepted so far.
-    pub fn connections_accepted(&self) -> u64 {
-        self.shared.connections.load(Ordering::Relaxed)
-    }
-
-    /// HTTP requests answered so far, including faults and errors.
-    pub fn requests_served(&self) -> u64 {
-        self.shared.requests.load(Ordering::Relaxed)
-    }
-
-    /// Makes the next `times` requests (any path) fail with `fault`. Faults
-    /// queued by successive calls apply one after the other.
-    pub fn inject(&self, fault: Fault, times: usize) {
-        if times > 0 {
-            relock(&self.shared.faults).push_back((fault, times));
-        }
     }
 
     /// Current state of an offense, exactly as `GET /api/siem/offenses/{id}`
@@ -334,82 +244,5 @@ impl QRadarSim {
             .get(&id)
             .map(|notes| notes.iter().map(Record::to_json).collect())
             .unwrap_or_default()
-    }
-
-    /// The most recent request received, recorded before authentication and
-    /// fault injection.
-    pub fn last_request(&self) -> Option<RecordedRequest> {
-        relock(&self.shared.last_request).clone()
-    }
-}
-
-fn tls_acceptor() -> io::Result<(TlsAcceptor, String)> {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .map_err(io::Error::other)?;
-    let pem = certified.cert.pem();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
-    // An explicit provider: another crate in the same build may enable a
-    // second rustls backend, which makes the implicit default ambiguous.
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .with_no_client_auth()
-        .with_single_cert(vec![certified.cert.der().clone()], key)
-        .map_err(io::Error::other)?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok((TlsAcceptor::from(Arc::new(config)), pem))
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    router: Router,
-    tls: Option<TlsAcceptor>,
-    shared: Arc<Shared>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        while connections.try_join_next().is_some() {}
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Typically EMFILE; back off instead of spinning.
-                tracing::debug!(error = %e, "qradar sim: accept failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        shared.connections.fetch_add(1, Ordering::Relaxed);
-        connections.spawn(serve(stream, router.clone(), tls.clone()));
-    }
-}
-
-async fn serve(stream: TcpStream, router: Router, tls: Option<TlsAcceptor>) {
-    let _ = stream.set_nodelay(true);
-    let service = TowerToHyperService::new(router);
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let result = match tls {
-        Some(acceptor) => match acceptor.accept(stream).await {
-            Ok(stream) => {
-                builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "qradar sim: TLS handshake failed");
-                return;
-            }
-        },
-        None => {
-            builder
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-        }
-    };
-    if let Err(e) = result {
-        tracing::debug!(error = %e, "qradar sim: connection ended with an error");
     }
 }
