@@ -480,3 +480,39 @@ fn error_body_404() {
     assert_eq!(parsed.kind, Some(ErrorKind::NotFound));
     assert_eq!(parsed.body, Some(decode::<Value>(ERROR_404)));
 }
+
+#[test]
+fn unknown_fields_of_nested_and_other_records_survive_a_round_trip() {
+    let offense: Offense = decode(
+        r#"{"id": 7, "rules": [{"id": 1, "type": "CRE_RULE", "rule_name": "new in 27.0"}],
+            "log_sources": [{"id": 2, "name": "fw", "vendor_key": "x"}], "new_top": true}"#,
+    );
+    let rules = offense.rules.as_ref().unwrap();
+    assert_eq!(rules[0].extra["rule_name"], "new in 27.0");
+    assert_eq!(
+        offense.log_sources.as_ref().unwrap()[0].extra["vendor_key"],
+        "x"
+    );
+    let back = serde_json::to_value(&offense).unwrap();
+    assert_eq!(back["rules"][0]["rule_name"], "new in 27.0");
+    assert_eq!(back["log_sources"][0]["vendor_key"], "x");
+    assert_eq!(back["new_top"], true);
+
+    let extra = |v: Value| -> Value {
+        let mut o = v;
+        o["added_later"] = json!({"k": [1, 2]});
+        o
+    };
+    let note: Note = decode(&extra(json!({"id": 1, "note_text": "n"})).to_string());
+    let actor: AssignableActor = decode(&extra(json!({"username": "a"})).to_string());
+    let reason: ClosingReason = decode(&extra(json!({"id": 1, "text": "r"})).to_string());
+    let kind: OffenseType = decode(&extra(json!({"id": 0, "name": "Source IP"})).to_string());
+    for back in [
+        serde_json::to_value(&note).unwrap(),
+        serde_json::to_value(&actor).unwrap(),
+        serde_json::to_value(&reason).unwrap(),
+        serde_json::to_value(&kind).unwrap(),
+    ] {
+        assert_eq!(back["added_later"], json!({"k": [1, 2]}), "{back}");
+    }
+}

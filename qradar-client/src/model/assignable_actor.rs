@@ -22,4 +22,7 @@ pub struct AssignableActor {
     /// The description of the user account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Fields this version of the crate does not model, kept as sent and written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -30,6 +30,9 @@ pub struct ClosingReason {
     /// show why they were closed, but it cannot close new ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_deleted: Option<bool>,
+    /// Fields this version of the crate does not model, kept as sent and written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ClosingReason {

@@ -33,6 +33,9 @@ pub struct Note {
     /// The text of the note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note_text: Option<String>,
+    /// Fields this version of the crate does not model, kept as sent and written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Note {

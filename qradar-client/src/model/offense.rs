@@ -294,6 +294,9 @@ pub struct OffenseRule {
     /// The type of rule (`type` on the wire).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub rule_type: Option<RuleType>,
+    /// Fields this version of the crate does not model, kept as sent and written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A log source that contributed to an offense (an element of [`Offense::log_sources`]).
@@ -320,6 +323,9 @@ pub struct LogSource {
     /// The name of the log source type, e.g. `"Microsoft Windows Security Event Log"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub type_name: Option<String>,
+    /// Fields this version of the crate does not model, kept as sent and written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Offense {

@@ -44,4 +44,7 @@ pub struct OffenseType {
     /// True when the type is built on a custom property rather than a QRadar built-in one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<bool>,
+    /// Fields this version of the crate does not model, kept as sent and written back.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
