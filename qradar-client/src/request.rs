@@ -2,12 +2,13 @@
 //! `Range`, single-object reads with `fields`, pages with their `Content-Range`, and streams
 //! that walk every page.
 
-use std::collections::VecDeque;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::BoxStream;
+use incident_core::paging::{OffsetPage, Paginator};
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
 use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result};
 use serde::de::DeserializeOwned;
@@ -282,153 +283,60 @@ where
     /// Dropping the stream cancels the requests still in flight. A page shorter than asked
     /// (a console that caps the page size) discards the requests ahead and the walk goes on
     /// from the first item not yet seen. Must be polled inside a tokio runtime, as every
-    /// request of this crate.
+    /// request of this crate. The walk is incident-core's offset [`Paginator`].
     ///
     /// Offsets shift when items are added or removed while the walk runs. For a walk that
     /// must not skip or repeat items, sort by id and filter on `id >` the last id seen
     /// (the normalized `IncidentSource` stream does this).
     pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
-        struct Walk<T, E> {
-            list: List<T, E>,
-            /// Requested pages not read yet, in order.
-            ahead: VecDeque<Ahead<T>>,
-            /// The first position not requested yet; `None` once nothing is left to ask.
-            next: Option<u64>,
-            /// The last position to visit, from [`List::range`].
-            last: Option<u64>,
-            /// How many items match, from the latest `Content-Range`.
-            total: Option<u64>,
-        }
-        impl<T, E> Walk<T, E>
-        where
-            T: DeserializeOwned + Send + 'static,
-            E: Send + 'static,
-        {
-            /// Requests the page at `self.next`.
-            fn request_next(&mut self) -> Result<()> {
-                let Some(start) = self.next else {
-                    return Ok(());
-                };
-                let mut end = start.saturating_add(self.list.page_size - 1);
-                if let Some(last) = self.last {
-                    end = end.min(last);
-                }
-                let req = self.list.request(Some(Range { start, end }))?;
-                let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-                    Error::config("QRadar requests must run inside a tokio runtime")
-                })?;
-                let client = self.list.client.clone();
-                let task = runtime.spawn(async move {
-                    let resp = client.execute(req).await?;
-                    decode_page(&resp)
-                });
-                self.ahead.push_back(Ahead {
-                    start,
-                    end,
-                    task: AbortOnDrop(task),
-                });
-                self.next = (self.last != Some(end)).then(|| end.saturating_add(1));
-                Ok(())
-            }
+        self.paginator().items()
+    }
 
-            fn stop(&mut self) {
-                self.ahead.clear();
-                self.next = None;
-            }
-        }
-
+    /// The walk of [`into_stream`](Self::into_stream) as a paginator, for page-level access
+    /// ([`Paginator::pages`]: each page with the position of the next one and the total).
+    pub fn paginator(self) -> Paginator<T, u64> {
+        let page_size = self.page_size;
         let prefetch = self.prefetch;
         let first = self.range.map_or(0, |r| r.start);
         let last = self.range.map(|r| r.end);
-        let init = Walk {
-            list: self,
-            ahead: VecDeque::new(),
-            next: Some(first),
-            last,
-            total: None,
-        };
-        stream::try_unfold(init, move |mut walk| async move {
-            if walk.list.page_size == 0 {
-                return Err(Error::invalid_input("page size", "must be at least 1"));
+        let list = Arc::new(self);
+        let mut paginator = Paginator::offsets(move |start, len| {
+            // Built here, not in the task, so that a refused request fails before any task.
+            let request = list.request(Some(Range {
+                start,
+                end: start + (len - 1),
+            }));
+            let client = list.client.clone();
+            async move {
+                let resp = client.execute(request?).await?;
+                offset_page(decode_page(&resp)?, len)
             }
-            if walk.ahead.is_empty() {
-                if walk.next.is_none() {
-                    return Ok(None);
-                }
-                walk.request_next()?;
-            }
-            // Ask for more only while the total says there is more.
-            while walk.ahead.len() <= prefetch
-                && let (Some(next), Some(total)) = (walk.next, walk.total)
-                && next < total
-            {
-                walk.request_next()?;
-            }
-            let Some(Ahead { start, end, task }) = walk.ahead.pop_front() else {
-                return Ok(None);
-            };
-            let page = task.join().await?;
-            let got = page.items.len() as u64;
-            if let Some(ContentRange::Items { start: s, .. }) = page.content_range
-                && s != start
-            {
-                return Err(Error::Protocol {
-                    vendor: VENDOR,
-                    message: format!("asked for items from {start}, got items from {s}"),
-                });
-            }
-            if let Some(total) = page.total() {
-                walk.total = Some(total);
-            }
-            let more_expected = match page.content_range {
-                Some(ContentRange::Unsatisfied { .. }) => false,
-                Some(ContentRange::Items { end: e, total, .. }) => {
-                    total.is_none_or(|t| e + 1 < t) && got > 0
-                }
-                None => got == end - start + 1,
-            };
-            let next = start + got;
-            if !more_expected || walk.last.is_some_and(|l| next > l) {
-                walk.stop();
-            } else if got != end - start + 1 {
-                // A short page: what was asked after it starts at the wrong place.
-                walk.stop();
-                walk.next = Some(next);
-            }
-            Ok(Some((page.items, walk)))
         })
-        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
-    }
-}
-
-/// A page requested ahead of time.
-struct Ahead<T> {
-    start: u64,
-    end: u64,
-    task: AbortOnDrop<Result<Page<T>>>,
-}
-
-/// A spawned request, cancelled when dropped: a stream dropped half-way leaves nothing
-/// running behind it.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> AbortOnDrop<T> {
-    async fn join(mut self) -> T {
-        match (&mut self.0).await {
-            Ok(value) => value,
-            // The task is only aborted by this guard's drop, so the error is a panic, which
-            // goes on unwinding here.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        .vendor(VENDOR)
+        .page_size(page_size)
+        .prefetch(prefetch)
+        .first_position(first);
+        if let Some(last) = last {
+            paginator = paginator.last_position(last);
         }
+        paginator
     }
 }
 
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+/// What a page says about its window, for the offset paginator.
+fn offset_page<T>(page: Page<T>, asked: u64) -> Result<OffsetPage<T>> {
+    let got = page.items.len() as u64;
+    Ok(match page.content_range {
+        Some(ContentRange::Items { start, total, .. }) => OffsetPage::new(page.items)
+            .starting_at(start)
+            .with_total(total),
+        Some(ContentRange::Unsatisfied { total }) => {
+            OffsetPage::new(page.items).with_total(total).last()
+        }
+        // Without a Content-Range, only a full page may have a successor.
+        None if got < asked => OffsetPage::new(page.items).last(),
+        None => OffsetPage::new(page.items),
+    })
 }
 
 impl<T, E: endpoint::Sortable> List<T, E> {
