@@ -206,9 +206,8 @@ async fn a_page_larger_than_the_page_size_is_a_protocol_error() {
 fn follow(link: &str) -> Result<ApiRequest> {
     let url = incident_core::reqwest::Url::parse(link)
         .map_err(|e| Error::invalid_input("next link", e.to_string()))?;
-    let mut path = url.path().trim_start_matches('/').split('/');
     let mut api_path = ApiPath::new("/");
-    for segment in path.by_ref() {
+    for segment in url.path().trim_start_matches('/').split('/') {
         api_path = api_path.segment(segment)?;
     }
     let mut request = ApiRequest::get(api_path);
