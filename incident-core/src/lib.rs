@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod model;
+pub mod paging;
 pub mod retry;
 pub mod secret;
 pub mod serde_helpers;
@@ -16,6 +17,7 @@ pub use model::{
     IncidentStatus, IncidentUpdate, Severity, StatusChange, TimeField, TimeWindow, Vendor,
     VendorRecord, Verdict,
 };
+pub use paging::{OffsetPage, Paginator, StalledCursor};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use source::IncidentSource;

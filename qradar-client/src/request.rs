@@ -2,12 +2,13 @@
 //! `Range`, single-object reads with `fields`, pages with their `Content-Range`, and streams
 //! that walk every page.
 
-use std::collections::VecDeque;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::BoxStream;
+use incident_core::paging::{OffsetPage, Paginator, decode_array_at_most};
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
 use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result};
 use serde::de::DeserializeOwned;
@@ -118,10 +119,11 @@ impl<T> Page<T> {
     /// The start of the next page, or `None` when this page is the last one.
     pub fn next_start(&self) -> Option<u64> {
         match self.content_range? {
-            ContentRange::Items { end, total, .. } => match total {
-                Some(total) if end + 1 >= total => None,
-                _ => Some(end + 1),
-            },
+            // Nothing follows the last position a `u64` can hold.
+            ContentRange::Items { end, total, .. } => {
+                let next = end.checked_add(1)?;
+                total.is_none_or(|total| next < total).then_some(next)
+            }
             ContentRange::Unsatisfied { .. } => None,
         }
     }
@@ -134,15 +136,50 @@ struct Range {
     end: u64,
 }
 
-pub(crate) fn decode_page<T: DeserializeOwned>(resp: &ApiResponse) -> Result<Page<T>> {
-    let items: Vec<T> = resp.json()?;
-    let content_range = match resp.header_str("content-range") {
-        None => None,
-        Some(raw) => Some(ContentRange::parse(raw).ok_or_else(|| Error::Protocol {
-            vendor: VENDOR,
-            message: format!("unreadable Content-Range header {raw:?}"),
-        })?),
+impl Range {
+    /// How many items the range asks for; `None` when that is not a `u64` (`0-18446744073709551615`).
+    fn len(self) -> Option<u64> {
+        self.end.checked_sub(self.start)?.checked_add(1)
+    }
+}
+
+/// Decodes a list answer asked with `asked` items at most (`None`: no `Range` was sent).
+///
+/// More items than asked is a protocol error raised before they are decoded, so that a
+/// console cannot make the client build millions of records; so is a `Content-Range` that
+/// does not match the items.
+pub(crate) fn decode_page<T: DeserializeOwned>(
+    resp: &ApiResponse,
+    asked: Option<u64>,
+) -> Result<Page<T>> {
+    let (raw, content_range) = match resp.header_str("content-range") {
+        None => (None, None),
+        Some(raw) => (
+            Some(raw),
+            Some(ContentRange::parse(raw).ok_or_else(|| Error::Protocol {
+                vendor: VENDOR,
+                message: format!("unreadable Content-Range header {raw:?}"),
+            })?),
+        ),
     };
+    let items: Vec<T> = decode_array_at_most(resp, asked, VENDOR)?;
+    let got = items.len() as u64;
+    let matches = match content_range {
+        None => true,
+        Some(ContentRange::Items { start, end, .. }) => {
+            end.checked_sub(start).and_then(|d| d.checked_add(1)) == Some(got)
+        }
+        Some(ContentRange::Unsatisfied { .. }) => got == 0,
+    };
+    if !matches {
+        return Err(Error::Protocol {
+            vendor: VENDOR,
+            message: format!(
+                "Content-Range {:?} does not match the {got} items of the page",
+                raw.unwrap_or_default()
+            ),
+        });
+    }
     Ok(Page {
         items,
         content_range,
@@ -164,6 +201,8 @@ pub struct List<T, E> {
     range: Option<Range>,
     page_size: u64,
     prefetch: usize,
+    max_items: Option<u64>,
+    max_pages: Option<u64>,
     extra: Vec<(&'static str, String)>,
     _marker: PhantomData<fn() -> (T, E)>,
 }
@@ -183,6 +222,8 @@ where
             range: None,
             page_size: DEFAULT_PAGE_SIZE,
             prefetch: DEFAULT_PREFETCH,
+            max_items: None,
+            max_pages: None,
             extra: Vec::new(),
             _marker: PhantomData,
         }
@@ -234,6 +275,20 @@ where
         self
     }
 
+    /// Ends [`into_stream`](Self::into_stream) after this many items; no request asks for
+    /// items past the limit.
+    pub fn max_items(mut self, max: u64) -> Self {
+        self.max_items = Some(max);
+        self
+    }
+
+    /// Ends [`into_stream`](Self::into_stream) after this many pages (requests), so that a
+    /// console that sends one item per page of a huge total cannot keep a walk going.
+    pub fn max_pages(mut self, max: u64) -> Self {
+        self.max_pages = Some(max);
+        self
+    }
+
     fn request(&self, range: Option<Range>) -> Result<ApiRequest> {
         let path = self
             .path
@@ -266,8 +321,9 @@ where
     /// Sends the request and returns one page.
     pub async fn send(self) -> Result<Page<T>> {
         let req = self.request(self.range)?;
+        let asked = self.range.and_then(Range::len);
         let resp = self.client.execute(req).await?;
-        decode_page(&resp)
+        decode_page(&resp, asked)
     }
 
     /// Walks every matching item, requesting [`page_size`](Self::page_size) items at a time
@@ -282,152 +338,82 @@ where
     /// Dropping the stream cancels the requests still in flight. A page shorter than asked
     /// (a console that caps the page size) discards the requests ahead and the walk goes on
     /// from the first item not yet seen. Must be polled inside a tokio runtime, as every
-    /// request of this crate.
+    /// request of this crate. The walk is incident-core's offset [`Paginator`].
+    ///
+    /// A console that lies cannot keep the walk going nor fill memory: a page holding more
+    /// items than asked is refused before they are decoded; a `Content-Range` that does not
+    /// match the items, or a page from another position than asked, is an
+    /// [`Error::Protocol`]; the walk never goes past the first total reported; an answer
+    /// without `Content-Range` is the whole list (QRadar always sends one for a `Range`, so
+    /// the `Range` was lost on the way). [`max_items`](Self::max_items) and
+    /// [`max_pages`](Self::max_pages) bound a console that sends one item per page.
     ///
     /// Offsets shift when items are added or removed while the walk runs. For a walk that
     /// must not skip or repeat items, sort by id and filter on `id >` the last id seen
     /// (the normalized `IncidentSource` stream does this).
     pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
-        struct Walk<T, E> {
-            list: List<T, E>,
-            /// Requested pages not read yet, in order.
-            ahead: VecDeque<Ahead<T>>,
-            /// The first position not requested yet; `None` once nothing is left to ask.
-            next: Option<u64>,
-            /// The last position to visit, from [`List::range`].
-            last: Option<u64>,
-            /// How many items match, from the latest `Content-Range`.
-            total: Option<u64>,
-        }
-        impl<T, E> Walk<T, E>
-        where
-            T: DeserializeOwned + Send + 'static,
-            E: Send + 'static,
-        {
-            /// Requests the page at `self.next`.
-            fn request_next(&mut self) -> Result<()> {
-                let Some(start) = self.next else {
-                    return Ok(());
-                };
-                let mut end = start.saturating_add(self.list.page_size - 1);
-                if let Some(last) = self.last {
-                    end = end.min(last);
-                }
-                let req = self.list.request(Some(Range { start, end }))?;
-                let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-                    Error::config("QRadar requests must run inside a tokio runtime")
-                })?;
-                let client = self.list.client.clone();
-                let task = runtime.spawn(async move {
-                    let resp = client.execute(req).await?;
-                    decode_page(&resp)
-                });
-                self.ahead.push_back(Ahead {
-                    start,
-                    end,
-                    task: AbortOnDrop(task),
-                });
-                self.next = (self.last != Some(end)).then(|| end.saturating_add(1));
-                Ok(())
-            }
+        self.paginator().items()
+    }
 
-            fn stop(&mut self) {
-                self.ahead.clear();
-                self.next = None;
-            }
-        }
-
+    /// The walk of [`into_stream`](Self::into_stream) as a paginator, for page-level access
+    /// ([`Paginator::pages`]: each page with the position of the next one and the total).
+    pub fn paginator(self) -> Paginator<T, u64> {
+        let page_size = self.page_size;
         let prefetch = self.prefetch;
+        let (max_items, max_pages) = (self.max_items, self.max_pages);
         let first = self.range.map_or(0, |r| r.start);
         let last = self.range.map(|r| r.end);
-        let init = Walk {
-            list: self,
-            ahead: VecDeque::new(),
-            next: Some(first),
-            last,
-            total: None,
-        };
-        stream::try_unfold(init, move |mut walk| async move {
-            if walk.list.page_size == 0 {
-                return Err(Error::invalid_input("page size", "must be at least 1"));
+        let list = Arc::new(self);
+        let mut paginator = Paginator::offsets(move |start, len| {
+            // Built here, not in the task, so that a refused request fails before any task.
+            let request = list.request(Some(Range {
+                start,
+                end: start + (len - 1),
+            }));
+            let client = list.client.clone();
+            async move {
+                let resp = client.execute(request?).await?;
+                Ok(offset_page(decode_page(&resp, Some(len))?, len))
             }
-            if walk.ahead.is_empty() {
-                if walk.next.is_none() {
-                    return Ok(None);
-                }
-                walk.request_next()?;
-            }
-            // Ask for more only while the total says there is more.
-            while walk.ahead.len() <= prefetch
-                && let (Some(next), Some(total)) = (walk.next, walk.total)
-                && next < total
-            {
-                walk.request_next()?;
-            }
-            let Some(Ahead { start, end, task }) = walk.ahead.pop_front() else {
-                return Ok(None);
-            };
-            let page = task.join().await?;
-            let got = page.items.len() as u64;
-            if let Some(ContentRange::Items { start: s, .. }) = page.content_range
-                && s != start
-            {
-                return Err(Error::Protocol {
-                    vendor: VENDOR,
-                    message: format!("asked for items from {start}, got items from {s}"),
-                });
-            }
-            if let Some(total) = page.total() {
-                walk.total = Some(total);
-            }
-            let more_expected = match page.content_range {
-                Some(ContentRange::Unsatisfied { .. }) => false,
-                Some(ContentRange::Items { end: e, total, .. }) => {
-                    total.is_none_or(|t| e + 1 < t) && got > 0
-                }
-                None => got == end - start + 1,
-            };
-            let next = start + got;
-            if !more_expected || walk.last.is_some_and(|l| next > l) {
-                walk.stop();
-            } else if got != end - start + 1 {
-                // A short page: what was asked after it starts at the wrong place.
-                walk.stop();
-                walk.next = Some(next);
-            }
-            Ok(Some((page.items, walk)))
         })
-        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
-    }
-}
-
-/// A page requested ahead of time.
-struct Ahead<T> {
-    start: u64,
-    end: u64,
-    task: AbortOnDrop<Result<Page<T>>>,
-}
-
-/// A spawned request, cancelled when dropped: a stream dropped half-way leaves nothing
-/// running behind it.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> AbortOnDrop<T> {
-    async fn join(mut self) -> T {
-        match (&mut self.0).await {
-            Ok(value) => value,
-            // The task is only aborted by this guard's drop, so the error is a panic, which
-            // goes on unwinding here.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        .vendor(VENDOR)
+        .page_size(page_size)
+        .prefetch(prefetch)
+        .first_position(first);
+        if let Some(last) = last {
+            paginator = paginator.last_position(last);
         }
+        if let Some(max) = max_items {
+            paginator = paginator.max_items(max);
+        }
+        if let Some(max) = max_pages {
+            paginator = paginator.max_pages(max);
+        }
+        paginator
     }
 }
 
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
+/// What a page says about its window, for the offset paginator.
+fn offset_page<T>(page: Page<T>, asked: u64) -> OffsetPage<T> {
+    match page.content_range {
+        Some(ContentRange::Items { start, total, .. }) => OffsetPage::new(page.items)
+            .starting_at(start)
+            .with_total(total),
+        Some(ContentRange::Unsatisfied { total }) => {
+            OffsetPage::new(page.items).with_total(total).last()
+        }
+        // QRadar answers a `Range` with a `Content-Range`. Without one, the `Range` was not
+        // seen (a proxy dropped it): the answer is the whole list, and asking again would
+        // bring it again.
+        None => {
+            if page.items.len() as u64 >= asked {
+                tracing::warn!(
+                    items = page.items.len(),
+                    "a list answer without Content-Range is taken as the whole list"
+                );
+            }
+            OffsetPage::new(page.items).last()
+        }
     }
 }
 
@@ -565,5 +551,21 @@ mod tests {
             Some(10)
         );
         assert_eq!(page(None).next_start(), None);
+        // Server numbers at the end of u64 do not overflow.
+        let max = u64::MAX;
+        assert_eq!(
+            page(ContentRange::parse(&format!("items 0-{max}/*"))).next_start(),
+            None
+        );
+        assert_eq!(
+            page(ContentRange::parse(&format!("items 0-{max}/{max}"))).next_start(),
+            None
+        );
+        assert_eq!(
+            Range { start: 0, end: max }.len(),
+            None,
+            "a range of 2^64 items has no u64 length"
+        );
+        assert_eq!(Range { start: 3, end: 4 }.len(), Some(2));
     }
 }

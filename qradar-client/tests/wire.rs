@@ -537,7 +537,9 @@ async fn offenses_stream_follows_a_console_that_caps_the_page_size() {
 }
 
 #[tokio::test]
-async fn offenses_stream_without_content_range_stops_on_a_short_page() {
+async fn offenses_stream_takes_an_answer_without_content_range_as_the_whole_list() {
+    // QRadar answers a Range with a Content-Range; an answer without one did not see the
+    // Range (a proxy dropped it), so it holds the whole list and asking on would repeat it.
     let server = MockServer::start_async().await;
     let first = server
         .mock_async(|when, then| {
@@ -565,9 +567,9 @@ async fn offenses_stream_without_content_range_stops_on_a_short_page() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(ids(&all), [1, 2, 3]);
+    assert_eq!(ids(&all), [1, 2]);
     first.assert_async().await;
-    second.assert_async().await;
+    assert_eq!(second.calls_async().await, 0);
     assert_eq!(any.calls_async().await, 0);
 }
 
