@@ -78,6 +78,11 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// otherwise: one, so that at most two requests of a walk are in flight.
 pub const DEFAULT_PREFETCH: usize = 1;
 
+/// How many pages in a row may come out empty (as sent, or emptied by de-duplication) while
+/// the server keeps giving new cursors, before the walk decides the server is looping and
+/// fails with [`Error::Protocol`].
+pub const MAX_EMPTY_PAGES: u32 = 100;
+
 /// The vendor name put in protocol errors unless [`Paginator::vendor`] says otherwise.
 const UNKNOWN_VENDOR: &str = "the server";
 
@@ -620,6 +625,7 @@ where
             items: 0,
             received: 0,
             first_total: None,
+            empty_in_a_row: 0,
         };
         stream::try_unfold(walk, |mut walk| async move {
             let page = walk.step().await?;
@@ -807,6 +813,8 @@ struct Walk<T, C> {
     received: u64,
     /// The first total a page reported.
     first_total: Option<u64>,
+    /// Pages in a row that came out empty.
+    empty_in_a_row: u32,
 }
 
 impl<T: Send + 'static, C: Clone + PartialEq + Send + 'static> Walk<T, C> {
@@ -866,6 +874,16 @@ impl<T: Send + 'static, C: Clone + PartialEq + Send + 'static> Walk<T, C> {
         }
         if let Some(dedup) = &mut self.dedup {
             dedup.retain_new(&mut page.items);
+        }
+        self.empty_in_a_row = if page.items.is_empty() {
+            self.empty_in_a_row.saturating_add(1)
+        } else {
+            0
+        };
+        if next.is_some() && self.empty_in_a_row >= MAX_EMPTY_PAGES {
+            return Err(config.protocol(format!(
+                "{MAX_EMPTY_PAGES} empty pages in a row, each with a new cursor"
+            )));
         }
         if let Some(max) = config.max_items {
             let left = max.saturating_sub(self.items);

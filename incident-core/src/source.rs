@@ -4,12 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::BoxStream;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{
     Capabilities, Cursor, Incident, IncidentPage, IncidentQuery, IncidentUpdate, Vendor,
 };
+use crate::paging::{Page, Paginator};
 
 /// A source of incidents: list, get and update them without knowing the vendor.
 ///
@@ -62,72 +63,32 @@ pub trait IncidentSource: Send + Sync + fmt::Debug {
     /// The stream owns what it needs (it can be spawned). It goes on while the vendor
     /// returns a next cursor, also after an empty page (de-duplication can empty one), and
     /// fails with [`Error::Protocol`] when a cursor does not advance or
-    /// [`MAX_EMPTY_PAGES`] pages in a row are empty, so a broken server cannot make it loop.
+    /// [`MAX_EMPTY_PAGES`](crate::paging::MAX_EMPTY_PAGES) pages in a row are empty, so a
+    /// broken server cannot make it loop. Built on [`Paginator`](crate::paging::Paginator).
     fn incidents(&self, query: IncidentQuery) -> BoxStream<'static, Result<Incident>> {
         walk(self.shared(), query)
     }
 }
 
-/// How many empty pages in a row [`IncidentSource::incidents`] accepts before it decides the
-/// server is looping.
-pub const MAX_EMPTY_PAGES: u32 = 100;
-
 fn walk(
     source: Arc<dyn IncidentSource>,
     query: IncidentQuery,
 ) -> BoxStream<'static, Result<Incident>> {
-    struct Walk {
-        source: Arc<dyn IncidentSource>,
-        query: IncidentQuery,
-        /// `None` once the last page was read; `Some(None)` before the first.
-        cursor: Option<Option<Cursor>>,
-        empty_in_a_row: u32,
-    }
+    let vendor = source.vendor().name();
     let limit = query.limit;
-    let init = Walk {
-        source,
-        query,
-        cursor: Some(None),
-        empty_in_a_row: 0,
-    };
-    let pages = stream::try_unfold(init, |mut walk| async move {
-        let Some(cursor) = walk.cursor.take() else {
-            return Ok(None);
-        };
-        let vendor = walk.source.vendor().name();
-        let page = walk
-            .source
-            .list_incidents(&walk.query, cursor.as_ref())
-            .await?;
-        walk.empty_in_a_row = if page.items.is_empty() {
-            walk.empty_in_a_row + 1
-        } else {
-            0
-        };
-        walk.cursor = match page.next {
-            Some(next) if Some(&next) == cursor.as_ref() => {
-                return Err(Error::Protocol {
-                    vendor,
-                    message: format!("the page cursor {:?} did not advance", next.as_str()),
-                });
-            }
-            Some(_) if walk.empty_in_a_row >= MAX_EMPTY_PAGES => {
-                return Err(Error::Protocol {
-                    vendor,
-                    message: format!("{MAX_EMPTY_PAGES} empty pages in a row"),
-                });
-            }
-            Some(next) => Some(Some(next)),
-            None => None,
-        };
-        Ok(Some((page.items, walk)))
-    });
-    let items = pages
-        .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-        .try_flatten();
+    let query = Arc::new(query);
+    let paginator = Paginator::from_callback(move |cursor: Option<Cursor>| {
+        let source = Arc::clone(&source);
+        let query = Arc::clone(&query);
+        async move {
+            let page = source.list_incidents(&query, cursor.as_ref()).await?;
+            Ok(Page::new(page.items, page.next).with_total(page.total))
+        }
+    })
+    .vendor(vendor);
     match limit {
-        Some(n) => items.take(n).boxed(),
-        None => items.boxed(),
+        Some(n) => paginator.max_items(n as u64).items(),
+        None => paginator.items(),
     }
 }
 
@@ -135,8 +96,12 @@ fn walk(
 mod tests {
     use std::sync::Mutex;
 
+    use futures::TryStreamExt;
+
     use super::*;
+    use crate::error::Error;
     use crate::model::{Capabilities, Vendor};
+    use crate::paging::MAX_EMPTY_PAGES;
 
     /// Serves scripted pages: (items, next cursor) by cursor.
     #[derive(Debug)]
