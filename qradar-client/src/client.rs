@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use incident_core::Error;
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
-use incident_core::{ApiRequest, ApiResponse, Auth, Result, Secret, Transport, TransportBuilder};
+use incident_core::{Auth, Result, Secret, Transport, TransportBuilder};
 
 use crate::closing_reasons::ClosingReasonsApi;
 use crate::error::QRadarErrorParser;
@@ -68,17 +68,17 @@ impl QRadarClient {
 
     /// Offenses, their notes and assignable actors.
     pub fn offenses(&self) -> OffensesApi {
-        OffensesApi::new(self.clone())
+        OffensesApi::new(self.transport.clone())
     }
 
     /// Offense closing reasons.
     pub fn closing_reasons(&self) -> ClosingReasonsApi {
-        ClosingReasonsApi::new(self.clone())
+        ClosingReasonsApi::new(self.transport.clone())
     }
 
     /// Offense types.
     pub fn offense_types(&self) -> OffenseTypesApi {
-        OffenseTypesApi::new(self.clone())
+        OffenseTypesApi::new(self.transport.clone())
     }
 
     /// The API version sent in the `Version` header.
@@ -89,10 +89,6 @@ impl QRadarClient {
     /// The underlying transport, for calls this crate does not wrap yet.
     pub fn transport(&self) -> &Transport {
         &self.transport
-    }
-
-    pub(crate) async fn execute(&self, request: ApiRequest) -> Result<ApiResponse> {
-        self.transport.execute(request).await
     }
 }
 

@@ -1,13 +1,10 @@
 //! Offense closing reasons (`/siem/offense_closing_reasons`).
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use incident_core::{ApiPath, ApiRequest, Error, Result};
 
-use crate::client::QRadarClient;
 use crate::model::ClosingReason;
 use crate::request::{Get, List, endpoint};
+use incident_core::Transport;
 
 /// A list of closing reasons (`GET /siem/offense_closing_reasons`).
 pub type ListClosingReasons = List<ClosingReason, endpoint::ClosingReasons>;
@@ -17,22 +14,22 @@ pub const REASON_MIN_CHARS: usize = 5;
 /// The longest closing reason text QRadar accepts.
 pub const REASON_MAX_CHARS: usize = 60;
 
-/// Closing reason operations; get it from [`QRadarClient::closing_reasons`].
+/// Closing reason operations; get it from [`crate::QRadarClient::closing_reasons`].
 #[derive(Debug, Clone)]
 pub struct ClosingReasonsApi {
-    client: QRadarClient,
+    transport: Transport,
 }
 
 impl ClosingReasonsApi {
-    pub(crate) fn new(client: QRadarClient) -> Self {
-        ClosingReasonsApi { client }
+    pub(crate) fn new(transport: Transport) -> Self {
+        ClosingReasonsApi { transport }
     }
 
     /// Lists closing reasons. Reserved and deleted reasons are left out unless asked for
     /// with [`List::include_reserved`] and [`List::include_deleted`].
     pub fn list(&self) -> ListClosingReasons {
         List::new(
-            self.client.clone(),
+            self.transport.clone(),
             Ok(ApiPath::new("/siem/offense_closing_reasons")),
         )
     }
@@ -40,7 +37,7 @@ impl ClosingReasonsApi {
     /// Reads one closing reason.
     pub fn get(&self, closing_reason_id: u64) -> Get<ClosingReason> {
         Get::new(
-            self.client.clone(),
+            self.transport.clone(),
             ApiPath::new("/siem/offense_closing_reasons").segment(closing_reason_id),
         )
     }
@@ -49,7 +46,7 @@ impl ClosingReasonsApi {
     /// text must be 5 to 60 characters; QRadar answers 409 (code 1004) if it exists.
     pub fn create(&self, reason: impl Into<String>) -> CreateClosingReason {
         CreateClosingReason {
-            client: self.client.clone(),
+            transport: self.transport.clone(),
             reason: reason.into(),
             fields: None,
         }
@@ -72,7 +69,7 @@ impl ListClosingReasons {
 #[derive(Debug, Clone)]
 #[must_use = "the reason is not created until the request is sent"]
 pub struct CreateClosingReason {
-    client: QRadarClient,
+    transport: Transport,
     reason: String,
     fields: Option<String>,
 }
@@ -97,15 +94,8 @@ impl CreateClosingReason {
         let req = ApiRequest::post(ApiPath::new("/siem/offense_closing_reasons"))
             .query("reason", self.reason)
             .query_opt("fields", self.fields);
-        self.client.execute(req).await?.json()
+        self.transport.execute(req).await?.json()
     }
 }
 
-impl IntoFuture for CreateClosingReason {
-    type Output = Result<ClosingReason>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<ClosingReason>> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+incident_core::impl_into_future!([] CreateClosingReason => ClosingReason);

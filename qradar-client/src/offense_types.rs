@@ -2,33 +2,36 @@
 
 use incident_core::ApiPath;
 
-use crate::client::QRadarClient;
 use crate::model::OffenseType;
 use crate::request::{Get, List, endpoint};
+use incident_core::Transport;
 
 /// A list of offense types (`GET /siem/offense_types`); only `id` is sortable.
 pub type ListOffenseTypes = List<OffenseType, endpoint::OffenseTypes>;
 
-/// Offense type operations; get it from [`QRadarClient::offense_types`].
+/// Offense type operations; get it from [`crate::QRadarClient::offense_types`].
 #[derive(Debug, Clone)]
 pub struct OffenseTypesApi {
-    client: QRadarClient,
+    transport: Transport,
 }
 
 impl OffenseTypesApi {
-    pub(crate) fn new(client: QRadarClient) -> Self {
-        OffenseTypesApi { client }
+    pub(crate) fn new(transport: Transport) -> Self {
+        OffenseTypesApi { transport }
     }
 
     /// Lists offense types.
     pub fn list(&self) -> ListOffenseTypes {
-        List::new(self.client.clone(), Ok(ApiPath::new("/siem/offense_types")))
+        List::new(
+            self.transport.clone(),
+            Ok(ApiPath::new("/siem/offense_types")),
+        )
     }
 
     /// Reads one offense type; its id is the value of [`Offense::offense_type`](crate::Offense::offense_type).
     pub fn get(&self, offense_type_id: u64) -> Get<OffenseType> {
         Get::new(
-            self.client.clone(),
+            self.transport.clone(),
             ApiPath::new("/siem/offense_types").segment(offense_type_id),
         )
     }

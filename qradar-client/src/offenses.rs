@@ -1,13 +1,10 @@
 //! Offenses (`/siem/offenses`): list, get, update; their notes and assignable actors.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use incident_core::{ApiPath, ApiRequest, Error, Result};
 
-use crate::client::QRadarClient;
 use crate::model::{AssignableActor, Note, Offense};
 use crate::request::{Get, List, endpoint};
+use incident_core::Transport;
 
 /// A list of offenses (`GET /siem/offenses`).
 pub type ListOffenses = List<Offense, endpoint::Offenses>;
@@ -20,25 +17,25 @@ fn offense_path(id: u64) -> Result<ApiPath> {
     ApiPath::new("/siem/offenses").segment(id)
 }
 
-/// Offense operations; get it from [`QRadarClient::offenses`].
+/// Offense operations; get it from [`crate::QRadarClient::offenses`].
 #[derive(Debug, Clone)]
 pub struct OffensesApi {
-    client: QRadarClient,
+    transport: Transport,
 }
 
 impl OffensesApi {
-    pub(crate) fn new(client: QRadarClient) -> Self {
-        OffensesApi { client }
+    pub(crate) fn new(transport: Transport) -> Self {
+        OffensesApi { transport }
     }
 
     /// Lists offenses (`GET /siem/offenses`), with `filter`, `fields`, `sort` and `Range`.
     pub fn list(&self) -> ListOffenses {
-        List::new(self.client.clone(), Ok(ApiPath::new("/siem/offenses")))
+        List::new(self.transport.clone(), Ok(ApiPath::new("/siem/offenses")))
     }
 
     /// Reads one offense (`GET /siem/offenses/{offense_id}`).
     pub fn get(&self, offense_id: u64) -> Get<Offense> {
-        Get::new(self.client.clone(), offense_path(offense_id))
+        Get::new(self.transport.clone(), offense_path(offense_id))
     }
 
     /// Starts an update of one offense (`POST /siem/offenses/{offense_id}`).
@@ -52,7 +49,7 @@ impl OffensesApi {
     /// ```
     pub fn update(&self, offense_id: u64) -> UpdateOffense {
         UpdateOffense {
-            client: self.client.clone(),
+            transport: self.transport.clone(),
             offense_id,
             protected: None,
             follow_up: None,
@@ -65,7 +62,7 @@ impl OffensesApi {
     /// The notes of one offense.
     pub fn notes(&self, offense_id: u64) -> NotesApi {
         NotesApi {
-            client: self.client.clone(),
+            transport: self.transport.clone(),
             offense_id,
         }
     }
@@ -74,7 +71,7 @@ impl OffensesApi {
     /// (`GET /siem/offenses/{offense_id}/assignable_actors`).
     pub fn assignable_actors(&self, offense_id: u64) -> ListAssignableActors {
         List::new(
-            self.client.clone(),
+            self.transport.clone(),
             offense_path(offense_id).map(|p| p.then("assignable_actors")),
         )
     }
@@ -91,7 +88,7 @@ pub enum StatusUpdate {
     Hidden,
     /// `CLOSED` with this closing reason id.
     Closed {
-        /// The closing reason (see [`QRadarClient::closing_reasons`]).
+        /// The closing reason (see [`crate::QRadarClient::closing_reasons`]).
         closing_reason_id: u64,
     },
 }
@@ -102,7 +99,7 @@ pub enum StatusUpdate {
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until it is sent"]
 pub struct UpdateOffense {
-    client: QRadarClient,
+    transport: Transport,
     offense_id: u64,
     protected: Option<bool>,
     follow_up: Option<bool>,
@@ -199,23 +196,16 @@ impl UpdateOffense {
     /// Sends the update and returns the offense as it is afterwards.
     pub async fn send(self) -> Result<Offense> {
         let req = self.request()?;
-        self.client.execute(req).await?.json()
+        self.transport.execute(req).await?.json()
     }
 }
 
-impl IntoFuture for UpdateOffense {
-    type Output = Result<Offense>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<Offense>> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+incident_core::impl_into_future!([] UpdateOffense => Offense);
 
 /// The notes of one offense; get it from [`OffensesApi::notes`].
 #[derive(Debug, Clone)]
 pub struct NotesApi {
-    client: QRadarClient,
+    transport: Transport,
     offense_id: u64,
 }
 
@@ -227,13 +217,13 @@ impl NotesApi {
     /// Lists the notes (`GET /siem/offenses/{offense_id}/notes`), with `filter`, `fields`
     /// and `Range` (QRadar does not sort notes).
     pub fn list(&self) -> ListNotes {
-        List::new(self.client.clone(), self.path())
+        List::new(self.transport.clone(), self.path())
     }
 
     /// Reads one note (`GET /siem/offenses/{offense_id}/notes/{note_id}`).
     pub fn get(&self, note_id: u64) -> Get<Note> {
         Get::new(
-            self.client.clone(),
+            self.transport.clone(),
             self.path().and_then(|p| p.segment(note_id)),
         )
     }
@@ -243,7 +233,7 @@ impl NotesApi {
     /// connection failure, since the note may have been created.
     pub fn create(&self, note_text: impl Into<String>) -> CreateNote {
         CreateNote {
-            client: self.client.clone(),
+            transport: self.transport.clone(),
             path: self.path(),
             note_text: note_text.into(),
             fields: None,
@@ -255,7 +245,7 @@ impl NotesApi {
 #[derive(Debug)]
 #[must_use = "a note is not created until the request is sent"]
 pub struct CreateNote {
-    client: QRadarClient,
+    transport: Transport,
     path: Result<ApiPath>,
     note_text: String,
     fields: Option<String>,
@@ -276,15 +266,8 @@ impl CreateNote {
         let req = ApiRequest::post(self.path?)
             .query("note_text", self.note_text)
             .query_opt("fields", self.fields);
-        self.client.execute(req).await?.json()
+        self.transport.execute(req).await?.json()
     }
 }
 
-impl IntoFuture for CreateNote {
-    type Output = Result<Note>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<Note>> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+incident_core::impl_into_future!([] CreateNote => Note);

@@ -2,9 +2,7 @@
 //! `Range`, single-object reads with `fields`, pages with their `Content-Range`, and streams
 //! that walk every page.
 
-use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
@@ -13,8 +11,9 @@ use incident_core::reqwest::header::{HeaderName, HeaderValue};
 use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result};
 use serde::de::DeserializeOwned;
 
-use crate::client::{QRadarClient, VENDOR};
+use crate::client::VENDOR;
 use crate::filter::Filter;
+use incident_core::Transport;
 
 /// The page size [`List::into_stream`] uses unless [`List::page_size`] says otherwise.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
@@ -193,7 +192,7 @@ pub(crate) fn decode_page<T: DeserializeOwned>(
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent or streamed"]
 pub struct List<T, E> {
-    client: QRadarClient,
+    transport: Transport,
     path: Result<ApiPath, String>,
     filter: Option<Filter>,
     fields: Option<String>,
@@ -212,9 +211,9 @@ where
     T: DeserializeOwned + Send + 'static,
     E: Send + 'static,
 {
-    pub(crate) fn new(client: QRadarClient, path: Result<ApiPath>) -> Self {
+    pub(crate) fn new(transport: Transport, path: Result<ApiPath>) -> Self {
         List {
-            client,
+            transport,
             path: path.map_err(|e| e.to_string()),
             filter: None,
             fields: None,
@@ -322,7 +321,7 @@ where
     pub async fn send(self) -> Result<Page<T>> {
         let req = self.request(self.range)?;
         let asked = self.range.and_then(Range::len);
-        let resp = self.client.execute(req).await?;
+        let resp = self.transport.execute(req).await?;
         decode_page(&resp, asked)
     }
 
@@ -370,9 +369,9 @@ where
                 start,
                 end: start + (len - 1),
             }));
-            let client = list.client.clone();
+            let transport = list.transport.clone();
             async move {
-                let resp = client.execute(request?).await?;
+                let resp = transport.execute(request?).await?;
                 Ok(offset_page(decode_page(&resp, Some(len))?, len))
             }
         })
@@ -425,34 +424,23 @@ impl<T, E: endpoint::Sortable> List<T, E> {
     }
 }
 
-impl<T, E> IntoFuture for List<T, E>
-where
-    T: DeserializeOwned + Send + 'static,
-    E: Send + 'static,
-{
-    type Output = Result<Page<T>>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+incident_core::impl_into_future!([T, E] List<T, E> => Page<T>, where T: DeserializeOwned + Send + 'static, E: Send + 'static);
 
 /// A request for one object, with the optional `fields` parameter. End it with
 /// [`send`](Self::send) or `.await` it directly.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct Get<T> {
-    client: QRadarClient,
+    transport: Transport,
     path: Result<ApiPath, String>,
     fields: Option<String>,
     _marker: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned + Send + 'static> Get<T> {
-    pub(crate) fn new(client: QRadarClient, path: Result<ApiPath>) -> Self {
+    pub(crate) fn new(transport: Transport, path: Result<ApiPath>) -> Self {
         Get {
-            client,
+            transport,
             path: path.map_err(|e| e.to_string()),
             fields: None,
             _marker: PhantomData,
@@ -471,18 +459,11 @@ impl<T: DeserializeOwned + Send + 'static> Get<T> {
             .path
             .map_err(|reason| Error::invalid_input("path segment", reason))?;
         let req = ApiRequest::get(path).query_opt("fields", self.fields);
-        self.client.execute(req).await?.json()
+        self.transport.execute(req).await?.json()
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> IntoFuture for Get<T> {
-    type Output = Result<T>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+incident_core::impl_into_future!([T] Get<T> => T, where T: DeserializeOwned + Send + 'static);
 
 #[cfg(test)]
 mod tests {

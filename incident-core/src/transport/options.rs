@@ -116,3 +116,46 @@ macro_rules! transport_options {
         }
     };
 }
+
+/// Implements [`IntoFuture`](std::future::IntoFuture) for a request builder with an
+/// `async fn send(self) -> Result<Output>`, so that callers may `.await` the builder
+/// directly. Generic parameters go in brackets, bounds after `where`:
+///
+/// ```
+/// use incident_core::Result;
+///
+/// /// A request for one answer.
+/// #[derive(Debug)]
+/// pub struct Ping<T>(T);
+///
+/// impl<T: Send + 'static> Ping<T> {
+///     /// Sends it.
+///     pub async fn send(self) -> Result<T> {
+///         Ok(self.0)
+///     }
+/// }
+///
+/// incident_core::impl_into_future!([T] Ping<T> => T, where T: Send + 'static);
+///
+/// # async fn run() -> Result<()> {
+/// assert_eq!(Ping(7).await?, 7);
+/// # Ok(()) }
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+/// ```
+#[macro_export]
+macro_rules! impl_into_future {
+    ([$($g:ident),*] $ty:ty => $out:ty $(, where $($w:tt)+)?) => {
+        impl<$($g),*> ::std::future::IntoFuture for $ty $(where $($w)+)? {
+            type Output = $crate::Result<$out>;
+            type IntoFuture = ::std::pin::Pin<
+                ::std::boxed::Box<
+                    dyn ::std::future::Future<Output = $crate::Result<$out>> + ::std::marker::Send,
+                >,
+            >;
+
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    };
+}
