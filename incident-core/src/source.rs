@@ -50,7 +50,7 @@ pub trait IncidentSource: Send + Sync + fmt::Debug {
     async fn get_incident(&self, id: &str) -> Result<Incident>;
 
     /// Applies `update` and returns the incident as it is afterwards. Parts the vendor cannot
-    /// express give [`Error::Unsupported`] before anything is sent.
+    /// express give [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
     async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident>;
 
     /// This source as a shared handle, for streams that must own it (vendor clients are
@@ -62,9 +62,9 @@ pub trait IncidentSource: Send + Sync + fmt::Debug {
     ///
     /// The stream owns what it needs (it can be spawned). It goes on while the vendor
     /// returns a next cursor, also after an empty page (de-duplication can empty one), and
-    /// fails with [`Error::Protocol`] when a cursor does not advance or
+    /// fails with [`Error::Protocol`](crate::Error::Protocol) when a cursor does not advance or
     /// [`MAX_EMPTY_PAGES`](crate::paging::MAX_EMPTY_PAGES) pages in a row are empty, so a
-    /// broken server cannot make it loop. Built on [`Paginator`](crate::paging::Paginator).
+    /// broken server cannot make it loop. Built on [`Paginator`].
     fn incidents(&self, query: IncidentQuery) -> BoxStream<'static, Result<Incident>> {
         walk(self.shared(), query)
     }
