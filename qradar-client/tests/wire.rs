@@ -40,7 +40,7 @@ fn builder(server: &MockServer) -> QRadarClientBuilder {
 /// Matches `method path?query` with exactly these query parameters (no more, no fewer),
 /// the `SEC` token, `Version: 26.0` and `Accept: application/json`.
 fn expect(when: When, method: Method, path: &str, query: &[(&str, &str)]) -> When {
-    let mut when = when
+    let when = when
         .method(method)
         .path(path)
         .header("sec", TOKEN)
@@ -48,17 +48,7 @@ fn expect(when: When, method: Method, path: &str, query: &[(&str, &str)]) -> Whe
         .header("accept", JSON_TYPE)
         .header_prefix("user-agent", "qradar-client/")
         .header_missing("authorization");
-    let mut want: Vec<(String, String)> = Vec::new();
-    for (name, value) in query {
-        when = when.query_param(*name, *value);
-        want.push((name.to_string(), value.to_string()));
-    }
-    want.sort();
-    when.is_true(move |req| {
-        let mut got = req.query_params();
-        got.sort();
-        got == want
-    })
+    incident_testkit::exact_query(when, query)
 }
 
 /// A GET: no body (httpmock refuses body matchers on GET), no `Content-Length`.
@@ -75,9 +65,7 @@ fn post_on(when: When, path: &str, query: &[(&str, &str)]) -> When {
 }
 
 fn reply(then: Then, status: u16, body: &Value) -> Then {
-    then.status(status)
-        .header("content-type", JSON_TYPE)
-        .body(body.to_string())
+    incident_testkit::json_reply(then, status, body)
 }
 
 /// The documented description of each unique code, as QRadar puts it in `description`.
@@ -1551,17 +1539,23 @@ async fn assignable_actors_of_a_missing_offense_is_404_85101001() {
 
 #[tokio::test]
 async fn a_401_with_a_plain_text_body() {
-    let server = MockServer::start_async().await;
+    let mocked = incident_testkit::mock_api(|url| {
+        QRadarClient::builder(url)
+            .sec_token(TOKEN)
+            .retry_policy(RetryPolicy::disabled())
+            .build()
+            .expect("a client")
+    })
+    .await;
     let body = "You are unauthorized to access the requested resource.";
-    let mock = server
+    let mock = mocked
+        .server
         .mock_async(|when, then| {
             get_on(when, "/api/siem/offenses/1", &[]);
-            then.status(401)
-                .header("content-type", "text/plain")
-                .body(body);
+            incident_testkit::text(then, 401, body);
         })
         .await;
-    let err = client(&server).offenses().get(1).send().await.unwrap_err();
+    let err = mocked.client.offenses().get(1).send().await.unwrap_err();
     mock.assert_async().await;
     let api = err.api_error().expect("an API error");
     assert_eq!(api.status.as_u16(), 401);
@@ -1583,10 +1577,7 @@ async fn an_html_502_page_gives_the_status_and_a_snippet() {
     let mock = server
         .mock_async(|when, then| {
             get_on(when, OFFENSES, &[]).header("range", "items=0-9");
-            then.status(502)
-                .header("content-type", "text/html")
-                .header("x-request-id", "edge-5c1")
-                .body(page);
+            incident_testkit::html(then, 502, page).header("x-request-id", "edge-5c1");
         })
         .await;
     let c = QRadarClient::builder(server.base_url())

@@ -1,0 +1,966 @@
+//! The [`IncidentSource`] conformance suite.
+//!
+//! [`run_conformance`] checks a vendor client through the trait alone, against a server
+//! with data (a simulator), that listing, streaming, getting and updating behave as the
+//! trait documents and exactly as the client's [`Capabilities`] say: every change the
+//! capabilities deny gives [`Error::Unsupported`] and changes nothing, every change they
+//! allow works and is visible through `get_incident` afterwards. A capability and the
+//! behaviour behind it cannot drift apart without the suite failing.
+//!
+//! The suite changes one incident ([`Fixture::incident_id`]) and reads everything else.
+//! Steps, in order: paging (a full walk with cursors), the `incidents()` stream and its
+//! limit, status filters, time windows, `get_incident` against the listing, a missing id,
+//! the unsupported changes, the settable statuses, severity, assign, unassign, note,
+//! close (with a verdict) and reopen.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use futures::TryStreamExt;
+use incident_core::time::OffsetDateTime;
+use incident_core::{
+    Capabilities, Closure, Cursor, Error, Incident, IncidentQuery, IncidentSource, IncidentStatus,
+    IncidentUpdate, Severity, TimeField, Vendor, Verdict,
+};
+
+/// What the suite needs to know about the data behind a source.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Fixture {
+    /// An incident the suite may change: open (not closed) and assigned to nobody. It is
+    /// closed, reopened, assigned and given a note.
+    pub incident_id: String,
+    /// An id in the vendor's format that no incident has.
+    pub missing_id: String,
+    /// The page size of the walks; the data must fill at least two pages of it.
+    pub page_size: u32,
+    /// Statuses to filter on: each listing must hold exactly the incidents of the full
+    /// walk in that status. Together they must match at least one incident.
+    pub filter_statuses: Vec<IncidentStatus>,
+    /// Statuses the vendor cannot filter on: listing with them must give
+    /// [`Error::Unsupported`].
+    pub unfilterable_statuses: Vec<IncidentStatus>,
+    /// A user the vendor accepts as assignee (needed when the capabilities allow assign).
+    pub assignee: Option<String>,
+    /// A closure the vendor accepts (needed when the capabilities allow close). A verdict
+    /// in it must read back from `get_incident` when the capabilities allow verdicts.
+    pub closure: Option<Closure>,
+    /// The status that reopens a closed incident, `None` when the vendor cannot reopen.
+    pub reopen: Option<IncidentStatus>,
+    /// The text of the note the suite adds.
+    pub note: String,
+}
+
+impl Fixture {
+    /// A fixture for changing `incident_id`, with `missing_id` as an id nobody has; page
+    /// size 10, no status filters, no assignee, closure or reopen status yet.
+    pub fn new(incident_id: impl Into<String>, missing_id: impl Into<String>) -> Self {
+        Fixture {
+            incident_id: incident_id.into(),
+            missing_id: missing_id.into(),
+            page_size: 10,
+            filter_statuses: Vec::new(),
+            unfilterable_statuses: Vec::new(),
+            assignee: None,
+            closure: None,
+            reopen: None,
+            note: "Conformance check: note added through IncidentSource.".into(),
+        }
+    }
+
+    /// Sets the page size of the walks.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// Adds a status to filter on.
+    pub fn filter_status(mut self, status: IncidentStatus) -> Self {
+        self.filter_statuses.push(status);
+        self
+    }
+
+    /// Adds a status the vendor cannot filter on.
+    pub fn unfilterable_status(mut self, status: IncidentStatus) -> Self {
+        self.unfilterable_statuses.push(status);
+        self
+    }
+
+    /// Sets the user to assign.
+    pub fn assignee(mut self, user: impl Into<String>) -> Self {
+        self.assignee = Some(user.into());
+        self
+    }
+
+    /// Sets the closure to close with.
+    pub fn closure(mut self, closure: Closure) -> Self {
+        self.closure = Some(closure);
+        self
+    }
+
+    /// Sets the status that reopens a closed incident.
+    pub fn reopen(mut self, status: IncidentStatus) -> Self {
+        self.reopen = Some(status);
+        self
+    }
+
+    /// Sets the note text.
+    pub fn note(mut self, text: impl Into<String>) -> Self {
+        self.note = text.into();
+        self
+    }
+}
+
+/// How one check ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// It ran and passed.
+    Passed,
+    /// It did not apply (the capabilities or the fixture say why).
+    Skipped(String),
+}
+
+/// One check of the suite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Check {
+    /// What was checked.
+    pub name: String,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// What a passing run checked.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Report {
+    /// The vendor of the source.
+    pub vendor: Vendor,
+    /// The capabilities the source declared.
+    pub capabilities: Capabilities,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// How many incidents the full walk saw.
+    pub incidents: usize,
+}
+
+impl Report {
+    /// The checks that ran and passed.
+    pub fn passed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.outcome == Outcome::Passed)
+    }
+
+    /// The checks that were skipped, with the reason.
+    pub fn skipped(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.checks.iter().filter_map(|c| match &c.outcome {
+            Outcome::Skipped(why) => Some((c.name.as_str(), why.as_str())),
+            Outcome::Passed => None,
+        })
+    }
+
+    /// Whether the check named `name` ran and passed.
+    pub fn has_passed(&self, name: &str) -> bool {
+        self.passed().any(|c| c.name == name)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} conformance: {} passed, {} skipped, {} incidents walked",
+            self.vendor,
+            self.passed().count(),
+            self.skipped().count(),
+            self.incidents
+        )?;
+        for (name, why) in self.skipped() {
+            writeln!(f, "  skipped {name}: {why}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The first check that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Failure {
+    /// The vendor of the source.
+    pub vendor: Vendor,
+    /// The check that failed.
+    pub check: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} conformance failed in {:?}: {}",
+            self.vendor, self.check, self.message
+        )
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Runs the suite and returns what it checked.
+///
+/// # Panics
+///
+/// Panics with the [`Failure`] of the first check that failed.
+pub async fn run_conformance(source: &dyn IncidentSource, fixture: &Fixture) -> Report {
+    match try_conformance(source, fixture).await {
+        Ok(report) => report,
+        Err(failure) => panic!("{failure}"),
+    }
+}
+
+/// Runs the suite; the error is the first check that failed.
+pub async fn try_conformance(
+    source: &dyn IncidentSource,
+    fixture: &Fixture,
+) -> Result<Report, Failure> {
+    let mut suite = Suite {
+        source,
+        fixture,
+        caps: source.capabilities(),
+        vendor: source.vendor(),
+        checks: Vec::new(),
+        check: String::new(),
+    };
+    let walked = suite.run().await?;
+    Ok(Report {
+        vendor: suite.vendor,
+        capabilities: suite.caps,
+        checks: suite.checks,
+        incidents: walked,
+    })
+}
+
+/// The most pages a walk reads before deciding the source loops.
+const MAX_PAGES: usize = 10_000;
+
+struct Suite<'a> {
+    source: &'a dyn IncidentSource,
+    fixture: &'a Fixture,
+    caps: Capabilities,
+    vendor: Vendor,
+    checks: Vec<Check>,
+    /// The check running now, for failure messages.
+    check: String,
+}
+
+type Step<T = ()> = Result<T, Failure>;
+
+impl Suite<'_> {
+    fn begin(&mut self, name: impl Into<String>) {
+        self.check = name.into();
+    }
+
+    fn pass(&mut self) {
+        self.checks.push(Check {
+            name: std::mem::take(&mut self.check),
+            outcome: Outcome::Passed,
+        });
+    }
+
+    fn skip(&mut self, name: impl Into<String>, why: impl Into<String>) {
+        self.checks.push(Check {
+            name: name.into(),
+            outcome: Outcome::Skipped(why.into()),
+        });
+    }
+
+    fn fail(&self, message: impl Into<String>) -> Failure {
+        Failure {
+            vendor: self.vendor,
+            check: self.check.clone(),
+            message: message.into(),
+        }
+    }
+
+    fn ensure(&self, ok: bool, message: impl FnOnce() -> String) -> Step {
+        if ok {
+            Ok(())
+        } else {
+            Err(self.fail(message()))
+        }
+    }
+
+    /// `result` as a value, or a failure naming `what`.
+    fn ok<T>(&self, what: &str, result: incident_core::Result<T>) -> Step<T> {
+        result.map_err(|e| self.fail(format!("{what} failed: {e}")))
+    }
+
+    fn id(&self) -> &str {
+        &self.fixture.incident_id
+    }
+
+    async fn get(&self) -> Step<Incident> {
+        let got = self.source.get_incident(self.id()).await;
+        self.ok(&format!("get_incident({:?})", self.id()), got)
+    }
+
+    async fn update(&self, update: &IncidentUpdate) -> incident_core::Result<Incident> {
+        self.source.update_incident(self.id(), update).await
+    }
+
+    async fn run(&mut self) -> Step<usize> {
+        self.begin("capabilities");
+        self.check_capabilities()?;
+        self.pass();
+
+        self.begin("paging");
+        let all = self.paging().await?;
+        self.pass();
+
+        self.begin("incidents() stream");
+        self.stream(&all).await?;
+        self.pass();
+
+        self.status_filters(&all).await?;
+        self.time_windows(&all).await?;
+
+        self.begin("get_incident equals the listing");
+        self.get_equals_list(&all).await?;
+        self.pass();
+
+        self.begin("get_incident of a missing id");
+        let missing = &self.fixture.missing_id;
+        match self.source.get_incident(missing).await {
+            Err(e) if e.is_not_found() => {}
+            other => {
+                return Err(self.fail(format!("expected a not-found error, got {other:?}")));
+            }
+        }
+        self.pass();
+
+        self.unsupported_changes().await?;
+        self.settable_statuses().await?;
+        self.severity().await?;
+        self.assign().await?;
+        self.note().await?;
+        self.close_and_reopen().await?;
+        Ok(all.len())
+    }
+
+    fn check_capabilities(&self) -> Step {
+        let c = &self.caps;
+        self.ensure(!c.close_requires_reason || c.close, || {
+            "close_requires_reason is set but close is not".into()
+        })?;
+        self.ensure(!c.verdict || c.close, || {
+            "verdict is set but close is not (verdicts are recorded on close)".into()
+        })?;
+        for s in &c.settable_statuses {
+            self.ensure(!s.is_closed(), || {
+                format!("settable_statuses lists the closing status {s}: closing is a Close change")
+            })?;
+        }
+        self.ensure(!c.assign || self.fixture.assignee.is_some(), || {
+            "the capabilities allow assign but the fixture names no assignee".into()
+        })?;
+        self.ensure(!c.close || self.fixture.closure.is_some(), || {
+            "the capabilities allow close but the fixture has no closure".into()
+        })?;
+        self.ensure(self.fixture.page_size > 0, || "the page size is 0".into())
+    }
+
+    /// Walks every page with cursors, as a caller keeping its own cursor does.
+    async fn walk(&self, query: &IncidentQuery) -> Step<(Vec<Vec<Incident>>, Option<u64>)> {
+        let mut pages = Vec::new();
+        let mut cursor: Option<Cursor> = None;
+        let mut total = None;
+        loop {
+            let page = self
+                .source
+                .list_incidents(query, cursor.as_ref())
+                .await
+                .map_err(|e| {
+                    self.fail(format!(
+                        "list_incidents(page {}, cursor {:?}) failed: {e}",
+                        pages.len() + 1,
+                        cursor.as_ref().map(Cursor::as_str)
+                    ))
+                })?;
+            if pages.is_empty() {
+                total = page.total;
+            }
+            if let Some(size) = query.page_size {
+                self.ensure(page.items.len() <= size as usize, || {
+                    format!(
+                        "page {} holds {} incidents, more than the {size} asked",
+                        pages.len() + 1,
+                        page.items.len()
+                    )
+                })?;
+            }
+            pages.push(page.items);
+            match page.next {
+                None => break,
+                Some(next) => {
+                    self.ensure(Some(&next) != cursor.as_ref(), || {
+                        format!("the cursor {:?} did not advance", next.as_str())
+                    })?;
+                    self.ensure(pages.len() < MAX_PAGES, || {
+                        format!("more than {MAX_PAGES} pages: the walk does not end")
+                    })?;
+                    cursor = Some(next);
+                }
+            }
+        }
+        Ok((pages, total))
+    }
+
+    fn query(&self) -> IncidentQuery {
+        IncidentQuery::new().page_size(self.fixture.page_size)
+    }
+
+    async fn collect(&self, query: IncidentQuery, what: &str) -> Step<Vec<Incident>> {
+        let items = self.source.incidents(query).try_collect().await;
+        self.ok(what, items)
+    }
+
+    fn no_duplicates(&self, items: &[Incident], what: &str) -> Step {
+        let mut seen = HashSet::new();
+        for i in items {
+            self.ensure(seen.insert(i.id.as_str()), || {
+                format!("{what} yields the incident {:?} twice", i.id)
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn paging(&self) -> Step<Vec<Incident>> {
+        let (pages, total) = self.walk(&self.query()).await?;
+        self.ensure(pages.len() >= 2, || {
+            format!(
+                "the data fills {} page(s) of {}: the fixture's page size must give at least two",
+                pages.len(),
+                self.fixture.page_size
+            )
+        })?;
+        let all: Vec<Incident> = pages.into_iter().flatten().collect();
+        self.no_duplicates(&all, "the cursor walk")?;
+        if let Some(total) = total {
+            self.ensure(total == all.len() as u64, || {
+                format!(
+                    "the first page announces {total} incidents, the walk found {}",
+                    all.len()
+                )
+            })?;
+        }
+        for i in &all {
+            self.ensure(i.vendor == self.vendor, || {
+                format!("incident {:?} says vendor {}", i.id, i.vendor)
+            })?;
+        }
+        Ok(all)
+    }
+
+    async fn stream(&self, all: &[Incident]) -> Step {
+        let streamed = self.collect(self.query(), "incidents()").await?;
+        self.no_duplicates(&streamed, "incidents()")?;
+        let want: Vec<&str> = all.iter().map(|i| i.id.as_str()).collect();
+        let got: Vec<&str> = streamed.iter().map(|i| i.id.as_str()).collect();
+        self.ensure(got == want, || {
+            format!(
+                "incidents() yields {} incidents, the cursor walk {}; first difference at {:?}",
+                got.len(),
+                want.len(),
+                got.iter().zip(&want).position(|(a, b)| a != b)
+            )
+        })?;
+        let limit = self.fixture.page_size as usize + 1;
+        let limited = self
+            .collect(self.query().limit(limit), "incidents() with a limit")
+            .await?;
+        let got: Vec<&str> = limited.iter().map(|i| i.id.as_str()).collect();
+        self.ensure(got == want[..limit.min(want.len())], || {
+            format!("incidents() with limit {limit} yields {got:?}")
+        })
+    }
+
+    async fn status_filters(&mut self, all: &[Incident]) -> Step {
+        let mut matched = 0;
+        for status in &self.fixture.filter_statuses {
+            self.begin(format!("status filter {status}"));
+            let listed = self
+                .collect(
+                    self.query().status(status.clone()),
+                    &format!("incidents() with status {status}"),
+                )
+                .await?;
+            self.no_duplicates(&listed, "a filtered listing")?;
+            if let Some(wrong) = listed.iter().find(|i| !i.status.same_as(status)) {
+                return Err(self.fail(format!(
+                    "incident {:?} has status {}",
+                    wrong.id, wrong.status
+                )));
+            }
+            let want = all.iter().filter(|i| i.status.same_as(status)).count();
+            self.ensure(listed.len() == want, || {
+                format!(
+                    "the filter gives {} incidents, the full walk has {want} in that status",
+                    listed.len()
+                )
+            })?;
+            matched += listed.len();
+            self.pass();
+        }
+        if !self.fixture.filter_statuses.is_empty() {
+            self.begin("status filters match something");
+            self.ensure(matched > 0, || {
+                "no status filter matched any incident: the filters checked nothing".into()
+            })?;
+            self.pass();
+        }
+        for status in &self.fixture.unfilterable_statuses {
+            self.begin(format!("status filter {status} is unsupported"));
+            let got = self
+                .source
+                .list_incidents(&self.query().status(status.clone()), None)
+                .await;
+            self.ensure(matches!(&got, Err(e) if e.is_unsupported()), || {
+                format!("expected Error::Unsupported, got {got:?}")
+            })?;
+            self.pass();
+        }
+        Ok(())
+    }
+
+    async fn time_windows(&mut self, all: &[Incident]) -> Step {
+        for field in [TimeField::Created, TimeField::Updated] {
+            let time = |i: &Incident| match field {
+                TimeField::Created => i.created,
+                _ => i.updated,
+            };
+            let name = format!("time window on {field:?}");
+            if !self.caps.time_fields.contains(&field) {
+                self.begin(format!("{name} is unsupported"));
+                let query = self.query().window(field, None, None);
+                let got = self.source.list_incidents(&query, None).await;
+                self.ensure(matches!(&got, Err(e) if e.is_unsupported()), || {
+                    format!("not in time_fields, so Error::Unsupported expected, got {got:?}")
+                })?;
+                self.pass();
+                continue;
+            }
+            self.begin(name);
+            let mut times: Vec<OffsetDateTime> = all.iter().filter_map(time).collect();
+            times.sort();
+            times.dedup();
+            self.ensure(times.len() >= 4, || {
+                format!("only {} distinct times to build a window from", times.len())
+            })?;
+            let (from, to) = (times[times.len() / 4], times[times.len() * 3 / 4]);
+            let inside = |t: Option<OffsetDateTime>| t.is_some_and(|t| from <= t && t < to);
+            let mut want: Vec<&str> = all
+                .iter()
+                .filter(|i| inside(time(i)))
+                .map(|i| i.id.as_str())
+                .collect();
+            let listed = self
+                .collect(
+                    self.query().window(field, Some(from), Some(to)),
+                    "incidents() with a time window",
+                )
+                .await?;
+            if let Some(wrong) = listed.iter().find(|i| !inside(time(i))) {
+                return Err(self.fail(format!(
+                    "incident {:?} at {:?} is outside [{from}, {to})",
+                    wrong.id,
+                    time(wrong)
+                )));
+            }
+            let mut got: Vec<&str> = listed.iter().map(|i| i.id.as_str()).collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            self.ensure(got == want, || {
+                format!(
+                    "the window [{from}, {to}) gives {} incidents, the full walk has {} inside it",
+                    got.len(),
+                    want.len()
+                )
+            })?;
+            self.pass();
+        }
+        Ok(())
+    }
+
+    async fn get_equals_list(&self, all: &[Incident]) -> Step {
+        let target = all.iter().find(|i| i.id == *self.id()).ok_or_else(|| {
+            self.fail(format!(
+                "the fixture's incident {:?} is not in the listing",
+                self.id()
+            ))
+        })?;
+        self.ensure(!target.status.is_closed(), || {
+            format!(
+                "the fixture's incident {:?} is {}: it must be open",
+                target.id, target.status
+            )
+        })?;
+        self.ensure(target.assignee.is_none(), || {
+            format!(
+                "the fixture's incident {:?} is assigned to {:?}: it must be unassigned",
+                target.id, target.assignee
+            )
+        })?;
+        let picks = [&all[0], &all[all.len() / 2], &all[all.len() - 1], target];
+        for listed in picks {
+            let got = self.source.get_incident(&listed.id).await;
+            let got = self.ok(&format!("get_incident({:?})", listed.id), got)?;
+            if let Err(diff) = same_incident(listed, &got) {
+                return Err(self.fail(format!(
+                    "incident {:?} differs between list and get: {diff}",
+                    listed.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every change the capabilities deny gives `Unsupported` and leaves the incident as
+    /// it was; closing statuses set directly and an empty update are invalid input.
+    async fn unsupported_changes(&mut self) -> Step {
+        let before = self.get().await?;
+        let caps = self.caps.clone();
+        let user = self
+            .fixture
+            .assignee
+            .clone()
+            .unwrap_or_else(|| "conformance-user".into());
+        let closure = self
+            .fixture
+            .closure
+            .clone()
+            .unwrap_or_else(|| Closure::reason("Conformance"));
+        let severity = if before.severity == Severity::High {
+            Severity::Low
+        } else {
+            Severity::High
+        };
+        let mut denied: Vec<(String, IncidentUpdate)> = Vec::new();
+        if !caps.set_severity {
+            denied.push(("severity".into(), IncidentUpdate::new().severity(severity)));
+        }
+        if !caps.unassign {
+            denied.push(("unassign".into(), IncidentUpdate::new().unassign()));
+        }
+        if !caps.assign {
+            denied.push(("assign".into(), IncidentUpdate::new().assign(user)));
+        }
+        if !caps.notes {
+            denied.push(("note".into(), IncidentUpdate::new().note("x")));
+        }
+        if !caps.close {
+            denied.push(("close".into(), IncidentUpdate::new().close(closure.clone())));
+        }
+        if !caps.verdict {
+            let with_verdict = closure.clone().with_verdict(Verdict::Benign);
+            denied.push(("verdict".into(), IncidentUpdate::new().close(with_verdict)));
+        }
+        let candidates = [
+            IncidentStatus::Unknown,
+            IncidentStatus::New,
+            IncidentStatus::InProgress,
+            IncidentStatus::OnHold,
+            IncidentStatus::Other("Conformance-Undefined".into()),
+        ];
+        for status in candidates {
+            if !caps.settable_statuses.iter().any(|s| s.same_as(&status)) {
+                denied.push((
+                    format!("status {status}"),
+                    IncidentUpdate::new().status(status),
+                ));
+            }
+        }
+        for (what, update) in &denied {
+            self.begin(format!("{what} is unsupported"));
+            let got = self.update(update).await;
+            self.ensure(matches!(&got, Err(e) if e.is_unsupported()), || {
+                format!("the capabilities deny it, so Error::Unsupported expected, got {got:?}")
+            })?;
+            self.pass();
+        }
+        let invalid = [
+            (
+                "status Closed set directly",
+                IncidentUpdate::new().status(IncidentStatus::Closed),
+            ),
+            (
+                "status Resolved set directly",
+                IncidentUpdate::new().status(IncidentStatus::Resolved),
+            ),
+            ("an empty update", IncidentUpdate::new()),
+        ];
+        for (what, update) in invalid {
+            self.begin(format!("{what} is invalid input"));
+            let got = self.update(&update).await;
+            self.ensure(matches!(&got, Err(Error::InvalidInput { .. })), || {
+                format!("expected Error::InvalidInput, got {got:?}")
+            })?;
+            self.pass();
+        }
+        self.begin("refused changes change nothing");
+        let after = self.get().await?;
+        same_incident(&before, &after).map_err(|d| self.fail(d))?;
+        self.pass();
+        Ok(())
+    }
+
+    /// Each settable status can be set; one the vendor refuses in the incident's present
+    /// state must be refused as invalid input, never as unsupported. The incident's status
+    /// is restored afterwards.
+    async fn settable_statuses(&mut self) -> Step {
+        let before = self.get().await?;
+        for status in self.caps.settable_statuses.clone() {
+            let name = format!("set status {status}");
+            self.begin(name.clone());
+            match self
+                .update(&IncidentUpdate::new().status(status.clone()))
+                .await
+            {
+                Ok(returned) => {
+                    let got = self.get().await?;
+                    self.ensure(
+                        returned.status.same_as(&status) && got.status.same_as(&status),
+                        || {
+                            format!(
+                                "update returned {}, get shows {}",
+                                returned.status, got.status
+                            )
+                        },
+                    )?;
+                    self.pass();
+                }
+                Err(Error::InvalidInput { reason, .. }) => {
+                    self.skip(name, format!("refused in the present state: {reason}"));
+                }
+                Err(e) => {
+                    return Err(self.fail(format!(
+                        "settable_statuses lists {status}, but the update failed: {e}"
+                    )));
+                }
+            }
+        }
+        let now = self.get().await?;
+        if !now.status.same_as(&before.status) {
+            self.begin(format!("restore status {}", before.status));
+            let back = self
+                .update(&IncidentUpdate::new().status(before.status.clone()))
+                .await;
+            self.ok("restoring the status", back)?;
+            let got = self.get().await?;
+            self.ensure(got.status.same_as(&before.status), || {
+                format!("restored to {}, get shows {}", before.status, got.status)
+            })?;
+            self.pass();
+        }
+        Ok(())
+    }
+
+    async fn severity(&mut self) -> Step {
+        if !self.caps.set_severity {
+            self.skip("set severity", "the capabilities deny it");
+            return Ok(());
+        }
+        self.begin("set severity");
+        let before = self.get().await?;
+        let target = if before.severity == Severity::High {
+            Severity::Low
+        } else {
+            Severity::High
+        };
+        let got = self
+            .update(&IncidentUpdate::new().severity(target.clone()))
+            .await;
+        self.ok("setting the severity", got)?;
+        let after = self.get().await?;
+        self.ensure(after.severity == target, || {
+            format!("set {target}, get shows {}", after.severity)
+        })?;
+        self.pass();
+        Ok(())
+    }
+
+    async fn assign(&mut self) -> Step {
+        let Some(user) = self.fixture.assignee.clone().filter(|_| self.caps.assign) else {
+            self.skip("assign", "the capabilities deny it");
+            self.skip("unassign", "nothing assigned");
+            return Ok(());
+        };
+        self.begin("assign");
+        let returned = self
+            .update(&IncidentUpdate::new().assign(user.clone()))
+            .await;
+        let returned = self.ok("assigning", returned)?;
+        let got = self.get().await?;
+        self.ensure(
+            returned.assignee.as_deref() == Some(user.as_str())
+                && got.assignee.as_deref() == Some(user.as_str()),
+            || {
+                format!(
+                    "assigned {user:?}; update returned {:?}, get shows {:?}",
+                    returned.assignee, got.assignee
+                )
+            },
+        )?;
+        self.pass();
+        if !self.caps.unassign {
+            self.skip("unassign", "the capabilities deny it");
+            return Ok(());
+        }
+        self.begin("unassign");
+        let returned = self.update(&IncidentUpdate::new().unassign()).await;
+        self.ok("unassigning", returned)?;
+        let got = self.get().await?;
+        self.ensure(got.assignee.is_none(), || {
+            format!("unassigned, get shows {:?}", got.assignee)
+        })?;
+        self.pass();
+        Ok(())
+    }
+
+    async fn note(&mut self) -> Step {
+        if !self.caps.notes {
+            self.skip("note", "the capabilities deny it");
+            return Ok(());
+        }
+        self.begin("note");
+        let before = self.get().await?;
+        let note = IncidentUpdate::new().note(self.fixture.note.clone());
+        let returned = self.update(&note).await;
+        let returned = self.ok("adding a note", returned)?;
+        self.ensure(
+            returned.id == before.id
+                && returned.status.same_as(&before.status)
+                && returned.assignee == before.assignee,
+            || {
+                format!(
+                    "a note changed the incident: status {} -> {}, assignee {:?} -> {:?}",
+                    before.status, returned.status, before.assignee, returned.assignee
+                )
+            },
+        )?;
+        self.pass();
+        Ok(())
+    }
+
+    async fn close_and_reopen(&mut self) -> Step {
+        let Some(closure) = self.fixture.closure.clone().filter(|_| self.caps.close) else {
+            self.skip("close", "the capabilities deny it");
+            self.skip("reopen", "nothing closed");
+            return Ok(());
+        };
+        if self.caps.close_requires_reason {
+            self.begin("close without a reason is refused");
+            let before = self.get().await?;
+            let got = self
+                .update(&IncidentUpdate::new().close(Closure::default()))
+                .await;
+            self.ensure(
+                matches!(&got, Err(e @ (Error::InvalidInput { .. } | Error::Unsupported { .. })) if e.attempts() == 0 || e.is_unsupported()),
+                || format!("close_requires_reason is set, so an error before sending expected, got {got:?}"),
+            )?;
+            let after = self.get().await?;
+            same_incident(&before, &after).map_err(|d| self.fail(d))?;
+            self.pass();
+        }
+
+        self.begin("close");
+        let returned = self
+            .update(&IncidentUpdate::new().close(closure.clone()))
+            .await;
+        let returned = self.ok(&format!("closing with {closure:?}"), returned)?;
+        let got = self.get().await?;
+        self.ensure(
+            returned.status.is_closed() && got.status.is_closed(),
+            || {
+                format!(
+                    "closed; update returned {}, get shows {}",
+                    returned.status, got.status
+                )
+            },
+        )?;
+        if self
+            .fixture
+            .filter_statuses
+            .iter()
+            .any(|s| s.same_as(&got.status))
+        {
+            let listed = self
+                .collect(
+                    self.query().status(got.status.clone()),
+                    "incidents() of closed incidents",
+                )
+                .await?;
+            self.ensure(listed.iter().any(|i| i.id == got.id), || {
+                format!("the closed incident is not listed under {}", got.status)
+            })?;
+        }
+        self.pass();
+
+        match (&closure.verdict, self.caps.verdict) {
+            (Some(verdict), true) => {
+                self.begin("verdict reads back");
+                self.ensure(got.verdict.as_ref() == Some(verdict), || {
+                    format!("closed with {verdict}, get shows {:?}", got.verdict)
+                })?;
+                self.pass();
+            }
+            (None, true) => self.skip("verdict reads back", "the fixture's closure has none"),
+            (_, false) => self.skip("verdict reads back", "the capabilities deny verdicts"),
+        }
+
+        let Some(status) = self.fixture.reopen.clone() else {
+            self.skip("reopen", "the fixture says the vendor cannot reopen");
+            return Ok(());
+        };
+        self.begin(format!("reopen as {status}"));
+        let returned = self
+            .update(&IncidentUpdate::new().status(status.clone()))
+            .await;
+        let returned = self.ok("reopening", returned)?;
+        let got = self.get().await?;
+        self.ensure(
+            returned.status.same_as(&status) && got.status.same_as(&status),
+            || {
+                format!(
+                    "reopened as {status}; update returned {}, get shows {}",
+                    returned.status, got.status
+                )
+            },
+        )?;
+        self.pass();
+        Ok(())
+    }
+}
+
+/// Compares two readings of one incident, naming the first field that differs.
+pub fn same_incident(a: &Incident, b: &Incident) -> Result<(), String> {
+    fn eq<T: PartialEq + fmt::Debug>(field: &str, a: &T, b: &T) -> Result<(), String> {
+        if a == b {
+            Ok(())
+        } else {
+            Err(format!("{field}: {a:?} != {b:?}"))
+        }
+    }
+    eq("id", &a.id, &b.id)?;
+    eq("vendor", &a.vendor, &b.vendor)?;
+    eq("title", &a.title, &b.title)?;
+    eq("description", &a.description, &b.description)?;
+    eq("status", &a.status, &b.status)?;
+    eq("severity", &a.severity, &b.severity)?;
+    eq("assignee", &a.assignee, &b.assignee)?;
+    eq("created", &a.created, &b.created)?;
+    eq("updated", &a.updated, &b.updated)?;
+    eq("closed", &a.closed, &b.closed)?;
+    eq("verdict", &a.verdict, &b.verdict)?;
+    eq("close_reason", &a.close_reason, &b.close_reason)?;
+    eq("vendor record", &a.record_json(), &b.record_json())
+}
