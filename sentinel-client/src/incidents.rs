@@ -262,32 +262,39 @@ impl UpdateIncident {
             return Err(Error::invalid_input("incident update", "nothing to change"));
         }
         let path = incident_path(&self.id)?;
-        let body = if self.partial {
-            self.changes
+        // Refuse what cannot be sent before anything is read.
+        let partial = with_json(ApiRequest::put(path.clone()), &self.changes)?;
+        let request = if self.partial {
+            partial
         } else {
-            let current: Value = self
-                .transport
-                .execute(ApiRequest::get(path.clone()))
-                .await?
-                .json()?;
-            let Value::Object(mut object) = current else {
-                return Err(Error::Protocol {
-                    vendor: VENDOR,
-                    message: "the incident read before the update is not a JSON object".into(),
-                });
-            };
-            for field in READ_ONLY_FIELDS {
-                object.remove(*field);
-            }
-            object.extend(self.changes);
-            object
+            self.read_and_change(&path).await?
         };
-        let request = with_json(ApiRequest::put(path.clone()), &body)?;
         let response = self.transport.execute(request).await?;
         match answered_incident(&response)? {
             Some(incident) => Ok(incident),
             None => self.transport.execute(ApiRequest::get(path)).await?.json(),
         }
+    }
+
+    /// The `PUT` of the incident as it is now, with the changes applied and without the
+    /// server-set fields.
+    async fn read_and_change(&self, path: &ApiPath) -> Result<ApiRequest> {
+        let current: Value = self
+            .transport
+            .execute(ApiRequest::get(path.clone()))
+            .await?
+            .json()?;
+        let Value::Object(mut body) = current else {
+            return Err(Error::Protocol {
+                vendor: VENDOR,
+                message: "the incident read before the update is not a JSON object".into(),
+            });
+        };
+        for field in READ_ONLY_FIELDS {
+            body.remove(*field);
+        }
+        body.extend(self.changes.clone());
+        with_json(ApiRequest::put(path.clone()), &body)
     }
 }
 
