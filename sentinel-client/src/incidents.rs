@@ -2,6 +2,7 @@
 //! delete, and their events.
 
 use std::fmt;
+use std::future::Future;
 
 use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result, Transport};
 use serde_json::{Map, Value};
@@ -58,10 +59,15 @@ impl IncidentsApi {
         List::new(self.transport.clone(), incidents_path())
     }
 
-    /// Reads one incident (`GET /SentinelRESTServices/objects/incident/{IncidentId}`).
-    pub async fn get(&self, id: impl fmt::Display) -> Result<Incident> {
-        let path = incident_path(&id.to_string())?;
-        self.transport.execute(ApiRequest::get(path)).await?.json()
+    /// Reads one incident (`GET /SentinelRESTServices/objects/incident/{IncidentId}`). The
+    /// future owns what it needs (it does not borrow this handle).
+    pub fn get(
+        &self,
+        id: impl fmt::Display,
+    ) -> impl Future<Output = Result<Incident>> + Send + 'static {
+        let transport = self.transport.clone();
+        let path = incident_path(&id.to_string());
+        async move { transport.execute(ApiRequest::get(path?)).await?.json() }
     }
 
     /// Creates an incident (`POST /SentinelRESTServices/objects/incident`) and returns it
@@ -127,11 +133,18 @@ impl IncidentsApi {
         }
     }
 
-    /// Deletes one incident (`DELETE .../objects/incident/{IncidentId}`).
-    pub async fn delete(&self, id: impl fmt::Display) -> Result<()> {
-        let path = incident_path(&id.to_string())?;
-        self.transport.execute(ApiRequest::delete(path)).await?;
-        Ok(())
+    /// Deletes one incident (`DELETE .../objects/incident/{IncidentId}`). The future owns
+    /// what it needs.
+    pub fn delete(
+        &self,
+        id: impl fmt::Display,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let transport = self.transport.clone();
+        let path = incident_path(&id.to_string());
+        async move {
+            transport.execute(ApiRequest::delete(path?)).await?;
+            Ok(())
+        }
     }
 
     /// The events of an incident, through the link it carries (`events.@href`, e.g.
