@@ -276,7 +276,7 @@ async fn delete_token(State(sh): State<Arc<Shared>>, Path(token): Path<String>) 
 
 /// Answers one page of `items` as `{"objects", "next", "prev"}`, with `next` and `prev`
 /// absolute URLs that keep every other parameter.
-fn page(base: &str, path: &str, params: &[(String, String)], items: Vec<Value>) -> Answer {
+fn page(base: &str, path: &str, params: &[(String, String)], items: Vec<&Value>) -> Answer {
     let number = number_param(params, "page")?.unwrap_or(1);
     let size = number_param(params, "pagesize")?;
     let fields: Vec<&str> = params
@@ -296,7 +296,7 @@ fn page(base: &str, path: &str, params: &[(String, String)], items: Vec<Value>) 
         .into_iter()
         .skip(start as usize)
         .take((end - start) as usize)
-        .map(|v| project(v, &fields))
+        .map(|v| project(v.clone(), &fields))
         .collect();
     let link = |n: u64| {
         let mut query = url_encode_pairs(params.iter().filter(|(k, _)| k != "page"));
@@ -390,11 +390,10 @@ async fn list_incidents(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
         .map(|(_, v)| v.as_str());
     let terms = filter(query)?;
     let st = sh.read();
-    let items: Vec<Value> = st
+    let items: Vec<&Value> = st
         .incidents
         .values()
         .filter(|i| matches(i, &terms))
-        .cloned()
         .collect();
     page(&st.base, uri.path(), &params, items)
 }
@@ -406,8 +405,8 @@ async fn list_events(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
         .rfind(|(k, _)| k == "query")
         .map(|(_, v)| v.as_str());
     let st = sh.read();
-    let items: Vec<Value> = match query {
-        None => st.events.values().flatten().cloned().collect(),
+    let items: Vec<&Value> = match query {
+        None => st.events.values().flatten().collect(),
         // The form of the incident's `events` link: incident-id.e{id}.
         Some(q) => {
             let id = q
@@ -416,7 +415,10 @@ async fn list_events(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
                 .ok_or_else(|| {
                     bad_request(&format!("Unsupported query '{q}': use incident-id.e<id>."))
                 })?;
-            st.events.get(&id).cloned().unwrap_or_default()
+            st.events
+                .get(&id)
+                .map(|e| e.iter().collect())
+                .unwrap_or_default()
         }
     };
     page(&st.base, uri.path(), &params, items)
