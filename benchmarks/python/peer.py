@@ -4,6 +4,7 @@ the way SOC scripts usually are (requests + json).
     peer.py decode FILE REPEAT
     peer.py list-all URL TOKEN PAGE_SIZE _
     peer.py bulk-update URL TOKEN COUNT CONCURRENCY
+    peer.py sentinel-list-all URL USER:PASSWORD PAGE_SIZE _
 
 Prints one JSON line: {"items", "seconds", "peak_rss_kib", "id_sum"}, as the Rust clients
 do. For decode, "seconds" is the median time of one json.loads of the whole file.
@@ -88,6 +89,33 @@ def bulk_update(url, token, count, concurrency):
     return len(ids), sum(ids)
 
 
+def sentinel_list_all(url, credentials, page_size):
+    user, password = credentials.split(":", 1)
+    base = url.rstrip("/")
+    s = requests.Session()
+    s.headers.update({"Accept": "application/json"})
+    r = s.post(base + "/SentinelAuthServices/auth/tokens", auth=(user, password), timeout=60)
+    r.raise_for_status()
+    token = r.json()["Token"]
+    s.headers.update({"Authorization": "X-SAML " + token})
+    items = id_sum = 0
+    page = 1
+    while True:
+        r = s.get(base + "/SentinelRESTServices/objects/incident",
+                  params={"page": page, "pagesize": page_size}, timeout=60)
+        r.raise_for_status()
+        objects = r.json().get("objects", [])
+        for incident in objects:
+            items += 1
+            id_sum += int(incident["meta"]["@href"].rsplit("/", 1)[1])
+        if len(objects) < page_size:
+            break
+        page += 1
+    s.delete(base + "/SentinelAuthServices/auth/tokens/" + token, auth=(user, password),
+             headers={"Authorization": None}, timeout=60).raise_for_status()
+    return items, id_sum
+
+
 def main(argv):
     scenario = argv[1]
     if scenario == "decode":
@@ -97,6 +125,8 @@ def main(argv):
         start = time.perf_counter()
         if scenario == "list-all":
             items, id_sum = list_all(url, token, n)
+        elif scenario == "sentinel-list-all":
+            items, id_sum = sentinel_list_all(url, token, n)
         elif scenario == "bulk-update":
             items, id_sum = bulk_update(url, token, n, int(m))
         else:

@@ -128,6 +128,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 bulk_update_sdk(url, token, n, m).await
             }
             ("bulk-update", Implementation::Raw) => bulk_update_raw(url, token, n, m).await,
+            (crate::sentinel::SCENARIO, Implementation::Raw) => {
+                crate::sentinel::list_all_raw(url, token, n).await
+            }
+            (crate::sentinel::SCENARIO, _) => crate::sentinel::list_all_sdk(url, token, n).await,
             (other, _) => Err(format!("unknown scenario {other:?}").into()),
         }
     });

@@ -73,12 +73,12 @@ impl Config {
 
 /// One implementation in a table column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Peer {
+pub(crate) enum Peer {
     Rust(Implementation),
     Python,
 }
 
-const PEERS: [Peer; 3] = [
+pub(crate) const PEERS: [Peer; 3] = [
     Peer::Rust(Implementation::Sdk),
     Peer::Rust(Implementation::Raw),
     Peer::Python,
@@ -121,6 +121,7 @@ pub fn run(config: &Config) -> Result<(), String> {
 
     let table = Table::build(config, &decode, &list_large, &list_small, &bulk);
     print!("{table}");
+    crate::sentinel::run(config, &env)?;
     println!(
         "\n(harness wall time {:.0} s; medians of {} run(s); figures are not asserted)",
         started.elapsed().as_secs_f64(),
@@ -130,9 +131,9 @@ pub fn run(config: &Config) -> Result<(), String> {
 }
 
 /// Where the programs are.
-struct Environment {
+pub(crate) struct Environment {
     /// This binary, which also serves the simulator and runs the Rust clients.
-    exe: PathBuf,
+    pub(crate) exe: PathBuf,
     /// The Python interpreter of the peer's virtual environment.
     python: PathBuf,
     /// `python/peer.py`.
@@ -308,7 +309,7 @@ impl Drop for Sim {
 // Client processes
 // ---------------------------------------------------------------------------------------------
 
-fn run_client(
+pub(crate) fn run_client(
     env: &Environment,
     peer: Peer,
     args: &[String],
@@ -351,7 +352,7 @@ fn check(peer: Peer, m: &Measurement, items: u64, id_sum: u64) -> Result<(), Str
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
         0 => f64::NAN,
@@ -743,7 +744,7 @@ impl std::fmt::Display for Table {
 }
 
 /// A figure with `precision` decimals and a suffix, or `-` when there is none.
-fn figure(value: f64, precision: usize, suffix: &str) -> String {
+pub(crate) fn figure(value: f64, precision: usize, suffix: &str) -> String {
     if value.is_finite() {
         format!("{value:.precision$}{suffix}")
     } else {

@@ -1,5 +1,6 @@
-//! The benchmark harness of the incident SDK: the QRadar client against hand-written reqwest
-//! calls and a Python `requests` script, on the same simulator, side by side.
+//! The benchmark harness of the incident SDK: the QRadar and Sentinel clients against
+//! hand-written reqwest calls and a Python `requests` script, on the same simulator, side by
+//! side.
 //!
 //! ```text
 //! cargo run --release -p benchmarks            # every scenario, full sizes
@@ -12,6 +13,7 @@
 
 mod client;
 mod harness;
+mod sentinel;
 
 use std::process::ExitCode;
 

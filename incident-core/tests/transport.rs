@@ -388,3 +388,31 @@ async fn dot_segments_are_refused_before_sending() {
         assert!(matches!(err, Error::InvalidInput { .. }), "{bad}: {err:?}");
     }
 }
+
+#[tokio::test]
+async fn a_secret_path_segment_is_sent_but_shown_redacted() {
+    let server = MockServer::start_async().await;
+    let logout = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/auth/tokens/tok%2Fsecret-77");
+            then.status(500)
+                .header("content-type", "application/json")
+                .body("{}");
+        })
+        .await;
+    let t = TransportBuilder::new("Test", server.base_url())
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let path = ApiPath::new("/auth/tokens")
+        .secret_segment("tok/secret-77")
+        .unwrap();
+    let request = ApiRequest::delete(path);
+    assert!(!format!("{request:?}").contains("secret-77"));
+    let err = t.execute(request).await.unwrap_err();
+    logout.assert_async().await;
+    let api = err.api_error().unwrap();
+    assert_eq!(api.path, "/auth/tokens/[REDACTED]");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("secret-77"), "{text}");
+}

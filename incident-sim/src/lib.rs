@@ -3,8 +3,12 @@
 pub mod cli;
 #[cfg(feature = "qradar")]
 pub mod qradar;
+#[cfg(feature = "sentinel")]
+pub mod sentinel;
 pub mod server;
 
 #[cfg(feature = "qradar")]
 pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
+#[cfg(feature = "sentinel")]
+pub use sentinel::{SentinelSim, SentinelSimBuilder, seeded_incidents_json};
 pub use server::{Fault, RecordedRequest, SimServer};

@@ -1,6 +1,20 @@
-//! Typed async client for the NetIQ / OpenText Sentinel API — **in development**.
-//!
-//! This crate is reserved for the NetIQ / OpenText Sentinel client of the incident SDK workspace. It will hold
-//! incidents: token login with `X-SAML`, get, update and delete (seed 003), page iteration, and `IncidentSource`, built on `incident-core` like `qradar-client`.
-//!
-//! It has no API yet: depend on it once a release says so.
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod error;
+pub mod incidents;
+pub mod model;
+pub mod normalize;
+pub mod objects;
+pub mod request;
+
+pub use client::{AUTH_TOKENS_PATH, OBJECTS_PATH, SentinelClient, SentinelClientBuilder};
+pub use error::{FaultBody, SentinelErrorExt, SentinelErrorParser, SentinelFault};
+pub use incidents::{IncidentsApi, ListIncidents, UpdateIncident};
+pub use model::*;
+pub use request::{DEFAULT_PAGE_SIZE, List};
+
+pub use incident_core;
+/// The error, result and secret types of every call, re-exported so that no direct
+/// dependency on `incident-core` is needed.
+pub use incident_core::{Error, ErrorKind, Result, Secret};

@@ -216,6 +216,16 @@ impl Transport {
         Ok(request)
     }
 
+    /// The URL path of `request` as logs and errors show it: secret segments redacted.
+    fn shown_path(&self, request: &ApiRequest, url: &Url) -> String {
+        if request.path.has_secret() {
+            let base_path = self.inner.base.path().trim_end_matches('/');
+            format!("{base_path}{}", request.path.shown())
+        } else {
+            url.path().to_string()
+        }
+    }
+
     fn url_for(&self, path: &ApiPath) -> Url {
         let mut url = self.inner.base.clone();
         let base_path = url.path().trim_end_matches('/').to_string();
@@ -232,7 +242,7 @@ impl Transport {
             "http_request",
             vendor = self.inner.vendor,
             method = %request.method,
-            path = %url.path(),
+            path = %self.shown_path(&request, &url),
         );
         let deadline = request.deadline.unwrap_or(self.inner.deadline);
         let mut attempts = 0;
@@ -512,7 +522,7 @@ impl Transport {
         match action {
             ResponseAction::Default if status.is_success() => Step::Done(ApiResponse {
                 vendor: inner.vendor,
-                path: url.path().to_string(),
+                path: self.shown_path(request, url),
                 status,
                 headers,
                 body,
@@ -581,7 +591,7 @@ impl Transport {
                     .unwrap_or_else(|| ErrorKind::from_status(status)),
             },
             method: request.method.clone(),
-            path: url.path().to_string(),
+            path: self.shown_path(request, url),
             vendor_code: parsed.code,
             message: parsed.message,
             request_id,

@@ -22,13 +22,38 @@ use crate::error::{Error, Result};
 /// let close = ApiPath::new("/v2/incidents").segment("a:b").unwrap().verb("close").unwrap();
 /// assert_eq!(close.as_str(), "/v2/incidents/a%3Ab:close");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiPath(String);
+///
+/// A segment that is itself a secret (a session token in a logout URL) goes through
+/// [`ApiPath::secret_segment`]: it is sent, but logs and errors show `[REDACTED]` in its
+/// place ([`ApiPath::shown`]), and so does `Debug`.
+///
+/// ```
+/// use incident_core::ApiPath;
+/// let p = ApiPath::new("/auth/tokens").secret_segment("tok/123").unwrap();
+/// assert_eq!(p.as_str(), "/auth/tokens/tok%2F123");
+/// assert_eq!(p.shown(), "/auth/tokens/[REDACTED]");
+/// assert!(!format!("{p:?}").contains("123"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiPath {
+    path: String,
+    /// The path as logs and errors show it, when a segment is secret.
+    shown: Option<String>,
+}
+
+impl fmt::Debug for ApiPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ApiPath").field(&self.shown()).finish()
+    }
+}
 
 impl ApiPath {
     /// Starts from a literal path such as `/siem/offenses` (trusted; not encoded).
     pub fn new(literal: &'static str) -> Self {
-        let mut p = ApiPath(String::new());
+        let mut p = ApiPath {
+            path: String::new(),
+            shown: None,
+        };
         p.push_literal(literal);
         p
     }
@@ -39,26 +64,48 @@ impl ApiPath {
         self
     }
 
+    /// Appends `text` to the path and to its shown form.
+    fn push(&mut self, text: &str) {
+        self.path.push_str(text);
+        if let Some(shown) = &mut self.shown {
+            shown.push_str(text);
+        }
+    }
+
     fn push_literal(&mut self, literal: &str) {
         let literal = literal.trim_matches('/');
         if !literal.is_empty() {
-            self.0.push('/');
-            self.0.push_str(literal);
+            self.push("/");
+            self.push(literal);
         }
     }
 
     /// Appends one caller-supplied segment, percent-encoded.
     pub fn segment(mut self, value: impl fmt::Display) -> Result<Self> {
         let value = value.to_string();
-        self.0.push('/');
-        self.0.push_str(&encode_path_segment(&value)?);
+        let encoded = encode_path_segment(&value)?;
+        self.push("/");
+        self.push(&encoded);
+        Ok(self)
+    }
+
+    /// Appends one segment that is a secret (a token a logout URL carries), percent-encoded
+    /// like [`segment`](Self::segment); logs, errors and `Debug` show `[REDACTED]` in its
+    /// place. Refused values are refused without echoing them.
+    pub fn secret_segment(mut self, value: &str) -> Result<Self> {
+        let encoded = encode_path_segment(value)
+            .map_err(|_| Error::invalid_input("path segment", "the secret is empty or a dot"))?;
+        let shown = format!("{}/[REDACTED]", self.shown());
+        self.path.push('/');
+        self.path.push_str(&encoded);
+        self.shown = Some(shown);
         Ok(self)
     }
 
     /// Ends the path with `/` (CyberArk's `/API/pta/API/Events/` must keep it).
     pub fn trailing_slash(mut self) -> Self {
-        if !self.0.ends_with('/') {
-            self.0.push('/');
+        if !self.path.ends_with('/') {
+            self.push("/");
         }
         self
     }
@@ -71,16 +118,16 @@ impl ApiPath {
             || !verb
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            || self.0.is_empty()
-            || self.0.ends_with('/')
+            || self.path.is_empty()
+            || self.path.ends_with('/')
         {
             return Err(Error::invalid_input(
                 "path verb",
                 format!("{verb:?} cannot end this path"),
             ));
         }
-        self.0.push(':');
-        self.0.push_str(verb);
+        self.push(":");
+        self.push(verb);
         Ok(self)
     }
 
@@ -113,12 +160,26 @@ impl ApiPath {
         if trailing {
             out.push('/');
         }
-        Ok(ApiPath(out))
+        Ok(ApiPath {
+            path: out,
+            shown: None,
+        })
     }
 
     /// The encoded path.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.path
+    }
+
+    /// The path as logs and errors show it: [`as_str`](Self::as_str), with `[REDACTED]` in
+    /// place of each [`secret_segment`](Self::secret_segment).
+    pub fn shown(&self) -> &str {
+        self.shown.as_deref().unwrap_or(&self.path)
+    }
+
+    /// Whether a segment is secret.
+    pub fn has_secret(&self) -> bool {
+        self.shown.is_some()
     }
 }
 
@@ -185,6 +246,24 @@ mod tests {
         assert!(ApiPath::new("/v2").verb("a/b").is_err());
         assert!(ApiPath::new("/v2").verb("").is_err());
         assert!(ApiPath::new("/v2").trailing_slash().verb("x").is_err());
+    }
+
+    #[test]
+    fn secret_segments_are_sent_but_not_shown() {
+        let p = ApiPath::new("/auth/tokens")
+            .secret_segment("a b/c")
+            .unwrap()
+            .then("x")
+            .trailing_slash();
+        assert_eq!(p.as_str(), "/auth/tokens/a%20b%2Fc/x/");
+        assert_eq!(p.shown(), "/auth/tokens/[REDACTED]/x/");
+        assert!(p.has_secret());
+        assert!(!format!("{p:?}").contains("a%20b"));
+        let plain = ApiPath::new("/a").segment("b").unwrap();
+        assert_eq!(plain.shown(), "/a/b");
+        assert!(!plain.has_secret());
+        let e = ApiPath::new("/t").secret_segment("..").unwrap_err();
+        assert!(!e.to_string().contains(".."), "{e}");
     }
 
     #[test]

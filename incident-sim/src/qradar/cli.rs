@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn refuses_bad_arguments() {
         for bad in [
-            &["sentinel"][..],
+            &["nosuch"][..],
             &["qradar", "--offenses"],
             &["qradar", "--offenses", "-1"],
             &["qradar", "--port", "70000"],

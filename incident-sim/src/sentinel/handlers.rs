@@ -1,0 +1,645 @@
+//! Sentinel's plug into the simulator server (authorization, fault body), routing and
+//! the endpoint handlers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value, json};
+
+use super::model::{State as SimState, USERS, iso, now_ms};
+use crate::server::{ServerContext, Sessions, Vendor};
+
+/// The authentication service's token collection.
+pub(crate) const TOKENS: &str = "/SentinelAuthServices/auth/tokens";
+
+/// How the simulator was configured.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) incidents: usize,
+    pub(crate) seed: u64,
+    pub(crate) user: String,
+    pub(crate) password: String,
+    pub(crate) token_ttl: Option<Duration>,
+    pub(crate) link_base: Option<String>,
+}
+
+/// The state, configuration and counters, shared by the handlers, the vendor plug and the
+/// [`super::SentinelSim`] handle.
+pub(crate) struct Shared {
+    pub(crate) state: RwLock<SimState>,
+    pub(crate) config: Config,
+    pub(crate) issued: AtomicU64,
+    pub(crate) deleted: AtomicU64,
+    /// The server's session tokens, known once the server has started.
+    pub(crate) sessions: OnceLock<Sessions>,
+}
+
+impl Shared {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, SimState> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, SimState> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the request carries the configured Basic credentials.
+    fn basic_ok(&self, headers: &HeaderMap) -> bool {
+        headers.get_all(AUTHORIZATION).iter().any(|v| {
+            let Some((scheme, cred)) = v.to_str().ok().and_then(|v| v.trim().split_once(' '))
+            else {
+                return false;
+            };
+            scheme.eq_ignore_ascii_case("basic")
+                && BASE64
+                    .decode(cred.trim())
+                    .ok()
+                    .and_then(|d| String::from_utf8(d).ok())
+                    .is_some_and(|d| d == format!("{}:{}", self.config.user, self.config.password))
+        })
+    }
+}
+
+/// The token of an `Authorization: X-SAML <token>` header.
+fn saml_token(headers: &HeaderMap) -> Option<&str> {
+    headers.get_all(AUTHORIZATION).iter().find_map(|v| {
+        let (scheme, token) = v.to_str().ok()?.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("x-saml").then(|| token.trim())
+    })
+}
+
+/// A fault answer. Sentinel documents no fault body; the simulator answers a small JSON
+/// object with the message and the status.
+pub(crate) fn fault(status: StatusCode, message: &str) -> Response {
+    let body = json!({"message": message, "status": status.as_u16()});
+    (
+        status,
+        [(CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Sentinel plugged into the simulator server.
+pub(crate) struct SentinelVendor {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Vendor for SentinelVendor {
+    fn name(&self) -> &'static str {
+        "sentinel"
+    }
+
+    fn router(&self, ctx: &ServerContext) -> Router {
+        let config = &self.shared.config;
+        let base = config.link_base.as_deref().unwrap_or(ctx.url());
+        *self.shared.write() = SimState::seeded(base, config.incidents, config.seed);
+        let _ = self.shared.sessions.set(ctx.sessions().clone());
+        router(Arc::clone(&self.shared))
+    }
+
+    /// The token service takes Basic credentials (and, to delete a token, that token as
+    /// `X-SAML`); everything else needs a live `X-SAML` token.
+    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+        let path = parts.uri.path();
+        let headers = &parts.headers;
+        let ok = if path == TOKENS && parts.method == Method::POST {
+            self.shared.basic_ok(headers)
+        } else if path.starts_with(TOKENS) && parts.method == Method::DELETE {
+            self.shared.basic_ok(headers) || saml_token(headers).is_some_and(|t| sessions.check(t))
+        } else {
+            saml_token(headers).is_some_and(|t| sessions.check(t))
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(fault(
+                StatusCode::UNAUTHORIZED,
+                "Authentication failed: missing, invalid or expired credentials.",
+            ))
+        }
+    }
+
+    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+        fault(status, message)
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(TOKENS, axum::routing::post(issue_token))
+        .route(
+            "/SentinelAuthServices/auth/tokens/{token}",
+            axum::routing::delete(delete_token),
+        )
+        .route(
+            "/SentinelRESTServices/objects/incident",
+            get(list_incidents).post(create_incident),
+        )
+        .route(
+            "/SentinelRESTServices/objects/incident/{id}",
+            get(get_incident).put(put_incident).delete(delete_incident),
+        )
+        .route(
+            "/SentinelRESTServices/objects/incident-events",
+            get(list_events),
+        )
+        .route(
+            "/SentinelRESTServices/objects/incident-events/{event}/{incident}",
+            get(get_event),
+        )
+        .route(
+            "/SentinelRESTServices/objects/external-data/{id}",
+            get(get_external_data),
+        )
+        .route(
+            "/SentinelRESTServices/objects/annotation/{id}",
+            get(get_annotation),
+        )
+        .fallback(|uri: Uri| async move {
+            fault(
+                StatusCode::NOT_FOUND,
+                &format!("No resource at {}.", uri.path()),
+            )
+        })
+        .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
+            fault(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &format!("Method {method} is not allowed for {}.", uri.path()),
+            )
+        })
+        .with_state(shared)
+}
+
+/// A refused request: the status and message of its fault answer.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+fn refuse(status: StatusCode, message: &str) -> Refusal {
+    Refusal {
+        status,
+        message: message.to_owned(),
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        fault(self.status, &self.message)
+    }
+}
+
+type Answer = Result<Response, Refusal>;
+
+fn bad_request(message: &str) -> Refusal {
+    refuse(StatusCode::BAD_REQUEST, message)
+}
+
+fn json_answer(status: StatusCode, value: &Value) -> Response {
+    (
+        status,
+        [(CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+fn params(uri: &Uri) -> Result<Vec<(String, String)>, Refusal> {
+    match uri.query() {
+        None => Ok(Vec::new()),
+        Some(_) => Query::<Vec<(String, String)>>::try_from_uri(uri)
+            .map(|q| q.0)
+            .map_err(|e| bad_request(&format!("The query string is invalid: {e}"))),
+    }
+}
+
+fn number_param(params: &[(String, String)], name: &str) -> Result<Option<u64>, Refusal> {
+    match params.iter().rfind(|(k, _)| k == name) {
+        None => Ok(None),
+        Some((_, v)) => match v.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(bad_request(&format!(
+                "{name} must be a whole number from 1, got '{v}'."
+            ))),
+        },
+    }
+}
+
+fn id_of(raw: &str) -> Result<u64, Refusal> {
+    raw.parse::<u64>()
+        .ok()
+        .filter(|id| *id >= 1)
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No incident '{raw}'.")))
+}
+
+// ---------------------------------------------------------------------------------------
+// tokens
+// ---------------------------------------------------------------------------------------
+
+fn sessions(sh: &Shared) -> Result<&Sessions, Refusal> {
+    sh.sessions
+        .get()
+        .ok_or_else(|| refuse(StatusCode::INTERNAL_SERVER_ERROR, "No session store."))
+}
+
+async fn issue_token(State(sh): State<Arc<Shared>>) -> Answer {
+    let token = sessions(&sh)?.issue(sh.config.token_ttl);
+    sh.issued.fetch_add(1, Ordering::Relaxed);
+    Ok(json_answer(StatusCode::OK, &json!({"Token": token})))
+}
+
+async fn delete_token(State(sh): State<Arc<Shared>>, Path(token): Path<String>) -> Answer {
+    if sessions(&sh)?.revoke(&token) {
+        sh.deleted.fetch_add(1, Ordering::Relaxed);
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(refuse(StatusCode::NOT_FOUND, "No such token."))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// lists
+// ---------------------------------------------------------------------------------------
+
+/// Answers one page of `items` as `{"objects", "next", "prev"}`, with `next` and `prev`
+/// absolute URLs that keep every other parameter.
+fn page(base: &str, path: &str, params: &[(String, String)], items: Vec<&Value>) -> Answer {
+    let number = number_param(params, "page")?.unwrap_or(1);
+    let size = number_param(params, "pagesize")?;
+    let fields: Vec<&str> = params
+        .iter()
+        .filter(|(k, _)| k == "field")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let total = items.len() as u64;
+    let (start, end) = match size {
+        None => (0, total),
+        Some(size) => {
+            let start = (number - 1).saturating_mul(size).min(total);
+            (start, start.saturating_add(size).min(total))
+        }
+    };
+    let objects: Vec<Value> = items
+        .into_iter()
+        .skip(start as usize)
+        .take((end - start) as usize)
+        .map(|v| project(v.clone(), &fields))
+        .collect();
+    let link = |n: u64| {
+        let mut query = url_encode_pairs(params.iter().filter(|(k, _)| k != "page"));
+        query.push_str(&format!("&page={n}"));
+        format!("{base}{path}?{}", query.trim_start_matches('&'))
+    };
+    let mut body = Map::new();
+    body.insert("objects".into(), Value::Array(objects));
+    if size.is_some() && end < total {
+        body.insert("next".into(), Value::String(link(number + 1)));
+    }
+    if number > 1 {
+        body.insert("prev".into(), Value::String(link(number - 1)));
+    }
+    Ok(json_answer(StatusCode::OK, &Value::Object(body)))
+}
+
+fn url_encode_pairs<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        out.push('&');
+        out.push_str(&encode(k));
+        out.push('=');
+        out.push_str(&encode(v));
+    }
+    out
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Keeps only the named fields (and `meta`); `[none]` keeps `meta` only.
+fn project(value: Value, fields: &[&str]) -> Value {
+    if fields.is_empty() {
+        return value;
+    }
+    let Value::Object(map) = value else {
+        return value;
+    };
+    let kept = map
+        .into_iter()
+        .filter(|(k, _)| k == "meta" || fields.contains(&k.as_str()))
+        .collect();
+    Value::Object(kept)
+}
+
+/// The simulator's subset of a `query` filter: `field:value` terms joined by ` AND `, each
+/// an equality on a top-level field (strings compared without regard to case). Sentinel's
+/// TinyQ grammar is not public; anything else is refused with 400.
+fn filter(query: Option<&str>) -> Result<Vec<(String, String)>, Refusal> {
+    let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    query
+        .split(" AND ")
+        .map(|term| {
+            let (field, value) = term.trim().split_once(':').ok_or_else(|| {
+                bad_request(&format!(
+                    "Unsupported query '{query}': use field:value terms."
+                ))
+            })?;
+            Ok((field.trim().to_owned(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn matches(object: &Value, terms: &[(String, String)]) -> bool {
+    terms
+        .iter()
+        .all(|(field, want)| match &object[field.as_str()] {
+            Value::String(s) => s.eq_ignore_ascii_case(want),
+            Value::Number(n) => n.to_string() == *want,
+            _ => false,
+        })
+}
+
+async fn list_incidents(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
+    let params = params(&uri)?;
+    let query = params
+        .iter()
+        .rfind(|(k, _)| k == "query")
+        .map(|(_, v)| v.as_str());
+    let terms = filter(query)?;
+    let st = sh.read();
+    let items: Vec<&Value> = st
+        .incidents
+        .values()
+        .filter(|i| matches(i, &terms))
+        .collect();
+    page(&st.base, uri.path(), &params, items)
+}
+
+async fn list_events(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
+    let params = params(&uri)?;
+    let query = params
+        .iter()
+        .rfind(|(k, _)| k == "query")
+        .map(|(_, v)| v.as_str());
+    let st = sh.read();
+    let items: Vec<&Value> = match query {
+        None => st.events.values().flatten().collect(),
+        // The form of the incident's `events` link: incident-id.e{id}.
+        Some(q) => {
+            let id = q
+                .strip_prefix("incident-id.e")
+                .and_then(|id| id.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    bad_request(&format!("Unsupported query '{q}': use incident-id.e<id>."))
+                })?;
+            st.events
+                .get(&id)
+                .map(|e| e.iter().collect())
+                .unwrap_or_default()
+        }
+    };
+    page(&st.base, uri.path(), &params, items)
+}
+
+// ---------------------------------------------------------------------------------------
+// incidents
+// ---------------------------------------------------------------------------------------
+
+async fn get_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+    let id = id_of(&raw)?;
+    let st = sh.read();
+    let incident = st
+        .incidents
+        .get(&id)
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No incident {id}.")))?;
+    Ok(json_answer(StatusCode::OK, incident))
+}
+
+async fn delete_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+    let id = id_of(&raw)?;
+    let mut st = sh.write();
+    st.incidents
+        .remove(&id)
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No incident {id}.")))?;
+    st.events.remove(&id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Whether serialized JSON holds a `\uXXXX` escape (an escaped backslash followed by `u`
+/// is not one): Sentinel's parser refuses them.
+pub(crate) fn has_unicode_escape(json: &[u8]) -> bool {
+    let mut bytes = json.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'\\' {
+            match bytes.next() {
+                Some(b'u') => return true,
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    }
+    false
+}
+
+/// The writable fields of an incident in a request body, checked: strings, integers,
+/// arrays of URL strings, the events link. Server-set fields are ignored.
+fn incident_body(body: &[u8]) -> Result<Map<String, Value>, Refusal> {
+    if has_unicode_escape(body) {
+        return Err(bad_request(
+            "Invalid JSON: \\u escape sequences are not supported; send UTF-8.",
+        ));
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| bad_request(&format!("Invalid JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(bad_request("An incident must be a JSON object."));
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        let ok = match key.as_str() {
+            "meta" | "createdate" | "moddate" | "creator" | "modifier" => continue,
+            "name" | "desc" | "category" | "resolution" | "state" => {
+                value.is_string() || value.is_null()
+            }
+            "severity" | "priority" => value.is_i64() || value.is_null(),
+            "sev-rating" | "crit-rating" | "vuln-rating" => {
+                value.is_string() || value.is_number() || value.is_null()
+            }
+            "users" | "attachments" | "annotations" | "notes" | "external-datas"
+            | "workflow-infos" => value
+                .as_array()
+                .is_some_and(|a| a.iter().all(Value::is_string)),
+            "events" => value.is_object(),
+            _ => true,
+        };
+        if !ok {
+            return Err(bad_request(&format!(
+                "The field '{key}' has a value of the wrong type: {value}"
+            )));
+        }
+        if key == "severity" && value.as_i64().is_some_and(|s| !(0..=5).contains(&s)) {
+            return Err(bad_request("severity must be between 0 and 5."));
+        }
+        if key == "state" && value.as_str().is_some_and(|s| s.trim().is_empty()) {
+            return Err(bad_request("state must not be empty."));
+        }
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+/// The user (its URL) a request acts as: the first configured user.
+fn actor(st: &SimState) -> Value {
+    Value::String(st.href("user", USERS[0].0))
+}
+
+async fn create_incident(State(sh): State<Arc<Shared>>, body: Bytes) -> Answer {
+    let fields = incident_body(&body)?;
+    let mut st = sh.write();
+    let id = st.next_incident;
+    st.next_incident += 1;
+    let now = iso(now_ms());
+    let mut incident = Map::new();
+    incident.insert("meta".into(), st.meta("incident", id));
+    incident.insert("state".into(), json!("OPEN"));
+    incident.insert("users".into(), json!([]));
+    incident.extend(fields);
+    incident.insert("createdate".into(), json!(now));
+    incident.insert("moddate".into(), json!(now));
+    incident.insert("creator".into(), actor(&st));
+    incident.insert("modifier".into(), actor(&st));
+    incident.insert("events".into(), st.events_link(id));
+    let incident = Value::Object(incident);
+    let href = st.href("incident", id);
+    st.incidents.insert(id, incident.clone());
+    let mut response = json_answer(StatusCode::CREATED, &incident);
+    if let Ok(location) = href.parse() {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Merges the fields of the body into the incident (fields left out are kept) and answers
+/// a bare 200, as the documentation's sample shows.
+async fn put_incident(
+    State(sh): State<Arc<Shared>>,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let id = id_of(&raw)?;
+    let fields = incident_body(&body)?;
+    let mut st = sh.write();
+    let modifier = actor(&st);
+    let incident = st
+        .incidents
+        .get_mut(&id)
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No incident {id}.")))?;
+    incident.extend(fields);
+    let now = now_ms();
+    // Strictly after the last change, even within one millisecond.
+    let last = incident
+        .get("moddate")
+        .and_then(Value::as_str)
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
+    incident.insert("moddate".into(), json!(iso(now.max(last + 1))));
+    incident.insert("modifier".into(), modifier);
+    Ok(StatusCode::OK.into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// other objects
+// ---------------------------------------------------------------------------------------
+
+async fn get_event(
+    State(sh): State<Arc<Shared>>,
+    Path((event, incident)): Path<(String, String)>,
+) -> Answer {
+    let st = sh.read();
+    let found = incident
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| st.events.get(&id))
+        .and_then(|events| {
+            events.iter().find(|e| {
+                e["event-id"]
+                    .as_str()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(&event))
+            })
+        })
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, "No such incident event."))?;
+    Ok(json_answer(StatusCode::OK, found))
+}
+
+async fn get_external_data(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+    let st = sh.read();
+    raw.parse::<u64>()
+        .ok()
+        .and_then(|id| st.external_data.get(&id))
+        .map(|v| json_answer(StatusCode::OK, v))
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No external data '{raw}'.")))
+}
+
+async fn get_annotation(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+    let st = sh.read();
+    raw.parse::<u64>()
+        .ok()
+        .and_then(|id| st.annotations.get(&id))
+        .map(|v| json_answer(StatusCode::OK, v))
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No annotation '{raw}'.")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unicode_escapes_and_bodies() {
+        assert!(has_unicode_escape(br#"{"a":"\u00e9"}"#));
+        assert!(!has_unicode_escape(br#"{"a":"C:\\users"}"#));
+        assert!(incident_body("{\"resolution\":\"verrouillé\"}".as_bytes()).is_ok());
+        assert!(incident_body(br#"{"resolution":"verrouill\u00e9"}"#).is_err());
+        assert!(incident_body(br#"{"severity":"high"}"#).is_err());
+        assert!(incident_body(br#"{"severity":9}"#).is_err());
+        assert!(incident_body(br#"{"users":[1]}"#).is_err());
+        assert!(incident_body(br#"[]"#).is_err());
+        let kept =
+            incident_body(br#"{"meta":{},"moddate":"x","state":"CLOSED","x-new":1}"#).unwrap();
+        assert_eq!(kept.len(), 2);
+    }
+
+    #[test]
+    fn query_subset() {
+        assert!(filter(None).unwrap().is_empty());
+        let terms = filter(Some("state:OPEN AND severity:5")).unwrap();
+        assert!(matches(&json!({"state": "open", "severity": 5}), &terms));
+        assert!(!matches(&json!({"state": "OPEN", "severity": 4}), &terms));
+        assert!(filter(Some("state = OPEN")).is_err());
+    }
+}

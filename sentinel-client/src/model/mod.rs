@@ -1,0 +1,17 @@
+//! What Sentinel sends: the incident object of seed 003 and the objects it refers to, with
+//! Sentinel's own field names.
+//!
+//! Every field is an `Option` (the documentation marks all of them "Required: false", and
+//! the `field` parameter can leave any out); numbers also decode from digit strings;
+//! ratings keep their string or number form; states keep unknown values in
+//! `Unknown(String)`; timestamps are [`time::OffsetDateTime`], decoded from ISO 8601 with
+//! milliseconds; references to other objects are [`ObjectRef`] URLs; unknown fields are
+//! kept in each object's `extra` map.
+
+mod common;
+mod incident;
+mod objects;
+
+pub use common::{Link, Meta, ObjectRef, Rating, iso_millis_option};
+pub use incident::{Incident, IncidentState};
+pub use objects::{Annotation, ExternalData, IncidentEvent, Page};

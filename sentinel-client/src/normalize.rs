@@ -1,0 +1,410 @@
+//! Sentinel incidents as normalized incidents, and normalized changes as incident updates.
+//!
+//! | Sentinel | normalized |
+//! |---|---|
+//! | `state` `OPEN` | [`IncidentStatus::New`] |
+//! | `state` `ASSIGNED`, `Investigating` | [`IncidentStatus::InProgress`] |
+//! | `state` `CLOSED`, `REJECTED` | [`IncidentStatus::Closed`] (the record keeps which) |
+//! | any other `state` (a custom workflow's) | [`IncidentStatus::Other`] with the value |
+//! | `severity` 0 / 1–2 / 3 / 4 / 5 (Sentinel's 0–5 scale) | Informational / Low / Medium / High / Critical; other values [`Severity::Other`] |
+//! | `priority` | not mapped: the normalized model has no priority, and Sentinel documents neither the scale nor its direction; it stays in the record |
+//! | `name` (else `Incident {id}`), `desc` | [`Incident::title`](NormalizedIncident::title), [`Incident::description`](NormalizedIncident::description) |
+//! | first of `users` (its id, the last segment of the user URL) | [`Incident::assignee`](NormalizedIncident::assignee) |
+//! | `createdate`, `moddate` | [`Incident::created`](NormalizedIncident::created), [`Incident::updated`](NormalizedIncident::updated) |
+//! | `resolution` of a closed incident, without its `Verdict:` line | [`Incident::close_reason`](NormalizedIncident::close_reason) |
+//! | a `Verdict: <caption>` line in the `resolution` of a closed incident | [`Incident::verdict`](NormalizedIncident::verdict) |
+//!
+//! Changes go through [`UpdateIncident`](crate::incidents::UpdateIncident) (read, change,
+//! write back): New sets `OPEN`, In Progress sets `ASSIGNED`; a close sets `CLOSED` and
+//! writes the closure into `resolution`: the reason's text, then a line
+//! `Verdict: <caption>` when a verdict is given (Sentinel has no verdict field; the
+//! verdict reads back from that line, so it is never dropped). A close without reason or
+//! verdict leaves the resolution as it is. Reopening (New, In Progress) keeps the
+//! resolution. Assigning sets `users` to the one user (an id, built into
+//! `{base}/SentinelRESTServices/objects/user/{id}`, or a user URL as is); unassigning
+//! empties it; the state is not changed by either. The severity is set on the 0–5 scale
+//! (Fatal, which it has no room for, is [`Error::Unsupported`]). Notes are
+//! [`Error::Unsupported`]: how a note (an annotation) is created and tied to an incident
+//! is not publicly documented.
+//!
+//! Filters: Sentinel's TinyQ filter language is not publicly documented, so statuses and
+//! time windows are applied by this client to each page it reads (with the incidents in
+//! Sentinel's order), reading up to [`MAX_SCANNED_PAGES`] pages per call while a page
+//! comes out empty. Use the vendor level's `query` for filtering on the server.
+
+use async_trait::async_trait;
+use incident_core::{
+    AssigneeChange, Capabilities, Closure, Cursor, Error, Incident as NormalizedIncident,
+    IncidentPage, IncidentQuery, IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity,
+    StatusChange, TimeField, Vendor, Verdict,
+};
+
+use crate::client::{SentinelClient, VENDOR};
+use crate::incidents::incidents_path;
+use crate::model::{Incident, IncidentState, ObjectRef};
+use crate::request::Walker;
+
+/// The page size the normalized listing uses unless the query sets one.
+pub const NORMALIZED_PAGE_SIZE: u32 = 100;
+
+/// How many pages one `list_incidents` call reads at most while the client-side filters
+/// leave them empty, before it returns an empty page with the cursor to go on from.
+pub const MAX_SCANNED_PAGES: usize = 20;
+
+/// The prefix of the line a verdict is recorded in, inside `resolution`.
+pub const VERDICT_PREFIX: &str = "Verdict:";
+
+/// The normalized status of a Sentinel state (see the module table).
+pub fn status_from_sentinel(state: Option<&IncidentState>) -> IncidentStatus {
+    match state {
+        None => IncidentStatus::Unknown,
+        Some(IncidentState::Open) => IncidentStatus::New,
+        Some(IncidentState::Assigned | IncidentState::Investigating) => IncidentStatus::InProgress,
+        Some(IncidentState::Closed | IncidentState::Rejected) => IncidentStatus::Closed,
+        Some(other) => IncidentStatus::Other(other.as_str().to_owned()),
+    }
+}
+
+/// The normalized severity of a Sentinel severity (0–5).
+pub fn severity_from_sentinel(severity: Option<i64>) -> Severity {
+    match severity {
+        None => Severity::Unknown,
+        Some(0) => Severity::Informational,
+        Some(1..=2) => Severity::Low,
+        Some(3) => Severity::Medium,
+        Some(4) => Severity::High,
+        Some(5) => Severity::Critical,
+        Some(n) => Severity::Other(n.to_string()),
+    }
+}
+
+/// The Sentinel severity (0–5) for a normalized one; `Other` accepts the number itself.
+pub fn severity_to_sentinel(severity: &Severity) -> Result<i64> {
+    Ok(match severity {
+        Severity::Informational => 0,
+        Severity::Low => 1,
+        Severity::Medium => 3,
+        Severity::High => 4,
+        Severity::Critical => 5,
+        Severity::Other(n) => match n.trim().parse::<i64>() {
+            Ok(n @ 0..=5) => n,
+            _ => {
+                return Err(Error::invalid_input(
+                    "severity",
+                    format!("{n:?} is not a Sentinel severity (0 to 5)"),
+                ));
+            }
+        },
+        other => {
+            return Err(Error::unsupported(
+                VENDOR,
+                format!("the severity {other} (Sentinel's scale ends at 5, Critical)"),
+            ));
+        }
+    })
+}
+
+/// The verdict a resolution records on its `Verdict:` line, if any.
+pub fn verdict_from_resolution(resolution: &str) -> Option<Verdict> {
+    let line = resolution
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| starts_with_ignore_case(l, VERDICT_PREFIX))?;
+    let caption = line[VERDICT_PREFIX.len()..].trim();
+    if caption.is_empty() {
+        return None;
+    }
+    let known = [
+        Verdict::FalsePositive,
+        Verdict::TruePositive,
+        Verdict::Disregard,
+        Verdict::Suspicious,
+        Verdict::Benign,
+        Verdict::Test,
+        Verdict::InsufficientData,
+        Verdict::SecurityRisk,
+        Verdict::ManagedExternally,
+        Verdict::Duplicate,
+        Verdict::Unknown,
+    ];
+    Some(
+        known
+            .into_iter()
+            .find(|v| v.caption().eq_ignore_ascii_case(caption))
+            .unwrap_or_else(|| Verdict::Other(caption.to_owned())),
+    )
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
+/// The resolution text without its `Verdict:` line; `None` when nothing else is left.
+fn reason_from_resolution(resolution: &str) -> Option<String> {
+    let kept: Vec<&str> = resolution
+        .lines()
+        .filter(|l| !starts_with_ignore_case(l.trim(), VERDICT_PREFIX))
+        .collect();
+    let text = kept.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+/// The resolution a normalized closure writes: the reason, then `Verdict: <caption>`.
+pub fn resolution_for(closure: &Closure) -> Option<String> {
+    let reason = closure
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let verdict = closure
+        .verdict
+        .as_ref()
+        .map(|v| format!("{VERDICT_PREFIX} {}", v.caption()));
+    match (reason, verdict) {
+        (None, None) => None,
+        (Some(r), None) => Some(r.to_owned()),
+        (None, Some(v)) => Some(v),
+        (Some(r), Some(v)) => Some(format!("{r}\n{v}")),
+    }
+}
+
+/// Converts a Sentinel incident to a normalized one (see the module table).
+pub fn incident_from_sentinel(incident: Incident) -> Result<NormalizedIncident> {
+    let id = incident.id().ok_or_else(|| Error::Protocol {
+        vendor: VENDOR,
+        message: "an incident without meta.@href, so without an id".into(),
+    })?;
+    let title = incident
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| format!("Incident {id}"), str::to_owned);
+    let status = status_from_sentinel(incident.state.as_ref());
+    let closed = status.is_closed();
+    let mut out = NormalizedIncident::new(Vendor::Sentinel, id, title, incident.clone());
+    out.description = incident.desc.clone().filter(|d| !d.trim().is_empty());
+    out.severity = severity_from_sentinel(incident.severity);
+    out.assignee = incident.users.iter().flatten().find_map(ObjectRef::id);
+    out.created = incident.createdate;
+    out.updated = incident.moddate;
+    if closed && let Some(resolution) = incident.resolution.as_deref() {
+        out.verdict = verdict_from_resolution(resolution);
+        out.close_reason = reason_from_resolution(resolution);
+    }
+    out.status = status;
+    Ok(out)
+}
+
+fn matches(query: &IncidentQuery, incident: &NormalizedIncident) -> bool {
+    let status_ok =
+        query.statuses.is_empty() || query.statuses.iter().any(|s| s.same_as(&incident.status));
+    let window_ok = query.window.as_ref().is_none_or(|w| {
+        let time = match w.field {
+            TimeField::Created => incident.created,
+            _ => incident.updated,
+        };
+        match time {
+            None => w.from.is_none() && w.to.is_none(),
+            Some(t) => w.from.is_none_or(|from| t >= from) && w.to.is_none_or(|to| t < to),
+        }
+    });
+    status_ok && window_ok
+}
+
+impl SentinelClient {
+    /// The user reference for a normalized assignee: a user URL as is, else a user id.
+    fn assignee_ref(&self, user: &str) -> Result<ObjectRef> {
+        let user = user.trim();
+        if user.starts_with("https://") || user.starts_with("http://") {
+            Ok(ObjectRef::new(user))
+        } else {
+            self.user_ref(user)
+        }
+    }
+}
+
+#[async_trait]
+impl IncidentSource for SentinelClient {
+    fn vendor(&self) -> Vendor {
+        Vendor::Sentinel
+    }
+
+    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
+        std::sync::Arc::new(self.clone())
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::none();
+        caps.settable_statuses = vec![IncidentStatus::New, IncidentStatus::InProgress];
+        caps.close = true;
+        caps.close_requires_reason = false;
+        caps.verdict = true;
+        caps.assign = true;
+        caps.unassign = true;
+        caps.set_severity = true;
+        caps.notes = false;
+        caps.time_fields = vec![TimeField::Created, TimeField::Updated];
+        caps
+    }
+
+    async fn list_incidents(
+        &self,
+        query: &IncidentQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<IncidentPage> {
+        self.capabilities().check_query(Vendor::Sentinel, query)?;
+        let mut size = u64::from(query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE)).max(1);
+        if let Some(limit) = query.limit {
+            size = size.min((limit as u64).max(1));
+        }
+        let walker = Walker {
+            transport: self.transport.clone(),
+            path: incidents_path(),
+            params: Vec::new(),
+            size,
+            first: 1,
+        };
+        let mut cursor = cursor.map(|c| c.as_str().to_owned());
+        for _ in 0..MAX_SCANNED_PAGES {
+            let (page, next) = walker.fetch::<Incident>(cursor.as_deref()).await?;
+            let mut items = Vec::with_capacity(page.objects.len());
+            for incident in page.objects {
+                let normalized = incident_from_sentinel(incident)?;
+                if matches(query, &normalized) {
+                    items.push(normalized);
+                }
+            }
+            if !items.is_empty() || next.is_none() {
+                return Ok(IncidentPage::new(items, next.map(Cursor::new), None));
+            }
+            cursor = next;
+        }
+        Ok(IncidentPage::new(Vec::new(), cursor.map(Cursor::new), None))
+    }
+
+    async fn get_incident(&self, id: &str) -> Result<NormalizedIncident> {
+        incident_from_sentinel(self.incidents().get(id).await?)
+    }
+
+    async fn update_incident(
+        &self,
+        id: &str,
+        update: &IncidentUpdate,
+    ) -> Result<NormalizedIncident> {
+        self.capabilities().check_update(Vendor::Sentinel, update)?;
+        let mut change = self.incidents().update(id);
+        match &update.status {
+            None => {}
+            Some(StatusChange::Set(IncidentStatus::New)) => {
+                change = change.state(IncidentState::Open);
+            }
+            Some(StatusChange::Set(IncidentStatus::InProgress)) => {
+                change = change.state(IncidentState::Assigned);
+            }
+            Some(StatusChange::Close(closure)) => {
+                change = change.state(IncidentState::Closed);
+                if let Some(resolution) = resolution_for(closure) {
+                    change = change.resolution(resolution);
+                }
+            }
+            Some(other) => {
+                return Err(Error::unsupported(
+                    VENDOR,
+                    format!("the status change {other:?}"),
+                ));
+            }
+        }
+        match &update.assignee {
+            None => {}
+            Some(AssigneeChange::Assign(user)) => {
+                change = change.users([self.assignee_ref(user)?]);
+            }
+            Some(_) => change = change.users([]),
+        }
+        if let Some(severity) = &update.severity {
+            change = change.severity(severity_to_sentinel(severity)?);
+        }
+        incident_from_sentinel(change.send().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_severities() {
+        assert_eq!(status_from_sentinel(None), IncidentStatus::Unknown);
+        assert_eq!(
+            status_from_sentinel(Some(&IncidentState::from("Investigating"))),
+            IncidentStatus::InProgress
+        );
+        assert_eq!(
+            status_from_sentinel(Some(&IncidentState::Rejected)),
+            IncidentStatus::Closed
+        );
+        assert_eq!(
+            status_from_sentinel(Some(&IncidentState::from("Escalated"))),
+            IncidentStatus::Other("Escalated".into())
+        );
+        for (n, s) in [
+            (0, Severity::Informational),
+            (2, Severity::Low),
+            (3, Severity::Medium),
+            (4, Severity::High),
+            (5, Severity::Critical),
+            (9, Severity::Other("9".into())),
+        ] {
+            assert_eq!(severity_from_sentinel(Some(n)), s);
+        }
+        for s in [
+            Severity::Informational,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ] {
+            assert_eq!(
+                severity_from_sentinel(Some(severity_to_sentinel(&s).unwrap())),
+                s
+            );
+        }
+        assert!(
+            severity_to_sentinel(&Severity::Fatal)
+                .unwrap_err()
+                .is_unsupported()
+        );
+        assert_eq!(
+            severity_to_sentinel(&Severity::Other("2".into())).unwrap(),
+            2
+        );
+        assert!(severity_to_sentinel(&Severity::Other("7".into())).is_err());
+    }
+
+    #[test]
+    fn verdicts_live_in_the_resolution() {
+        let c = Closure::reason("Locked user account.").with_verdict(Verdict::FalsePositive);
+        let text = resolution_for(&c).unwrap();
+        assert_eq!(text, "Locked user account.\nVerdict: False Positive");
+        assert_eq!(verdict_from_resolution(&text), Some(Verdict::FalsePositive));
+        assert_eq!(
+            reason_from_resolution(&text).as_deref(),
+            Some("Locked user account.")
+        );
+        assert_eq!(
+            resolution_for(&Closure::verdict(Verdict::Benign)).as_deref(),
+            Some("Verdict: Benign")
+        );
+        assert_eq!(reason_from_resolution("Verdict: Benign"), None);
+        assert_eq!(resolution_for(&Closure::default()), None);
+        assert_eq!(
+            verdict_from_resolution("verdict: something new"),
+            Some(Verdict::Other("something new".into()))
+        );
+        assert_eq!(verdict_from_resolution("Locked user account."), None);
+        assert_eq!(verdict_from_resolution("Verdict:"), None);
+    }
+}
