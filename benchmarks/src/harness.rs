@@ -121,6 +121,7 @@ pub fn run(config: &Config) -> Result<(), String> {
 
     let table = Table::build(config, &decode, &list_large, &list_small, &bulk);
     print!("{table}");
+    crate::pta::run(config, &env)?;
     println!(
         "\n(harness wall time {:.0} s; medians of {} run(s); figures are not asserted)",
         started.elapsed().as_secs_f64(),
@@ -130,13 +131,13 @@ pub fn run(config: &Config) -> Result<(), String> {
 }
 
 /// Where the programs are.
-struct Environment {
+pub(crate) struct Environment {
     /// This binary, which also serves the simulator and runs the Rust clients.
-    exe: PathBuf,
+    pub(crate) exe: PathBuf,
     /// The Python interpreter of the peer's virtual environment.
-    python: PathBuf,
+    pub(crate) python: PathBuf,
     /// `python/peer.py`.
-    peer: PathBuf,
+    pub(crate) peer: PathBuf,
     /// A folder for generated data.
     scratch: PathBuf,
 }
