@@ -5,6 +5,7 @@ the way SOC scripts usually are (requests + json).
     peer.py list-all URL TOKEN PAGE_SIZE _
     peer.py bulk-update URL TOKEN COUNT CONCURRENCY
     peer.py sentinel-list-all URL USER:PASSWORD PAGE_SIZE _
+    peer.py pta-list-close URL USER PASSWORD CLOSES
 
 Prints one JSON line: {"items", "seconds", "peak_rss_kib", "id_sum"}, as the Rust clients
 do. For decode, "seconds" is the median time of one json.loads of the whole file.
@@ -116,9 +117,34 @@ def sentinel_list_all(url, credentials, page_size):
     return items, id_sum
 
 
+def pta_list_close(url, user, password, closes):
+    """CyberArk PTA: log on, list every security event, close the first ids in sorted order,
+    log off, as the Rust clients do."""
+    s = requests.Session()
+    app = url.rstrip("/") + "/PasswordVault/API"
+    r = s.post(app + "/auth/CyberArk/Logon", json={"username": user, "password": password}, timeout=60)
+    r.raise_for_status()
+    s.headers.update({"Authorization": r.json(), "Accept": "application/json"})
+    r = s.get(app + "/pta/API/Events/", timeout=60)
+    r.raise_for_status()
+    events = r.json()
+    closed = 0
+    for event_id in sorted(e["id"] for e in events)[:closes]:
+        r = s.patch(app + "/pta/API/Events/" + event_id, json={"mStatus": "CLOSED"}, timeout=60)
+        r.raise_for_status()
+        r.json()
+        closed += 1
+    s.post(app + "/Auth/Logoff", timeout=60).raise_for_status()
+    return len(events), closed
+
+
 def main(argv):
     scenario = argv[1]
-    if scenario == "decode":
+    if scenario == "pta-list-close":
+        start = time.perf_counter()
+        items, id_sum = pta_list_close(argv[2], argv[3], argv[4], int(argv[5]))
+        seconds = time.perf_counter() - start
+    elif scenario == "decode":
         items, seconds, id_sum = decode(argv[2], int(argv[3]))
     else:
         url, token, n, m = argv[2], argv[3], int(argv[4]), argv[5]

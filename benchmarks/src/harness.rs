@@ -122,6 +122,7 @@ pub fn run(config: &Config) -> Result<(), String> {
     let table = Table::build(config, &decode, &list_large, &list_small, &bulk);
     print!("{table}");
     crate::sentinel::run(config, &env)?;
+    crate::pta::run(config, &env)?;
     println!(
         "\n(harness wall time {:.0} s; medians of {} run(s); figures are not asserted)",
         started.elapsed().as_secs_f64(),
@@ -135,9 +136,9 @@ pub(crate) struct Environment {
     /// This binary, which also serves the simulator and runs the Rust clients.
     pub(crate) exe: PathBuf,
     /// The Python interpreter of the peer's virtual environment.
-    python: PathBuf,
+    pub(crate) python: PathBuf,
     /// `python/peer.py`.
-    peer: PathBuf,
+    pub(crate) peer: PathBuf,
     /// A folder for generated data.
     scratch: PathBuf,
 }

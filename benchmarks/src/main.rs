@@ -14,6 +14,7 @@
 mod client;
 mod harness;
 mod sentinel;
+mod pta;
 
 use std::process::ExitCode;
 
@@ -25,13 +26,15 @@ usage: benchmarks [--quick] [--runs N] [--python PATH]
   --python PATH  interpreter that creates the peer's virtual environment (default python3)
 
 Internal: `benchmarks sim qradar ...` serves a simulator (see incident-sim);
-`benchmarks client SCENARIO sdk|raw URL TOKEN N M` runs one Rust client.";
+`benchmarks client SCENARIO sdk|raw URL TOKEN N M` runs one Rust client;
+`benchmarks pta-client sdk|raw URL USER PASSWORD CLOSES` runs one PTA client.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sim") => incident_sim::cli::run(args.into_iter().skip(1)),
         Some("client") => client::run(&args[1..]),
+        Some("pta-client") => pta::client(&args[1..]),
         _ => parse(&args).and_then(|config| match config {
             Some(config) => harness::run(&config),
             None => {

@@ -1,6 +1,22 @@
-//! Typed async client for the CyberArk Privileged Threat Analytics (PTA) API — **in development**.
-//!
-//! This crate is reserved for the CyberArk Privileged Threat Analytics (PTA) client of the incident SDK workspace. It will hold
-//! security events: logon, listing and `mStatus` updates (seed 001), with the PTA error body, ids with `+ & %` or spaces refused before sending, and `IncidentSource`, built on `incident-core` like `qradar-client`.
-//!
-//! It has no API yet: depend on it once a release says so.
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod error;
+pub mod events;
+pub mod model;
+pub mod normalize;
+pub mod risks;
+pub mod session;
+pub mod url_rules;
+
+pub use client::{DEFAULT_APP_PATH, DateUnit, EventFilterMode, PtaClient, PtaClientBuilder};
+pub use error::{PtaErrorBody, PtaErrorCode, PtaErrorExt, PtaErrorParser};
+pub use events::{EventsApi, GetEvent, ListEvents, UpdateEvent};
+pub use model::*;
+pub use risks::{ListRiskEvents, RisksApi, UpdateRiskEvent};
+pub use session::AuthType;
+
+pub use incident_core;
+/// The error, result and secret types of every call, re-exported so that no direct
+/// dependency on `incident-core` is needed.
+pub use incident_core::{Error, ErrorKind, Result, Secret};

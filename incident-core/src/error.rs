@@ -104,6 +104,17 @@ pub enum Error {
         /// What was asked for.
         what: String,
     },
+    /// The vendor has no such resource, as found by the client rather than answered with a
+    /// 404: the object is missing from a listing the vendor offers in place of a read by id
+    /// (CyberArk PTA documents no `GET` of one security event). [`Error::kind`] is
+    /// [`ErrorKind::NotFound`] and [`Error::is_not_found`] is true, as for a 404.
+    #[error("{vendor} has no {what}")]
+    NotFound {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// What was looked for, e.g. `security event "5f0b..."`.
+        what: String,
+    },
     /// The server's answers contradict the documented protocol (a page cursor that does not
     /// advance, a `Content-Range` that does not match the items).
     #[error("{vendor} broke the protocol: {message}")]
@@ -326,10 +337,12 @@ impl Error {
         }
     }
 
-    /// The broad class of an API error; `None` for errors that are not HTTP answers.
+    /// The broad class of an API error (and [`ErrorKind::NotFound`] for
+    /// [`Error::NotFound`]); `None` for other errors that are not HTTP answers.
     pub fn kind(&self) -> Option<ErrorKind> {
         match self {
             Error::Api(e) => Some(e.kind),
+            Error::NotFound { .. } => Some(ErrorKind::NotFound),
             _ => None,
         }
     }
@@ -389,7 +402,8 @@ impl Error {
         }
     }
 
-    /// True for "no such resource" (HTTP 404, or a vendor code that means it).
+    /// True for "no such resource" (HTTP 404, a vendor code that means it, or
+    /// [`Error::NotFound`]).
     pub fn is_not_found(&self) -> bool {
         self.kind() == Some(ErrorKind::NotFound)
     }
@@ -423,6 +437,14 @@ impl Error {
         Error::InvalidInput {
             what,
             reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::NotFound`].
+    pub fn not_found(vendor: &'static str, what: impl Into<String>) -> Error {
+        Error::NotFound {
+            vendor,
+            what: what.into(),
         }
     }
 
@@ -512,6 +534,17 @@ mod tests {
         let text = e.to_string();
         assert!(!text.contains(['\r', '\n']), "{text}");
         assert!(text.chars().count() < MESSAGE_LIMIT + 100, "{}", text.len());
+    }
+
+    #[test]
+    fn a_resource_missing_from_a_listing_is_not_found() {
+        let e = Error::not_found("CyberArk PTA", "security event \"5f0b\"");
+        assert!(e.is_not_found());
+        assert_eq!(e.kind(), Some(ErrorKind::NotFound));
+        assert_eq!(e.status(), None);
+        assert_eq!(e.attempts(), 0);
+        assert!(!e.is_retryable());
+        assert_eq!(e.to_string(), "CyberArk PTA has no security event \"5f0b\"");
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub fn vendors() -> Vec<Box<dyn VendorCommand>> {
         Box::new(crate::qradar::cli::QRadarCommand::default()),
         #[cfg(feature = "sentinel")]
         Box::new(crate::sentinel::cli::SentinelCommand::default()),
+        #[cfg(feature = "cyberark-pta")]
+        Box::new(crate::cyberark_pta::cli::PtaCommand::default()),
     ]
 }
 

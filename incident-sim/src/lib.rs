@@ -1,12 +1,16 @@
 #![doc = include_str!("../README.md")]
 
 pub mod cli;
+#[cfg(feature = "cyberark-pta")]
+pub mod cyberark_pta;
 #[cfg(feature = "qradar")]
 pub mod qradar;
 #[cfg(feature = "sentinel")]
 pub mod sentinel;
 pub mod server;
 
+#[cfg(feature = "cyberark-pta")]
+pub use cyberark_pta::{PtaSim, PtaSimBuilder};
 #[cfg(feature = "qradar")]
 pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
 #[cfg(feature = "sentinel")]

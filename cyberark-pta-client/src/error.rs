@@ -1,0 +1,350 @@
+//! The PVWA error body and the error codes seen from real servers.
+//!
+//! PVWA answers errors with `{"ErrorCode": "PASWS013E", "ErrorMessage": "..."}`. Some answers
+//! carry the code only at the start of the message (`"ITATS955E You are unauthorized ..."`),
+//! ASP.NET routing errors carry `{"Message": "..."}`, and IIS in front of PVWA answers with an
+//! HTML page (`Server Error in '/PasswordVault' Application`). [`PtaErrorParser`] reads all
+//! of them into the shared [`incident_core::Error`] (an HTML page keeps a bounded snippet),
+//! and [`PtaErrorExt`] gives the typed code and body back:
+//!
+//! ```
+//! use cyberark_pta_client::{PtaErrorCode, PtaErrorExt};
+//!
+//! fn explain(err: &incident_core::Error) -> &'static str {
+//!     match err.pta_code() {
+//!         Some(PtaErrorCode::LogonFailed) => "wrong user name, password or logon type",
+//!         Some(PtaErrorCode::NoSessionToken) => "the request carried no session token",
+//!         _ if err.is_not_found() => "no such event",
+//!         _ => "something else",
+//!     }
+//! }
+//! # let _ = explain;
+//! ```
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use incident_core::transport::{ApiRequest, ErrorParser, ResponseAction, ResponseHook};
+use incident_core::{Error, ErrorKind, VendorError};
+
+/// The JSON body of a PVWA error answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PtaErrorBody {
+    /// The error code, e.g. `PASWS013E`; see [`PtaErrorCode`].
+    #[serde(
+        rename = "ErrorCode",
+        alias = "errorCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_code: Option<String>,
+    /// The message, e.g. `Failed to logon. Reason: Authentication failure for User admin`.
+    #[serde(
+        rename = "ErrorMessage",
+        alias = "errorMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_message: Option<String>,
+    /// Other members (ASP.NET's `Message`, `Details`...), kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl PtaErrorBody {
+    /// Reads an error body, keeping what can be read; `None` when the value is not an object.
+    pub fn from_value(value: &Value) -> Option<PtaErrorBody> {
+        let object = value.as_object()?;
+        let text = |keys: &[&str]| {
+            keys.iter().find_map(|k| match object.get(*k)? {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        let mut extra = object.clone();
+        for key in ["ErrorCode", "errorCode", "ErrorMessage", "errorMessage"] {
+            extra.remove(key);
+        }
+        Some(PtaErrorBody {
+            error_code: text(&["ErrorCode", "errorCode"]),
+            error_message: text(&["ErrorMessage", "errorMessage"]),
+            extra,
+        })
+    }
+
+    /// The code: `ErrorCode`, else one that starts the message (`ITATS955E You are ...`).
+    pub fn code(&self) -> Option<&str> {
+        self.error_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .or_else(|| self.message().and_then(code_in_text))
+    }
+
+    /// The typed code.
+    pub fn typed_code(&self) -> Option<PtaErrorCode> {
+        self.code().map(PtaErrorCode::from_code)
+    }
+
+    /// The message: `ErrorMessage`, else ASP.NET's `Message`.
+    pub fn message(&self) -> Option<&str> {
+        self.error_message
+            .as_deref()
+            .or_else(|| self.extra.get("Message")?.as_str())
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+    }
+}
+
+/// A PVWA code at the start of `text`: letters, digits, ending in `E` (error), `W` or `I`,
+/// such as `ITATS955E` or `PASWS013E`.
+fn code_in_text(text: &str) -> Option<&str> {
+    let word = text
+        .trim_start()
+        .split(|c: char| c.is_whitespace() || c == ':')
+        .next()?;
+    let letters = word.bytes().take_while(u8::is_ascii_uppercase).count();
+    let digits = word[letters..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    let ok = (3..=8).contains(&letters)
+        && (3..=6).contains(&digits)
+        && word.len() == letters + digits + 1
+        && matches!(word.as_bytes()[word.len() - 1], b'E' | b'W' | b'I');
+    ok.then_some(word)
+}
+
+/// The PVWA error codes reported by users of real servers. Any other code is kept in
+/// [`PtaErrorCode::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PtaErrorCode {
+    /// `PASWS013E`: the logon failed ("Authentication failure for User ..."), answered with
+    /// 403 by the servers reported (infamousjoeg/CyberArk-RESTAPI issue #2). Kind
+    /// [`ErrorKind::Unauthorized`].
+    LogonFailed,
+    /// `CAIWS001E`: "Couldn't retrieve session token from request header" (psPAS issue
+    /// #189). Kind [`ErrorKind::Unauthorized`].
+    NoSessionToken,
+    /// `ITATS955E`: "You are unauthorized ..." (psPAS issue #26): the Vault refused the
+    /// user this action.
+    Unauthorized,
+    /// `CAWS00001E`: PVWA's generic web-service error (psPAS issue #90).
+    WebService,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl PtaErrorCode {
+    /// The typed code of a code string (compared without regard to case).
+    pub fn from_code(code: &str) -> PtaErrorCode {
+        let code = code.trim();
+        match code.to_ascii_uppercase().as_str() {
+            "PASWS013E" => PtaErrorCode::LogonFailed,
+            "CAIWS001E" => PtaErrorCode::NoSessionToken,
+            "ITATS955E" => PtaErrorCode::Unauthorized,
+            "CAWS00001E" => PtaErrorCode::WebService,
+            _ => PtaErrorCode::Other(code.to_owned()),
+        }
+    }
+
+    /// The code as PVWA writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PtaErrorCode::LogonFailed => "PASWS013E",
+            PtaErrorCode::NoSessionToken => "CAIWS001E",
+            PtaErrorCode::Unauthorized => "ITATS955E",
+            PtaErrorCode::WebService => "CAWS00001E",
+            PtaErrorCode::Other(code) => code,
+        }
+    }
+
+    /// The kind the code means when the status says less, or `None` (the status decides).
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            PtaErrorCode::LogonFailed | PtaErrorCode::NoSessionToken => {
+                Some(ErrorKind::Unauthorized)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Reads PVWA error bodies for the shared transport: the code (from `ErrorCode` or the start
+/// of the message), the message, the kind the code implies and the JSON body. A body that is
+/// not JSON (an IIS HTML page) gives an empty [`VendorError`], and the transport keeps the
+/// status and a bounded snippet of the page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PtaErrorParser;
+
+impl ErrorParser for PtaErrorParser {
+    fn parse(&self, _status: StatusCode, _headers: &HeaderMap, body: &[u8]) -> VendorError {
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return VendorError::new();
+        };
+        let mut out = VendorError::new();
+        if let Some(parsed) = PtaErrorBody::from_value(&value) {
+            if let Some(code) = parsed.code() {
+                out = out.with_code(code);
+                if let Some(kind) = PtaErrorCode::from_code(code).kind() {
+                    out = out.with_kind(kind);
+                }
+            }
+            if let Some(message) = parsed.message() {
+                out = out.with_message(message);
+            }
+        }
+        out.with_body(value)
+    }
+}
+
+/// Refuses a success answer that is an HTML page (IIS or a proxy answering for PVWA, which
+/// psPAS reports as "HTML Response Received"): an [`Error::Api`] with the status and a
+/// snippet of the page, rather than a JSON decode error.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HtmlPageHook;
+
+impl ResponseHook for HtmlPageHook {
+    fn inspect(
+        &self,
+        _request: &ApiRequest,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ResponseAction {
+        if !status.is_success() {
+            return ResponseAction::Default;
+        }
+        let html_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        let starts_with_tag = body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'<');
+        if html_type || starts_with_tag {
+            ResponseAction::Fail(
+                VendorError::new().with_message(
+                    "an HTML page instead of the JSON answer (IIS or a proxy answered)",
+                ),
+            )
+        } else {
+            ResponseAction::Default
+        }
+    }
+}
+
+/// PTA-specific accessors on the shared [`incident_core::Error`].
+pub trait PtaErrorExt {
+    /// The PVWA error code of an API error, when its body had one.
+    fn pta_code(&self) -> Option<PtaErrorCode>;
+    /// The PVWA error body of an API error, when the body was a JSON object.
+    fn pta_body(&self) -> Option<PtaErrorBody>;
+}
+
+impl PtaErrorExt for Error {
+    fn pta_code(&self) -> Option<PtaErrorCode> {
+        self.vendor_code().map(PtaErrorCode::from_code)
+    }
+
+    fn pta_body(&self) -> Option<PtaErrorBody> {
+        self.api_error()?
+            .body
+            .as_ref()
+            .and_then(PtaErrorBody::from_value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> VendorError {
+        PtaErrorParser.parse(StatusCode::FORBIDDEN, &HeaderMap::new(), body.as_bytes())
+    }
+
+    #[test]
+    fn codes_from_the_body_or_the_message() {
+        let e = parse(
+            r#"{"ErrorCode":"PASWS013E","ErrorMessage":"Failed to logon. Reason: Authentication failure for User XXX"}"#,
+        );
+        assert_eq!(e.code.as_deref(), Some("PASWS013E"));
+        assert_eq!(e.kind, Some(ErrorKind::Unauthorized));
+        assert!(e.message.unwrap().contains("Authentication failure"));
+        let e =
+            parse(r#"{"ErrorMessage":"ITATS955E You are unauthorized to perform this action."}"#);
+        assert_eq!(e.code.as_deref(), Some("ITATS955E"));
+        assert_eq!(e.kind, None);
+        let e = parse(r#"{"Message":"No HTTP resource was found that matches the request URI."}"#);
+        assert_eq!(e.code, None);
+        assert!(e.message.unwrap().starts_with("No HTTP resource"));
+        assert!(e.body.is_some());
+        let e = parse("<html><title>Runtime Error</title></html>");
+        assert_eq!(e, VendorError::new());
+        let e = parse(r#"["not", "an", "object"]"#);
+        assert_eq!(e.code, None);
+    }
+
+    #[test]
+    fn codes_in_text() {
+        assert_eq!(code_in_text("ITATS955E You are"), Some("ITATS955E"));
+        assert_eq!(code_in_text("CAWS00001E: failed"), Some("CAWS00001E"));
+        for no in [
+            "You are unauthorized",
+            "PASWS013",
+            "AB123E",
+            "",
+            "PASWS013EX y",
+            "é",
+        ] {
+            assert_eq!(code_in_text(no), None, "{no}");
+        }
+    }
+
+    #[test]
+    fn typed_codes_round_trip() {
+        for code in [
+            PtaErrorCode::LogonFailed,
+            PtaErrorCode::NoSessionToken,
+            PtaErrorCode::Unauthorized,
+            PtaErrorCode::WebService,
+            PtaErrorCode::Other("PASWS999E".into()),
+        ] {
+            assert_eq!(PtaErrorCode::from_code(code.as_str()), code);
+        }
+        assert_eq!(
+            PtaErrorCode::from_code("pasws013e"),
+            PtaErrorCode::LogonFailed
+        );
+    }
+
+    #[test]
+    fn html_success_answers_are_refused() {
+        let req = ApiRequest::get(incident_core::ApiPath::new("/x"));
+        let mut html = HeaderMap::new();
+        html.insert(CONTENT_TYPE, "text/html; charset=utf-8".parse().unwrap());
+        let page = b"<!DOCTYPE html><html>Guru</html>";
+        assert!(matches!(
+            HtmlPageHook.inspect(&req, StatusCode::OK, &html, page),
+            ResponseAction::Fail(_)
+        ));
+        assert!(matches!(
+            HtmlPageHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"  <html>"),
+            ResponseAction::Fail(_)
+        ));
+        assert!(matches!(
+            HtmlPageHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"[]"),
+            ResponseAction::Default
+        ));
+        assert!(matches!(
+            HtmlPageHook.inspect(&req, StatusCode::NOT_FOUND, &html, page),
+            ResponseAction::Default
+        ));
+    }
+}

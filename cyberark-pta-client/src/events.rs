@@ -1,0 +1,224 @@
+//! Security events (`{app}/API/pta/API/Events/`): list with filters, get (through the list),
+//! open and close.
+
+use incident_core::reqwest::header::{HeaderName, HeaderValue};
+use incident_core::{ApiPath, ApiRequest, Error, Result};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::client::{EventFilterMode, PtaClient, VENDOR};
+use crate::model::{EventStatus, SecurityEvent};
+use crate::url_rules::{check_url_value, path_with};
+
+/// The request header of the legacy date filter (PAS 10.3 to 11.2).
+pub const LEGACY_DATE_HEADER: &str = "lastUpdatedEventDate";
+
+/// Security event operations; get it from [`PtaClient::events`].
+#[derive(Debug, Clone)]
+pub struct EventsApi {
+    client: PtaClient,
+}
+
+impl EventsApi {
+    pub(crate) fn new(client: PtaClient) -> Self {
+        EventsApi { client }
+    }
+
+    /// `{app}/API/pta/API/Events/`, with the trailing slash PVWA expects.
+    fn collection(&self) -> ApiPath {
+        self.client.path("API/pta/API/Events").trailing_slash()
+    }
+
+    /// Lists security events (`GET {app}/API/pta/API/Events/`). Without filters, PVWA
+    /// answers every event, open and closed; the answer is one JSON array (PTA does not page
+    /// it).
+    pub fn list(&self) -> ListEvents {
+        ListEvents {
+            client: self.client.clone(),
+            status: None,
+            from_update_date: None,
+            account_id: None,
+        }
+    }
+
+    /// Reads one security event.
+    ///
+    /// PTA documents no `GET` of a single event (only the `PATCH` of one): this lists the
+    /// events and picks the one with this id, so it costs a whole listing. An id that is not
+    /// in the listing gives [`Error::NotFound`] (`is_not_found()` is true). The id is
+    /// checked against PVWA's URL rules first, like every id this crate sends.
+    pub fn get(&self, event_id: impl Into<String>) -> GetEvent {
+        GetEvent {
+            list: self.list(),
+            id: event_id.into(),
+        }
+    }
+
+    /// Sets the status of one security event (`PATCH {app}/API/pta/API/Events/{id}` with
+    /// `{"mStatus": "OPEN"|"CLOSED"}`), answered with the event as it is afterwards.
+    pub fn update(&self, event_id: impl Into<String>, status: EventStatus) -> UpdateEvent {
+        UpdateEvent {
+            client: self.client.clone(),
+            base: self.client.path("API/pta/API/Events"),
+            id: event_id.into(),
+            status,
+        }
+    }
+
+    /// Closes one security event (`{"mStatus": "CLOSED"}`).
+    pub fn close(&self, event_id: impl Into<String>) -> UpdateEvent {
+        self.update(event_id, EventStatus::Closed)
+    }
+
+    /// Reopens one security event (`{"mStatus": "OPEN"}`).
+    pub fn reopen(&self, event_id: impl Into<String>) -> UpdateEvent {
+        self.update(event_id, EventStatus::Open)
+    }
+}
+
+/// A security event listing; end it with [`send`](Self::send) or `.await` it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListEvents {
+    client: PtaClient,
+    status: Option<EventStatus>,
+    from_update_date: Option<OffsetDateTime>,
+    account_id: Option<String>,
+}
+
+impl ListEvents {
+    /// Only events in this status (`status=OPEN`; in the legacy mode, filtered by the client).
+    pub fn status(mut self, status: EventStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only events updated at or after `t` (`fromUpdateDate`, or the `lastUpdatedEventDate`
+    /// header in the legacy mode), in the client's [`DateUnit`](crate::DateUnit).
+    pub fn from_update_date(mut self, t: OffsetDateTime) -> Self {
+        self.from_update_date = Some(t);
+        self
+    }
+
+    /// Only events about this Vault account (`accountID`, PAS 11.4 and later; refused in the
+    /// legacy mode).
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into());
+        self
+    }
+
+    pub(crate) fn request(&self) -> Result<ApiRequest> {
+        let events = EventsApi::new(self.client.clone());
+        let mut req = ApiRequest::get(events.collection());
+        let date = self
+            .from_update_date
+            .map(|t| self.client.date_unit().format(t));
+        if let Some(account) = &self.account_id {
+            check_url_value("accountID", account)?;
+        }
+        match self.client.event_filter_mode() {
+            EventFilterMode::Query => {
+                req = req
+                    .query_opt("fromUpdateDate", date)
+                    .query_opt(
+                        "status",
+                        self.status.as_ref().map(|s| s.as_str().to_owned()),
+                    )
+                    .query_opt("accountID", self.account_id.clone());
+            }
+            EventFilterMode::LegacyHeader => {
+                if self.account_id.is_some() {
+                    return Err(Error::invalid_input(
+                        "accountID",
+                        "PAS 10.3 to 11.2 (the legacy filter mode) cannot filter on an account",
+                    ));
+                }
+                if let Some(date) = date {
+                    let value = HeaderValue::from_str(&date)
+                        .map_err(|_| Error::invalid_input("lastUpdatedEventDate", date.clone()))?;
+                    req = req.header(HeaderName::from_static("lastupdatedeventdate"), value);
+                }
+            }
+        }
+        Ok(req)
+    }
+
+    /// Sends the request and returns the events, in the server's order.
+    pub async fn send(self) -> Result<Vec<SecurityEvent>> {
+        let req = self.request()?;
+        let mut events: Vec<SecurityEvent> = self.client.transport().execute(req).await?.json()?;
+        if self.client.event_filter_mode() == EventFilterMode::LegacyHeader
+            && let Some(status) = &self.status
+        {
+            events.retain(|e| e.status.as_ref() == Some(status));
+        }
+        Ok(events)
+    }
+}
+
+incident_core::impl_into_future!([] ListEvents => Vec<SecurityEvent>);
+
+/// One security event, found through the listing; end it with [`send`](Self::send) or
+/// `.await` it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetEvent {
+    list: ListEvents,
+    id: String,
+}
+
+impl GetEvent {
+    /// Lists the events and returns the one with the id.
+    pub async fn send(self) -> Result<SecurityEvent> {
+        check_url_value("event id", &self.id)?;
+        let events = self.list.send().await?;
+        events
+            .into_iter()
+            .find(|e| e.id.as_deref() == Some(self.id.as_str()))
+            .ok_or_else(|| Error::not_found(VENDOR, format!("security event {:?}", self.id)))
+    }
+}
+
+incident_core::impl_into_future!([] GetEvent => SecurityEvent);
+
+#[derive(Serialize)]
+struct StatusBody<'a> {
+    #[serde(rename = "mStatus")]
+    status: &'a str,
+}
+
+/// A status update of one security event; end it with [`send`](Self::send) or `.await` it.
+#[derive(Debug, Clone)]
+#[must_use = "an update does nothing until it is sent"]
+pub struct UpdateEvent {
+    client: PtaClient,
+    base: ApiPath,
+    id: String,
+    status: EventStatus,
+}
+
+impl UpdateEvent {
+    pub(crate) fn request(&self) -> Result<ApiRequest> {
+        if self.status.is_unknown() {
+            return Err(Error::invalid_input(
+                "mStatus",
+                format!("{:?} is not OPEN or CLOSED", self.status.as_str()),
+            ));
+        }
+        let path = path_with(self.base.clone(), "event id", &self.id)?;
+        Ok(ApiRequest::patch(path)
+            .json(&StatusBody {
+                status: self.status.as_str(),
+            })?
+            // Setting a status twice leaves the event as setting it once does.
+            .idempotent(true))
+    }
+
+    /// Sends the update and returns the event as it is afterwards.
+    pub async fn send(self) -> Result<SecurityEvent> {
+        let req = self.request()?;
+        self.client.transport().execute(req).await?.json()
+    }
+}
+
+incident_core::impl_into_future!([] UpdateEvent => SecurityEvent);

@@ -1,0 +1,171 @@
+//! PTA timestamps: `createTime`, `lastUpdateTime`, `detectionTime`.
+//!
+//! The documentation types them as `Double` and contradicts itself on the unit: the
+//! "Get security events" page says milliseconds, the "Update security event" page (the seed)
+//! says seconds. Every published sample holds 13-digit milliseconds (`1594793984000`), so
+//! milliseconds are read; a value below 10^11 (which as milliseconds would fall in 1973,
+//! before PTA existed, and as seconds falls before year 5138) is read as seconds, so that a
+//! server that follows the seed's wording still gives the right instant. Fractions are kept
+//! to the nanosecond, and a whole number of milliseconds is written back as an integer.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::ser::Serializer;
+use time::OffsetDateTime;
+
+/// Values below this are seconds, at or above it milliseconds.
+pub(crate) const SECONDS_BELOW: f64 = 1e11;
+
+/// The instant a PTA time number stands for (see the module documentation).
+pub fn from_pta_number(value: f64) -> Option<OffsetDateTime> {
+    if !value.is_finite() || value.abs() > 1e17 {
+        return None;
+    }
+    // Whole units and the fraction apart: `value * 1e6` would lose the sub-millisecond
+    // digits to f64 rounding.
+    let per_unit: i128 = if value.abs() < SECONDS_BELOW {
+        1_000_000_000
+    } else {
+        1_000_000
+    };
+    let nanos =
+        value.trunc() as i128 * per_unit + (value.fract() * per_unit as f64).round() as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+}
+
+/// Milliseconds since the epoch, as PTA writes them.
+pub fn to_millis(t: OffsetDateTime) -> f64 {
+    let nanos = t.unix_timestamp_nanos();
+    nanos.div_euclid(1_000_000) as f64 + nanos.rem_euclid(1_000_000) as f64 / 1e6
+}
+
+/// `Option<OffsetDateTime>` from a PTA time number, a numeric string or `null`.
+pub(crate) mod option {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(
+        value: &Option<OffsetDateTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            None => serializer.serialize_none(),
+            Some(t) => {
+                let nanos = t.unix_timestamp_nanos();
+                if nanos % 1_000_000 == 0 {
+                    serializer.serialize_i64((nanos / 1_000_000) as i64)
+                } else {
+                    serializer.serialize_f64(to_millis(*t))
+                }
+            }
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        deserializer.deserialize_any(TimeVisitor)
+    }
+}
+
+struct TimeVisitor;
+
+fn instant<E: de::Error>(value: f64) -> Result<Option<OffsetDateTime>, E> {
+    from_pta_number(value)
+        .map(Some)
+        .ok_or_else(|| E::custom(format!("{value} is not a PTA time (ms or s since 1970)")))
+}
+
+impl<'de> Visitor<'de> for TimeVisitor {
+    type Value = Option<OffsetDateTime>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("milliseconds (or seconds) since the Unix epoch, or null")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        instant(v as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        instant(v as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        instant(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        let plain = !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+'));
+        match t.parse::<f64>() {
+            Ok(n) if plain => instant(n),
+            _ => Err(E::custom(format!("{v:?} is not a PTA time"))),
+        }
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(TimeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct T {
+        #[serde(default, with = "super::option")]
+        at: Option<OffsetDateTime>,
+    }
+
+    fn at(text: &str) -> Option<OffsetDateTime> {
+        serde_json::from_str::<T>(text).unwrap().at
+    }
+
+    #[test]
+    fn milliseconds_seconds_fractions_and_strings() {
+        let t = datetime!(2020-07-15 06:19:44 UTC);
+        assert_eq!(at(r#"{"at":1594793984000}"#), Some(t));
+        assert_eq!(at(r#"{"at":1594793984000.0}"#), Some(t));
+        assert_eq!(at(r#"{"at":"1594793984000"}"#), Some(t));
+        // The seed's "represented in seconds".
+        assert_eq!(at(r#"{"at":1594793984}"#), Some(t));
+        assert_eq!(
+            at(r#"{"at":1589466020171.5}"#),
+            Some(datetime!(2020-05-14 14:20:20.1715 UTC))
+        );
+        assert_eq!(at(r#"{"at":null}"#), None);
+        assert_eq!(at("{}"), None);
+        for bad in [r#"{"at":"soon"}"#, r#"{"at":1e300}"#, r#"{"at":true}"#] {
+            assert!(serde_json::from_str::<T>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_milliseconds_are_written_as_integers() {
+        let t: T = serde_json::from_str(r#"{"at":1594793984000.0}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"at":1594793984000}"#
+        );
+        let t: T = serde_json::from_str(r#"{"at":1589466020171.5}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"at":1589466020171.5}"#
+        );
+    }
+}
