@@ -13,8 +13,8 @@
 
 mod client;
 mod harness;
-mod sentinel;
 mod pta;
+mod sentinel;
 
 use std::process::ExitCode;
 
