@@ -95,6 +95,8 @@ pub fn vendors() -> Vec<Box<dyn VendorCommand>> {
     vec![
         #[cfg(feature = "qradar")]
         Box::new(crate::qradar::cli::QRadarCommand::default()),
+        #[cfg(feature = "eset")]
+        Box::new(crate::eset::cli::EsetCommand::default()),
     ]
 }
 
