@@ -36,6 +36,10 @@
 //! Resolved has no ESET status and cannot be filtered on. List results carry no device nor
 //! detection uuids (ESET leaves them out of lists); [`IncidentSource::get_incident`] has
 //! them.
+//!
+//! On an [`EsetClient`] value, `client.incidents()` is the API area
+//! ([`EsetClient::incidents`]); the trait's stream is `IncidentSource::incidents(&client,
+//! query)` (through a `dyn IncidentSource` there is no ambiguity).
 
 use async_trait::async_trait;
 use incident_core::{
