@@ -273,6 +273,11 @@ impl Filter {
         Ok(Filter { conditions })
     }
 
+    /// Whether the filter keeps everything.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.conditions.is_empty()
+    }
+
     pub(crate) fn matches(&self, i: &Incident) -> bool {
         self.conditions.iter().all(|c| c.matches(i))
     }
@@ -408,6 +413,15 @@ impl Order {
             keys.push((field, desc));
         }
         Ok(Order { keys })
+    }
+
+    /// `Some(descending)` when the order is by creation time alone, the order incidents are
+    /// stored in: a walk needs no sort then.
+    pub(crate) fn creation_order(&self) -> Option<bool> {
+        match self.keys.as_slice() {
+            [(Field::CreateTime, desc)] => Some(*desc),
+            _ => None,
+        }
     }
 
     pub(crate) fn compare(&self, a: &Incident, b: &Incident) -> Ordering {
