@@ -12,6 +12,8 @@ use serde::Deserialize;
 
 use crate::client::{Implementation, Measurement, Runtime};
 
+pub(crate) mod eset;
+
 /// Sizes and repetitions of one harness run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -121,6 +123,7 @@ pub fn run(config: &Config) -> Result<(), String> {
 
     let table = Table::build(config, &decode, &list_large, &list_small, &bulk);
     print!("{table}");
+    print!("{}", eset::scenario(config, &env)?);
     println!(
         "\n(harness wall time {:.0} s; medians of {} run(s); figures are not asserted)",
         started.elapsed().as_secs_f64(),

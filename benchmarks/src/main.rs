@@ -23,13 +23,15 @@ usage: benchmarks [--quick] [--runs N] [--python PATH]
   --python PATH  interpreter that creates the peer's virtual environment (default python3)
 
 Internal: `benchmarks sim qradar ...` serves a simulator (see incident-sim);
-`benchmarks client SCENARIO sdk|raw URL TOKEN N M` runs one Rust client.";
+`benchmarks client SCENARIO sdk|raw URL TOKEN N M` runs one Rust client;
+`benchmarks eset-client sdk|raw URL IAM_URL USER PASSWORD PAGE_SIZE` one ESET client.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sim") => incident_sim::cli::run(args.into_iter().skip(1)),
         Some("client") => client::run(&args[1..]),
+        Some("eset-client") => harness::eset::client(&args[1..]),
         _ => parse(&args).and_then(|config| match config {
             Some(config) => harness::run(&config),
             None => {
