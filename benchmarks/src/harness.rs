@@ -12,6 +12,8 @@ use serde::Deserialize;
 
 use crate::client::{Implementation, Measurement, Runtime};
 
+pub(crate) mod eset;
+
 /// Sizes and repetitions of one harness run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -123,6 +125,7 @@ pub fn run(config: &Config) -> Result<(), String> {
     print!("{table}");
     crate::sentinel::run(config, &env)?;
     crate::pta::run(config, &env)?;
+    print!("{}", eset::scenario(config, &env)?);
     println!(
         "\n(harness wall time {:.0} s; medians of {} run(s); figures are not asserted)",
         started.elapsed().as_secs_f64(),

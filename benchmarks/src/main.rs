@@ -27,7 +27,8 @@ usage: benchmarks [--quick] [--runs N] [--python PATH]
 
 Internal: `benchmarks sim qradar ...` serves a simulator (see incident-sim);
 `benchmarks client SCENARIO sdk|raw URL TOKEN N M` runs one Rust client;
-`benchmarks pta-client sdk|raw URL USER PASSWORD CLOSES` runs one PTA client.";
+`benchmarks pta-client sdk|raw URL USER PASSWORD CLOSES` runs one PTA client;
+`benchmarks eset-client sdk|raw URL IAM_URL USER PASSWORD PAGE_SIZE` one ESET client.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Some("sim") => incident_sim::cli::run(args.into_iter().skip(1)),
         Some("client") => client::run(&args[1..]),
         Some("pta-client") => pta::client(&args[1..]),
+        Some("eset-client") => harness::eset::client(&args[1..]),
         _ => parse(&args).and_then(|config| match config {
             Some(config) => harness::run(&config),
             None => {

@@ -1,6 +1,22 @@
-//! Typed async client for the ESET Connect API — **in development**.
-//!
-//! This crate is reserved for the ESET Connect client of the incident SDK workspace. It will hold
-//! incident management: regional hosts, OAuth token caching and refresh, the 202 `response-id` loop, `updateMask` derived from the fields set (seed 004), and `IncidentSource`, built on `incident-core` like `qradar-client`.
-//!
-//! It has no API yet: depend on it once a release says so.
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod error;
+pub mod filter;
+pub mod incidents;
+pub mod model;
+pub mod normalize;
+
+pub use client::{EsetClient, EsetClientBuilder, Region};
+pub use error::{EsetErrorBody, EsetErrorExt, EsetErrorParser, GrpcCode};
+pub use filter::Filter;
+pub use incidents::{CloseIncident, IncidentsApi, ListComments, ListIncidents, UpdateIncident};
+pub use model::{
+    CommentsPage, Incident, IncidentComment, IncidentMetrics, IncidentSeverity, IncidentStatus,
+    IncidentsPage, ResolveReason,
+};
+
+pub use incident_core;
+/// The error, result and secret types of every call, re-exported so that no direct
+/// dependency on `incident-core` is needed.
+pub use incident_core::{Error, ErrorKind, Result, Secret};

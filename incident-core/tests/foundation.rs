@@ -39,6 +39,8 @@ struct Server {
     pending: Mutex<(u32, Option<String>)>,
     /// Answer every data request with 401 whatever the token.
     refuse_all: std::sync::atomic::AtomicBool,
+    /// Requests the forgetful pending endpoint has seen.
+    forgetful: AtomicU64,
 }
 
 #[derive(Clone, Debug)]
@@ -156,6 +158,25 @@ async fn pending(State(s): State<Arc<Server>>, headers: HeaderMap) -> Response {
     axum::Json(serde_json::json!({"ready": true})).into_response()
 }
 
+/// A slow query whose cached answer the server loses: the first request gets a 202, its poll
+/// the status named in the query (504 or 404), and the whole query sent again (without
+/// `response-id`) its answer.
+async fn forgetful(
+    State(s): State<Arc<Server>>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let n = s.forgetful.fetch_add(1, Ordering::SeqCst);
+    if headers.contains_key("response-id") {
+        let status: u16 = q.get("status").and_then(|v| v.parse().ok()).unwrap_or(504);
+        return StatusCode::from_u16(status).unwrap().into_response();
+    }
+    if n == 0 {
+        return (StatusCode::ACCEPTED, [("response-id", "resp-7")], "").into_response();
+    }
+    axum::Json(serde_json::json!({"ready": n})).into_response()
+}
+
 async fn error_in_200() -> Response {
     axum::Json(serde_json::json!({"responseInfo": {"error": "quota exhausted", "code": "Q1"}}))
         .into_response()
@@ -198,6 +219,7 @@ async fn serve(server: Arc<Server>) -> String {
         .route("/auth/logoff", post(logoff))
         .route("/items", any(items))
         .route("/pending", any(pending))
+        .route("/forgetful", any(forgetful))
         .route("/error200", any(error_in_200))
         .route("/slow", any(slow))
         .route("/unavailable", any(unavailable))
@@ -429,6 +451,71 @@ async fn a_pending_answer_is_polled_with_its_response_id() {
         matches!(e, Error::Protocol { .. } | Error::Deadline { .. }),
         "{e:?}"
     );
+}
+
+#[tokio::test]
+async fn a_pending_answer_the_server_forgot_is_asked_for_again_from_the_start() {
+    // ESET: a 504 after a 202 means "repeat the whole query"; so does a 404 to a poll (the
+    // cached answer was retrieved or expired). The hook tells the answer to a poll by the
+    // `response-id` it sees in the request.
+    let hook = |request: &ApiRequest, status: StatusCode, headers: &HeaderMap, _: &[u8]| {
+        let polled = request.headers().contains_key("response-id");
+        match (status.as_u16(), headers.get("response-id")) {
+            (202, Some(id)) => {
+                let mut h = HeaderMap::new();
+                h.insert(HeaderName::from_static("response-id"), id.clone());
+                ResponseAction::Poll {
+                    after: Duration::from_millis(1),
+                    headers: h,
+                }
+            }
+            (504, _) => ResponseAction::Restart { after: None },
+            (404, _) if polled => ResponseAction::Restart { after: None },
+            _ => ResponseAction::Default,
+        }
+    };
+    for status in ["504", "404"] {
+        let server = Arc::new(Server::default());
+        let url = serve(server.clone()).await;
+        let t = TransportBuilder::new("Test", &url)
+            .response_hook(hook)
+            .retry_policy(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
+            .build()
+            .unwrap();
+        let resp = t
+            .execute(get("/forgetful").query("status", status))
+            .await
+            .unwrap();
+        assert_eq!(resp.json::<serde_json::Value>().unwrap()["ready"], 2);
+        assert_eq!(resp.attempts(), 3);
+        let ids: Vec<_> = server
+            .requests_to("/forgetful")
+            .iter()
+            .map(|s| s.response_id.clone())
+            .collect();
+        assert_eq!(
+            ids,
+            vec![None, Some("resp-7".to_string()), None],
+            "{status}"
+        );
+
+        // A request that is not idempotent may have taken effect: not sent again.
+        let server = Arc::new(Server::default());
+        let url = serve(server.clone()).await;
+        let t = TransportBuilder::new("Test", &url)
+            .response_hook(hook)
+            .build()
+            .unwrap();
+        let e = t
+            .execute(ApiRequest::post(ApiPath::new("/forgetful")).query("status", status))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.status().map(|s| s.as_u16()),
+            Some(status.parse().unwrap())
+        );
+        assert_eq!(server.requests_to("/forgetful").len(), 2, "{status}");
+    }
 }
 
 #[tokio::test]

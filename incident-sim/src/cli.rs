@@ -99,6 +99,8 @@ pub fn vendors() -> Vec<Box<dyn VendorCommand>> {
         Box::new(crate::sentinel::cli::SentinelCommand::default()),
         #[cfg(feature = "cyberark-pta")]
         Box::new(crate::cyberark_pta::cli::PtaCommand::default()),
+        #[cfg(feature = "eset")]
+        Box::new(crate::eset::cli::EsetCommand::default()),
     ]
 }
 

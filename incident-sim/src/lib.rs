@@ -3,6 +3,8 @@
 pub mod cli;
 #[cfg(feature = "cyberark-pta")]
 pub mod cyberark_pta;
+#[cfg(feature = "eset")]
+pub mod eset;
 #[cfg(feature = "qradar")]
 pub mod qradar;
 #[cfg(feature = "sentinel")]
@@ -11,6 +13,8 @@ pub mod server;
 
 #[cfg(feature = "cyberark-pta")]
 pub use cyberark_pta::{PtaSim, PtaSimBuilder};
+#[cfg(feature = "eset")]
+pub use eset::{EsetSim, EsetSimBuilder};
 #[cfg(feature = "qradar")]
 pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
 #[cfg(feature = "sentinel")]

@@ -137,6 +137,13 @@ impl TransportBuilder {
         self
     }
 
+    /// Removes a rate limit set before (a vendor client's default), for callers that pace
+    /// their requests themselves or talk to a server without the limit.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+
     /// Bounds one operation, across all its attempts, retry waits, polls and logon, by
     /// this time (default [`DEFAULT_DEADLINE`]). A retry whose wait would end after the
     /// deadline is not made: the last error is returned instead.
@@ -412,6 +419,15 @@ pub(crate) fn redact_userinfo(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limit_can_be_removed() {
+        let b = TransportBuilder::new("T", "https://h")
+            .rate_limit(RateLimit::new(10, Duration::from_secs(1)));
+        assert!(b.rate_limit.is_some());
+        let t = b.no_rate_limit().build().unwrap();
+        assert!(format!("{t:?}").contains("rate_limit: None"), "{t:?}");
+    }
 
     #[test]
     fn base_url_rules() {

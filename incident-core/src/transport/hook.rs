@@ -23,6 +23,7 @@ pub enum ResponseAction {
     Reauthenticate,
     /// The answer is not ready: resend the identical request after `after`, with these
     /// headers added (ESET's 202 with a `response-id`). Bounded by the operation deadline.
+    /// The hook sees the answers to the polls with these headers in the request.
     Poll {
         /// How long to wait before asking again.
         after: Duration,
@@ -35,12 +36,26 @@ pub enum ResponseAction {
         /// The wait; `None` uses the policy's backoff.
         after: Option<Duration>,
     },
+    /// The answer is an error after which the request must be sent again as it was first
+    /// sent, without the headers earlier [`Poll`](Self::Poll)s added: the server forgot the
+    /// pending answer (ESET's 504 "timeout reached", or its 404 to a `response-id` that was
+    /// retrieved or expired: "repeat the whole query"). Counted against the retry policy,
+    /// after the given wait or the policy's backoff; only for idempotent requests, since a
+    /// request that is not may have taken effect (429 and 503 are retried anyway).
+    Restart {
+        /// The wait; `None` uses the policy's backoff.
+        after: Option<Duration>,
+    },
     /// Do not retry this error, whatever its status. Ignored for 429 and 503, which the
     /// transport always retries: the server said it did not act.
     NoRetry,
 }
 
 /// Sees every response, 2xx included, before the transport decides what it means.
+///
+/// The request it is given is the one the answer is to: after a
+/// [`Poll`](ResponseAction::Poll), with the poll's headers (so a hook can tell the answer to a
+/// poll from the answer to the first request).
 ///
 /// Implemented by vendor crates; a closure
 /// `Fn(&ApiRequest, StatusCode, &HeaderMap, &[u8]) -> ResponseAction` works too. Must not

@@ -25,6 +25,7 @@ pub use request::{ApiRequest, RequestBody};
 pub use response::{ApiResponse, ErrorParser, JsonBodyParser, JsonErrorParser, decode_json};
 pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionAuth, SessionProvider};
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,11 +108,13 @@ enum Step {
     Done(ApiResponse),
     /// An error that no retry can mend.
     Fail(Error),
-    /// An error that may be retried, after `wait` or the policy's backoff.
+    /// An error that may be retried, after `wait` or the policy's backoff; with `restart`,
+    /// as the request was first sent, without the headers of earlier polls.
     Retry {
         error: Error,
         wait: Option<Duration>,
         retryable: bool,
+        restart: bool,
     },
     /// The credentials were refused.
     Reauthenticate(Error),
@@ -267,7 +270,9 @@ impl Transport {
         let mut tries = 0u32;
         let mut polls = 0u32;
         let mut reauthenticated = false;
-        let mut poll_headers = HeaderMap::new();
+        // The request as this attempt sends it: after a poll, with the headers the vendor's
+        // hook asked for (the hook then sees them too).
+        let mut current = Cow::Borrowed(request);
         loop {
             *attempts += 1;
             let attempt = *attempts;
@@ -280,12 +285,12 @@ impl Transport {
             };
             let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = remaining.min(inner.request_timeout);
-            let builder = self.build_request(request, url, &credentials, &poll_headers, timeout);
+            let builder = self.build_request(&current, url, &credentials, timeout);
             tracing::debug!(attempt, "sending");
             let started = Instant::now();
             let step = match builder.send().await {
-                Ok(resp) => self.read_response(resp, request, url, attempt).await,
-                Err(e) => self.transport_failure(e, request, attempt),
+                Ok(resp) => self.read_response(resp, &current, url, attempt).await,
+                Err(e) => self.transport_failure(e, &current, attempt),
             };
             // An attempt cut short by the deadline ends the operation.
             if remaining < inner.request_timeout
@@ -348,7 +353,9 @@ impl Transport {
                             message: format!("the answer was still not ready after {polls} polls"),
                         });
                     }
-                    poll_headers = headers;
+                    let mut polled = request.clone();
+                    polled.headers.extend(headers);
+                    current = Cow::Owned(polled);
                     tokio::time::sleep(after).await;
                     continue;
                 }
@@ -356,11 +363,15 @@ impl Transport {
                     error,
                     wait,
                     retryable,
+                    restart,
                 } => {
-                    tracing::debug!(attempt, status = ?error.status().map(|s| s.as_u16()), latency_ms, retryable, "error");
+                    tracing::debug!(attempt, status = ?error.status().map(|s| s.as_u16()), latency_ms, retryable, restart, "error");
                     tries += 1;
                     if !retryable || tries >= policy.attempts() {
                         return Err(error);
+                    }
+                    if restart {
+                        current = Cow::Borrowed(request);
                     }
                     (error, wait)
                 }
@@ -408,6 +419,7 @@ impl Transport {
             error,
             wait: None,
             retryable: request.idempotent,
+            restart: false,
         }
     }
 
@@ -416,7 +428,6 @@ impl Transport {
         request: &ApiRequest,
         url: &Url,
         credentials: &Credentials,
-        extra: &HeaderMap,
         timeout: Duration,
     ) -> reqwest::RequestBuilder {
         let inner = &*self.inner;
@@ -431,7 +442,7 @@ impl Transport {
             .request(request.method.clone(), target)
             .timeout(timeout)
             .headers(inner.headers.clone());
-        for (name, value) in request.headers.iter().chain(extra) {
+        for (name, value) in &request.headers {
             b = b.header(name, value);
         }
         // The URL is always the configured base plus a path: credentials never leave the
@@ -552,12 +563,20 @@ impl Transport {
                         wait: after.or(error.retry_after),
                         error: Error::Api(error),
                         retryable: true,
+                        restart: false,
+                    },
+                    ResponseAction::Restart { after } => Step::Retry {
+                        wait: after.or(error.retry_after),
+                        error: Error::Api(error),
+                        retryable: request.idempotent || always,
+                        restart: true,
                     },
                     ResponseAction::NoRetry if !always => Step::Fail(Error::Api(error)),
                     _ => Step::Retry {
                         wait: error.retry_after,
                         retryable: RetryPolicy::should_retry_status(status, request.idempotent),
                         error: Error::Api(error),
+                        restart: false,
                     },
                 }
             }

@@ -58,6 +58,13 @@ macro_rules! transport_options {
             self
         }
 
+        /// Sends requests as fast as they come: removes the client's rate limit, the
+        /// vendor's default included.
+        pub fn no_rate_limit(mut self) -> Self {
+            self.$field = self.$field.no_rate_limit();
+            self
+        }
+
         /// Trusts the certificate(s) of a PEM document, typically an appliance's
         /// self-signed certificate, in addition to the system roots. See
         /// [`TransportBuilder::add_root_certificate_pem`]($crate::TransportBuilder::add_root_certificate_pem).

@@ -1,0 +1,551 @@
+//! The ESET Connect client, its builder, regions, the OAuth session and the pending-answer
+//! protocol.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use incident_core::reqwest::StatusCode;
+use incident_core::reqwest::header::{HeaderMap, HeaderName};
+use incident_core::transport::{Credentials, ResponseAction, Session, SessionProvider};
+use incident_core::{
+    ApiPath, ApiRequest, Error, RateLimit, Result, Secret, SessionAuth, Transport, TransportBuilder,
+};
+use serde::Deserialize;
+
+use crate::error::EsetErrorParser;
+use crate::incidents::IncidentsApi;
+
+/// The display name used in errors and logs.
+pub(crate) const VENDOR: &str = "ESET";
+
+/// ESET Connect allows 10 API calls per second per API user, account and address; the
+/// client paces itself to that by default.
+pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 10;
+
+/// How long a pending (202) answer stays retrievable on ESET's side; the default operation
+/// deadline, so that a slow query can be polled, and repeated after a 504, within it.
+pub const PENDING_ANSWER_LIFETIME: Duration = Duration::from_secs(600);
+
+/// The wait between two polls of a pending answer unless
+/// [`EsetClientBuilder::poll_interval`] says otherwise.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A token is renewed this long before its announced expiry at most (a fifth of its
+/// lifetime for short-lived tokens).
+pub const TOKEN_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
+
+/// The request and response header of ESET's pending-answer protocol.
+pub const RESPONSE_ID: &str = "response-id";
+
+/// The response header with the id to quote to ESET support.
+pub const REQUEST_ID: &str = "request-id";
+
+/// The ESET data centre regions; the region must match where the ESET PROTECT or Inspect
+/// tenant lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Region {
+    /// Europe (`eu`).
+    Eu,
+    /// Germany (`de`).
+    De,
+    /// United States (`us`).
+    Us,
+    /// Canada (`ca`).
+    Ca,
+    /// Japan (`jpn`).
+    Jpn,
+}
+
+impl Region {
+    /// Every region.
+    pub const ALL: [Region; 5] = [Region::Eu, Region::De, Region::Us, Region::Ca, Region::Jpn];
+
+    /// The host prefix: `eu`, `de`, `us`, `ca` or `jpn`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Region::Eu => "eu",
+            Region::De => "de",
+            Region::Us => "us",
+            Region::Ca => "ca",
+            Region::Jpn => "jpn",
+        }
+    }
+
+    /// The incident management host, e.g. `https://eu.incident-management.eset.systems`.
+    pub fn incidents_url(self) -> String {
+        format!("https://{}.incident-management.eset.systems", self.code())
+    }
+
+    /// The OAuth (IAM) host, e.g. `https://eu.business-account.iam.eset.systems`.
+    pub fn iam_url(self) -> String {
+        format!("https://{}.business-account.iam.eset.systems", self.code())
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Region {
+    type Err = Error;
+
+    /// Reads `eu`, `de`, `us`, `ca` or `jpn`, in any case.
+    fn from_str(s: &str) -> Result<Region> {
+        Region::ALL
+            .into_iter()
+            .find(|r| r.code().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "unknown ESET region {:?}; expected eu, de, us, ca or jpn",
+                    s.trim()
+                ))
+            })
+    }
+}
+
+/// A client for ESET Connect incident management. Cheap to clone (`Arc` inside),
+/// `Send + Sync`.
+///
+/// ```no_run
+/// # async fn run() -> incident_core::Result<()> {
+/// use eset_connect_client::{EsetClient, Filter, IncidentStatus, Region};
+///
+/// let client = EsetClient::builder(Region::Eu)
+///     .credentials("api-user@example.com", std::env::var("ESET_PASSWORD").unwrap_or_default())
+///     .build()?;
+/// let page = client
+///     .incidents()
+///     .list()
+///     .filter(Filter::status(IncidentStatus::Open))
+///     .page_size(50)
+///     .send()
+///     .await?;
+/// println!("{} open incidents on the first page", page.incidents.len());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct EsetClient {
+    pub(crate) transport: Transport,
+    iam_url: Arc<str>,
+}
+
+impl fmt::Debug for EsetClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EsetClient")
+            .field("transport", &self.transport)
+            .field("iam_url", &self.iam_url)
+            .finish()
+    }
+}
+
+impl EsetClient {
+    /// Starts a builder for the hosts of `region`.
+    pub fn builder(region: Region) -> EsetClientBuilder {
+        EsetClientBuilder::new(region.incidents_url(), region.iam_url())
+    }
+
+    /// Starts a builder for an incident management host and an IAM host of your own (a
+    /// proxy, a test server, the simulator).
+    pub fn builder_with_urls(
+        incidents_url: impl Into<String>,
+        iam_url: impl Into<String>,
+    ) -> EsetClientBuilder {
+        EsetClientBuilder::new(incidents_url.into(), iam_url.into())
+    }
+
+    /// Incidents, their basic attributes, close and reopen, and comments.
+    pub fn incidents(&self) -> IncidentsApi {
+        IncidentsApi::new(self.transport.clone())
+    }
+
+    /// The IAM host tokens are asked from.
+    pub fn iam_url(&self) -> &str {
+        &self.iam_url
+    }
+
+    /// Forgets the token; the next request asks for a new one. (ESET has no logoff: a
+    /// token stays valid until it expires.)
+    pub async fn sign_out(&self) -> Result<()> {
+        self.transport.sign_out().await
+    }
+
+    /// The underlying transport, for calls this crate does not wrap yet (requests get the
+    /// token, the rate limit and the pending-answer protocol).
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+}
+
+/// Builds an [`EsetClient`]. The API user's credentials are required
+/// ([`credentials`](Self::credentials)).
+///
+/// Defaults: at most [`DEFAULT_REQUESTS_PER_SECOND`] requests per second
+/// ([`rate_limit`](Self::rate_limit), [`no_rate_limit`](Self::no_rate_limit)); 429 and 503
+/// retried after their `Retry-After`; pending answers polled every
+/// [`DEFAULT_POLL_INTERVAL`]; an operation deadline of [`PENDING_ANSWER_LIFETIME`].
+pub struct EsetClientBuilder {
+    transport: TransportBuilder,
+    iam_url: String,
+    username: Option<String>,
+    password: Option<Secret>,
+    poll_interval: Duration,
+}
+
+impl fmt::Debug for EsetClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EsetClientBuilder")
+            .field("transport", &self.transport)
+            .field("iam_url", &self.iam_url)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
+            .field("poll_interval", &self.poll_interval)
+            .finish()
+    }
+}
+
+impl EsetClientBuilder {
+    fn new(incidents_url: String, iam_url: String) -> Self {
+        EsetClientBuilder {
+            transport: TransportBuilder::new(VENDOR, incidents_url)
+                .user_agent(concat!("eset-connect-client/", env!("CARGO_PKG_VERSION")))
+                .error_parser(EsetErrorParser::default())
+                .rate_limit(RateLimit::new(
+                    DEFAULT_REQUESTS_PER_SECOND,
+                    Duration::from_secs(1),
+                ))
+                .deadline(PENDING_ANSWER_LIFETIME),
+            iam_url,
+            username: None,
+            password: None,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+        }
+    }
+
+    /// The API user's name (an e-mail address) and password, exchanged for a token by the
+    /// OAuth password grant.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// The wait between two polls of a pending (202) answer (default
+    /// [`DEFAULT_POLL_INTERVAL`]). Polls count against the rate limit.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    incident_core::transport_options!(transport);
+
+    /// Builds the client. Fails when no credentials were given, a URL is invalid or a
+    /// certificate could not be read. No request is sent: the first call gets the token.
+    pub fn build(self) -> Result<EsetClient> {
+        let username = self
+            .username
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| Error::config("ESET needs the API user's name: call credentials()"))?;
+        let password = self
+            .password
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| Error::config("the ESET password is empty"))?;
+        let iam_url = self.iam_url.trim().trim_end_matches('/').to_string();
+        let poll = self.poll_interval;
+        let provider = OAuth {
+            iam_url: iam_url.clone(),
+            username,
+            password,
+        };
+        let transport = self
+            .transport
+            .authenticator(Arc::new(
+                SessionAuth::new(provider).refresh_margin(Duration::ZERO),
+            ))
+            .response_hook(
+                move |request: &ApiRequest,
+                      status: StatusCode,
+                      headers: &HeaderMap,
+                      body: &[u8]| {
+                    pending_protocol(poll, request, status, headers, body)
+                },
+            )
+            .build()?;
+        // The IAM URL is checked now rather than at the first logon.
+        transport.with_base_url(&iam_url)?;
+        Ok(EsetClient {
+            transport,
+            iam_url: Arc::from(iam_url),
+        })
+    }
+}
+
+/// What an ESET answer means beyond its status:
+/// - 202 with `response-id`: the answer is not ready; the identical request is sent again
+///   with the `response-id` request header until it is;
+/// - 202 without one: an error (there is nothing to poll);
+/// - 504 ("action took too long"), or 404 to a request that carried a `response-id` (the
+///   cached answer was retrieved already, or expired after 10 minutes): the whole query is
+///   sent again, without `response-id`, if it is idempotent;
+/// - 400 or 403 whose body says the token is invalid or expired (gRPC 16, or ESET's 8):
+///   a new token and one replay, as for a 401.
+pub(crate) fn pending_protocol(
+    poll: Duration,
+    request: &ApiRequest,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ResponseAction {
+    match status.as_u16() {
+        202 => match headers.get(RESPONSE_ID) {
+            Some(id) => {
+                let mut h = HeaderMap::new();
+                h.insert(HeaderName::from_static(RESPONSE_ID), id.clone());
+                ResponseAction::Poll {
+                    after: poll,
+                    headers: h,
+                }
+            }
+            None => ResponseAction::Fail(
+                incident_core::VendorError::new()
+                    .with_message("202 Accepted without a response-id header: nothing to poll"),
+            ),
+        },
+        504 => ResponseAction::Restart { after: None },
+        404 if request.headers().contains_key(RESPONSE_ID) => {
+            ResponseAction::Restart { after: None }
+        }
+        400 | 403 if token_refused(body) => ResponseAction::Reauthenticate,
+        _ => ResponseAction::Default,
+    }
+}
+
+/// Whether an error body says the access token is invalid or expired.
+fn token_refused(body: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Code {
+        #[serde(default, with = "incident_core::serde_helpers::lenient_i64_option")]
+        code: Option<i64>,
+    }
+    body.len() < 64 * 1024
+        && serde_json::from_slice::<Code>(body).is_ok_and(|c| matches!(c.code, Some(8 | 16)))
+}
+
+/// ESET's OAuth: the password grant, the refresh_token grant, `Authorization: Bearer`.
+struct OAuth {
+    iam_url: String,
+    username: String,
+    password: Secret,
+}
+
+impl fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth")
+            .field("iam_url", &self.iam_url)
+            .field("username", &self.username)
+            .field("password", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// The token endpoint's answer. Never printed: its `Debug` is not derived.
+#[derive(Deserialize)]
+struct TokenResponse {
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default, with = "incident_core::serde_helpers::lenient_u64_option")]
+    expires_in: Option<u64>,
+}
+
+impl OAuth {
+    async fn grant(&self, http: &Transport, form: String) -> Result<Session> {
+        let iam = http.with_base_url(&self.iam_url)?;
+        // Asking for a token twice does no harm: retried like a read.
+        let request = ApiRequest::post(ApiPath::new("/oauth/token"))
+            .form(form)
+            .idempotent(true);
+        let token: TokenResponse = iam.execute(request).await?.json()?;
+        let access = token
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::Protocol {
+                vendor: VENDOR,
+                message: "the token answer has no access_token".into(),
+            })?;
+        let mut session = Session::new(access);
+        if let Some(seconds) = token.expires_in {
+            let lifetime = Duration::from_secs(seconds);
+            session =
+                session.expires_in(lifetime.saturating_sub(TOKEN_RENEWAL_MARGIN.min(lifetime / 5)));
+        }
+        if let Some(refresh) = token.refresh_token.filter(|t| !t.is_empty()) {
+            session = session.with_refresh_token(refresh);
+        }
+        Ok(session)
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+#[async_trait]
+impl SessionProvider for OAuth {
+    async fn log_on(&self, http: &Transport) -> Result<Session> {
+        let body = form(&[
+            ("grant_type", "password"),
+            ("username", &self.username),
+            ("password", self.password.expose()),
+        ]);
+        self.grant(http, body).await
+    }
+
+    async fn refresh(&self, http: &Transport, refresh_token: &Secret) -> Result<Session> {
+        let body = form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ]);
+        self.grant(http, body).await
+    }
+
+    fn attach(&self, token: &Secret) -> Result<Credentials> {
+        Credentials::bearer(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_name_both_hosts() {
+        assert_eq!(
+            Region::Jpn.incidents_url(),
+            "https://jpn.incident-management.eset.systems"
+        );
+        assert_eq!(
+            Region::De.iam_url(),
+            "https://de.business-account.iam.eset.systems"
+        );
+        assert_eq!("EU".parse::<Region>().unwrap(), Region::Eu);
+        assert_eq!(" ca ".parse::<Region>().unwrap(), Region::Ca);
+        assert!("jp".parse::<Region>().is_err());
+        let c = EsetClient::builder(Region::Us)
+            .credentials("u", "p")
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.transport().base_url().as_str(),
+            "https://us.incident-management.eset.systems/"
+        );
+        assert_eq!(c.iam_url(), "https://us.business-account.iam.eset.systems");
+    }
+
+    #[test]
+    fn build_checks_credentials_and_urls() {
+        let e = EsetClient::builder(Region::Eu).build().unwrap_err();
+        assert!(matches!(e, Error::Config { .. }), "{e:?}");
+        let e = EsetClient::builder(Region::Eu)
+            .credentials("u", "")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("empty"), "{e}");
+        for (api, iam) in [("https://a", "not a url"), ("ftp://a", "https://b")] {
+            let e = EsetClient::builder_with_urls(api, iam)
+                .credentials("u", "p")
+                .build()
+                .unwrap_err();
+            assert!(matches!(e, Error::Config { .. }), "{api} {iam}: {e:?}");
+        }
+        let e = EsetClient::builder_with_urls("https://a", "https://user:pw@b")
+            .credentials("u", "p")
+            .build()
+            .unwrap_err();
+        assert!(!e.to_string().contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let b = EsetClient::builder(Region::Eu).credentials("api@example.com", "pa55-word-1");
+        assert!(!format!("{b:?}").contains("pa55-word-1"));
+        let c = b.build().unwrap();
+        let text = format!("{c:?}");
+        assert!(!text.contains("pa55-word-1"), "{text}");
+        assert!(text.contains("api@example.com"), "{text}");
+    }
+
+    #[test]
+    fn the_protocol_hook() {
+        let poll = Duration::from_millis(7);
+        let get = ApiRequest::get(ApiPath::new("/v2/incidents"));
+        let mut with_id = HeaderMap::new();
+        with_id.insert(HeaderName::from_static(RESPONSE_ID), "r-1".parse().unwrap());
+        let hook = |req: &ApiRequest, status: u16, headers: &HeaderMap, body: &[u8]| {
+            pending_protocol(
+                poll,
+                req,
+                StatusCode::from_u16(status).unwrap(),
+                headers,
+                body,
+            )
+        };
+        match hook(&get, 202, &with_id, b"") {
+            ResponseAction::Poll { after, headers } => {
+                assert_eq!(after, poll);
+                assert_eq!(headers.get(RESPONSE_ID).unwrap(), "r-1");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            hook(&get, 202, &HeaderMap::new(), b""),
+            ResponseAction::Fail(_)
+        ));
+        assert!(matches!(
+            hook(&get, 504, &HeaderMap::new(), b""),
+            ResponseAction::Restart { .. }
+        ));
+        // A 404 is "not found", unless it answers a poll.
+        assert!(matches!(
+            hook(&get, 404, &HeaderMap::new(), b""),
+            ResponseAction::Default
+        ));
+        let polled = get
+            .clone()
+            .header(HeaderName::from_static(RESPONSE_ID), "r-1".parse().unwrap());
+        assert!(matches!(
+            hook(&polled, 404, &HeaderMap::new(), b""),
+            ResponseAction::Restart { .. }
+        ));
+        assert!(matches!(
+            hook(
+                &get,
+                400,
+                &HeaderMap::new(),
+                br#"{"code":16,"message":"token"}"#
+            ),
+            ResponseAction::Reauthenticate
+        ));
+        assert!(matches!(
+            hook(
+                &get,
+                400,
+                &HeaderMap::new(),
+                br#"{"code":3,"message":"bad filter"}"#
+            ),
+            ResponseAction::Default
+        ));
+        assert!(matches!(
+            hook(&get, 200, &HeaderMap::new(), b"{}"),
+            ResponseAction::Default
+        ));
+    }
+}

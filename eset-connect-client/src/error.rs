@@ -1,0 +1,297 @@
+//! ESET Connect's error answers: the body read leniently, its gRPC code, the `request-id`.
+//!
+//! ESET documents the statuses (400, 401, 403, 404, 429, 500, 502, 503, 504, each with a
+//! `request-id` header to quote to support) but not the JSON body. The service is a
+//! grpc-gateway, whose error body is `{"code": <gRPC code>, "message": "...", "details":
+//! [...]}`; the OAuth endpoint answers `{"error": "invalid_grant", "error_description":
+//! "..."}` as OAuth servers do. Both shapes are read when present and any other body is kept
+//! (as JSON, or as a snippet for an HTML gateway page); the request id is in every error
+//! ([`incident_core::Error::request_id`]).
+//!
+//! ```
+//! use eset_connect_client::{EsetErrorExt, GrpcCode};
+//!
+//! fn explain(err: &incident_core::Error) -> String {
+//!     match err.grpc_code() {
+//!         Some(GrpcCode::FailedPrecondition) => "not in this state".into(),
+//!         _ => format!("{err} (quote request id {:?} to ESET)", err.request_id()),
+//!     }
+//! }
+//! # let _ = explain;
+//! ```
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+use incident_core::serde_helpers::lenient_i64_option;
+use incident_core::transport::{ErrorParser, JsonErrorParser};
+use incident_core::{Error, ErrorKind, VendorError};
+
+/// The JSON body of an ESET Connect error answer, read leniently: every field optional,
+/// unknown fields kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EsetErrorBody {
+    /// The gRPC status code (grpc-gateway's `code`), as a number or a string.
+    #[serde(
+        default,
+        with = "lenient_i64_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<i64>,
+    /// The message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Structured details (`{"@type": ..., ...}` objects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<serde_json::Value>>,
+    /// The OAuth error of the token endpoint, e.g. `invalid_grant`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The OAuth error's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// Anything else the body holds.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl EsetErrorBody {
+    /// Reads an error body from JSON, keeping what can be read: a field of an unexpected
+    /// type is dropped rather than losing the body. `None` when the value is not an object.
+    pub fn from_value(value: &serde_json::Value) -> Option<EsetErrorBody> {
+        let object = value.as_object()?;
+        if let Ok(body) = EsetErrorBody::deserialize(value) {
+            return Some(body);
+        }
+        let text = |name: &str| object.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        Some(EsetErrorBody {
+            code: object.get("code").and_then(|v| match v {
+                serde_json::Value::Number(n) => n.as_i64(),
+                serde_json::Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }),
+            message: text("message"),
+            details: object.get("details").and_then(|v| v.as_array()).cloned(),
+            error: text("error"),
+            error_description: text("error_description"),
+            extra: object
+                .iter()
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "code" | "message" | "details" | "error" | "error_description"
+                    )
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })
+    }
+
+    /// The typed gRPC code, when the body has one.
+    pub fn grpc_code(&self) -> Option<GrpcCode> {
+        self.code.map(GrpcCode::from_code)
+    }
+}
+
+/// The gRPC status codes ESET Connect's gateway puts in `code`.
+///
+/// ESET's own list (error_codes.html) gives 3, 7, 8, 13, 14 and 16, with meanings of its own
+/// for two of them: 3 is also "invalid access token" and 8 is "access token expired", not
+/// the usual "resource exhausted".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GrpcCode {
+    /// 1: the request was cancelled.
+    Cancelled,
+    /// 2: unknown error.
+    Unknown,
+    /// 3: invalid argument (a validation error, a bad filter or `updateMask`; ESET also
+    /// uses it for an invalid access token).
+    InvalidArgument,
+    /// 4: the deadline was exceeded.
+    DeadlineExceeded,
+    /// 5: not found.
+    NotFound,
+    /// 6: already exists.
+    AlreadyExists,
+    /// 7: permission denied (ESET: the API is not enabled for the token).
+    PermissionDenied,
+    /// 8: resource exhausted (ESET: the access token expired).
+    ResourceExhausted,
+    /// 9: the resource is not in a state that allows the change (closing a closed
+    /// incident, reopening an open one).
+    FailedPrecondition,
+    /// 10: aborted.
+    Aborted,
+    /// 11: out of range.
+    OutOfRange,
+    /// 12: not implemented.
+    Unimplemented,
+    /// 13: internal error.
+    Internal,
+    /// 14: unavailable (ESET: an error from the identity service).
+    Unavailable,
+    /// 15: data loss.
+    DataLoss,
+    /// 16: unauthenticated (token validation failed).
+    Unauthenticated,
+    /// Any other code, kept as sent.
+    Other(i64),
+}
+
+impl GrpcCode {
+    /// The typed code for a number.
+    pub fn from_code(code: i64) -> GrpcCode {
+        match code {
+            1 => GrpcCode::Cancelled,
+            2 => GrpcCode::Unknown,
+            3 => GrpcCode::InvalidArgument,
+            4 => GrpcCode::DeadlineExceeded,
+            5 => GrpcCode::NotFound,
+            6 => GrpcCode::AlreadyExists,
+            7 => GrpcCode::PermissionDenied,
+            8 => GrpcCode::ResourceExhausted,
+            9 => GrpcCode::FailedPrecondition,
+            10 => GrpcCode::Aborted,
+            11 => GrpcCode::OutOfRange,
+            12 => GrpcCode::Unimplemented,
+            13 => GrpcCode::Internal,
+            14 => GrpcCode::Unavailable,
+            15 => GrpcCode::DataLoss,
+            16 => GrpcCode::Unauthenticated,
+            other => GrpcCode::Other(other),
+        }
+    }
+
+    /// The number.
+    pub fn code(self) -> i64 {
+        match self {
+            GrpcCode::Cancelled => 1,
+            GrpcCode::Unknown => 2,
+            GrpcCode::InvalidArgument => 3,
+            GrpcCode::DeadlineExceeded => 4,
+            GrpcCode::NotFound => 5,
+            GrpcCode::AlreadyExists => 6,
+            GrpcCode::PermissionDenied => 7,
+            GrpcCode::ResourceExhausted => 8,
+            GrpcCode::FailedPrecondition => 9,
+            GrpcCode::Aborted => 10,
+            GrpcCode::OutOfRange => 11,
+            GrpcCode::Unimplemented => 12,
+            GrpcCode::Internal => 13,
+            GrpcCode::Unavailable => 14,
+            GrpcCode::DataLoss => 15,
+            GrpcCode::Unauthenticated => 16,
+            GrpcCode::Other(n) => n,
+        }
+    }
+}
+
+/// Reads ESET's error bodies into the shared error: `code` (or the OAuth `error`) as the
+/// vendor code, `message` (or `error_description`) as the message, and the codes that say
+/// more than the status mapped to an [`ErrorKind`] (16 and `invalid_grant` unauthorized, 7
+/// forbidden, 5 not found, 9 and 6 conflict).
+#[derive(Debug, Clone)]
+pub struct EsetErrorParser {
+    json: JsonErrorParser,
+}
+
+impl Default for EsetErrorParser {
+    fn default() -> Self {
+        EsetErrorParser {
+            json: JsonErrorParser::new()
+                .code_at("/code")
+                .code_at("/error")
+                .message_at("/message")
+                .message_at("/error_description")
+                .kind_for("16", ErrorKind::Unauthorized)
+                .kind_for("invalid_grant", ErrorKind::Unauthorized)
+                .kind_for("invalid_client", ErrorKind::Unauthorized)
+                .kind_for("7", ErrorKind::Forbidden)
+                .kind_for("5", ErrorKind::NotFound)
+                .kind_for("6", ErrorKind::Conflict)
+                .kind_for("9", ErrorKind::Conflict),
+        }
+    }
+}
+
+impl ErrorParser for EsetErrorParser {
+    fn parse(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> VendorError {
+        self.json.parse(status, headers, body)
+    }
+}
+
+/// ESET-specific accessors on [`incident_core::Error`].
+pub trait EsetErrorExt {
+    /// The error body ESET sent, read leniently, when it was JSON.
+    fn eset_body(&self) -> Option<EsetErrorBody>;
+    /// The gRPC code of the error body.
+    fn grpc_code(&self) -> Option<GrpcCode>;
+    /// The OAuth error of the token endpoint, e.g. `invalid_grant`.
+    fn oauth_error(&self) -> Option<String>;
+}
+
+impl EsetErrorExt for Error {
+    fn eset_body(&self) -> Option<EsetErrorBody> {
+        self.api_error()?
+            .body
+            .as_ref()
+            .and_then(EsetErrorBody::from_value)
+    }
+
+    fn grpc_code(&self) -> Option<GrpcCode> {
+        self.eset_body()?.grpc_code()
+    }
+
+    fn oauth_error(&self) -> Option<String> {
+        self.eset_body()?.error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn grpc_and_oauth_bodies() {
+        let p = EsetErrorParser::default();
+        let e = p.parse(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"code":9,"message":"incident is closed","details":[]}"#,
+        );
+        assert_eq!(e.code.as_deref(), Some("9"));
+        assert_eq!(e.message.as_deref(), Some("incident is closed"));
+        assert_eq!(e.kind, Some(ErrorKind::Conflict));
+        let e = p.parse(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"error":"invalid_grant","error_description":"refresh token revoked"}"#,
+        );
+        assert_eq!(e.code.as_deref(), Some("invalid_grant"));
+        assert_eq!(e.kind, Some(ErrorKind::Unauthorized));
+        let e = p.parse(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>");
+        assert_eq!(e, VendorError::new());
+    }
+
+    #[test]
+    fn lenient_body() {
+        let b =
+            EsetErrorBody::from_value(&json!({"code": "5", "message": "gone", "x": 1})).unwrap();
+        assert_eq!(b.grpc_code(), Some(GrpcCode::NotFound));
+        assert_eq!(b.extra["x"], 1);
+        // A field of the wrong type does not lose the rest.
+        let b =
+            EsetErrorBody::from_value(&json!({"code": 3, "message": 7, "details": {}})).unwrap();
+        assert_eq!(b.code, Some(3));
+        assert_eq!(b.message, None);
+        assert!(EsetErrorBody::from_value(&json!([1])).is_none());
+        for n in 1..=16 {
+            assert_eq!(GrpcCode::from_code(n).code(), n);
+        }
+        assert_eq!(GrpcCode::from_code(99), GrpcCode::Other(99));
+    }
+}

@@ -1,0 +1,492 @@
+//! ESET incidents as normalized incidents, and normalized changes as ESET calls.
+//!
+//! | ESET | normalized |
+//! |---|---|
+//! | status `INCIDENT_STATUS_OPEN` | [`IncidentStatus::New`] |
+//! | status `INCIDENT_STATUS_IN_PROGRESS` | [`IncidentStatus::InProgress`] |
+//! | status `INCIDENT_STATUS_WAITING_FOR_INPUT` | [`IncidentStatus::OnHold`] |
+//! | status `INCIDENT_STATUS_CLOSED` | [`IncidentStatus::Closed`] |
+//! | status absent or `UNSPECIFIED` / another value | [`IncidentStatus::Unknown`] / [`IncidentStatus::Other`] (the value) |
+//! | severity `LOW` / `MEDIUM` / `HIGH` | [`Severity::Low`] / [`Severity::Medium`] / [`Severity::High`] |
+//! | severity absent or `UNSPECIFIED` / another value | [`Severity::Unknown`] / [`Severity::Other`] (the value) |
+//! | resolveReason `TRUE_POSITIVE` / `FALSE_POSITIVE` / `SUSPICIOUS` | [`Verdict::TruePositive`] / [`Verdict::FalsePositive`] / [`Verdict::Suspicious`], and the value as [`Incident::close_reason`] |
+//! | `uuid`, `displayName`, `description`, `assigneeUuid` | [`Incident::id`], [`Incident::title`], [`Incident::description`], [`Incident::assignee`] |
+//! | `createTime`, `updateTime` | [`Incident::created`], [`Incident::updated`] ([`Incident::closed`] stays `None`: ESET has no close time) |
+//!
+//! Changes, checked before anything is sent:
+//! - **close** ([`StatusChange::Close`]): `:close` with the verdict as `closureReason`
+//!   (false positive, true positive or suspicious; other verdicts are
+//!   [`Error::Unsupported`]), or a [`Closure::reason`] naming a resolve reason
+//!   (`FALSE_POSITIVE`, `false positive`...); a close needs one of them. The note, if any,
+//!   is the close's final comment;
+//! - **New** ([`StatusChange::Set`]): `:reopen` for a closed incident; nothing for an open
+//!   one; an incident in progress or waiting cannot go back to Open through the API
+//!   ([`Error::InvalidInput`]). In Progress and On Hold cannot be set
+//!   ([`Error::Unsupported`]);
+//! - **assign, unassign, severity**: one `basic-attributes:update` with the matching
+//!   `updateMask`. ESET lets an incident have no assignee only while it is Open, so an
+//!   unassign of any other incident is [`Error::InvalidInput`]; severities other than Low,
+//!   Medium and High are [`Error::Unsupported`] (High is ESET's highest);
+//! - **note** without a close: a comment.
+//!
+//! An update with several parts makes several requests, in the order reopen, attributes,
+//! close or comment: if one fails, the error is returned and the parts before it stay
+//! applied. Lists are ordered by `create_time` and filtered in ESET's filter language
+//! (statuses with `in`, windows with `>=` and `<=`), so that the server does the filtering;
+//! Resolved has no ESET status and cannot be filtered on. List results carry no device nor
+//! detection uuids (ESET leaves them out of lists); [`IncidentSource::get_incident`] has
+//! them.
+//!
+//! On an [`EsetClient`] value, `client.incidents()` is the API area
+//! ([`EsetClient::incidents`]); the trait's stream is `IncidentSource::incidents(&client,
+//! query)` (through a `dyn IncidentSource` there is no ambiguity).
+
+use async_trait::async_trait;
+use incident_core::{
+    AssigneeChange, Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery,
+    IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField,
+    Vendor, Verdict,
+};
+
+use crate::client::{EsetClient, VENDOR};
+use crate::filter::Filter;
+use crate::incidents::MAX_PAGE_SIZE;
+use crate::model::{
+    Incident as EsetIncident, IncidentSeverity, IncidentStatus as EsetStatus, ResolveReason,
+};
+
+/// The page size the normalized listing uses unless the query sets one.
+pub const NORMALIZED_PAGE_SIZE: u32 = 100;
+
+/// The normalized status of an ESET status (see the module table).
+pub fn status_from_eset(status: Option<&EsetStatus>) -> IncidentStatus {
+    match status {
+        None | Some(EsetStatus::Unspecified) => IncidentStatus::Unknown,
+        Some(EsetStatus::Open) => IncidentStatus::New,
+        Some(EsetStatus::InProgress) => IncidentStatus::InProgress,
+        Some(EsetStatus::WaitingForInput) => IncidentStatus::OnHold,
+        Some(EsetStatus::Closed) => IncidentStatus::Closed,
+        Some(other) => IncidentStatus::Other(other.as_str().to_owned()),
+    }
+}
+
+/// The ESET status a normalized status filters on; `None` for statuses ESET does not have.
+pub fn status_to_eset(status: &IncidentStatus) -> Option<EsetStatus> {
+    match status {
+        IncidentStatus::New => Some(EsetStatus::Open),
+        IncidentStatus::InProgress => Some(EsetStatus::InProgress),
+        IncidentStatus::OnHold => Some(EsetStatus::WaitingForInput),
+        IncidentStatus::Closed => Some(EsetStatus::Closed),
+        IncidentStatus::Other(value) => match EsetStatus::from_wire(value) {
+            EsetStatus::Unknown(v)
+                if v.starts_with("INCIDENT_STATUS_")
+                    && v.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') =>
+            {
+                Some(EsetStatus::Unknown(v))
+            }
+            EsetStatus::Unknown(_) | EsetStatus::Unspecified => None,
+            known => Some(known),
+        },
+        _ => None,
+    }
+}
+
+/// The normalized severity of an ESET severity.
+pub fn severity_from_eset(severity: Option<&IncidentSeverity>) -> Severity {
+    match severity {
+        None | Some(IncidentSeverity::Unspecified) => Severity::Unknown,
+        Some(IncidentSeverity::Low) => Severity::Low,
+        Some(IncidentSeverity::Medium) => Severity::Medium,
+        Some(IncidentSeverity::High) => Severity::High,
+        Some(other) => Severity::Other(other.as_str().to_owned()),
+    }
+}
+
+/// The ESET severity of a normalized one; `None` for those ESET does not have.
+pub fn severity_to_eset(severity: &Severity) -> Option<IncidentSeverity> {
+    match severity {
+        Severity::Low => Some(IncidentSeverity::Low),
+        Severity::Medium => Some(IncidentSeverity::Medium),
+        Severity::High => Some(IncidentSeverity::High),
+        _ => None,
+    }
+}
+
+/// The verdict a resolve reason records.
+pub fn verdict_from_eset(reason: Option<&ResolveReason>) -> Option<Verdict> {
+    match reason? {
+        ResolveReason::Unspecified => None,
+        ResolveReason::TruePositive => Some(Verdict::TruePositive),
+        ResolveReason::FalsePositive => Some(Verdict::FalsePositive),
+        ResolveReason::Suspicious => Some(Verdict::Suspicious),
+        other => Some(Verdict::Other(other.as_str().to_owned())),
+    }
+}
+
+/// The resolve reason that records a verdict; `None` for verdicts ESET has no reason for.
+pub fn verdict_to_eset(verdict: &Verdict) -> Option<ResolveReason> {
+    match verdict {
+        Verdict::TruePositive => Some(ResolveReason::TruePositive),
+        Verdict::FalsePositive => Some(ResolveReason::FalsePositive),
+        Verdict::Suspicious => Some(ResolveReason::Suspicious),
+        _ => None,
+    }
+}
+
+/// Converts an ESET incident to a normalized one (see the module table).
+pub fn incident_from_eset(incident: EsetIncident) -> Result<Incident> {
+    let id = incident
+        .uuid
+        .clone()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| Error::Protocol {
+            vendor: VENDOR,
+            message: "an incident without a uuid".into(),
+        })?;
+    let title = incident
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map_or_else(|| format!("Incident {id}"), str::to_owned);
+    let mut out = Incident::new(Vendor::EsetConnect, id, title, incident.clone());
+    out.description = incident
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    out.status = status_from_eset(incident.status.as_ref());
+    out.severity = severity_from_eset(incident.severity.as_ref());
+    out.assignee = incident.assignee_uuid.clone().filter(|a| !a.is_empty());
+    out.created = incident.create_time;
+    out.updated = incident.update_time;
+    out.verdict = verdict_from_eset(incident.resolve_reason.as_ref());
+    out.close_reason = incident
+        .resolve_reason
+        .as_ref()
+        .filter(|r| **r != ResolveReason::Unspecified)
+        .map(|r| r.as_str().to_owned());
+    Ok(out)
+}
+
+/// The resolve reason of a normalized close: from the verdict, from a reason naming one, or
+/// both when they agree.
+fn closure_reason(closure: &Closure) -> Result<ResolveReason> {
+    let from_verdict = match &closure.verdict {
+        None => None,
+        Some(v) => Some(verdict_to_eset(v).ok_or_else(|| {
+            Error::unsupported(
+                VENDOR,
+                format!(
+                    "the verdict {v} (ESET records true positive, false positive or suspicious)"
+                ),
+            )
+        })?),
+    };
+    let from_reason = match closure.reason.as_deref() {
+        None => None,
+        Some(text) => Some(ResolveReason::from_name(text).ok_or_else(|| {
+            Error::invalid_input(
+                "close reason",
+                format!("{text:?} is not an ESET resolve reason (TRUE_POSITIVE, FALSE_POSITIVE, SUSPICIOUS)"),
+            )
+        })?),
+    };
+    match (from_verdict, from_reason) {
+        (Some(a), Some(b)) if a != b => Err(Error::invalid_input(
+            "close reason",
+            format!(
+                "the verdict says {}, the reason {}",
+                a.short_name(),
+                b.short_name()
+            ),
+        )),
+        (Some(r), _) | (None, Some(r)) => Ok(r),
+        (None, None) => Err(Error::invalid_input(
+            "close",
+            "ESET closes with a reason: give a verdict (false positive, true positive, suspicious)",
+        )),
+    }
+}
+
+#[async_trait]
+impl IncidentSource for EsetClient {
+    fn vendor(&self) -> Vendor {
+        Vendor::EsetConnect
+    }
+
+    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
+        std::sync::Arc::new(self.clone())
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::none();
+        caps.settable_statuses = vec![IncidentStatus::New];
+        caps.close = true;
+        caps.close_requires_reason = true;
+        caps.verdict = true;
+        caps.assign = true;
+        caps.unassign = true;
+        caps.set_severity = true;
+        caps.notes = true;
+        caps.time_fields = vec![TimeField::Created, TimeField::Updated];
+        caps
+    }
+
+    async fn list_incidents(
+        &self,
+        query: &IncidentQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<IncidentPage> {
+        self.capabilities()
+            .check_query(Vendor::EsetConnect, query)?;
+        let mut filter: Option<Filter> = None;
+        let mut add = |f: Filter| {
+            filter = Some(match filter.take() {
+                None => f,
+                Some(g) => g.and(f),
+            });
+        };
+        if !query.statuses.is_empty() {
+            let statuses = query
+                .statuses
+                .iter()
+                .map(|s| {
+                    status_to_eset(s).ok_or_else(|| {
+                        Error::unsupported(VENDOR, format!("filtering on the status {s}"))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            add(Filter::status_in(statuses));
+        }
+        if let Some(window) = &query.window {
+            let created = window.field == TimeField::Created;
+            if let Some(from) = window.from {
+                add(if created {
+                    Filter::created_at_or_after(from)
+                } else {
+                    Filter::updated_at_or_after(from)
+                });
+            }
+            if let Some(to) = window.to {
+                add(if created {
+                    Filter::created_before(to)
+                } else {
+                    Filter::updated_before(to)
+                });
+            }
+        }
+        let mut size = query
+            .page_size
+            .unwrap_or(NORMALIZED_PAGE_SIZE)
+            .clamp(1, MAX_PAGE_SIZE);
+        if let Some(limit) = query.limit {
+            size = size.min(u32::try_from(limit).unwrap_or(u32::MAX).max(1));
+        }
+        let mut list = self
+            .incidents()
+            .list()
+            .order_by("create_time")
+            .page_size(size);
+        if let Some(filter) = filter {
+            list = list.filter(filter);
+        }
+        if let Some(cursor) = cursor {
+            list = list.page_token(cursor.as_str());
+        }
+        let page = list.send().await?;
+        let next = page.next_token().map(Cursor::new);
+        let items = page
+            .incidents
+            .into_iter()
+            .map(incident_from_eset)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(IncidentPage::new(items, next, None))
+    }
+
+    async fn get_incident(&self, id: &str) -> Result<Incident> {
+        incident_from_eset(self.incidents().get(id).await?)
+    }
+
+    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
+        self.capabilities()
+            .check_update(Vendor::EsetConnect, update)?;
+        // Everything that can be refused is refused before the first request.
+        let severity = match &update.severity {
+            None => None,
+            Some(s) => Some(severity_to_eset(s).ok_or_else(|| {
+                Error::unsupported(
+                    VENDOR,
+                    format!("the severity {s} (ESET has Low, Medium and High)"),
+                )
+            })?),
+        };
+        let close = match &update.status {
+            Some(StatusChange::Close(closure)) => Some(closure_reason(closure)?),
+            _ => None,
+        };
+        if let Some(note) = &update.note
+            && note.trim().is_empty()
+        {
+            return Err(Error::invalid_input("note", "the note is empty"));
+        }
+        let reopen_asked = matches!(&update.status, Some(StatusChange::Set(IncidentStatus::New)));
+        let unassign = matches!(update.assignee, Some(AssigneeChange::Unassign));
+
+        let mut current: Option<EsetIncident> = None;
+        if reopen_asked || unassign {
+            let incident = self.incidents().get(id).await?;
+            let status = incident.status.clone();
+            if reopen_asked {
+                match status {
+                    Some(EsetStatus::Closed) => {}
+                    Some(EsetStatus::Open) => {}
+                    other => {
+                        return Err(Error::invalid_input(
+                            "status change",
+                            format!(
+                                "ESET reopens closed incidents only; this one is {}",
+                                other
+                                    .as_ref()
+                                    .map_or("of unknown status", |s| s.short_name())
+                            ),
+                        ));
+                    }
+                }
+            }
+            let will_be_open = matches!(status, Some(EsetStatus::Open))
+                || (reopen_asked && matches!(status, Some(EsetStatus::Closed)));
+            if unassign && !will_be_open {
+                return Err(Error::invalid_input(
+                    "assignee",
+                    format!(
+                        "ESET keeps an assignee on an incident that is not Open; this one is {}",
+                        status
+                            .as_ref()
+                            .map_or("of unknown status", |s| s.short_name())
+                    ),
+                ));
+            }
+            current = Some(incident);
+        }
+
+        if reopen_asked && current.as_ref().is_some_and(EsetIncident::is_closed) {
+            current = self.incidents().reopen(id).await?;
+        }
+        if update.assignee.is_some() || severity.is_some() {
+            let mut change = self.incidents().update(id);
+            match &update.assignee {
+                Some(AssigneeChange::Assign(user)) => change = change.assignee(user.clone()),
+                Some(AssigneeChange::Unassign) => change = change.unassign(),
+                _ => {}
+            }
+            if let Some(severity) = severity {
+                change = change.severity(severity);
+            }
+            current = Some(change.send().await?);
+        }
+        match (close, &update.note) {
+            (Some(reason), note) => {
+                let mut closing = self.incidents().close(id, reason);
+                if let Some(note) = note {
+                    closing = closing.final_comment(note.clone());
+                }
+                current = closing.send().await?;
+            }
+            (None, Some(note)) => {
+                self.incidents().comments(id).create(note.clone()).await?;
+                // The comment may have moved `updateTime`: read the incident again.
+                current = None;
+            }
+            (None, None) => {}
+        }
+        let incident = match current {
+            Some(incident) => incident,
+            None => self.incidents().get(id).await?,
+        };
+        incident_from_eset(incident)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_both_ways() {
+        for (eset, normalized) in [
+            (EsetStatus::Open, IncidentStatus::New),
+            (EsetStatus::InProgress, IncidentStatus::InProgress),
+            (EsetStatus::WaitingForInput, IncidentStatus::OnHold),
+            (EsetStatus::Closed, IncidentStatus::Closed),
+        ] {
+            assert_eq!(status_from_eset(Some(&eset)), normalized);
+            assert_eq!(status_to_eset(&normalized), Some(eset));
+        }
+        assert_eq!(status_from_eset(None), IncidentStatus::Unknown);
+        assert_eq!(
+            status_from_eset(Some(&EsetStatus::Unspecified)),
+            IncidentStatus::Unknown
+        );
+        let new = EsetStatus::from_wire("INCIDENT_STATUS_ARCHIVED");
+        let other = status_from_eset(Some(&new));
+        assert_eq!(
+            other,
+            IncidentStatus::Other("INCIDENT_STATUS_ARCHIVED".into())
+        );
+        assert_eq!(status_to_eset(&other), Some(new));
+        assert_eq!(status_to_eset(&IncidentStatus::Resolved), None);
+        assert_eq!(
+            status_to_eset(&IncidentStatus::Other("x] || y".into())),
+            None
+        );
+    }
+
+    #[test]
+    fn severities_and_verdicts() {
+        assert_eq!(
+            severity_from_eset(Some(&IncidentSeverity::High)),
+            Severity::High
+        );
+        assert_eq!(severity_to_eset(&Severity::Critical), None);
+        assert_eq!(
+            verdict_from_eset(Some(&ResolveReason::Suspicious)),
+            Some(Verdict::Suspicious)
+        );
+        assert_eq!(verdict_from_eset(Some(&ResolveReason::Unspecified)), None);
+        assert_eq!(verdict_to_eset(&Verdict::Benign), None);
+    }
+
+    #[test]
+    fn closure_reasons() {
+        assert_eq!(
+            closure_reason(&Closure::verdict(Verdict::FalsePositive)).unwrap(),
+            ResolveReason::FalsePositive
+        );
+        assert_eq!(
+            closure_reason(&Closure::reason("true positive")).unwrap(),
+            ResolveReason::TruePositive
+        );
+        assert_eq!(
+            closure_reason(&Closure::reason("SUSPICIOUS").with_verdict(Verdict::Suspicious))
+                .unwrap(),
+            ResolveReason::Suspicious
+        );
+        assert!(
+            closure_reason(&Closure::verdict(Verdict::Benign))
+                .unwrap_err()
+                .is_unsupported()
+        );
+        for bad in [
+            Closure::default(),
+            Closure::reason("Non-Issue"),
+            Closure::reason("FALSE_POSITIVE").with_verdict(Verdict::TruePositive),
+        ] {
+            assert!(
+                matches!(closure_reason(&bad), Err(Error::InvalidInput { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+}
