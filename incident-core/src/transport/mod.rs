@@ -509,8 +509,15 @@ impl Transport {
                 request_id.clone(),
             )
         };
-        match action {
-            ResponseAction::Default if status.is_success() => Step::Done(ApiResponse {
+        let done = match action {
+            ResponseAction::Default => status.is_success(),
+            // A vendor's "this error status means an empty result"; 429 and 503 are still
+            // retried.
+            ResponseAction::Accept => !matches!(status.as_u16(), 429 | 503),
+            _ => false,
+        };
+        if done {
+            return Step::Done(ApiResponse {
                 vendor: inner.vendor,
                 path: url.path().to_string(),
                 status,
@@ -518,7 +525,9 @@ impl Transport {
                 body,
                 request_id,
                 attempts: attempt,
-            }),
+            });
+        }
+        match action {
             ResponseAction::Fail(parsed) => Step::Fail(Error::Api(api_error(parsed, &body))),
             ResponseAction::Poll { after, headers } => Step::Poll {
                 after,
