@@ -113,6 +113,16 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// The vendor has no such object, found out without an error answer: a vendor without a
+    /// read-by-id endpoint searched its listing to the end (Skyhigh's incidents). Counts as
+    /// not found for [`Error::is_not_found`].
+    #[error("{vendor} has no {what}")]
+    NotFound {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// What was looked for, e.g. `incident "DLP-7"`.
+        what: String,
+    },
     /// The client configuration is invalid (bad base URL, unreadable certificate).
     #[error("invalid configuration: {message}")]
     Config {
@@ -389,9 +399,10 @@ impl Error {
         }
     }
 
-    /// True for "no such resource" (HTTP 404, or a vendor code that means it).
+    /// True for "no such resource" (HTTP 404, a vendor code that means it, or
+    /// [`Error::NotFound`]).
     pub fn is_not_found(&self) -> bool {
-        self.kind() == Some(ErrorKind::NotFound)
+        matches!(self, Error::NotFound { .. }) || self.kind() == Some(ErrorKind::NotFound)
     }
 
     /// True for a timeout of one attempt or of the whole operation.
@@ -423,6 +434,14 @@ impl Error {
         Error::InvalidInput {
             what,
             reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::NotFound`].
+    pub fn not_found(vendor: &'static str, what: impl Into<String>) -> Error {
+        Error::NotFound {
+            vendor,
+            what: what.into(),
         }
     }
 
@@ -478,6 +497,17 @@ pub fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_found_without_an_answer() {
+        let e = Error::not_found("Skyhigh", "incident \"DLP-7\"");
+        assert!(e.is_not_found());
+        assert_eq!(e.to_string(), "Skyhigh has no incident \"DLP-7\"");
+        assert_eq!(e.attempts(), 0);
+        assert_eq!(e.status(), None);
+        assert!(!e.is_retryable());
+        assert!(!Error::unsupported("Skyhigh", "x").is_not_found());
+    }
 
     #[test]
     fn snippet_is_bounded_and_printable() {
