@@ -95,6 +95,8 @@ pub fn vendors() -> Vec<Box<dyn VendorCommand>> {
     vec![
         #[cfg(feature = "qradar")]
         Box::new(crate::qradar::cli::QRadarCommand::default()),
+        #[cfg(feature = "skyhigh")]
+        Box::new(crate::skyhigh::cli::SkyhighCommand::default()),
     ]
 }
 
