@@ -128,6 +128,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 bulk_update_sdk(url, token, n, m).await
             }
             ("bulk-update", Implementation::Raw) => bulk_update_raw(url, token, n, m).await,
+            ("skyhigh-list-all", Implementation::Sdk | Implementation::SdkSequential) => {
+                crate::harness::skyhigh::list_all_sdk(url, token, n).await
+            }
+            ("skyhigh-list-all", Implementation::Raw) => {
+                crate::harness::skyhigh::list_all_raw(url, token, n).await
+            }
             (other, _) => Err(format!("unknown scenario {other:?}").into()),
         }
     });
