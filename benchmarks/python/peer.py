@@ -6,6 +6,7 @@ the way SOC scripts usually are (requests + json).
     peer.py bulk-update URL TOKEN COUNT CONCURRENCY
     peer.py sentinel-list-all URL USER:PASSWORD PAGE_SIZE _
     peer.py pta-list-close URL USER PASSWORD CLOSES
+    peer.py skyhigh-list-all URL USER:PASSWORD LIMIT _   (see skyhigh_peer.py)
 
 Prints one JSON line: {"items", "seconds", "peak_rss_kib", "id_sum"}, as the Rust clients
 do. For decode, "seconds" is the median time of one json.loads of the whole file.
@@ -155,6 +156,10 @@ def main(argv):
             items, id_sum = sentinel_list_all(url, token, n)
         elif scenario == "bulk-update":
             items, id_sum = bulk_update(url, token, n, int(m))
+        elif scenario == "skyhigh-list-all":
+            import skyhigh_peer
+
+            items, id_sum = skyhigh_peer.list_all(url, token, n)
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
         seconds = time.perf_counter() - start

@@ -132,6 +132,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 crate::sentinel::list_all_raw(url, token, n).await
             }
             (crate::sentinel::SCENARIO, _) => crate::sentinel::list_all_sdk(url, token, n).await,
+            ("skyhigh-list-all", Implementation::Sdk | Implementation::SdkSequential) => {
+                crate::harness::skyhigh::list_all_sdk(url, token, n).await
+            }
+            ("skyhigh-list-all", Implementation::Raw) => {
+                crate::harness::skyhigh::list_all_raw(url, token, n).await
+            }
             (other, _) => Err(format!("unknown scenario {other:?}").into()),
         }
     });

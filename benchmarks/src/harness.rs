@@ -13,6 +13,8 @@ use serde::Deserialize;
 use crate::client::{Implementation, Measurement, Runtime};
 
 pub(crate) mod eset;
+#[path = "skyhigh.rs"]
+pub(crate) mod skyhigh;
 
 /// Sizes and repetitions of one harness run.
 #[derive(Debug, Clone)]
@@ -121,11 +123,16 @@ pub fn run(config: &Config) -> Result<(), String> {
     let bulk = bulk_update(config, &env, &mut small)?;
     drop(small);
 
+    let (incidents, limit) = skyhigh::sizes(config);
+    eprintln!("skyhigh list-all: {incidents} incidents, limit {limit}");
+    let skyhigh = skyhigh::list_all(config, &env)?;
+
     let table = Table::build(config, &decode, &list_large, &list_small, &bulk);
     print!("{table}");
     crate::sentinel::run(config, &env)?;
     crate::pta::run(config, &env)?;
     print!("{}", eset::scenario(config, &env)?);
+    print!("{skyhigh}");
     println!(
         "\n(harness wall time {:.0} s; medians of {} run(s); figures are not asserted)",
         started.elapsed().as_secs_f64(),

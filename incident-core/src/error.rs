@@ -106,7 +106,7 @@ pub enum Error {
     },
     /// The vendor has no such resource, as found by the client rather than answered with a
     /// 404: the object is missing from a listing the vendor offers in place of a read by id
-    /// (CyberArk PTA documents no `GET` of one security event). [`Error::kind`] is
+    /// (CyberArk PTA documents no `GET` of one security event, Skyhigh none of one incident). [`Error::kind`] is
     /// [`ErrorKind::NotFound`] and [`Error::is_not_found`] is true, as for a 404.
     #[error("{vendor} has no {what}")]
     NotFound {
@@ -405,7 +405,7 @@ impl Error {
     /// True for "no such resource" (HTTP 404, a vendor code that means it, or
     /// [`Error::NotFound`]).
     pub fn is_not_found(&self) -> bool {
-        self.kind() == Some(ErrorKind::NotFound)
+        matches!(self, Error::NotFound { .. }) || self.kind() == Some(ErrorKind::NotFound)
     }
 
     /// True for a timeout of one attempt or of the whole operation.
@@ -500,6 +500,17 @@ pub fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_found_without_an_answer() {
+        let e = Error::not_found("Skyhigh", "incident \"DLP-7\"");
+        assert!(e.is_not_found());
+        assert_eq!(e.to_string(), "Skyhigh has no incident \"DLP-7\"");
+        assert_eq!(e.attempts(), 0);
+        assert_eq!(e.status(), None);
+        assert!(!e.is_retryable());
+        assert!(!Error::unsupported("Skyhigh", "x").is_not_found());
+    }
 
     #[test]
     fn snippet_is_bounded_and_printable() {

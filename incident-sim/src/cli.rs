@@ -101,6 +101,8 @@ pub fn vendors() -> Vec<Box<dyn VendorCommand>> {
         Box::new(crate::cyberark_pta::cli::PtaCommand::default()),
         #[cfg(feature = "eset")]
         Box::new(crate::eset::cli::EsetCommand::default()),
+        #[cfg(feature = "skyhigh")]
+        Box::new(crate::skyhigh::cli::SkyhighCommand::default()),
     ]
 }
 

@@ -10,6 +10,8 @@ pub mod qradar;
 #[cfg(feature = "sentinel")]
 pub mod sentinel;
 pub mod server;
+#[cfg(feature = "skyhigh")]
+pub mod skyhigh;
 
 #[cfg(feature = "cyberark-pta")]
 pub use cyberark_pta::{PtaSim, PtaSimBuilder};
@@ -18,5 +20,7 @@ pub use eset::{EsetSim, EsetSimBuilder};
 #[cfg(feature = "qradar")]
 pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
 #[cfg(feature = "sentinel")]
-pub use sentinel::{SentinelSim, SentinelSimBuilder, seeded_incidents_json};
+pub use sentinel::{SentinelSim, SentinelSimBuilder};
 pub use server::{Fault, RecordedRequest, SimServer};
+#[cfg(feature = "skyhigh")]
+pub use skyhigh::{SkyhighSim, SkyhighSimBuilder};

@@ -1,6 +1,23 @@
-//! Typed async client for the Skyhigh Security Cloud (MVISION Cloud) API — **in development**.
-//!
-//! This crate is reserved for the Skyhigh Security Cloud (MVISION Cloud) client of the incident SDK workspace. It will hold
-//! incidents: the Spring response envelope, `responseInfo.error` checked even on HTTP 200, `nextStartTime` pagination with de-duplication (seed 002), and `IncidentSource`, built on `incident-core` like `qradar-client`.
-//!
-//! It has no API yet: depend on it once a release says so.
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod error;
+pub mod incidents;
+pub mod model;
+pub mod normalize;
+
+pub use client::{
+    API_PATH, AuthMethod, DEFAULT_TOKEN_LIFETIME, NEO_AUTH_PATH, Region, SkyhighClient,
+    SkyhighClientBuilder, TokenHeader,
+};
+pub use error::{SkyhighErrorCode, SkyhighErrorExt, SkyhighErrorParser, SkyhighHook};
+pub use incidents::{
+    DEFAULT_PAGE_SIZE, IncidentPage, IncidentsApi, MAX_LIMIT, ModifyIncidents, QueryCursor,
+    QueryIncidents,
+};
+pub use model::*;
+
+pub use incident_core;
+/// The error, result and secret types of every call, re-exported so that no direct
+/// dependency on `incident-core` is needed.
+pub use incident_core::{Error, ErrorKind, Result, Secret};

@@ -49,6 +49,11 @@ pub enum ResponseAction {
     /// Do not retry this error, whatever its status. Ignored for 429 and 503, which the
     /// transport always retries: the server said it did not act.
     NoRetry,
+    /// The answer is a success whatever its status (Skyhigh's 404 "no data was found for
+    /// the provided criteria", which means an empty result): it is returned as an
+    /// [`ApiResponse`](super::ApiResponse) with its own status and body, for the vendor
+    /// crate to read. Ignored for 429 and 503, which are always retried.
+    Accept,
 }
 
 /// Sees every response, 2xx included, before the transport decides what it means.

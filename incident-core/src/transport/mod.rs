@@ -530,8 +530,15 @@ impl Transport {
                 request_id.clone(),
             )
         };
-        match action {
-            ResponseAction::Default if status.is_success() => Step::Done(ApiResponse {
+        let done = match action {
+            ResponseAction::Default => status.is_success(),
+            // A vendor's "this error status means an empty result"; 429 and 503 are still
+            // retried.
+            ResponseAction::Accept => !matches!(status.as_u16(), 429 | 503),
+            _ => false,
+        };
+        if done {
+            return Step::Done(ApiResponse {
                 vendor: inner.vendor,
                 path: self.shown_path(request, url),
                 status,
@@ -539,7 +546,9 @@ impl Transport {
                 body,
                 request_id,
                 attempts: attempt,
-            }),
+            });
+        }
+        match action {
             ResponseAction::Fail(parsed) => Step::Fail(Error::Api(api_error(parsed, &body))),
             ResponseAction::Poll { after, headers } => Step::Poll {
                 after,

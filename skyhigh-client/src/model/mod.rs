@@ -1,0 +1,22 @@
+//! The Skyhigh incidents API objects, one file per area, with the vendor's field names.
+
+mod criteria;
+mod incident;
+mod information;
+mod modify;
+mod response;
+mod time;
+
+pub use criteria::{
+    CRITERIA_FIELD_NAMES, Criteria, HistoricalUserRisk, IncidentCategory, IncidentCriteria,
+    PermissionType, Product, TimesSelection,
+};
+pub use incident::{
+    ActorIdType, Incident, IncidentId, IncidentKind, IncidentStatus, Information,
+    MAX_INCIDENT_ID_LEN, RiskSeverity,
+};
+pub use information::{AnomalyInfo, AuditInfo, PolicyInfo, ThreatInfo, lenient_strings_option};
+pub use modify::{ChangeOutcome, ChangeRequests, IncidentChange, ModifyOutcome, WorkflowStatus};
+pub use response::{Envelope, IncidentResponse, InformationKeysByType, ResponseInfo, SkyhighError};
+pub(crate) use response::{IncidentsWire, Wrapped};
+pub use time::{format_time, parse_time, time_option};

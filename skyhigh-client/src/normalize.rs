@@ -1,0 +1,536 @@
+//! Skyhigh incidents as normalized incidents, and normalized changes as `WORKFLOW_STATUS`.
+//!
+//! | Skyhigh | normalized |
+//! |---|---|
+//! | status `new` | [`IncidentStatus::New`] |
+//! | status `opened` | [`IncidentStatus::InProgress`] |
+//! | status `resolved` | [`IncidentStatus::Resolved`], close reason `resolved` |
+//! | status `false positive` | [`IncidentStatus::Closed`], verdict [`Verdict::FalsePositive`], close reason `false positive` |
+//! | status `archived` | [`IncidentStatus::Closed`], close reason `archived` |
+//! | status `suppressed` | [`IncidentStatus::Other`]`("Suppressed")` |
+//! | another status | [`IncidentStatus::Other`] with the value |
+//! | severity `info` / `low` / `medium` / `high` | Informational / Low / Medium / High (another value: `Other`) |
+//! | `timeCreated` / `timeModified` | [`Incident::created`] / [`Incident::updated`] |
+//! | `information.policyName`, else `incidentGroup` | [`Incident::title`] |
+//! | `incidentGroup`, actor and services | [`Incident::description`] |
+//!
+//! Changes: New sets `new`, In Progress `opened`, `Other("Suppressed")` `suppressed`. A close
+//! sets `resolved`; with the verdict False Positive it sets `false positive`; a close reason
+//! may name `resolved`, `false positive` or `archived` directly. Skyhigh records no other
+//! verdict, no assignee, no note and no severity through its API: those give
+//! [`Error::Unsupported`] before anything is sent. The answer of `modifyIncidents` holds no
+//! incident, so an update reads the incident back by searching from a little before the
+//! change (its `timeModified` moves to the time of the change).
+//!
+//! Listing: a time window on the modified time is `startTime`/`endTime`; on the created time
+//! it adds `timesSelection: CREATED_AT`. Without a window the listing starts at the client's
+//! [`history_start`](crate::SkyhighClientBuilder::history_start). Status filters are applied
+//! to each page here (the service filters on status only for sanctioned incidents), so a
+//! page may come out empty while the walk goes on. The cursor carries the `nextStartTime`
+//! and the ids the next page repeats, so that no incident is listed twice. `get_incident`
+//! searches the listing (Skyhigh has no read by id), 500 incidents a request.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use incident_core::{
+    Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery, IncidentSource,
+    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Vendor, Verdict,
+};
+use time::OffsetDateTime;
+
+use crate::client::{SkyhighClient, VENDOR};
+use crate::incidents::{DEFAULT_PAGE_SIZE, QueryCursor, QueryIncidents};
+use crate::model::{
+    Incident as SkyhighIncident, IncidentId, IncidentStatus as Status, RiskSeverity,
+    TimesSelection, WorkflowStatus, parse_time,
+};
+
+/// The page size of the normalized listing unless the query sets one.
+pub const NORMALIZED_PAGE_SIZE: u32 = 100;
+
+/// How far before a change the read-back after an update starts searching, for clocks that
+/// differ between the client and the service.
+pub const READ_BACK_MARGIN: Duration = Duration::from_secs(600);
+
+/// The normalized severity of a risk severity.
+pub fn severity_from_skyhigh(severity: Option<&RiskSeverity>) -> Severity {
+    match severity {
+        None => Severity::Unknown,
+        Some(RiskSeverity::Info) => Severity::Informational,
+        Some(RiskSeverity::Low) => Severity::Low,
+        Some(RiskSeverity::Medium) => Severity::Medium,
+        Some(RiskSeverity::High) => Severity::High,
+        Some(other) => Severity::Other(other.as_str().to_owned()),
+    }
+}
+
+/// The normalized status of a Skyhigh status (see the module table).
+pub fn status_from_skyhigh(status: Option<&Status>) -> IncidentStatus {
+    match status {
+        None => IncidentStatus::Unknown,
+        Some(Status::New) => IncidentStatus::New,
+        Some(Status::Opened) => IncidentStatus::InProgress,
+        Some(Status::Resolved) => IncidentStatus::Resolved,
+        Some(Status::FalsePositive | Status::Archived) => IncidentStatus::Closed,
+        Some(Status::Suppressed) => IncidentStatus::Other("Suppressed".to_owned()),
+        Some(other) => IncidentStatus::Other(other.as_str().to_owned()),
+    }
+}
+
+/// Converts a Skyhigh incident to a normalized one.
+pub fn incident_from_skyhigh(incident: SkyhighIncident) -> Result<Incident> {
+    let id = incident
+        .incident_id
+        .clone()
+        .ok_or_else(|| Error::Protocol {
+            vendor: VENDOR,
+            message: "an incident without an incidentId".into(),
+        })?;
+    let policy = incident
+        .information
+        .as_ref()
+        .and_then(|i| i.get_str("policyName"))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    let group = incident
+        .incident_group
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty());
+    let title = policy
+        .clone()
+        .or_else(|| group.map(str::to_owned))
+        .unwrap_or_else(|| format!("Incident {id}"));
+    let mut parts = Vec::new();
+    if let Some(group) = group {
+        parts.push(group.to_owned());
+    }
+    if let Some(actor) = &incident.actor_id {
+        parts.push(format!("actor {actor}"));
+    }
+    if let Some(services) = incident.service_names.as_ref().filter(|s| !s.is_empty()) {
+        parts.push(format!("services {}", services.join(", ")));
+    }
+    let status = status_from_skyhigh(incident.status.as_ref());
+    let mut normalized = Incident::new(Vendor::Skyhigh, id.as_str(), title, incident.clone());
+    normalized.description = (!parts.is_empty()).then(|| parts.join("; "));
+    normalized.severity = severity_from_skyhigh(incident.incident_risk_severity.as_ref());
+    normalized.created = incident.time_created;
+    normalized.updated = incident.time_modified;
+    if status.is_closed() {
+        normalized.close_reason = incident.status.as_ref().map(|s| s.as_str().to_owned());
+    }
+    normalized.verdict =
+        matches!(incident.status, Some(Status::FalsePositive)).then_some(Verdict::FalsePositive);
+    normalized.status = status;
+    Ok(normalized)
+}
+
+/// Whether an incident matches the statuses of a query, or the error for a status Skyhigh
+/// has no counterpart of.
+fn status_matcher(statuses: &[IncidentStatus]) -> Result<Vec<IncidentStatus>> {
+    for s in statuses {
+        let known = matches!(
+            s,
+            IncidentStatus::New
+                | IncidentStatus::InProgress
+                | IncidentStatus::Resolved
+                | IncidentStatus::Closed
+        ) || matches!(s, IncidentStatus::Other(v) if Status::from_wire(v) == Status::Suppressed);
+        if !known {
+            return Err(Error::unsupported(
+                VENDOR,
+                format!("filtering on the status {s}"),
+            ));
+        }
+    }
+    Ok(statuses.to_vec())
+}
+
+/// The workflow status a normalized closure sets.
+pub fn workflow_status_for_closure(closure: &Closure) -> Result<WorkflowStatus> {
+    let by_reason = match &closure.reason {
+        None => None,
+        Some(reason) => {
+            let squashed: String = reason
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            Some(match squashed.as_str() {
+                "resolved" => WorkflowStatus::Resolved,
+                "falsepositive" => WorkflowStatus::FalsePositive,
+                "archived" => WorkflowStatus::Archived,
+                _ => {
+                    return Err(Error::invalid_input(
+                        "close reason",
+                        format!(
+                            "{reason:?} is not a Skyhigh closing status: resolved, false positive or archived"
+                        ),
+                    ));
+                }
+            })
+        }
+    };
+    let by_verdict = match &closure.verdict {
+        None => None,
+        Some(Verdict::FalsePositive) => Some(WorkflowStatus::FalsePositive),
+        Some(other) => {
+            return Err(Error::unsupported(
+                VENDOR,
+                format!("recording the verdict {other} (only False Positive has a status)"),
+            ));
+        }
+    };
+    match (by_reason, by_verdict) {
+        (Some(r), Some(v)) if r != v => Err(Error::invalid_input(
+            "close reason",
+            format!(
+                "the reason {} contradicts the verdict False Positive",
+                r.as_str()
+            ),
+        )),
+        (r, v) => Ok(r.or(v).unwrap_or(WorkflowStatus::Resolved)),
+    }
+}
+
+/// The normalized cursor: the query cursor and the ids of the page that the next one may
+/// repeat, as `s:<nextStartTime>` or `o:<nextOffset>`, then one id per line.
+fn encode_cursor(cursor: &QueryCursor, repeat: &[String]) -> Cursor {
+    let head = match cursor {
+        QueryCursor::StartTime(t) => format!("s:{t}"),
+        QueryCursor::Offset(o) => format!("o:{o}"),
+    };
+    let mut text = head;
+    for id in repeat {
+        text.push('\n');
+        text.push_str(id);
+    }
+    Cursor::new(text)
+}
+
+fn decode_cursor(cursor: &Cursor) -> Result<(QueryCursor, HashSet<String>)> {
+    let bad = || {
+        Error::invalid_input(
+            "cursor",
+            format!(
+                "{:?} is not a Skyhigh cursor",
+                cursor.as_str().chars().take(80).collect::<String>()
+            ),
+        )
+    };
+    let mut lines = cursor.as_str().split('\n');
+    let head = lines.next().ok_or_else(bad)?;
+    let query = if let Some(t) = head.strip_prefix("s:") {
+        parse_time(t).ok_or_else(bad)?;
+        QueryCursor::StartTime(t.to_owned())
+    } else if let Some(o) = head.strip_prefix("o:") {
+        QueryCursor::Offset(o.parse().map_err(|_| bad())?)
+    } else {
+        return Err(bad());
+    };
+    let ids = lines
+        .map(|id| IncidentId::parse(id).map(String::from).map_err(|_| bad()))
+        .collect::<Result<HashSet<_>>>()?;
+    Ok((query, ids))
+}
+
+impl SkyhighClient {
+    /// The query of a normalized listing (without its cursor).
+    fn normalized_query(&self, query: &IncidentQuery, limit: u32) -> QueryIncidents {
+        let mut q = self.incidents().query().limit(limit);
+        let (from, to) = match &query.window {
+            Some(w) => {
+                if w.field == TimeField::Created {
+                    q = q.times_selection(TimesSelection::CreatedAt);
+                }
+                (w.from, w.to)
+            }
+            None => (None, None),
+        };
+        q = q.start_time(from.unwrap_or(self.history_start));
+        if let Some(to) = to {
+            q = q.end_time(to);
+        }
+        q
+    }
+
+    /// Searches the incidents modified at or after `since` for `id`.
+    async fn find(
+        &self,
+        id: &IncidentId,
+        since: OffsetDateTime,
+    ) -> Result<Option<SkyhighIncident>> {
+        let mut stream = self
+            .incidents()
+            .query()
+            .start_time(since)
+            .limit(DEFAULT_PAGE_SIZE)
+            .into_stream();
+        while let Some(incident) = stream.try_next().await? {
+            if incident.incident_id.as_ref() == Some(id) {
+                return Ok(Some(incident));
+            }
+        }
+        Ok(None)
+    }
+
+    /// One incident by id, searching every incident since the client's history start
+    /// (Skyhigh has no read by id). [`Error::NotFound`] when the search ends without it.
+    pub async fn find_incident(&self, id: &str) -> Result<SkyhighIncident> {
+        let parsed = IncidentId::parse(id)?;
+        self.find(&parsed, self.history_start)
+            .await?
+            .ok_or_else(|| Error::not_found(VENDOR, format!("incident {id:?}")))
+    }
+}
+
+#[async_trait]
+impl IncidentSource for SkyhighClient {
+    fn vendor(&self) -> Vendor {
+        Vendor::Skyhigh
+    }
+
+    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
+        std::sync::Arc::new(self.clone())
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::none();
+        caps.settable_statuses = vec![
+            IncidentStatus::New,
+            IncidentStatus::InProgress,
+            IncidentStatus::Other("Suppressed".into()),
+        ];
+        caps.close = true;
+        caps.close_requires_reason = false;
+        caps.verdict = true;
+        caps.time_fields = vec![TimeField::Updated, TimeField::Created];
+        caps
+    }
+
+    async fn list_incidents(
+        &self,
+        query: &IncidentQuery,
+        cursor: Option<&Cursor>,
+    ) -> Result<IncidentPage> {
+        self.capabilities().check_query(Vendor::Skyhigh, query)?;
+        let statuses = status_matcher(&query.statuses)?;
+        // The query's limit does not shrink the page: a page smaller than a group of
+        // incidents sharing one instant could not get past it (the stream cuts the last
+        // page to the limit).
+        let size = query
+            .page_size
+            .unwrap_or(NORMALIZED_PAGE_SIZE)
+            .clamp(1, crate::incidents::MAX_LIMIT);
+        let (current, repeated) = match cursor {
+            None => (None, HashSet::new()),
+            Some(c) => {
+                let (q, ids) = decode_cursor(c)?;
+                (Some(q), ids)
+            }
+        };
+        let mut q = self.normalized_query(query, size);
+        match &current {
+            Some(QueryCursor::StartTime(t)) => q = q.start_time_raw(t.clone()),
+            Some(QueryCursor::Offset(o)) => q = q.offset(*o),
+            None => {}
+        }
+        let page = q.send().await?;
+        let got = page.incidents.len();
+        let mut next = page.next.clone();
+        if next.is_some() && next == current {
+            // The cursor stopped moving: the end, unless the page was full (the rest could
+            // never be reached).
+            if got >= size as usize {
+                return Err(Error::Protocol {
+                    vendor: VENDOR,
+                    message: format!(
+                        "the cursor did not advance after a full page of {got} incidents"
+                    ),
+                });
+            }
+            next = None;
+        }
+        // The ids the next page may bring again: those at or after its start.
+        let next_start = match &next {
+            Some(QueryCursor::StartTime(t)) => parse_time(t),
+            _ => None,
+        };
+        let created = query
+            .window
+            .as_ref()
+            .is_some_and(|w| w.field == TimeField::Created);
+        let repeat: Vec<String> = page
+            .incidents
+            .iter()
+            .filter(|i| {
+                let t = if created {
+                    i.time_created
+                } else {
+                    i.time_modified
+                };
+                match (next_start, t) {
+                    (Some(start), Some(t)) => t >= start,
+                    _ => matches!(next, Some(QueryCursor::StartTime(_))),
+                }
+            })
+            .filter_map(|i| i.incident_id.as_ref().map(|id| id.as_str().to_owned()))
+            .collect();
+        let mut items = Vec::with_capacity(got);
+        for incident in page.incidents {
+            let id = incident.incident_id.as_ref().map(|i| i.as_str().to_owned());
+            if id.as_ref().is_some_and(|id| repeated.contains(id)) {
+                continue;
+            }
+            let normalized = incident_from_skyhigh(incident)?;
+            if statuses.is_empty() || statuses.iter().any(|s| s.same_as(&normalized.status)) {
+                items.push(normalized);
+            }
+        }
+        let next = next.map(|n| encode_cursor(&n, &repeat));
+        Ok(IncidentPage::new(items, next, None))
+    }
+
+    async fn get_incident(&self, id: &str) -> Result<Incident> {
+        incident_from_skyhigh(self.find_incident(id).await?)
+    }
+
+    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
+        self.capabilities().check_update(Vendor::Skyhigh, update)?;
+        let parsed = IncidentId::parse(id)?;
+        let status = match &update.status {
+            Some(StatusChange::Set(IncidentStatus::New)) => WorkflowStatus::New,
+            Some(StatusChange::Set(IncidentStatus::InProgress)) => WorkflowStatus::Opened,
+            Some(StatusChange::Set(IncidentStatus::Other(s)))
+                if Status::from_wire(s) == Status::Suppressed =>
+            {
+                WorkflowStatus::Suppressed
+            }
+            Some(StatusChange::Close(closure)) => workflow_status_for_closure(closure)?,
+            Some(other) => {
+                return Err(Error::unsupported(
+                    VENDOR,
+                    format!("the status change {other:?}"),
+                ));
+            }
+            None => return Err(Error::invalid_input("update", "the update changes nothing")),
+        };
+        let started = OffsetDateTime::now_utc();
+        let outcome = self.incidents().modify().status(id, status).send().await?;
+        if let Some((_, error)) = outcome.refused().next() {
+            return Err(match error.code {
+                Some(404) => Error::not_found(VENDOR, format!("incident {id:?}")),
+                _ => Error::Protocol {
+                    vendor: VENDOR,
+                    message: format!(
+                        "modifyIncidents refused {id}: {}",
+                        error.message.as_deref().unwrap_or("no reason given")
+                    ),
+                },
+            });
+        }
+        // The change moved the incident's timeModified to about now: search from a little
+        // before, then everything.
+        let since = started - READ_BACK_MARGIN;
+        let found = match self.find(&parsed, since).await? {
+            Some(found) => found,
+            None => self.find_incident(id).await?,
+        };
+        incident_from_skyhigh(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closures() {
+        let fp = Closure::verdict(Verdict::FalsePositive);
+        assert_eq!(
+            workflow_status_for_closure(&fp).unwrap(),
+            WorkflowStatus::FalsePositive
+        );
+        assert_eq!(
+            workflow_status_for_closure(&Closure::default()).unwrap(),
+            WorkflowStatus::Resolved
+        );
+        assert_eq!(
+            workflow_status_for_closure(&Closure::reason("False_Positive")).unwrap(),
+            WorkflowStatus::FalsePositive
+        );
+        assert_eq!(
+            workflow_status_for_closure(&Closure::reason("ARCHIVED")).unwrap(),
+            WorkflowStatus::Archived
+        );
+        assert!(workflow_status_for_closure(&Closure::reason("Non-Issue")).is_err());
+        assert!(
+            workflow_status_for_closure(&Closure::verdict(Verdict::Benign))
+                .unwrap_err()
+                .is_unsupported()
+        );
+        assert!(matches!(
+            workflow_status_for_closure(
+                &Closure::reason("resolved").with_verdict(Verdict::FalsePositive)
+            ),
+            Err(Error::InvalidInput { .. })
+        ));
+    }
+
+    #[test]
+    fn statuses_and_severities() {
+        assert_eq!(
+            status_from_skyhigh(Some(&Status::Opened)),
+            IncidentStatus::InProgress
+        );
+        assert_eq!(
+            status_from_skyhigh(Some(&Status::FalsePositive)),
+            IncidentStatus::Closed
+        );
+        assert_eq!(
+            status_from_skyhigh(Some(&Status::from_wire("escalated"))),
+            IncidentStatus::Other("escalated".into())
+        );
+        assert_eq!(
+            severity_from_skyhigh(Some(&RiskSeverity::Info)),
+            Severity::Informational
+        );
+        assert_eq!(
+            severity_from_skyhigh(Some(&RiskSeverity::from_wire("critical"))),
+            Severity::Other("critical".into())
+        );
+        assert!(
+            status_matcher(&[IncidentStatus::OnHold])
+                .unwrap_err()
+                .is_unsupported()
+        );
+        assert!(status_matcher(&[IncidentStatus::Other("suppressed".into())]).is_ok());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let c = encode_cursor(
+            &QueryCursor::StartTime("2024-05-01T09:00:00.000Z".into()),
+            &["DLP-1".into(), "CAP-2".into()],
+        );
+        let (q, ids) = decode_cursor(&c).unwrap();
+        assert_eq!(q, QueryCursor::StartTime("2024-05-01T09:00:00.000Z".into()));
+        assert_eq!(ids.len(), 2);
+        let (q, ids) = decode_cursor(&encode_cursor(&QueryCursor::Offset(7), &[])).unwrap();
+        assert_eq!((q, ids.len()), (QueryCursor::Offset(7), 0));
+        for bad in [
+            "",
+            "x:1",
+            "s:yesterday",
+            "o:-1",
+            "s:2024-05-01T09:00:00Z\nbad id",
+        ] {
+            assert!(decode_cursor(&Cursor::new(bad)).is_err(), "{bad:?}");
+        }
+    }
+}
