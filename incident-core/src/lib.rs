@@ -8,6 +8,7 @@ pub mod retry;
 pub mod secret;
 pub mod serde_helpers;
 pub mod source;
+pub mod sync;
 mod tls;
 pub mod transport;
 
