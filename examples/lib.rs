@@ -1,5 +1,10 @@
 //! Helpers shared by the runnable examples.
 
+#[path = "support/connect.rs"]
+pub mod connect;
+#[path = "support/triage.rs"]
+pub mod triage;
+
 /// Installs a tracing subscriber on standard error that honours `RUST_LOG` (for instance
 /// `RUST_LOG=debug` shows each request's method, path, status, attempt and latency). Nothing
 /// is logged when `RUST_LOG` is unset. Credentials are never logged, at any level.

@@ -248,6 +248,7 @@ impl IncidentSource for PtaClient {
         caps.settable_statuses = vec![IncidentStatus::New];
         caps.close = true;
         caps.time_fields = vec![TimeField::Created, TimeField::Updated];
+        caps.filter_statuses = vec![IncidentStatus::New, IncidentStatus::Closed];
         caps
     }
 

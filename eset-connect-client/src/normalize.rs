@@ -226,11 +226,23 @@ impl IncidentSource for EsetClient {
         caps.close = true;
         caps.close_requires_reason = true;
         caps.verdict = true;
+        caps.verdicts = vec![
+            Verdict::FalsePositive,
+            Verdict::TruePositive,
+            Verdict::Suspicious,
+        ];
         caps.assign = true;
         caps.unassign = true;
         caps.set_severity = true;
+        caps.severities = vec![Severity::Low, Severity::Medium, Severity::High];
         caps.notes = true;
         caps.time_fields = vec![TimeField::Created, TimeField::Updated];
+        caps.filter_statuses = vec![
+            IncidentStatus::New,
+            IncidentStatus::InProgress,
+            IncidentStatus::OnHold,
+            IncidentStatus::Closed,
+        ];
         caps
     }
 

@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod error;
+pub mod mapping;
 pub mod model;
 pub mod paging;
 pub mod retry;

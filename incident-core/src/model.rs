@@ -596,18 +596,33 @@ pub struct Capabilities {
     pub close: bool,
     /// Whether closing needs a vendor close reason (QRadar does).
     pub close_requires_reason: bool,
-    /// Whether a verdict can be recorded.
+    /// Whether a verdict can be recorded: `true` exactly when [`verdicts`](Self::verdicts)
+    /// is not empty.
     pub verdict: bool,
+    /// The verdicts a close records: closing with [`Closure::verdict`] of one of them works
+    /// and reads back as that verdict. Any other verdict, alone or beside a reason, gives
+    /// [`Error::Unsupported`].
+    pub verdicts: Vec<Verdict>,
     /// Whether the assignee can be set.
     pub assign: bool,
     /// Whether the assignee can be removed.
     pub unassign: bool,
-    /// Whether the severity can be set.
+    /// Whether the severity can be set: `true` exactly when
+    /// [`severities`](Self::severities) is not empty.
     pub set_severity: bool,
+    /// The severities an update can set (and reads back as set). Another severity other
+    /// than [`Severity::Other`] gives [`Error::Unsupported`]; an `Other` value is left to the
+    /// vendor (Sentinel takes its own 0 to 5).
+    pub severities: Vec<Severity>,
     /// Whether notes can be added.
     pub notes: bool,
     /// Timestamps a [`TimeWindow`] may apply to.
     pub time_fields: Vec<TimeField>,
+    /// The statuses a listing can filter on: a filter on one of them lists exactly the
+    /// incidents in that status. Another status other than [`IncidentStatus::Other`] gives
+    /// [`Error::Unsupported`]; an `Other` value is left to the vendor (its own statuses, and
+    /// those it may add later).
+    pub filter_statuses: Vec<IncidentStatus>,
 }
 
 impl Capabilities {
@@ -639,6 +654,11 @@ impl Capabilities {
             Some(StatusChange::Close(c)) if c.verdict.is_some() && !self.verdict => {
                 return unsupported("recording a verdict".into());
             }
+            Some(StatusChange::Close(Closure {
+                verdict: Some(v), ..
+            })) if !self.records_verdict(v) => {
+                return unsupported(format!("recording the verdict {v}"));
+            }
             _ => {}
         }
         match &update.assignee {
@@ -650,8 +670,12 @@ impl Capabilities {
             }
             _ => {}
         }
-        if update.severity.is_some() && !self.set_severity {
-            return unsupported("changing the severity".into());
+        match &update.severity {
+            Some(_) if !self.set_severity => return unsupported("changing the severity".into()),
+            Some(s) if !self.sets_severity(s) => {
+                return unsupported(format!("setting the severity {s}"));
+            }
+            _ => {}
         }
         if update.note.is_some() && !self.notes {
             return unsupported("adding notes".into());
@@ -662,8 +686,32 @@ impl Capabilities {
         Ok(())
     }
 
-    /// Checks that a query's time window uses a timestamp the vendor can filter on.
+    /// Whether a close records `verdict` (see [`verdicts`](Self::verdicts)).
+    pub fn records_verdict(&self, verdict: &Verdict) -> bool {
+        self.verdict && self.verdicts.contains(verdict)
+    }
+
+    /// Whether an update can set `severity` (see [`severities`](Self::severities)).
+    pub fn sets_severity(&self, severity: &Severity) -> bool {
+        self.set_severity
+            && (matches!(severity, Severity::Other(_)) || self.severities.contains(severity))
+    }
+
+    /// Whether a listing can filter on `status` (see
+    /// [`filter_statuses`](Self::filter_statuses)); an `Other` status is left to the vendor.
+    pub fn filters_status(&self, status: &IncidentStatus) -> bool {
+        matches!(status, IncidentStatus::Other(_))
+            || self.filter_statuses.iter().any(|s| s.same_as(status))
+    }
+
+    /// Checks that a query filters on statuses and a timestamp the vendor can filter on.
     pub fn check_query(&self, vendor: Vendor, query: &IncidentQuery) -> Result<()> {
+        if let Some(s) = query.statuses.iter().find(|s| !self.filters_status(s)) {
+            return Err(Error::unsupported(
+                vendor.name(),
+                format!("filtering on the status {s}"),
+            ));
+        }
         if let Some(w) = &query.window
             && !self.time_fields.contains(&w.field)
         {
@@ -740,6 +788,24 @@ mod tests {
         ));
         let q = IncidentQuery::new().window(TimeField::Created, None, None);
         assert!(caps.check_query(v, &q).unwrap_err().is_unsupported());
+        // Statuses: the listed ones, and any vendor `Other` value, go to the vendor.
+        let filtering = Capabilities {
+            filter_statuses: vec![IncidentStatus::New, IncidentStatus::Other("Hidden".into())],
+            ..caps.clone()
+        };
+        for (status, ok) in [
+            (IncidentStatus::New, true),
+            (IncidentStatus::Other("HIDDEN".into()), true),
+            (IncidentStatus::Other("Escalated".into()), true),
+            (IncidentStatus::Resolved, false),
+            (IncidentStatus::Unknown, false),
+        ] {
+            let got = filtering.check_query(v, &IncidentQuery::new().status(status.clone()));
+            assert_eq!(got.is_ok(), ok, "{status}: {got:?}");
+            if !ok {
+                assert!(got.unwrap_err().is_unsupported());
+            }
+        }
         // A verdict the vendor cannot record is refused, with or without a close reason.
         let with_reason = Closure {
             reason: Some("Non-Issue".into()),
@@ -753,6 +819,7 @@ mod tests {
         }
         let recording = Capabilities {
             verdict: true,
+            verdicts: vec![Verdict::FalsePositive],
             ..caps.clone()
         };
         assert!(
@@ -760,6 +827,35 @@ mod tests {
                 .check_update(v, &IncidentUpdate::new().close(with_reason))
                 .is_ok()
         );
+        // Only the listed verdicts, alone or beside a reason.
+        for closure in [
+            Closure::verdict(Verdict::Benign),
+            Closure::reason("Non-Issue").with_verdict(Verdict::TruePositive),
+        ] {
+            let e = recording
+                .check_update(v, &IncidentUpdate::new().close(closure))
+                .unwrap_err();
+            assert!(e.is_unsupported(), "{e}");
+            assert!(e.to_string().contains("verdict"), "{e}");
+        }
+        // Only the listed severities; a vendor's own `Other` value goes to the vendor.
+        let grading = Capabilities {
+            set_severity: true,
+            severities: vec![Severity::Low, Severity::High],
+            ..caps.clone()
+        };
+        for (severity, ok) in [
+            (Severity::High, true),
+            (Severity::Other("2".into()), true),
+            (Severity::Critical, false),
+            (Severity::Unknown, false),
+        ] {
+            let got = grading.check_update(v, &IncidentUpdate::new().severity(severity.clone()));
+            assert_eq!(got.is_ok(), ok, "{severity}: {got:?}");
+            if !ok {
+                assert!(got.unwrap_err().is_unsupported());
+            }
+        }
         assert!(
             caps.check_update(
                 v,

@@ -9,14 +9,19 @@
 //!
 //! The suite changes one incident ([`Fixture::incident_id`]) and reads everything else.
 //! Steps, in order: paging (a full walk with cursors), the `incidents()` stream and its
-//! limit, status filters, time windows, `get_incident` against the listing, a missing id,
-//! the unsupported changes, the settable statuses, severity, assign, unassign, note,
-//! close (with a verdict) and reopen.
+//! limit, status filters (every status of [`Capabilities::filter_statuses`] lists exactly
+//! the incidents in it, every other OCSF status is unsupported), time windows,
+//! `get_incident` against the listing, a missing id, the unsupported changes (every verdict
+//! and severity the capabilities do not list among them), the settable statuses, severity
+//! (each of [`Capabilities::severities`]), assign, unassign, note, close (with the
+//! fixture's closure) and reopen, then a close with each verdict of
+//! [`Capabilities::verdicts`], read back and reopened.
 
 use std::collections::HashSet;
 use std::fmt;
 
 use futures::TryStreamExt;
+use incident_core::mapping::{OCSF_SEVERITIES, OCSF_STATUSES, OCSF_VERDICTS};
 use incident_core::time::OffsetDateTime;
 use incident_core::{
     Capabilities, Closure, Cursor, Error, Incident, IncidentQuery, IncidentSource, IncidentStatus,
@@ -355,6 +360,7 @@ impl Suite<'_> {
         self.assign().await?;
         self.note().await?;
         self.close_and_reopen().await?;
+        self.close_with_each_verdict().await?;
         Ok(all.len())
     }
 
@@ -366,6 +372,28 @@ impl Suite<'_> {
         self.ensure(!c.verdict || c.close, || {
             "verdict is set but close is not (verdicts are recorded on close)".into()
         })?;
+        self.ensure(c.verdict != c.verdicts.is_empty(), || {
+            format!(
+                "verdict is {} but verdicts lists {:?}",
+                c.verdict, c.verdicts
+            )
+        })?;
+        self.ensure(c.set_severity != c.severities.is_empty(), || {
+            format!(
+                "set_severity is {} but severities lists {:?}",
+                c.set_severity, c.severities
+            )
+        })?;
+        for s in &self.fixture.filter_statuses {
+            self.ensure(c.filters_status(s), || {
+                format!("the fixture filters on {s}, which filter_statuses does not list")
+            })?;
+        }
+        for s in &self.fixture.unfilterable_statuses {
+            self.ensure(!c.filters_status(s), || {
+                format!("the fixture says {s} cannot be filtered on, but filter_statuses lists it")
+            })?;
+        }
         for s in &c.settable_statuses {
             self.ensure(!s.is_closed(), || {
                 format!("settable_statuses lists the closing status {s}: closing is a Close change")
@@ -497,7 +525,25 @@ impl Suite<'_> {
 
     async fn status_filters(&mut self, all: &[Incident]) -> Step {
         let mut matched = 0;
-        for status in &self.fixture.filter_statuses {
+        // The fixture's statuses (vendor `Other` values among them), then the capabilities'.
+        let mut filtered: Vec<IncidentStatus> = Vec::new();
+        for s in self
+            .fixture
+            .filter_statuses
+            .iter()
+            .chain(&self.caps.filter_statuses)
+        {
+            if !filtered.iter().any(|f| f.same_as(s)) {
+                filtered.push(s.clone());
+            }
+        }
+        let mut unfilterable: Vec<IncidentStatus> = self.fixture.unfilterable_statuses.clone();
+        for s in &OCSF_STATUSES {
+            if !self.caps.filters_status(s) && !unfilterable.iter().any(|u| u.same_as(s)) {
+                unfilterable.push(s.clone());
+            }
+        }
+        for status in &filtered {
             self.begin(format!("status filter {status}"));
             let listed = self
                 .collect(
@@ -522,14 +568,14 @@ impl Suite<'_> {
             matched += listed.len();
             self.pass();
         }
-        if !self.fixture.filter_statuses.is_empty() {
+        if !filtered.is_empty() {
             self.begin("status filters match something");
             self.ensure(matched > 0, || {
                 "no status filter matched any incident: the filters checked nothing".into()
             })?;
             self.pass();
         }
-        for status in &self.fixture.unfilterable_statuses {
+        for status in &unfilterable {
             self.begin(format!("status filter {status} is unsupported"));
             let got = self
                 .source
@@ -675,6 +721,26 @@ impl Suite<'_> {
             let with_verdict = closure.clone().with_verdict(Verdict::Benign);
             denied.push(("verdict".into(), IncidentUpdate::new().close(with_verdict)));
         }
+        if caps.close {
+            for verdict in OCSF_VERDICTS {
+                if !caps.records_verdict(&verdict) {
+                    denied.push((
+                        format!("close with verdict {verdict}"),
+                        IncidentUpdate::new().close(Closure::verdict(verdict)),
+                    ));
+                }
+            }
+        }
+        if caps.set_severity {
+            for severity in OCSF_SEVERITIES {
+                if !caps.sets_severity(&severity) {
+                    denied.push((
+                        format!("severity {severity}"),
+                        IncidentUpdate::new().severity(severity),
+                    ));
+                }
+            }
+        }
         let candidates = [
             IncidentStatus::Unknown,
             IncidentStatus::New,
@@ -796,6 +862,24 @@ impl Suite<'_> {
             format!("set {target}, get shows {}", after.severity)
         })?;
         self.pass();
+        for severity in self.caps.severities.clone() {
+            self.begin(format!("set severity {severity}"));
+            let returned = self
+                .update(&IncidentUpdate::new().severity(severity.clone()))
+                .await;
+            let returned = self.ok(&format!("setting the severity {severity}"), returned)?;
+            let got = self.get().await?;
+            self.ensure(
+                returned.severity == severity && got.severity == severity,
+                || {
+                    format!(
+                        "set {severity}; update returned {}, get shows {}",
+                        returned.severity, got.severity
+                    )
+                },
+            )?;
+            self.pass();
+        }
         Ok(())
     }
 
@@ -948,6 +1032,55 @@ impl Suite<'_> {
             },
         )?;
         self.pass();
+        Ok(())
+    }
+}
+
+impl Suite<'_> {
+    /// Closes with each verdict the capabilities record, alone as [`Closure::verdict`]: the
+    /// incident is closed and reads back with that verdict; then it is reopened for the
+    /// next one. (Verdicts they do not record were checked as unsupported.)
+    async fn close_with_each_verdict(&mut self) -> Step {
+        if !self.caps.close {
+            return Ok(());
+        }
+        let Some(reopen) = self.fixture.reopen.clone() else {
+            for verdict in self.caps.verdicts.clone() {
+                self.skip(
+                    format!("close with verdict {verdict}"),
+                    "the fixture says the vendor cannot reopen",
+                );
+            }
+            return Ok(());
+        };
+        for verdict in self.caps.verdicts.clone() {
+            self.begin(format!("close with verdict {verdict}"));
+            let closure = Closure::verdict(verdict.clone());
+            let returned = self.update(&IncidentUpdate::new().close(closure)).await;
+            let returned = self.ok(&format!("closing with the verdict {verdict}"), returned)?;
+            let got = self.get().await?;
+            self.ensure(
+                returned.status.is_closed()
+                    && got.status.is_closed()
+                    && returned.verdict.as_ref() == Some(&verdict)
+                    && got.verdict.as_ref() == Some(&verdict),
+                || {
+                    format!(
+                        "closed with {verdict}; update returned {} {:?}, get shows {} {:?}",
+                        returned.status, returned.verdict, got.status, got.verdict
+                    )
+                },
+            )?;
+            let back = self
+                .update(&IncidentUpdate::new().status(reopen.clone()))
+                .await;
+            self.ok(&format!("reopening as {reopen}"), back)?;
+            let got = self.get().await?;
+            self.ensure(got.status.same_as(&reopen), || {
+                format!("reopened as {reopen}, get shows {}", got.status)
+            })?;
+            self.pass();
+        }
         Ok(())
     }
 }

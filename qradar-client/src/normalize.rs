@@ -9,12 +9,13 @@
 //! | severity 0–1 / 2–3 / 4–5 / 6–7 / 8–10 | Informational / Low / Medium / High / Critical |
 //! | `first_persisted_time` (else `start_time`) | [`Incident::created`] |
 //! | `last_persisted_time` (else `last_updated_time`) | [`Incident::updated`] |
-//! | closing reason text | [`Incident::close_reason`]; a reason starting "False-Positive" gives [`Verdict::FalsePositive`] |
+//! | closing reason text | [`Incident::close_reason`]; a reason starting "False-Positive" gives [`Verdict::FalsePositive`], one starting "Non-Issue" [`Verdict::Benign`] |
 //!
 //! Changes: a close needs a QRadar closing reason, given by name or id in
 //! [`Closure::reason`]; a verdict alone picks the reason (`FalsePositive` → the first usable
-//! reason starting "False-Positive"; `Benign` and `Disregard` → "Non-Issue"); a verdict given
-//! beside a reason, which QRadar has no field for, is recorded as a note. New and In Progress
+//! reason starting "False-Positive"; `Benign` → "Non-Issue"), and reads back from it; a
+//! verdict given beside a reason, which QRadar has no field for, is recorded as a note. Other
+//! verdicts have no reason that reads back as them: [`Error::Unsupported`]. New and In Progress
 //! both set `OPEN` (New only on an unassigned offense, In Progress only on an assigned one or
 //! together with an assignment); `Other("Hidden")` sets `HIDDEN`. An update that changes the
 //! offense and adds a note makes two requests, the offense update first: if the note fails,
@@ -72,9 +73,14 @@ fn squash(text: &str) -> String {
 }
 
 fn verdict_from_reason(text: &str) -> Option<Verdict> {
-    squash(text)
-        .starts_with("falsepositive")
-        .then_some(Verdict::FalsePositive)
+    let text = squash(text);
+    if text.starts_with("falsepositive") {
+        Some(Verdict::FalsePositive)
+    } else if text.starts_with("nonissue") {
+        Some(Verdict::Benign)
+    } else {
+        None
+    }
 }
 
 /// Converts an offense to a normalized incident. `reasons` names closing reasons (pass an
@@ -314,11 +320,18 @@ impl IncidentSource for QRadarClient {
         caps.close = true;
         caps.close_requires_reason = true;
         caps.verdict = true;
+        caps.verdicts = vec![Verdict::FalsePositive, Verdict::Benign];
         caps.assign = true;
         caps.unassign = false;
         caps.set_severity = false;
         caps.notes = true;
         caps.time_fields = vec![TimeField::Created, TimeField::Updated];
+        caps.filter_statuses = vec![
+            IncidentStatus::New,
+            IncidentStatus::InProgress,
+            IncidentStatus::Closed,
+            IncidentStatus::Other("Hidden".into()),
+        ];
         caps
     }
 

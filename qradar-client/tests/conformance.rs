@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use incident_core::{
     Capabilities, Closure, Cursor, Incident, IncidentPage, IncidentQuery, IncidentSource,
-    IncidentStatus, IncidentUpdate, RetryPolicy, Vendor, Verdict,
+    IncidentStatus, IncidentUpdate, RetryPolicy, Severity, Vendor, Verdict,
 };
 use incident_sim::QRadarSim;
 use incident_testkit::conformance::Failure;
@@ -160,7 +160,11 @@ async fn failure_when(claim: impl FnOnce(&mut Capabilities)) -> Failure {
 
 #[tokio::test]
 async fn capabilities_that_promise_too_much_fail_the_suite() {
-    let f = failure_when(|c| c.set_severity = true).await;
+    let f = failure_when(|c| {
+        c.set_severity = true;
+        c.severities = vec![Severity::High, Severity::Low];
+    })
+    .await;
     assert_eq!(f.check, "set severity", "{f}");
     assert!(f.message.contains("does not support"), "{f}");
 

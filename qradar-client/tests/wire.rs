@@ -2042,7 +2042,8 @@ async fn normalized_list_maps_statuses_severities_and_titles() {
     );
     let closed = &page.items[3];
     assert_eq!(closed.close_reason.as_deref(), Some("Non-Issue"));
-    assert_eq!(closed.verdict, None);
+    // "Non-Issue" reads back as Benign, the verdict that closes with it.
+    assert_eq!(closed.verdict, Some(Verdict::Benign));
     assert_eq!(closed.closed, Some(datetime!(2023-11-14 22:21:40 UTC)));
     let untitled = &page.items[4];
     assert_eq!(untitled.title, "Offense 5");
@@ -2372,6 +2373,7 @@ async fn normalized_close_by_verdict_picks_the_matching_reason() {
     close.assert_async().await;
     assert_eq!(any.calls_async().await, 0, "a verdict alone needs no note");
     assert_eq!(incident.close_reason.as_deref(), Some("Non-Issue"));
+    assert_eq!(incident.verdict, Some(Verdict::Benign));
 }
 
 #[tokio::test]

@@ -242,11 +242,41 @@ impl IncidentSource for SentinelClient {
         caps.close = true;
         caps.close_requires_reason = false;
         caps.verdict = true;
+        // Written as the resolution's `Verdict:` line, which reads back.
+        caps.verdicts = vec![
+            Verdict::Unknown,
+            Verdict::FalsePositive,
+            Verdict::TruePositive,
+            Verdict::Disregard,
+            Verdict::Suspicious,
+            Verdict::Benign,
+            Verdict::Test,
+            Verdict::InsufficientData,
+            Verdict::SecurityRisk,
+            Verdict::ManagedExternally,
+            Verdict::Duplicate,
+        ];
         caps.assign = true;
         caps.unassign = true;
         caps.set_severity = true;
+        caps.severities = vec![
+            Severity::Informational,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ];
         caps.notes = false;
         caps.time_fields = vec![TimeField::Created, TimeField::Updated];
+        // Statuses are matched in the client, on the normalized status: any of them.
+        caps.filter_statuses = vec![
+            IncidentStatus::Unknown,
+            IncidentStatus::New,
+            IncidentStatus::InProgress,
+            IncidentStatus::OnHold,
+            IncidentStatus::Resolved,
+            IncidentStatus::Closed,
+        ];
         caps
     }
 

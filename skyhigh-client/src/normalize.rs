@@ -309,7 +309,15 @@ impl IncidentSource for SkyhighClient {
         caps.close = true;
         caps.close_requires_reason = false;
         caps.verdict = true;
+        caps.verdicts = vec![Verdict::FalsePositive];
         caps.time_fields = vec![TimeField::Updated, TimeField::Created];
+        caps.filter_statuses = vec![
+            IncidentStatus::New,
+            IncidentStatus::InProgress,
+            IncidentStatus::Resolved,
+            IncidentStatus::Closed,
+            IncidentStatus::Other("Suppressed".into()),
+        ];
         caps
     }
 

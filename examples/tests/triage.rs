@@ -1,0 +1,203 @@
+//! The triage logic of `cargo run --example triage` against the simulators: a vendor that is
+//! down, refuses the credentials or hangs is reported and does not stop the others.
+
+use std::time::Duration;
+
+use cyberark_pta_client::PtaClient;
+use eset_connect_client::EsetClient;
+use incident_core::{IncidentSource, IncidentStatus, RetryPolicy, Vendor, Verdict};
+use incident_examples::triage::{self, Failure, Options, Outcome};
+use incident_sim::{EsetSim, Fault, PtaSim, QRadarSim, SentinelSim, SkyhighSim};
+use qradar_client::QRadarClient;
+use sentinel_client::SentinelClient;
+use skyhigh_client::SkyhighClient;
+
+fn options() -> Options {
+    Options {
+        deadline: Duration::from_secs(60),
+        ..Options::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_down_or_unauthorized_does_not_stop_the_others() {
+    let qradar_sim = QRadarSim::builder().offenses(30).start().await.unwrap();
+    let qradar = QRadarClient::builder(qradar_sim.url())
+        .sec_token(qradar_sim.token())
+        .build()
+        .unwrap();
+    // A wrong password: the PVWA answers 401.
+    let pta_sim = PtaSim::builder().events(20).start().await.unwrap();
+    let pta = PtaClient::builder(pta_sim.url())
+        .credentials(pta_sim.username(), "not-the-password")
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let sentinel_sim = SentinelSim::builder().incidents(30).start().await.unwrap();
+    let (user, password) = sentinel_sim.credentials();
+    let sentinel = SentinelClient::builder(sentinel_sim.url())
+        .credentials(user, password)
+        .build()
+        .unwrap();
+    // Down: the simulator is gone, its port refuses connections.
+    let gone = SkyhighSim::builder().incidents(5).start().await.unwrap();
+    let (user, password) = gone.credentials();
+    let skyhigh = SkyhighClient::builder(gone.url())
+        .basic_auth(user, password.to_owned())
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    drop(gone);
+    let eset_sim = EsetSim::builder().incidents(30).start().await.unwrap();
+    let (user, password) = eset_sim.credentials();
+    let eset = EsetClient::builder_with_urls(eset_sim.url(), eset_sim.iam_url())
+        .credentials(user, password)
+        .build()
+        .unwrap();
+
+    let sources: Vec<&dyn IncidentSource> = vec![&qradar, &pta, &sentinel, &skyhigh, &eset];
+    let run = triage::run(&sources, &options()).await;
+    let report = |v: Vendor| run.vendors.iter().find(|r| r.vendor == v).unwrap();
+    for r in &run.vendors {
+        println!("{r}");
+    }
+
+    // The failures are reported, each as what it is.
+    let pta_report = report(Vendor::CyberArkPta);
+    assert!(pta_report.failed());
+    assert!(
+        matches!(&pta_report.listed, Err(f) if f.is_unauthorized()),
+        "{pta_report}"
+    );
+    assert!(
+        pta_report.to_string().contains("unauthorized"),
+        "{pta_report}"
+    );
+    assert!(pta_report.outcome.is_none());
+    let skyhigh_report = report(Vendor::Skyhigh);
+    assert!(skyhigh_report.failed());
+    assert!(
+        matches!(&skyhigh_report.listed, Err(Failure::Error(_))),
+        "{skyhigh_report}"
+    );
+    assert!(
+        !skyhigh_report.to_string().contains(password),
+        "{skyhigh_report}"
+    );
+
+    // The others listed, merged and closed their top incident.
+    assert!(
+        run.incidents
+            .iter()
+            .all(|i| [Vendor::QRadar, Vendor::Sentinel, Vendor::EsetConnect].contains(&i.vendor))
+    );
+    assert!(run.incidents.iter().all(triage::is_open));
+    assert!(
+        run.incidents
+            .windows(2)
+            .all(|w| triage::triage_order(&w[0], &w[1]).is_le())
+    );
+    for vendor in [Vendor::QRadar, Vendor::Sentinel, Vendor::EsetConnect] {
+        let r = report(vendor);
+        assert!(!r.failed(), "{r}");
+        let top = run.incidents.iter().find(|i| i.vendor == vendor).unwrap();
+        let Some(Outcome::Closed {
+            incident, dropped, ..
+        }) = &r.outcome
+        else {
+            panic!("{r}");
+        };
+        assert_eq!(incident.id, top.id);
+        assert!(incident.status.is_closed(), "{r}");
+        assert_eq!(incident.verdict, Some(Verdict::FalsePositive), "{r}");
+        // Sentinel has no notes: closed without it, and says so.
+        let want: &[&str] = if vendor == Vendor::Sentinel {
+            &["the note"]
+        } else {
+            &[]
+        };
+        assert_eq!(dropped, want, "{r}");
+    }
+    // The simulators hold the closes.
+    let top = |v: Vendor| {
+        run.incidents
+            .iter()
+            .find(|i| i.vendor == v)
+            .unwrap()
+            .id
+            .clone()
+    };
+    let offense = qradar_sim
+        .offense(top(Vendor::QRadar).parse().unwrap())
+        .unwrap();
+    assert_eq!(offense["status"], "CLOSED");
+    assert!(
+        qradar_sim
+            .notes(top(Vendor::QRadar).parse().unwrap())
+            .iter()
+            .any(|n| n["note_text"] == options().note.as_str())
+    );
+    let incident = sentinel_sim
+        .incident(top(Vendor::Sentinel).parse().unwrap())
+        .unwrap();
+    assert_eq!(incident["state"], "CLOSED");
+    let id = top(Vendor::EsetConnect);
+    assert_eq!(
+        eset_sim.incident(&id).unwrap()["status"],
+        "INCIDENT_STATUS_CLOSED"
+    );
+    assert!(
+        eset_sim
+            .comments(&id)
+            .iter()
+            .any(|c| c["text"] == options().note.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_that_hangs_is_cut_off_and_one_without_verdicts_still_closes() {
+    // Every answer of this QRadar is delayed far beyond the deadline.
+    let hanging = QRadarSim::builder().offenses(5).start().await.unwrap();
+    hanging.inject(Fault::Delay(Duration::from_secs(600)), 100);
+    let qradar = QRadarClient::builder(hanging.url())
+        .sec_token(hanging.token())
+        .build()
+        .unwrap();
+    let pta_sim = PtaSim::builder().events(20).start().await.unwrap();
+    let pta = PtaClient::builder(pta_sim.url())
+        .credentials(pta_sim.username(), pta_sim.password())
+        .build()
+        .unwrap();
+    let options = Options {
+        deadline: Duration::from_secs(3),
+        ..Options::default()
+    };
+    let sources: Vec<&dyn IncidentSource> = vec![&qradar, &pta];
+    let run = triage::run(&sources, &options).await;
+    for r in &run.vendors {
+        println!("{r}");
+    }
+    let q = &run.vendors[0];
+    assert!(
+        matches!(q.listed, Err(Failure::Timeout(d)) if d == options.deadline),
+        "{q}"
+    );
+    assert!(q.to_string().contains("timed out"), "{q}");
+
+    // PTA records no verdict and takes no note: both refused, reported, and the event is
+    // closed without them.
+    let p = &run.vendors[1];
+    let Some(Outcome::Closed {
+        incident,
+        refused,
+        dropped,
+    }) = &p.outcome
+    else {
+        panic!("{p}");
+    };
+    assert_eq!(incident.status, IncidentStatus::Closed);
+    assert_eq!(dropped, &["the False Positive verdict", "the note"]);
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].contains("does not support"), "{refused:?}");
+    assert_eq!(pta_sim.event(&incident.id).unwrap()["mStatus"], "CLOSED");
+}
