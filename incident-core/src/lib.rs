@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod model;
+pub mod ocsf;
 pub mod paging;
 pub mod retry;
 pub mod secret;
