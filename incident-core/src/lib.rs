@@ -4,6 +4,7 @@
 pub mod error;
 pub mod mapping;
 pub mod model;
+pub mod ocsf;
 pub mod paging;
 pub mod retry;
 pub mod secret;
