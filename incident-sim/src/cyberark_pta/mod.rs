@@ -46,7 +46,6 @@
 
 use std::fmt;
 use std::io;
-use std::ops::Deref;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -237,19 +236,7 @@ impl fmt::Debug for PtaSim {
     }
 }
 
-impl Deref for PtaSim {
-    type Target = SimServer;
-
-    fn deref(&self) -> &SimServer {
-        &self.server
-    }
-}
-
-impl AsRef<SimServer> for PtaSim {
-    fn as_ref(&self) -> &SimServer {
-        &self.server
-    }
-}
+crate::server::sim_handle!(PtaSim);
 
 impl PtaSim {
     /// A builder with the defaults: 40 security events, 30 risk events, fixed seed, user

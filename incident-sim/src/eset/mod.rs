@@ -31,7 +31,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::io;
-use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
@@ -215,19 +214,7 @@ impl fmt::Debug for EsetSim {
     }
 }
 
-impl Deref for EsetSim {
-    type Target = SimServer;
-
-    fn deref(&self) -> &SimServer {
-        &self.server
-    }
-}
-
-impl AsRef<SimServer> for EsetSim {
-    fn as_ref(&self) -> &SimServer {
-        &self.server
-    }
-}
+crate::server::sim_handle!(EsetSim);
 
 impl EsetSim {
     /// A builder with the defaults: 60 incidents, fixed seed, `api-user@example.com` /

@@ -29,7 +29,6 @@
 
 use std::fmt;
 use std::io;
-use std::ops::Deref;
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -188,19 +187,7 @@ impl fmt::Debug for QRadarSim {
     }
 }
 
-impl Deref for QRadarSim {
-    type Target = SimServer;
-
-    fn deref(&self) -> &SimServer {
-        &self.server
-    }
-}
-
-impl AsRef<SimServer> for QRadarSim {
-    fn as_ref(&self) -> &SimServer {
-        &self.server
-    }
-}
+crate::server::sim_handle!(QRadarSim);
 
 impl QRadarSim {
     /// A builder with the defaults: 25 offenses, fixed seed, token

@@ -29,7 +29,6 @@
 
 use std::fmt;
 use std::io;
-use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
@@ -190,19 +189,7 @@ impl fmt::Debug for SentinelSim {
     }
 }
 
-impl Deref for SentinelSim {
-    type Target = SimServer;
-
-    fn deref(&self) -> &SimServer {
-        &self.server
-    }
-}
-
-impl AsRef<SimServer> for SentinelSim {
-    fn as_ref(&self) -> &SimServer {
-        &self.server
-    }
-}
+crate::server::sim_handle!(SentinelSim);
 
 impl SentinelSim {
     /// A builder with the defaults: 60 incidents, fixed seed, `admin` / `sim-password`,

@@ -363,3 +363,25 @@ fn base_url(https: bool, addr: SocketAddr) -> String {
     let scheme = if https { "https" } else { "http" };
     format!("{scheme}://{addr}")
 }
+
+/// Makes a vendor simulator that holds its [`SimServer`] in a field named `server`
+/// dereference to it (`url()`, `inject()`, `requests()`, `sessions()`, the counters), and
+/// implements `AsRef<SimServer>`: written once for every vendor.
+macro_rules! sim_handle {
+    ($sim:ty) => {
+        impl ::std::ops::Deref for $sim {
+            type Target = $crate::server::SimServer;
+
+            fn deref(&self) -> &$crate::server::SimServer {
+                &self.server
+            }
+        }
+
+        impl ::std::convert::AsRef<$crate::server::SimServer> for $sim {
+            fn as_ref(&self) -> &$crate::server::SimServer {
+                &self.server
+            }
+        }
+    };
+}
+pub(crate) use sim_handle;

@@ -28,7 +28,6 @@
 
 use std::fmt;
 use std::io;
-use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
@@ -219,19 +218,7 @@ impl fmt::Debug for SkyhighSim {
     }
 }
 
-impl Deref for SkyhighSim {
-    type Target = SimServer;
-
-    fn deref(&self) -> &SimServer {
-        &self.server
-    }
-}
-
-impl AsRef<SimServer> for SkyhighSim {
-    fn as_ref(&self) -> &SimServer {
-        &self.server
-    }
-}
+crate::server::sim_handle!(SkyhighSim);
 
 impl SkyhighSim {
     /// A builder with the defaults: 60 incidents, fixed seed, Basic
