@@ -1,6 +1,7 @@
 //! Security events (`{app}/API/pta/API/Events/`): list with filters, get (through the list),
 //! open and close.
 
+use incident_core::paging::Items;
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
 use incident_core::{ApiPath, ApiRequest, Error, Result};
 use serde::Serialize;
@@ -9,6 +10,11 @@ use time::OffsetDateTime;
 use crate::client::{EventFilterMode, PtaClient, VENDOR};
 use crate::model::{EventStatus, SecurityEvent};
 use crate::url_rules::{check_url_value, path_with};
+
+/// How many security events one listing may hold unless [`ListEvents::max_events`] says
+/// otherwise. PTA answers every matching event in one array, without paging: the limit
+/// keeps a server that sends millions of them from filling memory.
+pub const DEFAULT_MAX_EVENTS: u64 = 100_000;
 
 /// The request header of the legacy date filter (PAS 10.3 to 11.2).
 pub const LEGACY_DATE_HEADER: &str = "lastUpdatedEventDate";
@@ -38,6 +44,7 @@ impl EventsApi {
             status: None,
             from_update_date: None,
             account_id: None,
+            max_events: DEFAULT_MAX_EVENTS,
         }
     }
 
@@ -84,9 +91,17 @@ pub struct ListEvents {
     status: Option<EventStatus>,
     from_update_date: Option<OffsetDateTime>,
     account_id: Option<String>,
+    max_events: u64,
 }
 
 impl ListEvents {
+    /// Most events the answer may hold (default [`DEFAULT_MAX_EVENTS`]); one more is an
+    /// [`Error::LimitExceeded`] raised before it is decoded.
+    pub fn max_events(mut self, max: u64) -> Self {
+        self.max_events = max;
+        self
+    }
+
     /// Only events in this status (`status=OPEN`; in the legacy mode, filtered by the client).
     pub fn status(mut self, status: EventStatus) -> Self {
         self.status = Some(status);
@@ -144,9 +159,21 @@ impl ListEvents {
     }
 
     /// Sends the request and returns the events, in the server's order.
+    ///
+    /// The answer is decoded event by event: an event without its `id` is an
+    /// [`Error::Decode`] at that event, and more than [`max_events`](Self::max_events) events
+    /// an [`Error::LimitExceeded`], each raised before the rest of the answer is decoded.
+    /// One answer thus costs at most its body (at most the transport's
+    /// `max_response_bytes`) plus `max_events` events.
     pub async fn send(self) -> Result<Vec<SecurityEvent>> {
         let req = self.request()?;
-        let mut events: Vec<SecurityEvent> = self.client.transport().execute(req).await?.json()?;
+        let resp = self.client.transport().execute(req).await?;
+        let listed: Items<Listed> = incident_core::paging::decode_limited(
+            &resp,
+            self.max_events,
+            "security events in one answer (ListEvents::max_events raises it)",
+        )?;
+        let mut events: Vec<SecurityEvent> = listed.into_iter().map(|l| l.0).collect();
         if self.client.event_filter_mode() == EventFilterMode::LegacyHeader
             && let Some(status) = &self.status
         {
@@ -157,6 +184,20 @@ impl ListEvents {
 }
 
 incident_core::impl_into_future!([] ListEvents => Vec<SecurityEvent>);
+
+/// A listed security event, which must carry its `id`: every other operation on it needs
+/// the id, and an answer of id-less objects is refused at the first one.
+struct Listed(SecurityEvent);
+
+impl<'de> serde::Deserialize<'de> for Listed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let event = SecurityEvent::deserialize(d)?;
+        match &event.id {
+            Some(id) if !id.is_empty() => Ok(Listed(event)),
+            _ => Err(serde::de::Error::custom("a security event without its id")),
+        }
+    }
+}
 
 /// One security event, found through the listing; end it with [`send`](Self::send) or
 /// `.await` it.

@@ -188,6 +188,13 @@ impl ListRiskEvents {
     /// `n + 1` is asked for once page `n` has been read. The walk ends at a page shorter than
     /// the size (default [`DEFAULT_RISK_PAGE_SIZE`]) or an empty one.
     pub fn into_stream(self) -> BoxStream<'static, Result<RiskEvent>> {
+        self.paginator().items()
+    }
+
+    /// The walk of [`into_stream`](Self::into_stream) as incident-core's page-number
+    /// [`Paginator`], for page-level access and its limits
+    /// ([`max_pages`](Paginator::max_pages), [`page_ceiling`](Paginator::page_ceiling)).
+    pub fn paginator(self) -> Paginator<RiskEvent, u64> {
         let size = self.size.unwrap_or(DEFAULT_RISK_PAGE_SIZE);
         let first = self.page.unwrap_or(0);
         Paginator::page_numbers(first, move |page, size| {
@@ -199,24 +206,19 @@ impl ListRiskEvents {
         })
         .vendor(VENDOR)
         .page_size(size)
-        .items()
+        .identify_by(|e: &RiskEvent| {
+            Some((
+                e.id.clone()?,
+                e.status.as_ref().map(|s| s.as_str().to_owned()),
+            ))
+        })
     }
 }
 
+/// Sends a list request and decodes its page, holding it to `size` events while decoding.
 async fn fetch(client: &PtaClient, req: ApiRequest, size: Option<u64>) -> Result<RiskEventsPage> {
-    let page: RiskEventsPage = client.transport().execute(req).await?.json()?;
-    if let Some(size) = size
-        && page.entities.len() as u64 > size
-    {
-        return Err(Error::Protocol {
-            vendor: VENDOR,
-            message: format!(
-                "asked for {size} risk events, got a page of {}",
-                page.entities.len()
-            ),
-        });
-    }
-    Ok(page)
+    let resp = client.transport().execute(req).await?;
+    incident_core::paging::decode_page(&resp, size)
 }
 
 incident_core::impl_into_future!([] ListRiskEvents => RiskEventsPage);

@@ -124,6 +124,18 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A limit the client keeps against runaway servers was reached: more pages in one walk
+    /// than its ceiling, more records in one unpaged answer than allowed. Nothing past the
+    /// limit was delivered; raise the limit named in `what` if the server is right.
+    #[error("{vendor}: more than {limit} {what}")]
+    LimitExceeded {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// What was counted, and how to raise the limit.
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
     /// The client configuration is invalid (bad base URL, unreadable certificate).
     #[error("invalid configuration: {message}")]
     Config {

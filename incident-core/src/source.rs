@@ -74,10 +74,23 @@ fn walk(
     source: Arc<dyn IncidentSource>,
     query: IncidentQuery,
 ) -> BoxStream<'static, Result<Incident>> {
-    let vendor = source.vendor().name();
     let limit = query.limit;
-    let query = Arc::new(query);
-    let paginator = Paginator::from_callback(move |cursor: Option<Cursor>| {
+    let paginator = paginator(source, Arc::new(query));
+    match limit {
+        Some(n) => paginator.max_items(n as u64).items(),
+        None => paginator.items(),
+    }
+}
+
+/// The walk over a source's pages (`list_incidents` at each cursor), with every guard of
+/// the [`Paginator`]: a record is named by its id and update time, so that a page of
+/// incidents already delivered, unchanged, under a new cursor ends the walk with an error.
+pub(crate) fn paginator(
+    source: Arc<dyn IncidentSource>,
+    query: Arc<IncidentQuery>,
+) -> Paginator<Incident, Cursor> {
+    let vendor = source.vendor().name();
+    Paginator::from_callback(move |cursor: Option<Cursor>| {
         let source = Arc::clone(&source);
         let query = Arc::clone(&query);
         async move {
@@ -85,11 +98,8 @@ fn walk(
             Ok(Page::new(page.items, page.next).with_total(page.total))
         }
     })
-    .vendor(vendor);
-    match limit {
-        Some(n) => paginator.max_items(n as u64).items(),
-        None => paginator.items(),
-    }
+    .vendor(vendor)
+    .identify_by(|incident: &Incident| Some((incident.id.clone(), incident.updated)))
 }
 
 #[cfg(test)]

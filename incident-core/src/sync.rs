@@ -126,7 +126,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::model::{Cursor, Incident, IncidentQuery, TimeField};
-use crate::paging::{Page, Paginator};
+use crate::paging::Page;
 use crate::source::IncidentSource;
 
 /// The overlap a run re-reads before its start unless [`Changes::overlap`] says otherwise.
@@ -404,18 +404,7 @@ impl Changes {
                 .unwrap_or(w);
             query = query.window(TimeField::Updated, Some(from), None);
         }
-        let source = Arc::clone(&self.source);
-        let query = Arc::new(query);
-        let pages = Paginator::from_callback(move |cursor: Option<Cursor>| {
-            let source = Arc::clone(&source);
-            let query = Arc::clone(&query);
-            async move {
-                let page = source.list_incidents(&query, cursor.as_ref()).await?;
-                Ok(Page::new(page.items, page.next).with_total(page.total))
-            }
-        })
-        .vendor(vendor)
-        .pages();
+        let pages = crate::source::paginator(Arc::clone(&self.source), Arc::new(query)).pages();
         Ok(Walk {
             pages,
             latest: None,

@@ -6,7 +6,9 @@
 use futures::TryStreamExt;
 use httpmock::prelude::*;
 use httpmock::{Mock, When};
-use incident_core::paging::{OffsetPage, Page, Paginator, StalledCursor, decode_array_at_most};
+use incident_core::paging::{
+    Items, OffsetPage, Page, Paginator, StalledCursor, bounded, decode_page,
+};
 use incident_core::{ApiPath, ApiRequest, Error, Result, RetryPolicy, Transport, TransportBuilder};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -745,21 +747,83 @@ async fn an_array_page_is_refused_past_the_count_asked_before_decoding() {
         .execute(ApiRequest::get(ApiPath::new("/many")))
         .await
         .unwrap();
-    let err = decode_array_at_most::<Record>(&resp, Some(50), "Test").unwrap_err();
+    let err = decode_page::<Items<Record>>(&resp, Some(50)).unwrap_err();
     assert!(protocol(&err, "more than the 50 items asked for"), "{err}");
-    let all = decode_array_at_most::<Record>(&resp, Some(100_000), "Test").unwrap();
+    let all = decode_page::<Items<Record>>(&resp, Some(100_000)).unwrap();
     assert_eq!(all.len(), 100_000);
-    let all = decode_array_at_most::<Record>(&resp, None, "Test").unwrap();
+    let all = decode_page::<Items<Record>>(&resp, None).unwrap();
     assert_eq!(all.len(), 100_000);
+    // The transport's ceiling holds for every answer, paged or not.
+    let small = TransportBuilder::new("Test", server.base_url())
+        .retry_policy(RetryPolicy::disabled())
+        .max_items_per_answer(1000)
+        .build()
+        .unwrap();
+    let resp = small
+        .execute(ApiRequest::get(ApiPath::new("/many")))
+        .await
+        .unwrap();
+    let err = resp.json::<Items<Record>>().unwrap_err();
+    assert!(protocol(&err, "more than 1000 items"), "{err}");
+    let err = decode_page::<Items<Record>>(&resp, Some(5000)).unwrap_err();
+    assert!(protocol(&err, "more than 1000 items"), "{err}");
+    // A plain `Vec` in a model is not counted: models mark their item arrays.
+    assert_eq!(resp.json::<Vec<Record>>().unwrap().len(), 100_000);
 
     // A malformed page gives the usual decode error, with the JSON path.
     let resp = t
         .execute(ApiRequest::get(ApiPath::new("/bad")))
         .await
         .unwrap();
-    let err = decode_array_at_most::<Record>(&resp, Some(5), "Test").unwrap_err();
+    let err = decode_page::<Items<Record>>(&resp, Some(5)).unwrap_err();
     match err {
         Error::Decode(e) => assert_eq!(e.json_path, "[1].id"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn items_inside_an_envelope_are_counted_across_its_arrays() {
+    #[derive(Debug, Deserialize)]
+    struct Envelope {
+        #[serde(default, deserialize_with = "bounded")]
+        incidents: Vec<Value>,
+        #[serde(default)]
+        body: Option<Box<Envelope>>,
+        #[serde(rename = "nextPageToken", default)]
+        next: Option<String>,
+    }
+    let server = MockServer::start_async().await;
+    let huge = format!(
+        r#"{{"nextPageToken":"b","incidents":[{}]}}"#,
+        vec!["{}"; 2_000_000].join(",")
+    );
+    server
+        .mock_async(|when, then| {
+            when.path("/huge");
+            then.status(200).body(&huge);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.path("/nested");
+            then.status(200)
+                .body(r#"{"incidents":[{},{}],"body":{"incidents":[{},{}]}}"#);
+        })
+        .await;
+    let t = transport(&server);
+    let resp = t
+        .execute(ApiRequest::get(ApiPath::new("/huge")))
+        .await
+        .unwrap();
+    let err = decode_page::<Envelope>(&resp, Some(25)).unwrap_err();
+    assert!(protocol(&err, "more than the 25 items asked for"), "{err}");
+    let resp = t
+        .execute(ApiRequest::get(ApiPath::new("/nested")))
+        .await
+        .unwrap();
+    assert!(decode_page::<Envelope>(&resp, Some(3)).is_err());
+    let page = decode_page::<Envelope>(&resp, Some(4)).unwrap();
+    assert_eq!(page.incidents.len() + page.body.unwrap().incidents.len(), 4);
+    assert_eq!(page.next, None);
 }

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use incident_core::paging::{OffsetPage, Paginator, decode_array_at_most};
+use incident_core::paging::{Items, OffsetPage, Paginator};
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
 use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result};
 use serde::de::DeserializeOwned;
@@ -41,6 +41,41 @@ pub mod endpoint {
     /// `GET /siem/offense_types`.
     #[derive(Debug, Clone, Copy)]
     pub struct OffenseTypes;
+
+    use crate::model::{AssignableActor, ClosingReason, Note, Offense, OffenseType};
+
+    /// How the records of an endpoint are named, so that a walk recognizes a page of
+    /// records it already delivered (incident-core's `Paginator::identify_by`): the id, and
+    /// the update time where the record has one. `None` when `fields` left the id out.
+    pub trait Keyed<T> {
+        /// The id (and version) of `item`.
+        fn key(item: &T) -> Option<(u64, Option<i128>)>;
+    }
+    impl Keyed<Offense> for Offenses {
+        fn key(o: &Offense) -> Option<(u64, Option<i128>)> {
+            Some((o.id?, o.last_updated_time.map(|t| t.unix_timestamp_nanos())))
+        }
+    }
+    impl Keyed<Note> for Notes {
+        fn key(n: &Note) -> Option<(u64, Option<i128>)> {
+            Some((n.id?, None))
+        }
+    }
+    impl Keyed<AssignableActor> for AssignableActors {
+        fn key(a: &AssignableActor) -> Option<(u64, Option<i128>)> {
+            Some((a.user_id?, None))
+        }
+    }
+    impl Keyed<ClosingReason> for ClosingReasons {
+        fn key(c: &ClosingReason) -> Option<(u64, Option<i128>)> {
+            Some((c.id?, None))
+        }
+    }
+    impl Keyed<OffenseType> for OffenseTypes {
+        fn key(t: &OffenseType) -> Option<(u64, Option<i128>)> {
+            Some((t.id?, None))
+        }
+    }
 
     /// Endpoints that accept the `sort` parameter.
     pub trait Sortable {}
@@ -144,9 +179,9 @@ impl Range {
 
 /// Decodes a list answer asked with `asked` items at most (`None`: no `Range` was sent).
 ///
-/// More items than asked is a protocol error raised before they are decoded, so that a
-/// console cannot make the client build millions of records; so is a `Content-Range` that
-/// does not match the items.
+/// More items than asked is a protocol error raised before they are decoded (incident-core's
+/// [`decode_page`](incident_core::paging::decode_page)), so that a console cannot make the
+/// client build millions of records; so is a `Content-Range` that does not match the items.
 pub(crate) fn decode_page<T: DeserializeOwned>(
     resp: &ApiResponse,
     asked: Option<u64>,
@@ -161,7 +196,7 @@ pub(crate) fn decode_page<T: DeserializeOwned>(
             })?),
         ),
     };
-    let items: Vec<T> = decode_array_at_most(resp, asked, VENDOR)?;
+    let items = incident_core::paging::decode_page::<Items<T>>(resp, asked)?.into_vec();
     let got = items.len() as u64;
     let matches = match content_range {
         None => true,
@@ -209,7 +244,7 @@ pub struct List<T, E> {
 impl<T, E> List<T, E>
 where
     T: DeserializeOwned + Send + 'static,
-    E: Send + 'static,
+    E: endpoint::Keyed<T> + Send + 'static,
 {
     pub(crate) fn new(transport: Transport, path: Result<ApiPath>) -> Self {
         List {
@@ -378,7 +413,8 @@ where
         .vendor(VENDOR)
         .page_size(page_size)
         .prefetch(prefetch)
-        .first_position(first);
+        .first_position(first)
+        .identify_by(E::key);
         if let Some(last) = last {
             paginator = paginator.last_position(last);
         }
@@ -424,7 +460,7 @@ impl<T, E: endpoint::Sortable> List<T, E> {
     }
 }
 
-incident_core::impl_into_future!([T, E] List<T, E> => Page<T>, where T: DeserializeOwned + Send + 'static, E: Send + 'static);
+incident_core::impl_into_future!([T, E] List<T, E> => Page<T>, where T: DeserializeOwned + Send + 'static, E: endpoint::Keyed<T> + Send + 'static);
 
 /// A request for one object, with the optional `fields` parameter. End it with
 /// [`send`](Self::send) or `.await` it directly.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::VENDOR;
-use crate::model::Page;
+use crate::model::{Listed, Page};
 
 /// The page size lists and streams ask for unless told otherwise. Sentinel's own default
 /// is *unlimited* (every matching object in one answer), so a `pagesize` is always sent.
@@ -141,17 +141,9 @@ impl Walker {
             None => (self.page_request(self.first), self.first),
             Some(link) => self.link_request(link)?,
         };
-        let page: Page<T> = self.transport.execute(request).await?.json()?;
+        let response = self.transport.execute(request).await?;
+        let page: Page<T> = incident_core::paging::decode_page(&response, Some(self.size))?;
         let got = page.objects.len() as u64;
-        if got > self.size {
-            return Err(Error::Protocol {
-                vendor: VENDOR,
-                message: format!(
-                    "a page holds {got} objects, more than the {} asked for",
-                    self.size
-                ),
-            });
-        }
         if got < self.size {
             return Ok((page, None));
         }
@@ -190,7 +182,7 @@ pub struct List<T> {
     _marker: PhantomData<fn() -> T>,
 }
 
-impl<T: DeserializeOwned + Send + 'static> List<T> {
+impl<T: DeserializeOwned + Listed + Send + 'static> List<T> {
     pub(crate) fn new(transport: Transport, path: ApiPath) -> Self {
         List {
             walker: Ok(Walker {
@@ -353,7 +345,8 @@ impl<T: DeserializeOwned + Send + 'static> List<T> {
             }
         })
         .vendor(VENDOR)
-        .page_size(size);
+        .page_size(size)
+        .identify_by(T::identity);
         if let Some(max) = self.max_items {
             paginator = paginator.max_items(max);
         }
@@ -364,7 +357,7 @@ impl<T: DeserializeOwned + Send + 'static> List<T> {
     }
 }
 
-incident_core::impl_into_future!([T] List<T> => Page<T>, where T: DeserializeOwned + Send + 'static);
+incident_core::impl_into_future!([T] List<T> => Page<T>, where T: DeserializeOwned + Listed + Send + 'static);
 
 #[cfg(test)]
 mod tests {

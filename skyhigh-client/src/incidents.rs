@@ -27,6 +27,12 @@ pub const MAX_LIMIT: u32 = 10_000;
 /// otherwise: 500, the largest page every source agrees the service serves.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
+/// How many incidents beyond the `limit` one page may hold: Skyhigh adds to a page the
+/// incidents that share the timestamp of its last one ("Managing API Responses"), so that a
+/// time cursor never splits them. Only incidents with that same timestamp are accepted
+/// there, and no more than this many.
+pub const MAX_TIES: u32 = 1_000;
+
 /// Where the next page of a query starts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -390,7 +396,13 @@ impl QueryIncidents {
         let limit = self.checked_limit()?;
         let req = self.request(None, limit)?;
         let resp = self.transport.execute(req).await?;
-        decode_page(&resp, limit)
+        decode_page(&resp, limit, self.by_creation())
+    }
+
+    /// Whether the query walks `timeCreated` (`timesSelection: CREATED_AT`) rather than
+    /// `timeModified`.
+    fn by_creation(&self) -> bool {
+        self.criteria.times_selection == Some(TimesSelection::CreatedAt)
     }
 
     /// Every matching incident, page after page: each `nextStartTime` goes back as
@@ -410,6 +422,7 @@ impl QueryIncidents {
     pub fn paginator(self) -> Paginator<Incident, QueryCursor> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         let (max_items, max_pages) = (self.max_items, self.max_pages);
+        let by_creation = self.by_creation();
         let query = Arc::new(self);
         let mut paginator = Paginator::time_cursor(
             move |cursor: Option<QueryCursor>| {
@@ -422,14 +435,22 @@ impl QueryIncidents {
                         ));
                     }
                     let req = query.request(cursor.as_ref(), Some(limit))?;
-                    let page = decode_page(&query.transport.execute(req).await?, Some(limit))?;
+                    let resp = query.transport.execute(req).await?;
+                    let page = decode_page(&resp, Some(limit), by_creation)?;
                     Ok(Page::new(page.incidents, page.next))
                 }
             },
             |incident: &Incident| incident.incident_id.clone(),
         )
         .vendor(VENDOR)
-        .page_size(u64::from(limit));
+        .page_size(u64::from(limit))
+        .page_overflow(u64::from(MAX_TIES))
+        .identify_by(|i: &Incident| {
+            Some((
+                i.incident_id.clone()?,
+                i.time_modified.map(|t| t.unix_timestamp_nanos()),
+            ))
+        });
         if let Some(max) = max_items {
             paginator = paginator.max_items(max);
         }
@@ -443,12 +464,23 @@ impl QueryIncidents {
 incident_core::impl_into_future!([] QueryIncidents => IncidentPage);
 
 /// Reads a `queryIncidents` answer in either shape; a 404 (accepted by the hook) or an
-/// envelope saying 404 is "no data". More incidents than `limit` is a protocol error.
-pub(crate) fn decode_page(resp: &ApiResponse, limit: Option<u32>) -> Result<IncidentPage> {
+/// envelope saying 404 is "no data".
+///
+/// The incidents are counted while they are decoded: more than `limit` plus [`MAX_TIES`] is
+/// a protocol error raised before the surplus is decoded, and the incidents beyond `limit`
+/// must share the timestamp (`timeCreated` when `by_creation`, else `timeModified`) of the
+/// one at the limit.
+pub(crate) fn decode_page(
+    resp: &ApiResponse,
+    limit: Option<u32>,
+    by_creation: bool,
+) -> Result<IncidentPage> {
     if resp.status() == StatusCode::NOT_FOUND {
         return Ok(no_data(None));
     }
-    let (response, envelope) = resp.json::<IncidentsWire>()?.into_parts();
+    let bound = limit.map(|l| u64::from(l) + u64::from(MAX_TIES));
+    let (response, envelope) =
+        incident_core::paging::decode_page::<IncidentsWire>(resp, bound)?.into_parts();
     if envelope
         .as_ref()
         .and_then(|e| e.status_code_value)
@@ -460,16 +492,30 @@ pub(crate) fn decode_page(resp: &ApiResponse, limit: Option<u32>) -> Result<Inci
         response_info,
         incidents,
     } = response;
-    if let Some(limit) = limit
-        && incidents.len() > limit as usize
+    if let Some(limit) = limit.map(|l| l as usize)
+        && incidents.len() > limit
     {
-        return Err(Error::Protocol {
-            vendor: VENDOR,
-            message: format!(
-                "a page holds {} incidents, more than the limit of {limit}",
-                incidents.len()
-            ),
-        });
+        let time = |i: &Incident| {
+            if by_creation {
+                i.time_created
+            } else {
+                i.time_modified
+            }
+        };
+        let boundary = incidents.get(limit.saturating_sub(1)).and_then(time);
+        if limit == 0
+            || boundary.is_none()
+            || incidents[limit..].iter().any(|i| time(i) != boundary)
+        {
+            return Err(Error::Protocol {
+                vendor: VENDOR,
+                message: format!(
+                    "a page holds {} incidents, more than the limit of {limit}, and not all \
+                     of the extra ones share the timestamp of the last one within the limit",
+                    incidents.len()
+                ),
+            });
+        }
     }
     let response_info = response_info.unwrap_or_default();
     let next = if incidents.is_empty() {

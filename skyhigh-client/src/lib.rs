@@ -12,8 +12,8 @@ pub use client::{
 };
 pub use error::{SkyhighErrorCode, SkyhighErrorExt, SkyhighErrorParser, SkyhighHook};
 pub use incidents::{
-    DEFAULT_PAGE_SIZE, IncidentPage, IncidentsApi, MAX_LIMIT, ModifyIncidents, QueryCursor,
-    QueryIncidents,
+    DEFAULT_PAGE_SIZE, IncidentPage, IncidentsApi, MAX_LIMIT, MAX_TIES, ModifyIncidents,
+    QueryCursor, QueryIncidents,
 };
 pub use model::*;
 

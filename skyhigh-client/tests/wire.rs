@@ -355,18 +355,64 @@ async fn a_full_page_that_does_not_move_the_cursor_or_an_oversized_page_is_refus
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Protocol { .. }), "{e:?}");
-    let e = c
+    // Beyond the limit, Skyhigh adds the incidents that share the last one's timestamp.
+    let page = c
         .incidents()
         .query()
         .start_time_raw(t)
         .limit(2)
         .send()
         .await
-        .unwrap_err();
+        .unwrap();
+    assert_eq!(id_list(&page.incidents), ["DLP-1", "DLP-2", "DLP-3"]);
+}
+
+#[tokio::test]
+async fn beyond_the_limit_only_incidents_of_the_last_timestamp_are_accepted() {
+    let server = MockServer::start_async().await;
+    let (t1, t2) = ("2024-05-01T09:00:00.000Z", "2024-05-01T09:00:00.001Z");
+    server
+        .mock_async(|when, then| {
+            when.method("POST").path(QUERY);
+            json_reply(
+                then,
+                200,
+                &wrapped(
+                    vec![
+                        incident("DLP-1", t1),
+                        incident("DLP-2", t1),
+                        incident("DLP-3", t2),
+                    ],
+                    Some(t2),
+                ),
+            );
+        })
+        .await;
+    let c = client(&server.base_url());
+    let e = c.incidents().query().limit(2).send().await.unwrap_err();
     assert!(
         matches!(&e, Error::Protocol { message, .. } if message.contains("more than the limit of 2")),
         "{e:?}"
     );
+    // No more than MAX_TIES beyond the limit, whatever their timestamp, counted while
+    // decoding.
+    let server = MockServer::start_async().await;
+    let c = client(&server.base_url());
+    let many = server
+        .mock_async(|when, then| {
+            when.method("POST").path(QUERY).query_param("limit", "1");
+            let incidents: Vec<Value> = (0..=skyhigh_client::MAX_TIES + 1)
+                .map(|i| incident(&format!("DLP-{i}"), t1))
+                .collect();
+            json_reply(then, 200, &wrapped(incidents, Some(t2)));
+        })
+        .await;
+    let e = c.incidents().query().limit(1).send().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Protocol { message, .. } if message.contains("more than the 1001 items asked for")),
+        "{e:?}"
+    );
+    many.assert_async().await;
 }
 
 #[tokio::test]

@@ -70,14 +70,21 @@ pub struct RiskEvent {
 }
 
 /// One page of risk events: `{"entities": [...], ...}`. Other members of the answer are kept
-/// in [`extra`](Self::extra).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// in [`extra`](Self::extra). The events are decoded within the bound of the answer
+/// (incident-core's [`items_and_rest`](incident_core::paging::items_and_rest)).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct RiskEventsPage {
     /// The risk events of this page.
-    #[serde(default)]
     pub entities: Vec<RiskEvent>,
     /// Other members of the answer, kept as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for RiskEventsPage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (entities, extra) = incident_core::paging::items_and_rest(d, "entities")?;
+        Ok(RiskEventsPage { entities, extra })
+    }
 }

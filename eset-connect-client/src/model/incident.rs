@@ -260,13 +260,14 @@ pub struct IncidentComment {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// One page of `GET /v2/incidents`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// One page of `GET /v2/incidents`. The incidents are decoded within the bound of the
+/// answer (incident-core's [`items_and_rest`](incident_core::paging::items_and_rest)): a list
+/// request holds its page to the page size it asked for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IncidentsPage {
     /// The incidents of the page (without `deviceUuids` and `detectionUuids`).
-    #[serde(default)]
     pub incidents: Vec<Incident>,
     /// The token of the next page; empty or absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -276,13 +277,13 @@ pub struct IncidentsPage {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// One page of `GET /v2/incidents/{incidentUuid}/comments`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// One page of `GET /v2/incidents/{incidentUuid}/comments`, decoded as an
+/// [`IncidentsPage`] is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CommentsPage {
     /// The comments, oldest first.
-    #[serde(default)]
     pub comments: Vec<IncidentComment>,
     /// The token of the next page; empty or absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,6 +291,40 @@ pub struct CommentsPage {
     /// Fields this version of the crate does not know, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The members of a page besides its items.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageRest {
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for IncidentsPage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (incidents, rest) =
+            incident_core::paging::items_and_rest::<_, _, PageRest>(d, "incidents")?;
+        Ok(IncidentsPage {
+            incidents,
+            next_page_token: rest.next_page_token,
+            extra: rest.extra,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for CommentsPage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (comments, rest) =
+            incident_core::paging::items_and_rest::<_, _, PageRest>(d, "comments")?;
+        Ok(CommentsPage {
+            comments,
+            next_page_token: rest.next_page_token,
+            extra: rest.extra,
+        })
+    }
 }
 
 impl IncidentsPage {

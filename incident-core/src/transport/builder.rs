@@ -43,6 +43,7 @@ pub struct TransportBuilder {
     pub(super) error_parser: Arc<dyn ErrorParser>,
     pub(super) request_id_headers: Vec<HeaderName>,
     pub(super) max_response_bytes: usize,
+    pub(super) max_items_per_answer: u64,
     pub(super) deferred_error: Option<Error>,
 }
 
@@ -97,6 +98,7 @@ impl TransportBuilder {
                 .map(|h| HeaderName::from_static(h))
                 .collect(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_items_per_answer: crate::paging::DEFAULT_MAX_ITEMS_PER_ANSWER,
             deferred_error: None,
         }
     }
@@ -287,6 +289,16 @@ impl TransportBuilder {
         self
     }
 
+    /// Most items one answer may hold in the arrays its model decodes through
+    /// [`paging::bounded`](crate::paging::bounded) or [`paging::Items`](crate::paging::Items)
+    /// (default [`DEFAULT_MAX_ITEMS_PER_ANSWER`](crate::paging::DEFAULT_MAX_ITEMS_PER_ANSWER)),
+    /// whatever the operation. One item more is an [`Error::Protocol`] raised before it is
+    /// decoded. Pages are held to the number of items they asked for, within this ceiling.
+    pub fn max_items_per_answer(mut self, max: u64) -> Self {
+        self.max_items_per_answer = max;
+        self
+    }
+
     /// Builds the transport.
     ///
     /// Fails with [`Error::Config`] when the base URL is not an `http`/`https` URL, carries
@@ -365,6 +377,7 @@ impl TransportBuilder {
             error_parser: self.error_parser,
             request_id_headers: self.request_id_headers,
             max_response_bytes: self.max_response_bytes,
+            max_items_per_answer: self.max_items_per_answer,
         };
         Ok(Transport::from_inner(bare, authenticator))
     }

@@ -87,6 +87,7 @@ struct Inner {
     error_parser: Arc<dyn ErrorParser>,
     request_id_headers: Vec<HeaderName>,
     max_response_bytes: usize,
+    max_items_per_answer: u64,
 }
 
 impl fmt::Debug for Transport {
@@ -546,6 +547,7 @@ impl Transport {
                 body,
                 request_id,
                 attempts: attempt,
+                max_items: inner.max_items_per_answer,
             });
         }
         match action {

@@ -121,6 +121,14 @@ macro_rules! transport_options {
             self.$field = self.$field.max_response_bytes(limit);
             self
         }
+
+        /// Most items one answer may hold (default
+        /// [`DEFAULT_MAX_ITEMS_PER_ANSWER`]($crate::paging::DEFAULT_MAX_ITEMS_PER_ANSWER)).
+        /// See [`TransportBuilder::max_items_per_answer`]($crate::TransportBuilder::max_items_per_answer).
+        pub fn max_items_per_answer(mut self, max: u64) -> Self {
+            self.$field = self.$field.max_items_per_answer(max);
+            self
+        }
     };
 }
 

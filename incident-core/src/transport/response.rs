@@ -125,6 +125,8 @@ pub struct ApiResponse {
     pub(super) body: Vec<u8>,
     pub(super) request_id: Option<String>,
     pub(super) attempts: u32,
+    /// Most items the answer may hold (the transport's ceiling).
+    pub(super) max_items: u64,
 }
 
 impl ApiResponse {
@@ -158,9 +160,33 @@ impl ApiResponse {
         self.attempts
     }
 
+    /// The vendor's display name.
+    pub fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    /// Most items this answer may hold in the arrays its model decodes through
+    /// [`paging::bounded`](crate::paging::bounded) or [`paging::Items`](crate::paging::Items):
+    /// the transport's
+    /// [`max_items_per_answer`](crate::TransportBuilder::max_items_per_answer).
+    pub fn max_items(&self) -> u64 {
+        self.max_items
+    }
+
     /// Decodes the body as JSON into `T`. On failure the error names the JSON path where
     /// decoding stopped, the content type and a snippet of the body.
+    ///
+    /// The item arrays of `T` decoded through [`paging::bounded`](crate::paging::bounded)
+    /// or [`paging::Items`](crate::paging::Items) may hold at most
+    /// [`max_items`](Self::max_items) items together; one more is an [`Error::Protocol`]
+    /// raised before it is decoded. A page is decoded with the number of items it asked
+    /// for through [`paging::decode_page`](crate::paging::decode_page).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        crate::paging::decode_page(self, None)
+    }
+
+    /// Decodes the body within the bound its caller set.
+    pub(crate) fn decode_within_bound<T: DeserializeOwned>(&self) -> Result<T> {
         decode_json(&self.body).map_err(|(json_path, source)| {
             Error::Decode(Box::new(DecodeError {
                 vendor: self.vendor,
@@ -191,6 +217,8 @@ pub fn decode_json<T: DeserializeOwned>(
     match fast {
         Ok(v) => Ok(v),
         Err(first) => {
+            // The second pass counts the items of a bounded answer from zero again.
+            crate::paging::decode::restart_count();
             let mut de = serde_json::Deserializer::from_slice(body);
             match serde_path_to_error::deserialize::<_, T>(&mut de) {
                 Err(e) => Err((e.path().to_string(), e.into_inner())),

@@ -14,4 +14,4 @@ mod objects;
 
 pub use common::{Link, Meta, ObjectRef, Rating, iso_millis_option};
 pub use incident::{Incident, IncidentState};
-pub use objects::{Annotation, ExternalData, IncidentEvent, Page};
+pub use objects::{Annotation, ExternalData, IncidentEvent, Listed, Page};

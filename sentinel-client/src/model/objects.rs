@@ -13,11 +13,14 @@ use super::common::{Meta, ObjectRef, iso_millis_option};
 /// `next` and `prev` are absolute URLs built by the server (with the host it believes it
 /// has); follow them through this crate's streams, which request them on the configured
 /// origin only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The objects are decoded within the bound of the answer (incident-core's
+/// [`items_and_rest`](incident_core::paging::items_and_rest)): a list request holds its page
+/// to the page size it asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The objects of this page (an answer without `objects` is an empty page).
-    #[serde(default = "Vec::new")]
     pub objects: Vec<T>,
     /// The URL of the next page, when the server sends one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,6 +32,50 @@ pub struct Page<T> {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// The members of a page besides `objects`.
+#[derive(Deserialize)]
+struct PageRest {
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    prev: Option<String>,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Page<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (objects, rest) =
+            incident_core::paging::items_and_rest::<_, _, PageRest>(d, "objects")?;
+        Ok(Page {
+            objects,
+            next: rest.next,
+            prev: rest.prev,
+            extra: rest.extra,
+        })
+    }
+}
+
+/// What names a Sentinel object in a walk: the URL of its `meta` and its `moddate`, so
+/// that a page of objects already delivered, unchanged, is recognized.
+pub trait Listed {
+    /// The object's URL and last modification time; `None` without a URL (a `field`
+    /// selection that left `meta` out).
+    fn identity(&self) -> Option<(String, Option<i128>)>;
+}
+
+macro_rules! listed {
+    ($($t:ty),*) => {$(
+        impl Listed for $t {
+            fn identity(&self) -> Option<(String, Option<i128>)> {
+                let href = self.meta.as_ref()?.href.as_ref()?.as_str().to_owned();
+                Some((href, self.moddate.map(|t| t.unix_timestamp_nanos())))
+            }
+        }
+    )*};
+}
+listed!(super::Incident, IncidentEvent, ExternalData, Annotation);
 
 /// The association of an event with an incident
 /// (`/SentinelRESTServices/objects/incident-events/{event-uuid}/{incident-id}`; 7.0

@@ -107,8 +107,9 @@ pub struct IncidentResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub response_info: Option<ResponseInfo>,
-    /// `incidents`, in ascending `timeModified` (or `timeCreated`) order.
-    #[serde(default)]
+    /// `incidents`, in ascending `timeModified` (or `timeCreated`) order. Decoded within
+    /// the bound of the answer (incident-core's [`bounded`](incident_core::paging::bounded)).
+    #[serde(default, deserialize_with = "incident_core::paging::bounded")]
     pub incidents: Vec<Incident>,
 }
 
@@ -145,8 +146,8 @@ pub(crate) struct IncidentsWire {
     body: Option<IncidentResponse>,
     #[serde(rename = "responseInfo", default)]
     response_info: Option<ResponseInfo>,
-    #[serde(default)]
-    incidents: Option<Vec<Incident>>,
+    #[serde(default, deserialize_with = "incident_core::paging::bounded")]
+    incidents: Vec<Incident>,
     #[serde(default)]
     headers: Option<Value>,
     #[serde(rename = "statusCode", default)]
@@ -169,10 +170,8 @@ impl IncidentsWire {
         if response.response_info.is_none() {
             response.response_info = self.response_info;
         }
-        if response.incidents.is_empty()
-            && let Some(incidents) = self.incidents
-        {
-            response.incidents = incidents;
+        if response.incidents.is_empty() {
+            response.incidents = self.incidents;
         }
         (response, envelope)
     }

@@ -41,34 +41,56 @@
 //!
 //! # Guards
 //!
-//! A server that lies must not make a walk endless, nor exhaust memory:
-//! - a page whose `next` cursor is the cursor that fetched it is an [`Error::Protocol`]
-//!   (or the end of the walk, for vendors that document it so: see
-//!   [`Paginator::when_cursor_stalls`]);
-//! - a page holding more items than were asked ([`Paginator::page_size`]) is an
-//!   [`Error::Protocol`];
-//! - the walk never goes past the first total a page reports ([`Page::total`]);
-//! - [`Paginator::max_items`] and [`Paginator::max_pages`] stop a walk cleanly;
-//! - offset walks check that each page starts where it was asked to, and stop at an empty
+//! A server that lies must not make a walk endless, nor exhaust memory. Every walk, whatever
+//! its style, holds to these bounds; a vendor crate describes how to fetch one page and
+//! gets them all without a loop of its own:
+//! - **Items are counted while decoding.** A vendor decodes a page with [`decode_page`]
+//!   (the page size it asked for as the bound) and its model marks the item arrays with
+//!   [`bounded`] (or decodes a bare array as [`Items`]): one item past the bound is an
+//!   [`Error::Protocol`] raised before it is decoded, so a page of two million `{}` for a
+//!   request of 25 costs 25 records. Any other answer is bounded by the transport's
+//!   [`max_items_per_answer`](crate::TransportBuilder::max_items_per_answer). The walk
+//!   checks again that no page holds more than [`page_size`](Paginator::page_size) (plus a
+//!   documented [`page_overflow`](Paginator::page_overflow)).
+//! - **A server that repeats itself is caught.** A page whose `next` cursor is the cursor
+//!   that fetched it is an [`Error::Protocol`] (or the end of the walk, for vendors that
+//!   document it so: see [`Paginator::when_cursor_stalls`]); a `next` cursor, token or link
+//!   already requested earlier in the walk (a cycle of any length) is an
+//!   [`Error::Protocol`]; so is a full page made only of records already delivered
+//!   ([`Paginator::identify_by`]), and a next page after as many pages as the first total
+//!   reported has items, plus one.
+//! - **The walk never goes past the first total** a page reports ([`Page::total`]), and
+//!   fails after [`MAX_EMPTY_PAGES`] empty pages in a row.
+//! - **A ceiling on pages**: [`DEFAULT_PAGE_CEILING`] pages unless raised
+//!   ([`Paginator::page_ceiling`]), then [`Error::LimitExceeded`], so that a server inventing
+//!   ever-new cursors over new records cannot hold a caller forever;
+//!   [`Paginator::deadline`] bounds a whole walk in time.
+//! - [`Paginator::max_items`] and [`Paginator::max_pages`] stop a walk cleanly.
+//! - Offset walks check that each page starts where it was asked to, and stop at an empty
 //!   page.
 //!
-//! [`decode_array_at_most`] decodes a JSON array page while refusing more elements than were
-//! asked, before decoding them, so that a lying server cannot make a client build millions
-//! of records.
+//! Memory: a walk holds the pages in flight (one, or `prefetch + 1` for offsets), the keys of
+//! one page for de-duplication, one fingerprint per page requested and, with
+//! [`identify_by`](Paginator::identify_by), one per record delivered (up to
+//! [`MAX_REMEMBERED_RECORDS`]).
+
+pub mod decode;
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
-use std::hash::Hash;
-use std::marker::PhantomData;
+use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
 
 use crate::error::{Error, Result};
-use crate::transport::ApiResponse;
+
+pub use decode::{
+    DEFAULT_MAX_ITEMS_PER_ANSWER, Items, bounded, decode_limited, decode_page, items_and_rest,
+};
 
 /// The page size of offset and page-number paginators unless [`Paginator::page_size`] says
 /// otherwise.
@@ -82,6 +104,16 @@ pub const DEFAULT_PREFETCH: usize = 1;
 /// the server keeps giving new cursors, before the walk decides the server is looping and
 /// fails with [`Error::Protocol`].
 pub const MAX_EMPTY_PAGES: u32 = 100;
+
+/// How many pages a walk may fetch unless [`Paginator::page_ceiling`] or
+/// [`Paginator::max_pages`] says otherwise: a server that invents ever-new cursors cannot hold
+/// a caller forever. Reaching it is an [`Error::LimitExceeded`], never a silent end.
+pub const DEFAULT_PAGE_CEILING: u64 = 10_000;
+
+/// How many records a walk remembers (as 64-bit fingerprints, about 16 bytes each) to
+/// recognize a page made only of records it already delivered
+/// ([`Paginator::identify_by`]); records past this number are not remembered.
+pub const MAX_REMEMBERED_RECORDS: usize = 1 << 20;
 
 /// The vendor name put in protocol errors unless [`Paginator::vendor`] says otherwise.
 const UNKNOWN_VENDOR: &str = "the server";
@@ -200,6 +232,9 @@ struct Config {
     prefetch: usize,
     first_position: u64,
     last_position: Option<u64>,
+    ceiling: u64,
+    overflow: u64,
+    deadline: Option<Duration>,
 }
 
 impl Config {
@@ -448,7 +483,11 @@ pub struct Paginator<T, C> {
     source: Box<dyn Source<T, C>>,
     dedup: Option<Box<dyn Dedup<T>>>,
     config: Config,
+    identity: Option<Identity<T>>,
 }
+
+/// The fingerprint of a record, for recognizing records already delivered.
+type Identity<T> = Box<dyn Fn(&T) -> Option<u64> + Send>;
 
 impl<T, C> fmt::Debug for Paginator<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -460,6 +499,9 @@ impl<T, C> fmt::Debug for Paginator<T, C> {
             .field("stalled", &self.config.stalled)
             .field("end_on_empty_page", &self.config.end_on_empty_page)
             .field("dedup", &self.dedup.is_some())
+            .field("identity", &self.identity.is_some())
+            .field("ceiling", &self.config.ceiling)
+            .field("deadline", &self.config.deadline)
             .finish_non_exhaustive()
     }
 }
@@ -467,7 +509,7 @@ impl<T, C> fmt::Debug for Paginator<T, C> {
 impl<T, C> Paginator<T, C>
 where
     T: Send + 'static,
-    C: Clone + PartialEq + Send + 'static,
+    C: Clone + Eq + Hash + Send + 'static,
 {
     fn with_source(source: Box<dyn Source<T, C>>) -> Self {
         Paginator {
@@ -483,7 +525,11 @@ where
                 prefetch: DEFAULT_PREFETCH,
                 first_position: 0,
                 last_position: None,
+                ceiling: DEFAULT_PAGE_CEILING,
+                overflow: 0,
+                deadline: None,
             },
+            identity: None,
         }
     }
 
@@ -574,9 +620,54 @@ where
     }
 
     /// Stops the walk after this many pages (requests). The last page keeps its `next`
-    /// cursor, so that a caller of [`pages`](Self::pages) can resume from it later.
+    /// cursor, so that a caller of [`pages`](Self::pages) can resume from it later. Replaces
+    /// the [`page_ceiling`](Self::page_ceiling): the caller has said how many pages it wants.
     pub fn max_pages(mut self, max: u64) -> Self {
         self.config.max_pages = Some(max);
+        self
+    }
+
+    /// How many pages the walk may fetch before it fails with [`Error::LimitExceeded`]
+    /// (default [`DEFAULT_PAGE_CEILING`]), when no [`max_pages`](Self::max_pages) is set.
+    /// Raise it for walks of more than `ceiling × page size` items.
+    pub fn page_ceiling(mut self, ceiling: u64) -> Self {
+        self.config.ceiling = ceiling;
+        self
+    }
+
+    /// Bounds the whole walk in time: once `deadline` has passed since the first page was
+    /// asked for, the walk fails with [`Error::Deadline`] (the request in flight is
+    /// dropped). Each request is bounded by the transport's own deadline either way. The
+    /// time the caller spends between pages counts too. Needs a tokio runtime with time
+    /// enabled.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.config.deadline = Some(deadline);
+        self
+    }
+
+    /// Lets a page hold up to `extra` items more than [`page_size`](Self::page_size), for a
+    /// vendor that documents so (Skyhigh adds the incidents that share the last one's
+    /// timestamp); the vendor crate checks what those items are. Default 0.
+    pub fn page_overflow(mut self, extra: u64) -> Self {
+        self.config.overflow = extra;
+        self
+    }
+
+    /// Names the records of the walk by `key` (an id with a version, such as the update
+    /// time), so that the walk recognizes a page made only of records it already delivered:
+    /// a full page (as many items as [`page_size`](Self::page_size), or any non-empty page
+    /// when no page size is set) whose every record was delivered earlier in the walk, and
+    /// that has a next cursor, is an [`Error::Protocol`]: the server repeats itself under
+    /// new cursors. A record whose key is `None` (its id was not asked for) is never taken
+    /// for a repeat. Up to [`MAX_REMEMBERED_RECORDS`] records are remembered, as
+    /// fingerprints.
+    pub fn identify_by<K, KF>(mut self, key: KF) -> Self
+    where
+        KF: Fn(&T) -> Option<K> + Send + 'static,
+        K: Hash,
+    {
+        let hasher = RandomState::new();
+        self.identity = Some(Box::new(move |item| key(item).map(|k| hasher.hash_one(k))));
         self
     }
 
@@ -619,6 +710,7 @@ where
         let walk = Walk {
             source: self.source,
             dedup: self.dedup,
+            identity: self.identity,
             config: self.config,
             cursor: Some(None),
             pages: 0,
@@ -626,6 +718,10 @@ where
             received: 0,
             first_total: None,
             empty_in_a_row: 0,
+            visited: HashSet::new(),
+            cursor_hasher: RandomState::new(),
+            delivered: HashSet::new(),
+            started: None,
         };
         stream::try_unfold(walk, |mut walk| async move {
             let page = walk.step().await?;
@@ -802,6 +898,7 @@ impl<T: Send + 'static> Paginator<T, u64> {
 struct Walk<T, C> {
     source: Box<dyn Source<T, C>>,
     dedup: Option<Box<dyn Dedup<T>>>,
+    identity: Option<Identity<T>>,
     config: Config,
     /// The cursor of the next request (`Some(None)` for the first); `None` once done.
     cursor: Option<Option<C>>,
@@ -815,9 +912,17 @@ struct Walk<T, C> {
     first_total: Option<u64>,
     /// Pages in a row that came out empty.
     empty_in_a_row: u32,
+    /// Fingerprints of every cursor requested in this walk: a next cursor among them is a
+    /// cycle. At most one per page, so bounded by the page ceiling.
+    visited: HashSet<u64>,
+    cursor_hasher: RandomState,
+    /// Fingerprints of the records delivered, when the walk can name them.
+    delivered: HashSet<u64>,
+    /// When the first page was asked for.
+    started: Option<tokio::time::Instant>,
 }
 
-impl<T: Send + 'static, C: Clone + PartialEq + Send + 'static> Walk<T, C> {
+impl<T: Send + 'static, C: Clone + Eq + Hash + Send + 'static> Walk<T, C> {
     async fn step(&mut self) -> Result<Option<Page<T, C>>> {
         let Some(cursor) = self.cursor.take() else {
             return Ok(None);
@@ -828,36 +933,68 @@ impl<T: Send + 'static, C: Clone + PartialEq + Send + 'static> Walk<T, C> {
         {
             return Ok(None);
         }
-        let mut page = self.source.fetch(cursor.clone(), config).await?;
+        if config.max_pages.is_none() && self.pages >= config.ceiling {
+            return Err(Error::LimitExceeded {
+                vendor: config.vendor,
+                what: "pages in one walk (Paginator::page_ceiling or max_pages raise it)",
+                limit: config.ceiling,
+            });
+        }
+        if let Some(c) = &cursor {
+            self.visited.insert(self.cursor_hasher.hash_one(c));
+        }
+        let fetch = self.source.fetch(cursor.clone(), config);
+        let mut page = match config.deadline {
+            None => fetch.await?,
+            Some(deadline) => {
+                let started = *self.started.get_or_insert_with(tokio::time::Instant::now);
+                match tokio::time::timeout_at(started + deadline, fetch).await {
+                    Ok(page) => page?,
+                    Err(_) => {
+                        return Err(Error::Deadline {
+                            deadline,
+                            attempts: u32::try_from(self.pages + 1).unwrap_or(u32::MAX),
+                        });
+                    }
+                }
+            }
+        };
         self.pages += 1;
         let got = page.items.len() as u64;
         if let Some(size) = config.page_size
-            && got > size
+            && got > size.saturating_add(config.overflow)
         {
             return Err(config.protocol(format!(
                 "a page holds {got} items, more than the {size} asked for"
             )));
         }
+        let full = config.page_size.map_or(got > 0, |size| got >= size);
         let mut next = page.next.take();
-        if let (Some(n), Some(c)) = (&next, &cursor)
-            && n == c
-        {
-            match config.stalled {
-                StalledCursor::Error => {
-                    return Err(config.protocol(
-                        "the page cursor did not advance: the same page would be asked again"
-                            .to_string(),
-                    ));
+        if let Some(n) = &next {
+            if cursor.as_ref() == Some(n) {
+                match config.stalled {
+                    StalledCursor::Error => {
+                        return Err(config.protocol(
+                            "the page cursor did not advance: the same page would be asked again"
+                                .to_string(),
+                        ));
+                    }
+                    // A full page that did not move the cursor is not the end: the items after
+                    // it cannot be reached.
+                    StalledCursor::End if config.page_size.is_some() && full => {
+                        return Err(config.protocol(format!(
+                            "the page cursor did not advance after a full page of {got} items: \
+                             the items after it cannot be reached"
+                        )));
+                    }
+                    StalledCursor::End => next = None,
                 }
-                // A full page that did not move the cursor is not the end: the items after
-                // it cannot be reached.
-                StalledCursor::End if config.page_size.is_some_and(|size| got >= size) => {
-                    return Err(config.protocol(format!(
-                        "the page cursor did not advance after a full page of {got} items: \
-                         the items after it cannot be reached"
-                    )));
-                }
-                StalledCursor::End => next = None,
+            } else if self.visited.contains(&self.cursor_hasher.hash_one(n)) {
+                return Err(config.protocol(format!(
+                    "the next page's cursor was already visited {} page(s) into this walk: \
+                     the server goes round in a cycle",
+                    self.pages
+                )));
             }
         }
         if got == 0 && config.end_on_empty_page {
@@ -872,8 +1009,39 @@ impl<T: Send + 'static, C: Clone + PartialEq + Send + 'static> Walk<T, C> {
         } else if self.first_total.is_some_and(|first| self.received >= first) {
             next = None;
         }
+        if let Some(first) = self.first_total
+            && next.is_some()
+            && self.pages > first.saturating_add(1)
+        {
+            return Err(config.protocol(format!(
+                "{} pages brought {} of the {first} items announced, and the server \
+                 offers yet another page",
+                self.pages, self.received
+            )));
+        }
         if let Some(dedup) = &mut self.dedup {
             dedup.retain_new(&mut page.items);
+        }
+        if let Some(identify) = &self.identity {
+            let prints: Vec<Option<u64>> = page.items.iter().map(identify).collect();
+            // Judged after de-duplication: the repeats of the page before at a time
+            // cursor's boundary are expected, and already dropped.
+            let all_delivered = !prints.is_empty()
+                && prints
+                    .iter()
+                    .all(|p| p.is_some_and(|p| self.delivered.contains(&p)));
+            if next.is_some() && full && all_delivered {
+                return Err(config.protocol(format!(
+                    "a page of {got} records all delivered earlier in this walk came with a \
+                     new cursor: the server repeats itself"
+                )));
+            }
+            for print in prints.into_iter().flatten() {
+                if self.delivered.len() >= MAX_REMEMBERED_RECORDS {
+                    break;
+                }
+                self.delivered.insert(print);
+            }
         }
         self.empty_in_a_row = if page.items.is_empty() {
             self.empty_in_a_row.saturating_add(1)
@@ -888,7 +1056,8 @@ impl<T: Send + 'static, C: Clone + PartialEq + Send + 'static> Walk<T, C> {
         if let Some(max) = config.max_items {
             let left = max.saturating_sub(self.items);
             if page.items.len() as u64 > left {
-                page.items.truncate(left as usize);
+                page.items
+                    .truncate(usize::try_from(left).unwrap_or(usize::MAX));
                 next = None;
             }
         }
@@ -896,91 +1065,6 @@ impl<T: Send + 'static, C: Clone + PartialEq + Send + 'static> Walk<T, C> {
         page.next = next.clone();
         self.cursor = next.map(Some);
         Ok(Some(page))
-    }
-}
-
-/// Decodes a JSON array answer into at most `max` items; one element more is an
-/// [`Error::Protocol`] raised before that element is decoded (so a page of millions of
-/// `{}` for a request of 50 costs 50 records, not millions). `None` decodes any number.
-///
-/// Decoding is as fast as decoding a `Vec<T>`; a malformed body gives the same
-/// [`Error::Decode`] (with the JSON path) as [`ApiResponse::json`].
-pub fn decode_array_at_most<T: DeserializeOwned>(
-    response: &ApiResponse,
-    max: Option<u64>,
-    vendor: &'static str,
-) -> Result<Vec<T>> {
-    let Some(max) = max else {
-        return response.json();
-    };
-    let max = usize::try_from(max).unwrap_or(usize::MAX);
-    let Ok(text) = std::str::from_utf8(response.body()) else {
-        return response.json();
-    };
-    let mut too_many = false;
-    let mut de = serde_json::Deserializer::from_str(text);
-    let decoded = AtMost {
-        max,
-        too_many: &mut too_many,
-        _marker: PhantomData,
-    }
-    .deserialize(&mut de)
-    .and_then(|items| de.end().map(|()| items));
-    match decoded {
-        Ok(items) => Ok(items),
-        Err(_) if too_many => Err(Error::Protocol {
-            vendor,
-            message: format!("a page holds more than the {max} items asked for"),
-        }),
-        // The slow path, for the JSON path of the failure.
-        Err(first) => response.json::<Vec<T>>().and(Err(Error::Protocol {
-            vendor,
-            message: format!("undecodable page: {first}"),
-        })),
-    }
-}
-
-/// Decodes a sequence of at most `max` elements.
-struct AtMost<'a, T> {
-    max: usize,
-    too_many: &'a mut bool,
-    _marker: PhantomData<fn() -> T>,
-}
-
-/// Room reserved up front: enough for common pages, small enough for a page that is short.
-const PREALLOCATE: usize = 1024;
-
-impl<'de, T: de::Deserialize<'de>> DeserializeSeed<'de> for AtMost<'_, T> {
-    type Value = Vec<T>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de, T: de::Deserialize<'de>> Visitor<'de> for AtMost<'_, T> {
-    type Value = Vec<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an array of at most {} items", self.max)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let mut items = Vec::with_capacity(self.max.min(PREALLOCATE));
-        while items.len() < self.max {
-            match seq.next_element()? {
-                Some(item) => items.push(item),
-                None => return Ok(items),
-            }
-        }
-        if seq.next_element::<IgnoredAny>()?.is_some() {
-            *self.too_many = true;
-            return Err(de::Error::custom(format_args!(
-                "more than {} items",
-                self.max
-            )));
-        }
-        Ok(items)
     }
 }
 
@@ -1016,7 +1100,7 @@ mod tests {
         (paginator, asked)
     }
 
-    fn collect<T: Send + 'static, C: Clone + PartialEq + Send + 'static>(
+    fn collect<T: Send + 'static, C: Clone + Eq + Hash + Send + 'static>(
         p: Paginator<T, C>,
     ) -> Result<Vec<T>> {
         block_on(p.items().try_collect())
@@ -1328,25 +1412,156 @@ mod tests {
         is_send_static(&p.pages());
     }
 
+    /// A cursor API answering `answer(cursor)`, counting the requests.
+    fn counted<T: Send + 'static>(
+        answer: impl Fn(Option<u32>) -> (Vec<T>, Option<u32>) + Send + Sync + 'static,
+    ) -> (Paginator<T, u32>, Arc<Mutex<u32>>) {
+        let asked = Arc::new(Mutex::new(0));
+        let log = asked.clone();
+        let p = Paginator::from_callback(move |cursor: Option<u32>| {
+            *log.lock().unwrap() += 1;
+            let (items, next) = answer(cursor);
+            async move { Ok(Page::new(items, next)) }
+        });
+        (p, asked)
+    }
+
     #[test]
-    fn at_most_counts_before_decoding() {
-        fn decode(json: &str, max: usize) -> (std::result::Result<Vec<u8>, String>, bool) {
-            let mut too_many = false;
-            let mut de = serde_json::Deserializer::from_str(json);
-            let r = AtMost {
-                max,
-                too_many: &mut too_many,
-                _marker: PhantomData,
-            }
-            .deserialize(&mut de)
-            .map_err(|e| e.to_string());
-            (r, too_many)
+    fn a_cursor_cycle_of_any_length_is_an_error() {
+        for length in [2u32, 3, 7] {
+            // first -> 1 -> 2 -> ... -> length -> 1 -> ...
+            let (p, asked) = counted(move |c| {
+                let c = c.unwrap_or(0);
+                let next = if c == length { 1 } else { c + 1 };
+                (vec![c], Some(next))
+            });
+            let err = collect(p.vendor("Test")).unwrap_err();
+            assert!(err.to_string().contains("already visited"), "{err}");
+            assert_eq!(*asked.lock().unwrap(), length + 1, "cycle of {length}");
         }
-        assert_eq!(decode("[1,2]", 2), (Ok(vec![1, 2]), false));
-        assert_eq!(decode("[]", 0), (Ok(vec![]), false));
-        assert!(decode("[1,2,3]", 2).1);
-        // The extra element is not decoded as a `u8`: its type does not matter.
-        assert!(decode("[1,2,\"x\"]", 2).1);
-        assert!(!decode("[1,\"x\"]", 2).1);
+        // With StalledCursor::End, only the cursor of the same page ends the walk; an older
+        // one is still a cycle.
+        let (p, _) = counted(|c| match c {
+            None => (vec![0], Some(5)),
+            Some(5) => (vec![1], Some(6)),
+            _ => (vec![2], Some(5)),
+        });
+        let err = collect(p.when_cursor_stalls(StalledCursor::End)).unwrap_err();
+        assert!(err.to_string().contains("already visited"), "{err}");
+    }
+
+    #[test]
+    fn ever_new_cursors_over_the_same_records_are_an_error() {
+        let (p, asked) = counted(|c| (vec![1u32, 2, 3], Some(c.unwrap_or(0) + 1)));
+        let err = collect(p.identify_by(|i: &u32| Some(*i)).page_size(3)).unwrap_err();
+        assert!(err.to_string().contains("delivered earlier"), "{err}");
+        assert_eq!(*asked.lock().unwrap(), 2);
+        // A page that repeats only part of what came is not a repeat.
+        let (p, _) = counted(|c| {
+            let c = c.unwrap_or(0);
+            let items = if c < 3 { vec![c, c + 1] } else { vec![] };
+            (items, (c < 3).then_some(c + 1))
+        });
+        assert_eq!(
+            collect(p.identify_by(|i: &u32| Some(*i)).page_size(2)).unwrap(),
+            [0, 1, 1, 2, 2, 3]
+        );
+        // Records that changed (another version) are new.
+        let (p, _) = counted(|c| {
+            let c = c.unwrap_or(0);
+            ((0..2).map(|i| (i, c)).collect(), (c < 3).then_some(c + 1))
+        });
+        assert_eq!(
+            collect(p.identify_by(|i: &(u32, u32)| Some(*i)))
+                .unwrap()
+                .len(),
+            8
+        );
+        // Sets of records in a cycle under ever-new cursors.
+        let (p, asked) = counted(|c| {
+            let c = c.unwrap_or(0);
+            (vec![c % 3 * 10, c % 3 * 10 + 1], Some(c + 1))
+        });
+        let err = collect(p.identify_by(|i: &u32| Some(*i)).page_size(2)).unwrap_err();
+        assert!(err.to_string().contains("delivered earlier"), "{err}");
+        assert_eq!(*asked.lock().unwrap(), 4);
+        // Records the walk cannot name are never repeats.
+        let (p, _) = counted(|c| {
+            let c = c.unwrap_or(0);
+            (vec![1u32, 2], (c < 3).then_some(c + 1))
+        });
+        let p = p.identify_by(|_: &u32| None::<u32>).page_size(2);
+        assert_eq!(collect(p).unwrap().len(), 8);
+    }
+
+    #[test]
+    fn the_page_ceiling_ends_a_walk_with_an_error_unless_max_pages_is_set() {
+        let endless = || counted(|c| (vec![c.unwrap_or(0)], Some(c.unwrap_or(0) + 1)));
+        let (p, asked) = endless();
+        let err = collect(p.vendor("Test").page_ceiling(50)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::LimitExceeded {
+                    vendor: "Test",
+                    limit: 50,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(*asked.lock().unwrap(), 50);
+        let (p, asked) = endless();
+        assert_eq!(collect(p.page_ceiling(50).max_pages(80)).unwrap().len(), 80);
+        assert_eq!(*asked.lock().unwrap(), 80);
+        // The default ceiling.
+        let (p, asked) = endless();
+        let err = collect(p).unwrap_err();
+        assert!(matches!(err, Error::LimitExceeded { limit, .. } if limit == DEFAULT_PAGE_CEILING));
+        assert_eq!(u64::from(*asked.lock().unwrap()), DEFAULT_PAGE_CEILING);
+    }
+
+    #[test]
+    fn pages_past_the_total_announced_are_an_error() {
+        // The total says 3 items; the server sends empty pages with new cursors after them.
+        let p = Paginator::from_callback(|c: Option<u32>| async move {
+            let c = c.unwrap_or(0);
+            let items = if c == 0 { vec![1u8] } else { vec![] };
+            Ok(Page::new(items, Some(c + 1)).with_total(Some(3)))
+        });
+        let err = collect(p).unwrap_err();
+        assert!(
+            err.to_string().contains("of the 3 items announced"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_documented_overflow_is_accepted_and_no_more() {
+        let (p, _) = scripted(vec![(vec![1, 2, 3], None)]);
+        assert_eq!(collect(p.page_size(2).page_overflow(1)).unwrap(), [1, 2, 3]);
+        let (p, _) = scripted(vec![(vec![1, 2, 3, 4], None)]);
+        assert!(collect(p.page_size(2).page_overflow(1)).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_bounds_the_whole_walk() {
+        let p = Paginator::from_callback(|c: Option<u32>| async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let c = c.unwrap_or(0);
+            Ok(Page::new(vec![c], Some(c + 1)))
+        });
+        let started = tokio::time::Instant::now();
+        let err = p
+            .deadline(Duration::from_millis(3500))
+            .items()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Deadline { attempts: 4, .. }),
+            "{err:?}"
+        );
+        assert_eq!(started.elapsed(), Duration::from_millis(3500));
     }
 }
