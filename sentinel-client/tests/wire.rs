@@ -231,6 +231,38 @@ async fn bad_next_links_fall_back_to_page_numbers() {
 }
 
 #[tokio::test]
+async fn a_time_the_client_cannot_read_is_a_decode_error_naming_its_path() {
+    for (field, text) in [
+        ("moddate", "201922337201922337203685477580836"),
+        ("createdate", "9999-12-31T23:59:59-01:00"),
+    ] {
+        let server = MockServer::start_async().await;
+        logon(&server, TOKEN).await;
+        let mut record = seed();
+        record[field] = json!(text);
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(format!("{INCIDENTS}/42"));
+                json_reply(then, 200, &record);
+            })
+            .await;
+        let e = client(&server).incidents().get("42").await.unwrap_err();
+        let incident_core::Error::Decode(d) = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(d.json_path, field);
+        let message = d.source.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{text:?} is not an ISO 8601 date-time (or milliseconds since 1970) in the \
+                 years 0000 to 9999 at line 1"
+            )),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_page_larger_than_asked_is_a_protocol_error() {
     let server = MockServer::start_async().await;
     logon(&server, TOKEN).await;
