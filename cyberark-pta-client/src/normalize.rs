@@ -278,9 +278,10 @@ impl IncidentSource for PtaClient {
             .as_ref()
             .and_then(|(nanos, _)| OffsetDateTime::from_unix_timestamp_nanos(*nanos).ok());
         // One second earlier: whether PVWA's bound is inclusive is not documented, and the
-        // unit may round; the exact bound is applied below.
+        // unit may round; the exact bound is applied below. (Saturating: a cursor can name
+        // the first instant `time` holds, which has nothing before it.)
         if let Some(from) = from_cursor.max(updated_from) {
-            list = list.from_update_date(from - time::Duration::SECOND);
+            list = list.from_update_date(from.saturating_sub(time::Duration::SECOND));
         }
         let mut events: Vec<SecurityEvent> = list
             .send()

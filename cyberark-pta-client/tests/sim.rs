@@ -356,3 +356,24 @@ async fn https_with_the_appliance_certificate() {
     let err = refused.log_on().await.unwrap_err();
     assert!(matches!(err, incident_core::Error::Tls { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_cursor_at_the_first_instant_time_holds_lists_without_a_panic() {
+    use incident_core::{Cursor, IncidentQuery, IncidentSource};
+    // -9999-01-01T00:00:00Z in nanoseconds: one second before it overflowed (a panic).
+    let (sim, client) = start().await;
+    let cursor = Cursor::new("-377705116800000000000:x");
+    let page = client
+        .list_incidents(&IncidentQuery::new(), Some(&cursor))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 60);
+    let list = sim
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "GET")
+        .unwrap();
+    let query = list.query.unwrap_or_default();
+    assert!(query.contains("fromUpdateDate=-377705116800000"), "{query}");
+}

@@ -111,9 +111,14 @@ impl Filter {
 
     /// Created strictly before `at`: `incident.create_time <= timestamp("<at - 1 ns>")`
     /// (the documented operators have no `<`; timestamps have nanosecond precision, so
-    /// this is exact).
+    /// this is exact). At the first instant `time` holds, which has nothing before it,
+    /// the bound stays `at` rather than overflowing.
     pub fn created_before(at: OffsetDateTime) -> Filter {
-        Filter::one("create_time", "<=", Value::Time(at - Duration::NANOSECOND))
+        Filter::one(
+            "create_time",
+            "<=",
+            Value::Time(at.saturating_sub(Duration::NANOSECOND)),
+        )
     }
 
     /// `incident.update_time >= timestamp("<at>")`.
@@ -128,7 +133,11 @@ impl Filter {
 
     /// Updated strictly before `at` (see [`created_before`](Self::created_before)).
     pub fn updated_before(at: OffsetDateTime) -> Filter {
-        Filter::one("update_time", "<=", Value::Time(at - Duration::NANOSECOND))
+        Filter::one(
+            "update_time",
+            "<=",
+            Value::Time(at.saturating_sub(Duration::NANOSECOND)),
+        )
     }
 
     /// `incident.display_name == "<name>"`.
@@ -309,6 +318,26 @@ mod tests {
             assert_eq!(filter.to_string(), want);
             filter.validate().unwrap();
         }
+    }
+
+    #[test]
+    fn bounds_at_the_ends_of_time_never_panic() {
+        use time::{Date, PrimitiveDateTime, Time};
+        // `at - 1 ns` overflowed at the first instant `time` holds.
+        let first = PrimitiveDateTime::new(Date::MIN, Time::MIDNIGHT).assume_utc();
+        assert_eq!(
+            Filter::created_before(first).to_string(),
+            "incident.create_time <= timestamp(\"0000-01-01T00:00:00Z\")"
+        );
+        assert_eq!(
+            Filter::updated_before(first).to_string(),
+            "incident.update_time <= timestamp(\"0000-01-01T00:00:00Z\")"
+        );
+        // Past the year 9999 in UTC (hand-built): the last instant a timestamp writes.
+        assert_eq!(
+            Filter::updated_at_or_after(datetime!(9999-12-31 23:59:59 -1)).to_string(),
+            "incident.update_time >= timestamp(\"9999-12-31T23:59:59.999999999Z\")"
+        );
     }
 
     #[test]

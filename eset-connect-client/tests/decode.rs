@@ -252,3 +252,39 @@ fn error_bodies() {
     assert_eq!(b.error.as_deref(), Some("invalid_grant"));
     assert_eq!(b.grpc_code(), None);
 }
+
+#[test]
+fn times_at_the_end_of_the_range_decode_in_utc_and_write_back() {
+    use eset_connect_client::normalize::incident_from_eset;
+    // Inside the range with an offset: decoded in UTC, written back (record, OCSF export)
+    // without a panic.
+    let mut v: Value = serde_json::from_str(&fixture("incident_get.json")).unwrap();
+    v["incident"]["createTime"] = json!("9999-12-31T22:59:59.999999999-01:00");
+    v["incident"]["updateTime"] = json!("9999-12-31T23:59:59.999999999Z");
+    let e: Envelope = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(
+        e.incident.create_time,
+        Some(datetime!(9999-12-31 23:59:59.999999999 UTC))
+    );
+    let n = incident_from_eset(e.incident).unwrap();
+    let record = n.record_json();
+    assert_eq!(record["createTime"], "9999-12-31T23:59:59.999999999Z");
+    assert_eq!(record["updateTime"], "9999-12-31T23:59:59.999999999Z");
+    let ocsf = serde_json::to_value(n.to_ocsf()).unwrap();
+    assert_eq!(ocsf["time"], 253_402_300_799_999_i64);
+
+    // Past the year 9999 in UTC, or before the year 0000: a decode error naming the value.
+    for (field, text) in [
+        ("createTime", "9999-12-31T23:59:59-01:00"),
+        ("updateTime", "0000-01-01T00:00:00.5+00:01"),
+    ] {
+        let mut bad = v.clone();
+        bad["incident"][field] = json!(text);
+        let err = serde_json::from_value::<Envelope>(bad).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{text:?} is not an RFC 3339 timestamp in the years 0000 to 9999"),
+            "{field}"
+        );
+    }
+}

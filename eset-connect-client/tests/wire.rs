@@ -137,6 +137,34 @@ async fn the_password_grant_then_bearer_on_the_incident_host() {
 }
 
 #[tokio::test]
+async fn a_time_the_client_cannot_read_is_a_decode_error_naming_its_path() {
+    // Its instant is past the year 9999 in UTC: writing the record back panicked.
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    let mut body = fixture("incident_get.json");
+    body["incident"]["updateTime"] = json!("9999-12-31T23:59:59-01:00");
+    h.api
+        .mock_async(|when, then| {
+            get(when, &format!("/v2/incidents/{UUID}"), &[]);
+            json_reply(then, 200, &body);
+        })
+        .await;
+    let e = h.client().incidents().get(UUID).await.unwrap_err();
+    let Error::Decode(d) = &e else {
+        panic!("{e:?}");
+    };
+    assert_eq!(d.json_path, "incident.updateTime");
+    let message = d.source.to_string();
+    assert!(
+        message.starts_with(
+            "\"9999-12-31T23:59:59-01:00\" is not an RFC 3339 timestamp in the years 0000 \
+             to 9999 at line 1"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn ids_are_encoded_as_one_segment_before_the_verb() {
     let h = Hosts::start().await;
     token_mock(&h.iam, ACCESS, 3600).await;

@@ -185,6 +185,68 @@ mod tests {
         assert_eq!(parse_retry_after(&HeaderMap::new()), None);
     }
 
+    /// `text` cut at every byte (either side), and with each byte replaced by characters
+    /// that trip parsers (multi-byte, digits, signs, separators, a long number) or with one
+    /// bit flipped; invalid UTF-8 is replaced.
+    fn mutations(text: &str) -> Vec<String> {
+        let bytes = text.as_bytes();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut out = Vec::new();
+        for i in 0..=bytes.len() {
+            out.push(lossy(&bytes[..i]));
+            out.push(lossy(&bytes[i..]));
+        }
+        for i in 0..bytes.len() {
+            for with in [
+                "",
+                "é",
+                "9",
+                "-",
+                "+",
+                ":",
+                ".",
+                " ",
+                "99999999999999999999",
+            ] {
+                out.push(format!(
+                    "{}{with}{}",
+                    lossy(&bytes[..i]),
+                    lossy(&bytes[i + 1..])
+                ));
+            }
+            for bit in 0..8 {
+                let mut b = bytes.to_vec();
+                b[i] ^= 1 << bit;
+                out.push(lossy(&b));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn retry_after_never_panics_on_mangled_values() {
+        for valid in [
+            "120",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            for text in mutations(valid) {
+                let Ok(value) = HeaderValue::from_str(&text) else {
+                    continue;
+                };
+                let mut h = HeaderMap::new();
+                h.insert(RETRY_AFTER, value);
+                let outcome = std::panic::catch_unwind(|| parse_retry_after(&h));
+                assert!(outcome.is_ok(), "Retry-After {text:?} panicked");
+            }
+        }
+        assert_eq!(
+            parse_retry_after(&headers("18446744073709551615")),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(parse_retry_after(&headers("18446744073709551616")), None);
+    }
+
     #[test]
     fn delays_grow_and_are_capped() {
         let p = RetryPolicy::default()

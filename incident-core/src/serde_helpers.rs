@@ -1,10 +1,141 @@
 //! Serde helpers for the timestamp formats vendors use.
+//!
+//! Every time a vendor crate decodes goes through [`to_utc_checked`], so that it is an
+//! instant between [`EARLIEST_TIME`] and [`LATEST_TIME`] in UTC: every vendor format (a
+//! four-digit year in UTC, milliseconds since the epoch) can write it back, and no
+//! conversion of it can overflow. Formatters go through [`to_utc_saturating`], which never
+//! panics, also for a value built by hand outside that range.
+
+use time::macros::datetime;
+use time::{OffsetDateTime, UtcOffset};
+
+/// The earliest instant a decoded time can be: `0000-01-01T00:00:00Z`, the first one a
+/// four-digit year can write.
+pub const EARLIEST_TIME: OffsetDateTime = datetime!(0000-01-01 00:00:00 UTC);
+
+/// The latest instant a decoded time can be: `9999-12-31T23:59:59.999999999Z`, the last one
+/// a four-digit year can write.
+pub const LATEST_TIME: OffsetDateTime = datetime!(9999-12-31 23:59:59.999_999_999 UTC);
+
+/// The instant `t` in UTC, or `None` when it falls outside [`EARLIEST_TIME`] ..=
+/// [`LATEST_TIME`].
+///
+/// A vendor time parser calls this on what it parsed: RFC 3339 accepts any offset, so
+/// `9999-12-31T23:59:59-01:00` parses, yet its instant is in the year 10000, which neither
+/// `time` nor a four-digit year can hold in UTC; writing such a record back would fail (or
+/// panic in `to_offset`). Refusing it at decoding keeps every decoded record writable.
+///
+/// ```
+/// use incident_core::serde_helpers::to_utc_checked;
+/// use time::macros::datetime;
+/// assert_eq!(
+///     to_utc_checked(datetime!(2024-05-01 11:00 +2)),
+///     Some(datetime!(2024-05-01 9:00 UTC))
+/// );
+/// assert_eq!(to_utc_checked(datetime!(9999-12-31 23:59:59 -1)), None);
+/// assert_eq!(to_utc_checked(datetime!(0000-01-01 0:30 +1)), None);
+/// ```
+pub fn to_utc_checked(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    t.checked_to_offset(UtcOffset::UTC)
+        .filter(|utc| (EARLIEST_TIME..=LATEST_TIME).contains(utc))
+}
+
+/// The instant `t` in UTC, brought into [`EARLIEST_TIME`] ..= [`LATEST_TIME`]: a time
+/// outside that range (only one built by hand can be, decoded times never are) becomes the
+/// nearest bound. Never panics, unlike `to_offset(UtcOffset::UTC)`; for formatters that
+/// write a four-digit year in UTC.
+///
+/// ```
+/// use incident_core::serde_helpers::{LATEST_TIME, to_utc_saturating};
+/// use time::macros::datetime;
+/// assert_eq!(
+///     to_utc_saturating(datetime!(2024-05-01 11:00 +2)),
+///     datetime!(2024-05-01 9:00 UTC)
+/// );
+/// assert_eq!(to_utc_saturating(datetime!(9999-12-31 23:59:59 -1)), LATEST_TIME);
+/// ```
+pub fn to_utc_saturating(t: OffsetDateTime) -> OffsetDateTime {
+    match t.checked_to_offset(UtcOffset::UTC) {
+        Some(utc) => utc.clamp(EARLIEST_TIME, LATEST_TIME),
+        // Only the ends of `time`'s range overflow: past the end going up, or the start.
+        None if t.year() > 0 => LATEST_TIME,
+        None => EARLIEST_TIME,
+    }
+}
+
+#[cfg(test)]
+mod utc_tests {
+    use super::*;
+    use time::{Date, PrimitiveDateTime, Time};
+
+    #[test]
+    fn checked_keeps_the_instant_in_utc_and_refuses_the_outside() {
+        let t = to_utc_checked(datetime!(2020-08-15 18:02:57.359 +2)).unwrap();
+        assert_eq!(t, datetime!(2020-08-15 16:02:57.359 UTC));
+        assert_eq!(t.offset(), UtcOffset::UTC);
+        assert_eq!(to_utc_checked(LATEST_TIME), Some(LATEST_TIME));
+        assert_eq!(to_utc_checked(EARLIEST_TIME), Some(EARLIEST_TIME));
+        assert_eq!(
+            to_utc_checked(datetime!(9999-12-31 23:59:59 -0:01)),
+            None,
+            "past time's range in UTC"
+        );
+        assert_eq!(to_utc_checked(datetime!(0000-01-01 0:00 +0:01)), None);
+        assert_eq!(
+            to_utc_checked(datetime!(-0001-12-31 23:59:59.999999999 UTC)),
+            None
+        );
+        assert_eq!(
+            to_utc_checked(datetime!(0000-01-01 0:00 -23:59)),
+            Some(datetime!(0000-01-01 23:59 UTC))
+        );
+    }
+
+    #[test]
+    fn saturating_never_panics_and_clamps_to_the_bounds() {
+        let offsets = [
+            UtcOffset::UTC,
+            UtcOffset::from_hms(25, 59, 59).unwrap(),
+            UtcOffset::from_hms(-25, -59, -59).unwrap(),
+            UtcOffset::from_hms(1, 0, 0).unwrap(),
+        ];
+        for offset in offsets {
+            for at in [
+                PrimitiveDateTime::new(Date::MIN, Time::MIDNIGHT),
+                PrimitiveDateTime::new(Date::MAX, Time::MAX),
+                datetime!(0000-01-01 0:00),
+                datetime!(9999-12-31 23:59:59.999999999),
+                datetime!(2024-02-29 12:00),
+            ] {
+                let t = at.assume_offset(offset);
+                let utc = to_utc_saturating(t);
+                assert_eq!(utc.offset(), UtcOffset::UTC);
+                assert!((EARLIEST_TIME..=LATEST_TIME).contains(&utc), "{t}");
+                if let Some(exact) = to_utc_checked(t) {
+                    assert_eq!(utc, exact, "{t}");
+                }
+            }
+        }
+        assert_eq!(
+            to_utc_saturating(datetime!(9999-12-31 23:59:59 -1)),
+            LATEST_TIME
+        );
+        assert_eq!(
+            to_utc_saturating(datetime!(-9999-01-01 0:00 +1)),
+            EARLIEST_TIME
+        );
+        assert_eq!(
+            to_utc_saturating(datetime!(-0001-06-01 0:00 UTC)),
+            EARLIEST_TIME
+        );
+    }
+}
 
 /// Milliseconds since the Unix epoch as `Option<OffsetDateTime>`.
 ///
 /// Accepts an integer, a float with no fractional milliseconds lost (`1.7e12`), a string of
-/// digits, or `null`; writes an integer. Values outside the representable range give a decode
-/// error, never a panic. Use with `#[serde(default, with = "...")]`.
+/// digits, or `null`; writes an integer. Values outside [`EARLIEST_TIME`] ..= [`LATEST_TIME`]
+/// give a decode error, never a panic. Use with `#[serde(default, with = "...")]`.
 ///
 /// ```
 /// use serde::Deserialize;
@@ -46,9 +177,11 @@ pub mod epoch_millis_option {
     struct MillisVisitor;
 
     fn from_millis<E: de::Error>(ms: i128) -> Result<Option<OffsetDateTime>, E> {
-        OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000)
+        ms.checked_mul(1_000_000)
+            .and_then(|nanos| OffsetDateTime::from_unix_timestamp_nanos(nanos).ok())
+            .and_then(super::to_utc_checked)
             .map(Some)
-            .map_err(|_| E::custom(format!("timestamp {ms} ms is out of range")))
+            .ok_or_else(|| E::custom(format!("timestamp {ms} ms is out of range")))
     }
 
     impl<'de> Visitor<'de> for MillisVisitor {
@@ -126,6 +259,29 @@ pub mod epoch_millis_option {
             assert!(serde_json::from_str::<T>(r#"{"at":"soon"}"#).is_err());
             assert!(serde_json::from_str::<T>(r#"{"at":9223372036854775807}"#).is_err());
             assert!(serde_json::from_str::<T>(r#"{"at":true}"#).is_err());
+        }
+
+        #[test]
+        fn times_outside_four_digit_years_are_refused() {
+            // 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z are the bounds.
+            let first: T = serde_json::from_str(r#"{"at":-62167219200000}"#).unwrap();
+            assert_eq!(first.at, Some(super::super::EARLIEST_TIME));
+            let last: T = serde_json::from_str(r#"{"at":253402300799999}"#).unwrap();
+            assert_eq!(
+                last.at,
+                Some(time::macros::datetime!(9999-12-31 23:59:59.999 UTC))
+            );
+            // One millisecond before the first: the year -1, which no vendor format writes.
+            let err = serde_json::from_str::<T>(r#"{"at":-62167219200001}"#).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "timestamp -62167219200001 ms is out of range at line 1 column 21"
+            );
+            let err = serde_json::from_str::<T>(r#"{"at":253402300800000}"#).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "timestamp 253402300800000 ms is out of range at line 1 column 21"
+            );
         }
     }
 }

@@ -323,6 +323,26 @@ async fn one_logon_for_a_thousand_concurrent_calls() {
 }
 
 #[tokio::test]
+async fn a_refresh_margin_too_long_for_the_clock_renews_every_time() {
+    // `Instant::now() + Duration::MAX` overflowed (a panic) once the session had an expiry.
+    let server = Arc::new(Server::default());
+    let url = serve(server.clone()).await;
+    let auth = SessionAuth::new(TestSession {
+        password: Secret::from("session-password-1"),
+        lifetime: Some(Duration::from_secs(3600)),
+    })
+    .refresh_margin(Duration::MAX);
+    let t = TransportBuilder::new("Test", &url)
+        .authenticator(Arc::new(auth))
+        .build()
+        .unwrap();
+    t.execute(get("/items")).await.unwrap();
+    t.execute(get("/items")).await.unwrap();
+    assert_eq!(server.logons.load(Ordering::SeqCst), 1);
+    assert_eq!(server.refreshes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn an_expired_session_logs_on_again_and_replays_once() {
     let server = Arc::new(Server::default());
     let url = serve(server.clone()).await;

@@ -127,6 +127,50 @@ async fn retry_after_is_capped() {
 }
 
 #[tokio::test]
+async fn a_retry_after_too_long_for_the_clock_ends_the_operation_without_a_panic() {
+    // u64::MAX seconds, under a policy that does not cap Retry-After: adding it to the
+    // clock overflowed (a panic) before the deadline check.
+    let (url, seen) = scripted(vec![
+        reply(
+            "503 Service Unavailable",
+            &[("Retry-After", "18446744073709551615")],
+            "",
+        ),
+        json("200 OK", "[]"),
+    ])
+    .await;
+    let policy = fast_retries().max_retry_after(Duration::MAX);
+    let t = TransportBuilder::new("Test", url)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let e = t.execute(get("/x")).await.unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Unavailable));
+    assert_eq!(
+        e.api_error().unwrap().retry_after,
+        Some(Duration::from_secs(u64::MAX))
+    );
+    assert_eq!(e.attempts(), 1);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_deadline_too_long_for_the_clock_is_no_deadline() {
+    let (url, _) = scripted(vec![
+        reply("503 Service Unavailable", &[("Retry-After", "0")], ""),
+        json("200 OK", "[]"),
+    ])
+    .await;
+    let t = TransportBuilder::new("Test", url)
+        .retry_policy(fast_retries())
+        .deadline(Duration::MAX)
+        .build()
+        .unwrap();
+    let resp = t.execute(get("/x")).await.unwrap();
+    assert_eq!(resp.attempts(), 2);
+}
+
+#[tokio::test]
 async fn non_idempotent_request_is_not_retried_on_500() {
     let (url, seen) = scripted(vec![
         json("500 Internal Server Error", r#"{"message":"boom"}"#),

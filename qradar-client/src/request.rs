@@ -548,6 +548,70 @@ mod tests {
         }
     }
 
+    /// `text` cut at every byte (either side), and with each byte replaced by characters
+    /// that trip parsers or with one bit flipped; invalid UTF-8 is replaced.
+    fn mutations(text: &str) -> Vec<String> {
+        let bytes = text.as_bytes();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut out = Vec::new();
+        for i in 0..=bytes.len() {
+            out.push(lossy(&bytes[..i]));
+            out.push(lossy(&bytes[i..]));
+        }
+        for i in 0..bytes.len() {
+            for with in [
+                "",
+                "\u{e9}",
+                "9",
+                "99999999999999999999",
+                "-",
+                "+",
+                "/",
+                "*",
+                "=",
+            ] {
+                out.push(format!(
+                    "{}{with}{}",
+                    lossy(&bytes[..i]),
+                    lossy(&bytes[i + 1..])
+                ));
+            }
+            for bit in 0..8 {
+                let mut b = bytes.to_vec();
+                b[i] ^= 1 << bit;
+                out.push(lossy(&b));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn mangled_content_ranges_never_panic() {
+        for valid in [
+            "items 0-49/120",
+            "items */3",
+            "items=18446744073709551614-18446744073709551615/*",
+        ] {
+            for text in mutations(valid) {
+                let outcome = std::panic::catch_unwind(|| {
+                    let range = ContentRange::parse(&text);
+                    let page = Page::<u8> {
+                        items: vec![],
+                        content_range: range,
+                    };
+                    (page.total(), page.next_start())
+                });
+                assert!(outcome.is_ok(), "Content-Range {text:?} panicked");
+            }
+        }
+        let last = ContentRange::parse("items 18446744073709551615-18446744073709551615/*");
+        let page = Page::<u8> {
+            items: vec![],
+            content_range: last,
+        };
+        assert_eq!(page.next_start(), None, "nothing follows u64::MAX");
+    }
+
     #[test]
     fn next_start() {
         let page = |r| Page::<u8> {

@@ -152,19 +152,21 @@ impl Walker {
             .as_deref()
             .map(str::trim)
             .filter(|l| !l.is_empty());
+        // No page follows the last number a u64 holds (a server's link can name it).
+        let numbered = || number.checked_add(1).map(|n| self.page_link(n));
         let next = match server_next.map(|l| (l, self.link_request(l))) {
-            Some((link, Ok((_, n)))) if n > number => link.to_owned(),
+            Some((link, Ok((_, n)))) if n > number => Some(link.to_owned()),
             Some((link, outcome)) => {
                 tracing::debug!(
                     usable = outcome.is_ok(),
                     len = link.len(),
                     "the next link does not name the next page of this list; using page numbers"
                 );
-                self.page_link(number + 1)
+                numbered()
             }
-            None => self.page_link(number + 1),
+            None => numbered(),
         };
-        Ok((page, Some(next)))
+        Ok((page, next))
     }
 }
 

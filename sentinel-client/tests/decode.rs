@@ -194,3 +194,41 @@ fn pages_events_and_external_data() {
     assert_eq!(x.data_type.as_deref(), Some("ticket"));
     assert_eq!(x.creator.unwrap().id().as_deref(), Some("42"));
 }
+
+#[test]
+fn times_at_the_end_of_the_range_decode_in_utc_and_write_back() {
+    // Inside the range with an offset: decoded in UTC, written back (record, OCSF export)
+    // without a panic.
+    let mut v: Value = serde_json::from_str(SEED).unwrap();
+    v["createdate"] = json!("9999-12-31T22:59:59.999-01:00");
+    v["moddate"] = json!("253402300799999");
+    let i: Incident = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(i.createdate, Some(datetime!(9999-12-31 23:59:59.999 UTC)));
+    assert_eq!(i.moddate, Some(datetime!(9999-12-31 23:59:59.999 UTC)));
+    let n = incident_from_sentinel(i).unwrap();
+    let record = n.record_json();
+    assert_eq!(record["createdate"], "9999-12-31T23:59:59.999Z");
+    assert_eq!(record["moddate"], "9999-12-31T23:59:59.999Z");
+    let ocsf = serde_json::to_value(n.to_ocsf()).unwrap();
+    assert_eq!(ocsf["time"], 253_402_300_799_999_i64);
+
+    // Past the year 9999 in UTC, or milliseconds whose product overflows: a decode error
+    // naming the value.
+    for (field, text) in [
+        ("createdate", "9999-12-31T23:59:59-01:00"),
+        ("moddate", "201922337201922337203685477580836"),
+        ("moddate", "253402300800000"),
+    ] {
+        let mut bad = v.clone();
+        bad[field] = json!(text);
+        let err = serde_json::from_value::<Incident>(bad).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{text:?} is not an ISO 8601 date-time (or milliseconds since 1970) in the \
+                 years 0000 to 9999"
+            ),
+            "{field}"
+        );
+    }
+}

@@ -231,6 +231,79 @@ async fn bad_next_links_fall_back_to_page_numbers() {
 }
 
 #[tokio::test]
+async fn a_link_to_the_last_page_number_ends_the_walk_there() {
+    // The server links to page u64::MAX, which comes back full and without a link: the
+    // next page number overflowed (a panic, or page 0 in a release build).
+    let server = MockServer::start_async().await;
+    logon(&server, TOKEN).await;
+    let last = u64::MAX.to_string();
+    let mut mocks = Vec::new();
+    for (n, body) in [
+        (
+            "1",
+            json!({"objects": objects(1..=2), "next": format!("{INCIDENTS}?page={last}")}),
+        ),
+        (last.as_str(), json!({"objects": objects(3..=4)})),
+    ] {
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    exact_query(
+                        when.method(GET).path(INCIDENTS),
+                        &[("page", n), ("pagesize", "2")],
+                    );
+                    json_reply(then, 200, &body);
+                })
+                .await,
+        );
+    }
+    let all: Vec<Incident> = client(&server)
+        .incidents()
+        .list()
+        .page_size(2)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), [1, 2, 3, 4]);
+    for m in &mocks {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_time_the_client_cannot_read_is_a_decode_error_naming_its_path() {
+    for (field, text) in [
+        ("moddate", "201922337201922337203685477580836"),
+        ("createdate", "9999-12-31T23:59:59-01:00"),
+    ] {
+        let server = MockServer::start_async().await;
+        logon(&server, TOKEN).await;
+        let mut record = seed();
+        record[field] = json!(text);
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(format!("{INCIDENTS}/42"));
+                json_reply(then, 200, &record);
+            })
+            .await;
+        let e = client(&server).incidents().get("42").await.unwrap_err();
+        let incident_core::Error::Decode(d) = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(d.json_path, field);
+        let message = d.source.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{text:?} is not an ISO 8601 date-time (or milliseconds since 1970) in the \
+                 years 0000 to 9999 at line 1"
+            )),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_page_larger_than_asked_is_a_protocol_error() {
     let server = MockServer::start_async().await;
     logon(&server, TOKEN).await;

@@ -251,3 +251,42 @@ fn the_normalized_capabilities_say_what_skyhigh_can_do() {
     assert!(!caps.assign && !caps.unassign && !caps.notes && !caps.set_severity);
     assert_eq!(caps.settable_statuses.len(), 3);
 }
+
+#[test]
+fn times_at_the_end_of_the_range_decode_in_utc_and_write_back() {
+    // Inside the range with an offset: decoded in UTC, written back (record, OCSF export)
+    // without a panic.
+    let i: Incident = serde_json::from_value(json!({
+        "incidentId": "DLP-1",
+        "timeCreated": "9999-12-31T22:59:59.999-01:00",
+        "timeModified": "9999-12-31T23:59:59.999+0000",
+    }))
+    .unwrap();
+    assert_eq!(i.time_created, Some(datetime!(9999-12-31 23:59:59.999 UTC)));
+    assert_eq!(
+        i.time_modified,
+        Some(datetime!(9999-12-31 23:59:59.999 UTC))
+    );
+    let n = incident_from_skyhigh(i).unwrap();
+    let record = n.record_json();
+    assert_eq!(record["timeCreated"], "9999-12-31T23:59:59.999Z");
+    assert_eq!(record["timeModified"], "9999-12-31T23:59:59.999Z");
+    let ocsf = serde_json::to_value(n.to_ocsf()).unwrap();
+    assert_eq!(ocsf["time"], 253_402_300_799_999_i64);
+
+    // Past the year 9999 in UTC, before the year 0000, or a multi-byte character where
+    // the offset would be: a decode error naming the value.
+    for (field, text) in [
+        ("timeCreated", "9999-12-31T23:59:59-01:00"),
+        ("timeModified", "9999-12-31T23:59:59.000-0001"),
+        ("significantlyUpdatedAt", "0000-01-01T00:00:00+01:00"),
+        ("timeCreated", "aa\u{e9}0000"),
+    ] {
+        let err = serde_json::from_value::<Incident>(json!({ field: text })).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{text:?} is not a date-time Skyhigh sends"),
+            "{field}"
+        );
+    }
+}

@@ -833,3 +833,41 @@ async fn every_documented_status_of_a_modify_is_typed() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_time_the_client_cannot_read_is_a_decode_error_naming_its_path() {
+    // `aaé0000`: the fifth byte from the end is inside `é` (reading it panicked);
+    // `9999-12-31T23:59:59-01:00`: its instant is past the year 9999 in UTC (writing it
+    // back panicked).
+    for (field, text) in [
+        ("timeCreated", "aa\u{e9}0000"),
+        ("timeModified", "9999-12-31T23:59:59-01:00"),
+    ] {
+        let server = MockServer::start_async().await;
+        let mut record = incident("DLP-1", "2024-05-01T09:00:00.000Z");
+        record[field] = json!(text);
+        server
+            .mock_async(|when, then| {
+                when.method("POST").path(QUERY);
+                json_reply(then, 200, &wrapped(vec![record], None));
+            })
+            .await;
+        let e = client(&server.base_url())
+            .incidents()
+            .query()
+            .send()
+            .await
+            .unwrap_err();
+        let Error::Decode(d) = &e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(d.json_path, format!("body.incidents[0].{field}"));
+        let message = d.source.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{text:?} is not a date-time Skyhigh sends at line 1"
+            )),
+            "{message}"
+        );
+    }
+}

@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use incident_core::serde_helpers::to_utc_checked;
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 use time::OffsetDateTime;
@@ -17,7 +18,9 @@ use time::OffsetDateTime;
 /// Values below this are seconds, at or above it milliseconds.
 pub(crate) const SECONDS_BELOW: f64 = 1e11;
 
-/// The instant a PTA time number stands for (see the module documentation).
+/// The instant a PTA time number stands for (see the module documentation), in UTC; `None`
+/// for a value that is not finite or whose instant falls outside the years 0000 to 9999
+/// (see [`to_utc_checked`]).
 pub fn from_pta_number(value: f64) -> Option<OffsetDateTime> {
     if !value.is_finite() || value.abs() > 1e17 {
         return None;
@@ -31,7 +34,9 @@ pub fn from_pta_number(value: f64) -> Option<OffsetDateTime> {
     };
     let nanos =
         value.trunc() as i128 * per_unit + (value.fract() * per_unit as f64).round() as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(to_utc_checked)
 }
 
 /// Milliseconds since the epoch, as PTA writes them.
@@ -152,6 +157,33 @@ mod tests {
         assert_eq!(at("{}"), None);
         for bad in [r#"{"at":"soon"}"#, r#"{"at":1e300}"#, r#"{"at":true}"#] {
             assert!(serde_json::from_str::<T>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_outside_four_digit_years_are_refused() {
+        // 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z are the bounds.
+        assert_eq!(
+            at(r#"{"at":-62167219200000}"#),
+            Some(datetime!(0000-01-01 0:00 UTC))
+        );
+        assert_eq!(
+            at(r#"{"at":253402300799999}"#),
+            Some(datetime!(9999-12-31 23:59:59.999 UTC))
+        );
+        // Beyond them `time` still holds the instant, but no four-digit year writes it.
+        for (text, value) in [
+            (r#"{"at":-62167219200001}"#, "-62167219200001"),
+            (r#"{"at":253402300800000}"#, "253402300800000"),
+            (r#"{"at":"-377705116800000"}"#, "-377705116800000"),
+        ] {
+            let err = serde_json::from_str::<T>(text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "{value} is not a PTA time (ms or s since 1970) at line 1"
+                )),
+                "{err}"
+            );
         }
     }
 

@@ -8,13 +8,17 @@
 
 use std::fmt;
 
+use incident_core::serde_helpers::{to_utc_checked, to_utc_saturating};
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
 /// Formats a timestamp as proto3 JSON does: UTC, `Z`, and 0, 3, 6 or 9 fractional digits
-/// (the fewest that keep every nanosecond), e.g. `2025-04-07T08:30:00.120Z`.
+/// (the fewest that keep every nanosecond), e.g. `2025-04-07T08:30:00.120Z`. A time outside
+/// the years 0000 to 9999 in UTC, which only a value built by hand can be, is written as the
+/// nearest of `0000-01-01T00:00:00Z` and `9999-12-31T23:59:59.999999999Z` (see
+/// [`to_utc_saturating`]); this never panics.
 ///
 /// ```
 /// use eset_connect_client::model::format_timestamp;
@@ -22,9 +26,10 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 /// assert_eq!(format_timestamp(datetime!(2025-04-07 8:30 +2)), "2025-04-07T06:30:00Z");
 /// assert_eq!(format_timestamp(datetime!(2025-04-07 8:30:00.12 UTC)), "2025-04-07T08:30:00.120Z");
 /// assert_eq!(format_timestamp(datetime!(2025-04-07 8:30:00.000000001 UTC)), "2025-04-07T08:30:00.000000001Z");
+/// assert_eq!(format_timestamp(datetime!(9999-12-31 23:59:59 -1)), "9999-12-31T23:59:59.999999999Z");
 /// ```
 pub fn format_timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
+    let at = to_utc_saturating(at);
     let fraction = fraction(at.nanosecond());
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}Z",
@@ -50,9 +55,20 @@ fn fraction(nanos: u32) -> String {
     }
 }
 
-/// Parses an RFC 3339 timestamp (any number of fractional digits, any offset).
+/// Parses an RFC 3339 timestamp (any number of fractional digits, any offset) into UTC;
+/// `None` for anything else and for an instant outside the years 0000 to 9999 in UTC (see
+/// [`to_utc_checked`]).
+///
+/// ```
+/// use eset_connect_client::model::parse_timestamp;
+/// use time::macros::datetime;
+/// assert_eq!(parse_timestamp("2025-04-07T10:30:00+02:00"), Some(datetime!(2025-04-07 8:30 UTC)));
+/// assert_eq!(parse_timestamp("9999-12-31T23:59:59-01:00"), None);
+/// ```
 pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text.trim(), &Rfc3339).ok()
+    OffsetDateTime::parse(text.trim(), &Rfc3339)
+        .ok()
+        .and_then(to_utc_checked)
 }
 
 /// Formats a duration as proto3 JSON does: seconds with 0, 3, 6 or 9 fractional digits and
@@ -192,9 +208,11 @@ pub(crate) mod timestamp_option {
                 f.write_str("an RFC 3339 timestamp or null")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                parse_timestamp(v)
-                    .map(Some)
-                    .ok_or_else(|| E::custom(format_args!("{v:?} is not an RFC 3339 timestamp")))
+                parse_timestamp(v).map(Some).ok_or_else(|| {
+                    E::custom(format_args!(
+                        "{v:?} is not an RFC 3339 timestamp in the years 0000 to 9999"
+                    ))
+                })
             }
             fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(None)
@@ -290,6 +308,122 @@ mod tests {
         let t = datetime!(2025-04-07 8:30:00.000120 UTC);
         assert_eq!(format_timestamp(t), "2025-04-07T08:30:00.000120Z");
         assert_eq!(parse_timestamp(&format_timestamp(t)), Some(t));
+    }
+
+    #[test]
+    fn timestamps_past_year_9999_in_utc_are_refused_and_formatting_never_panics() {
+        for text in [
+            "9999-12-31T23:59:59-01:00",
+            "9999-12-31T23:59:59.999999999-00:01",
+            "0000-01-01T00:00:00+00:01",
+        ] {
+            assert_eq!(parse_timestamp(text), None, "{text}");
+        }
+        let t = parse_timestamp("9999-12-31T22:59:59.999999999-01:00").unwrap();
+        assert_eq!(t, datetime!(9999-12-31 23:59:59.999999999 UTC));
+        assert_eq!(format_timestamp(t), "9999-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            format_timestamp(datetime!(9999-12-31 23:59:59 -1)),
+            "9999-12-31T23:59:59.999999999Z"
+        );
+        assert_eq!(
+            format_timestamp(datetime!(-0001-06-01 0:00 UTC)),
+            "0000-01-01T00:00:00Z"
+        );
+        #[derive(Debug, serde::Deserialize)]
+        struct T {
+            #[serde(default, with = "timestamp_option")]
+            _at: Option<OffsetDateTime>,
+        }
+        let err = serde_json::from_str::<T>(r#"{"_at":"9999-12-31T23:59:59-01:00"}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"9999-12-31T23:59:59-01:00\" is not an RFC 3339 timestamp in the years 0000 \
+             to 9999 at line 1 column 34"
+        );
+    }
+
+    /// `text` cut at every byte (either side), and with each byte replaced by characters
+    /// that trip parsers or with one bit flipped; invalid UTF-8 is replaced.
+    fn mutations(text: &str) -> Vec<String> {
+        let bytes = text.as_bytes();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut out = Vec::new();
+        for i in 0..=bytes.len() {
+            out.push(lossy(&bytes[..i]));
+            out.push(lossy(&bytes[i..]));
+        }
+        for i in 0..bytes.len() {
+            for with in [
+                "",
+                "\u{e9}",
+                "9",
+                "99999999999999999999",
+                "-",
+                "+",
+                ".",
+                ",",
+                "T",
+                "W",
+                "e400",
+            ] {
+                out.push(format!(
+                    "{}{with}{}",
+                    lossy(&bytes[..i]),
+                    lossy(&bytes[i + 1..])
+                ));
+            }
+            for bit in 0..8 {
+                let mut b = bytes.to_vec();
+                b[i] ^= 1 << bit;
+                out.push(lossy(&b));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn mangled_timestamps_and_durations_never_panic_and_write_back() {
+        for valid in [
+            "2025-04-07T08:30:00.000120Z",
+            "9999-12-31T22:59:59.999999999-01:00",
+        ] {
+            for text in mutations(valid) {
+                let outcome =
+                    std::panic::catch_unwind(|| parse_timestamp(&text).map(format_timestamp));
+                let Ok(written) = outcome else {
+                    panic!("{text:?} panicked");
+                };
+                if let Some(written) = written {
+                    assert_eq!(
+                        parse_timestamp(&written),
+                        parse_timestamp(&text),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
+        for valid in [
+            "1.000340012s",
+            "-9223372036854775807.999999999s",
+            "P1W2DT3H4M5.5S",
+            "-PT999999999999999S",
+        ] {
+            for text in mutations(valid) {
+                let outcome =
+                    std::panic::catch_unwind(|| parse_duration(&text).map(format_duration));
+                let Ok(written) = outcome else {
+                    panic!("{text:?} panicked");
+                };
+                if let Some(written) = written {
+                    assert_eq!(parse_duration(&written), parse_duration(&text), "{text:?}");
+                }
+            }
+        }
+        for d in [Duration::MIN, Duration::MAX] {
+            let written = format_duration(d);
+            assert!(written.ends_with('s'), "{written}");
+        }
     }
 
     #[test]

@@ -266,7 +266,9 @@ impl Transport {
         attempts: &mut u32,
     ) -> Result<ApiResponse> {
         let inner = &*self.inner;
-        let deadline = Instant::now() + budget;
+        // A deadline past what an `Instant` can hold is no deadline (`tokio::time::timeout`
+        // in `execute` treats it the same way).
+        let deadline = Instant::now().checked_add(budget);
         let policy = request.retry.unwrap_or(inner.retry);
         let mut tries = 0u32;
         let mut polls = 0u32;
@@ -284,7 +286,10 @@ impl Transport {
                 Some(auth) => auth.credentials(self.unauthenticated()).await?,
                 None => Credentials::none(),
             };
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let remaining = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => Duration::MAX,
+            };
             let timeout = remaining.min(inner.request_timeout);
             let builder = self.build_request(&current, url, &credentials, timeout);
             tracing::debug!(attempt, "sending");
@@ -348,7 +353,7 @@ impl Transport {
                         polls,
                         "not ready; polling"
                     );
-                    if polls > MAX_POLLS || Instant::now() + after >= deadline {
+                    if polls > MAX_POLLS || !before(deadline, after) {
                         return Err(Error::Protocol {
                             vendor: inner.vendor,
                             message: format!("the answer was still not ready after {polls} polls"),
@@ -378,7 +383,7 @@ impl Transport {
                 }
             };
             let delay = policy.delay(tries, wait);
-            if Instant::now() + delay >= deadline {
+            if !before(deadline, delay) {
                 tracing::debug!(
                     attempt,
                     delay_ms = delay.as_millis() as u64,
@@ -639,6 +644,17 @@ impl Transport {
             .find_map(|h| headers.get(h))
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(128).collect())
+    }
+}
+
+/// Whether a wait of `wait` from now ends before `deadline` (`None`: no deadline). A wait
+/// too long for an `Instant` (a `Retry-After` of `u64::MAX` seconds under a policy that does
+/// not cap it) ends after any deadline rather than overflowing.
+fn before(deadline: Option<Instant>, wait: Duration) -> bool {
+    match (deadline, Instant::now().checked_add(wait)) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(deadline), Some(end)) => end < deadline,
     }
 }
 

@@ -73,7 +73,9 @@ impl RateLimit {
         if b.tokens >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-b.tokens / rate)
+            // A period too long for a `Duration` (`Duration::MAX` per request) waits as long
+            // as one can, rather than panicking in `from_secs_f64`.
+            Duration::try_from_secs_f64(-b.tokens / rate).unwrap_or(Duration::MAX)
         }
     }
 
@@ -90,6 +92,17 @@ impl RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_period_too_long_for_a_duration_waits_the_longest_one() {
+        // One request per `Duration::MAX`: the wait for the third, about 2^65 s, used to
+        // panic in `Duration::from_secs_f64`.
+        let limit = RateLimit::new(1, Duration::MAX);
+        assert_eq!(limit.reserve(), Duration::ZERO);
+        let second = limit.reserve();
+        assert!(second > Duration::from_secs(u64::MAX / 2), "{second:?}");
+        assert_eq!(limit.reserve(), Duration::MAX);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn bursts_then_paces() {

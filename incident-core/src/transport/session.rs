@@ -177,7 +177,10 @@ impl<P: SessionProvider> SessionAuth<P> {
         let cur = current.as_ref()?;
         let usable = match cur.session.expires_at {
             None => true,
-            Some(at) => Instant::now() + self.margin < at,
+            // A margin too long for the clock renews every time rather than overflowing.
+            Some(at) => Instant::now()
+                .checked_add(self.margin)
+                .is_some_and(|renew_at| renew_at < at),
         };
         usable.then(|| Arc::clone(cur))
     }

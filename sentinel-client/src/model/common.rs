@@ -250,18 +250,24 @@ impl<'de> Deserialize<'de> for Rating {
 /// e.g. `"2012-04-25T13:33:44.522Z"`.
 ///
 /// Decoding is lenient: any RFC 3339 or ISO 8601 date-time with an offset, and
-/// milliseconds since the epoch (a number or digits), are accepted; `null` is `None`.
+/// milliseconds since the epoch (a number or digits), are accepted; `null` is `None`. A
+/// time is decoded in UTC, and one outside the years 0000 to 9999 in UTC is a decode error
+/// (see [`to_utc_checked`](incident_core::serde_helpers::to_utc_checked)).
 /// Encoding writes the documented form, UTC with exactly three fraction digits.
 pub mod iso_millis_option {
+    use incident_core::serde_helpers::{to_utc_checked, to_utc_saturating};
     use serde::de::{self, Deserializer, Visitor};
     use serde::ser::Serializer;
     use std::fmt;
+    use time::OffsetDateTime;
     use time::format_description::well_known::{Iso8601, Rfc3339};
-    use time::{OffsetDateTime, UtcOffset};
 
-    /// Formats `t` as `2012-04-25T13:33:44.522Z`.
+    /// Formats `t` as `2012-04-25T13:33:44.522Z`. A time outside the years 0000 to 9999 in
+    /// UTC, which only a value built by hand can be, is written as the nearest of
+    /// `0000-01-01T00:00:00.000Z` and `9999-12-31T23:59:59.999Z` (see
+    /// [`to_utc_saturating`]); this never panics.
     pub fn format(t: OffsetDateTime) -> String {
-        let t = t.to_offset(UtcOffset::UTC);
+        let t = to_utc_saturating(t);
         format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
             t.year(),
@@ -274,16 +280,20 @@ pub mod iso_millis_option {
         )
     }
 
-    /// Parses one timestamp in any of the accepted forms.
+    /// Parses one timestamp in any of the accepted forms, in UTC; `None` for anything else
+    /// and for an instant outside the years 0000 to 9999 in UTC.
     pub fn parse(text: &str) -> Option<OffsetDateTime> {
         let text = text.trim();
-        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let parsed = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            // Up to 38 digits fit an i128; the product may not.
             let ms: i128 = text.parse().ok()?;
-            return OffsetDateTime::from_unix_timestamp_nanos(ms * 1_000_000).ok();
-        }
-        OffsetDateTime::parse(text, &Rfc3339)
-            .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
-            .ok()
+            OffsetDateTime::from_unix_timestamp_nanos(ms.checked_mul(1_000_000)?).ok()
+        } else {
+            OffsetDateTime::parse(text, &Rfc3339)
+                .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
+                .ok()
+        };
+        parsed.and_then(to_utc_checked)
     }
 
     /// Serializes as `2012-04-25T13:33:44.522Z`, or `null`.
@@ -314,9 +324,12 @@ pub mod iso_millis_option {
         }
 
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            parse(v)
-                .map(Some)
-                .ok_or_else(|| E::custom(format!("{v:?} is not an ISO 8601 date-time")))
+            parse(v).map(Some).ok_or_else(|| {
+                E::custom(format!(
+                    "{v:?} is not an ISO 8601 date-time (or milliseconds since 1970) \
+                         in the years 0000 to 9999"
+                ))
+            })
         }
 
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
@@ -428,6 +441,125 @@ mod tests {
         assert!(serde_json::from_str::<T>("{}").unwrap().at.is_none());
         for bad in [r#"{"at":"yesterday"}"#, r#"{"at":-5}"#, r#"{"at":true}"#] {
             assert!(serde_json::from_str::<T>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn milliseconds_too_large_for_the_arithmetic_are_a_decode_error() {
+        // 33 digits fit an i128, their product by 1,000,000 does not: a panic in a debug
+        // build, a wrapped (wrong) time in a release build.
+        let text = "201922337201922337203685477580836";
+        assert_eq!(iso_millis_option::parse(text), None);
+        let err = serde_json::from_str::<T>(&format!(r#"{{"at":"{text}"}}"#)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "\"{text}\" is not an ISO 8601 date-time (or milliseconds since 1970) \
+                 in the years 0000 to 9999 at line 1 column 41"
+            )
+        );
+        // The largest i128 and beyond.
+        assert_eq!(
+            iso_millis_option::parse("170141183460469231731687303715884105727"),
+            None
+        );
+        assert_eq!(
+            iso_millis_option::parse("170141183460469231731687303715884105728"),
+            None
+        );
+        // The last millisecond of 9999 and the one after.
+        assert_eq!(
+            iso_millis_option::parse("253402300799999"),
+            Some(datetime!(9999-12-31 23:59:59.999 UTC))
+        );
+        assert_eq!(iso_millis_option::parse("253402300800000"), None);
+    }
+
+    #[test]
+    fn times_past_year_9999_in_utc_are_refused_and_formatting_never_panics() {
+        for text in [
+            "9999-12-31T23:59:59-01:00",
+            "9999-12-31T23:59:59.999-00:01",
+            "0000-01-01T00:00:00+01:00",
+        ] {
+            assert_eq!(iso_millis_option::parse(text), None, "{text}");
+        }
+        let t: T = serde_json::from_str(r#"{"at":"9999-12-31T22:59:59.5-01:00"}"#).unwrap();
+        assert_eq!(t.at, Some(datetime!(9999-12-31 23:59:59.5 UTC)));
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"at":"9999-12-31T23:59:59.500Z"}"#
+        );
+        assert_eq!(
+            iso_millis_option::format(datetime!(9999-12-31 23:59:59 -1)),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            iso_millis_option::format(datetime!(-0001-06-01 0:00 UTC)),
+            "0000-01-01T00:00:00.000Z"
+        );
+    }
+
+    /// `text` cut at every byte (either side), and with each byte replaced by characters
+    /// that trip parsers or with one bit flipped; invalid UTF-8 is replaced.
+    fn mutations(text: &str) -> Vec<String> {
+        let bytes = text.as_bytes();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut out = Vec::new();
+        for i in 0..=bytes.len() {
+            out.push(lossy(&bytes[..i]));
+            out.push(lossy(&bytes[i..]));
+        }
+        for i in 0..bytes.len() {
+            for with in [
+                "",
+                "\u{e9}",
+                "9",
+                "99999999999999999999",
+                "-",
+                "+",
+                ":",
+                ".",
+                "T",
+            ] {
+                out.push(format!(
+                    "{}{with}{}",
+                    lossy(&bytes[..i]),
+                    lossy(&bytes[i + 1..])
+                ));
+            }
+            for bit in 0..8 {
+                let mut b = bytes.to_vec();
+                b[i] ^= 1 << bit;
+                out.push(lossy(&b));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn mangled_timestamps_never_panic_and_what_parses_writes_back() {
+        for valid in [
+            "2012-04-25T13:33:44.522Z",
+            "9999-12-31T22:59:59.999-01:00",
+            "1335360824522",
+            "2012-W17-3T13:33:44Z",
+        ] {
+            for text in mutations(valid) {
+                let outcome = std::panic::catch_unwind(|| {
+                    iso_millis_option::parse(&text).map(iso_millis_option::format)
+                });
+                let Ok(written) = outcome else {
+                    panic!("{text:?} panicked");
+                };
+                if let Some(written) = written {
+                    let millis = iso_millis_option::parse(&text).and_then(|t| {
+                        t.replace_nanosecond(u32::from(t.millisecond()) * 1_000_000)
+                            .ok()
+                    });
+                    assert_eq!(iso_millis_option::parse(&written), millis, "{text:?}");
+                }
+            }
         }
     }
 }

@@ -1,15 +1,17 @@
 //! Skyhigh's date-times: `yyyy-mm-ddThh:mm:ss.sssZ` in answers, `yyyy-mm-ddThh:mm:ss[Z|±hh:mm]`
 //! in requests, and, in the documentation's own examples, times without any zone.
 
+use incident_core::serde_helpers::{to_utc_checked, to_utc_saturating};
 use serde::{Deserialize, Deserializer, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// Reads a Skyhigh date-time leniently: RFC 3339 (`2020-08-15T16:02:57.359Z`,
 /// `2020-08-15T18:02:57+02:00`), an offset without a colon (`2022-07-04T14:02:03.000+0000`),
 /// or no zone at all (`2020-04-12T09:30:00.000`, read as UTC, as the service does).
-/// `None` for anything else.
+/// The result is in UTC. `None` for anything else, and for an instant outside the years
+/// 0000 to 9999 in UTC (see [`to_utc_checked`]).
 ///
 /// ```
 /// use skyhigh_client::model::parse_time;
@@ -18,46 +20,54 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 /// assert_eq!(parse_time("2020-08-15T16:02:57.359"), Some(t));
 /// assert_eq!(parse_time("2020-08-15T18:02:57.359+0200"), Some(t));
 /// assert_eq!(parse_time("yesterday"), None);
+/// assert_eq!(parse_time("9999-12-31T23:59:59-01:00"), None);
 /// ```
 pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
     let text = text.trim();
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t);
-    }
-    // `+0000` / `-0530`: RFC 3339 wants a colon in the offset.
-    let bytes = text.as_bytes();
-    if bytes.len() > 5 {
-        let (head, tail) = text.split_at(text.len() - 5);
-        if (tail.starts_with('+') || tail.starts_with('-'))
-            && tail[1..].bytes().all(|b| b.is_ascii_digit())
-            && head.contains('T')
-        {
-            let fixed = format!("{head}{}:{}", &tail[..3], &tail[3..]);
-            if let Ok(t) = OffsetDateTime::parse(&fixed, &Rfc3339) {
-                return Some(t);
-            }
-        }
-    }
     let naive = format_description!(
         version = 2,
         "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
     );
-    PrimitiveDateTime::parse(text, &naive)
+    OffsetDateTime::parse(text, &Rfc3339)
         .ok()
-        .map(|t| t.assume_offset(UtcOffset::UTC))
+        .or_else(|| parse_colonless_offset(text))
+        .or_else(|| {
+            PrimitiveDateTime::parse(text, &naive)
+                .ok()
+                .map(PrimitiveDateTime::assume_utc)
+        })
+        .and_then(to_utc_checked)
+}
+
+/// `2022-07-04T14:02:03.000+0000`: RFC 3339 wants a colon in the offset.
+fn parse_colonless_offset(text: &str) -> Option<OffsetDateTime> {
+    // The cut falls inside a character when the text does not end in five ASCII bytes.
+    let (head, tail) = text.split_at_checked(text.len().checked_sub(5)?)?;
+    let [b'+' | b'-', offset @ ..] = tail.as_bytes() else {
+        return None;
+    };
+    if !head.contains('T') || !offset.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // Five ASCII bytes: the cut after the hours is on a character boundary.
+    let (sign_hours, minutes) = tail.split_at(3);
+    OffsetDateTime::parse(&format!("{head}{sign_hours}:{minutes}"), &Rfc3339).ok()
 }
 
 /// Writes a date-time as Skyhigh answers it: UTC, milliseconds, `Z`
 /// (`2020-08-15T16:02:57.359Z`). Sub-millisecond digits are cut: the service keeps
-/// milliseconds.
+/// milliseconds. A time outside the years 0000 to 9999 in UTC, which only a value built by
+/// hand can be, is written as the nearest of `0000-01-01T00:00:00.000Z` and
+/// `9999-12-31T23:59:59.999Z` (see [`to_utc_saturating`]); this never panics.
 ///
 /// ```
 /// use skyhigh_client::model::format_time;
 /// use time::macros::datetime;
 /// assert_eq!(format_time(datetime!(2020-08-15 18:02:57.359123 +2)), "2020-08-15T16:02:57.359Z");
+/// assert_eq!(format_time(datetime!(9999-12-31 23:59:59 -1)), "9999-12-31T23:59:59.999Z");
 /// ```
 pub fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    let t = to_utc_saturating(t);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         t.year(),
@@ -127,5 +137,102 @@ mod tests {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
         assert_eq!(format_time(t), "2022-07-04T14:02:03.000Z");
+    }
+
+    #[test]
+    fn a_multi_byte_character_at_the_offset_cut_is_not_a_time() {
+        // The fifth byte from the end is inside `é`: splitting there panicked.
+        assert_eq!(parse_time("aa\u{e9}0000"), None);
+        assert_eq!(parse_time("2022-07-04T14:02:03\u{e9}0000"), None);
+        assert_eq!(parse_time("\u{1F600}+0000"), None);
+        assert_eq!(parse_time("2022-07-04T14:02:03.000+\u{e9}00"), None);
+        #[derive(Debug, serde::Deserialize)]
+        struct T {
+            #[serde(default, with = "time_option")]
+            _at: Option<OffsetDateTime>,
+        }
+        let err = serde_json::from_str::<T>(r#"{"_at": "aa\u00e90000"}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "\"aaé0000\" is not a date-time Skyhigh sends at line 1 column 23"
+        );
+    }
+
+    #[test]
+    fn times_past_year_9999_in_utc_are_refused_and_formatting_never_panics() {
+        for text in [
+            "9999-12-31T23:59:59-01:00",
+            "9999-12-31T23:59:59.999-0100",
+            "0000-01-01T00:00:00+00:01",
+            "-0001-12-31T23:59:59",
+        ] {
+            assert_eq!(parse_time(text), None, "{text}");
+        }
+        // Inside the range, any offset comes back in UTC.
+        let t = parse_time("9999-12-31T22:59:59.999-01:00").unwrap();
+        assert_eq!(t, datetime!(9999-12-31 23:59:59.999 UTC));
+        assert_eq!(t.offset(), time::UtcOffset::UTC);
+        assert_eq!(format_time(t), "9999-12-31T23:59:59.999Z");
+        // Values built by hand outside the range are written as the nearest bound.
+        assert_eq!(
+            format_time(datetime!(9999-12-31 23:59:59 -1)),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            format_time(datetime!(-0001-06-01 0:00 UTC)),
+            "0000-01-01T00:00:00.000Z"
+        );
+    }
+
+    /// `text` cut at every byte (either side), and with each byte replaced by characters
+    /// that trip parsers or with one bit flipped; invalid UTF-8 is replaced.
+    fn mutations(text: &str) -> Vec<String> {
+        let bytes = text.as_bytes();
+        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut out = Vec::new();
+        for i in 0..=bytes.len() {
+            out.push(lossy(&bytes[..i]));
+            out.push(lossy(&bytes[i..]));
+        }
+        for i in 0..bytes.len() {
+            for with in ["", "\u{e9}", "\u{1F600}", "9", "-", "+", ":", ".", "T", "Z"] {
+                out.push(format!(
+                    "{}{with}{}",
+                    lossy(&bytes[..i]),
+                    lossy(&bytes[i + 1..])
+                ));
+            }
+            for bit in 0..8 {
+                let mut b = bytes.to_vec();
+                b[i] ^= 1 << bit;
+                out.push(lossy(&b));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn mangled_times_never_panic_and_what_parses_writes_back() {
+        for valid in [
+            "2022-07-04T14:02:03.000Z",
+            "2022-07-04T14:02:03.000+0000",
+            "9999-12-31T22:59:59-01:00",
+            "0000-01-01T00:00:00",
+        ] {
+            for text in mutations(valid) {
+                let outcome = std::panic::catch_unwind(|| parse_time(&text).map(format_time));
+                let Ok(written) = outcome else {
+                    panic!("{text:?} panicked");
+                };
+                if let Some(written) = written {
+                    // Written with milliseconds: the sub-millisecond digits are cut.
+                    let millis = parse_time(&text).and_then(|t| {
+                        t.replace_nanosecond(u32::from(t.millisecond()) * 1_000_000)
+                            .ok()
+                    });
+                    assert_eq!(parse_time(&written), millis, "{text:?}");
+                }
+            }
+        }
     }
 }
