@@ -10,10 +10,14 @@
 //!   suite, checking through the trait alone that a vendor client behaves as its
 //!   [`Capabilities`](incident_core::Capabilities) say.
 //!
+//! - [`hostile`]: a loopback server that lies (oversized pages, huge bodies, repeated,
+//!   cycling and ever-new cursors) and the bounds every walk is held to over it.
+//!
 //! Everything talks real HTTP: to httpmock or to `incident-sim`.
 
 pub mod conformance;
 pub mod errors;
+pub mod hostile;
 pub mod mock;
 pub mod secrets;
 
