@@ -101,7 +101,7 @@ impl ErrorParser for SentinelErrorParser {
 }
 
 /// Refuses a 2xx answer to a write of a REST object (`POST`, `PUT` or `DELETE` below
-/// [`OBJECTS_PATH`](crate::OBJECTS_PATH)) whose body is JSON but not the object.
+/// [`OBJECTS_PATH`]) whose body is JSON but not the object.
 ///
 /// Sentinel documents the answers of its incident writes as a bare 200 (`PUT`), nothing
 /// (`DELETE`), or the created incident (`POST`), and no fault body at all. Every field of
