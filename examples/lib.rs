@@ -2,6 +2,8 @@
 
 #[path = "support/connect.rs"]
 pub mod connect;
+#[path = "support/skyhigh.rs"]
+pub mod skyhigh;
 #[path = "support/triage.rs"]
 pub mod triage;
 

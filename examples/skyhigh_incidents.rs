@@ -17,11 +17,11 @@ use std::process::ExitCode;
 
 use futures::TryStreamExt;
 use incident_core::time::{Duration, OffsetDateTime};
+use incident_examples::connect::BoxError;
+use incident_examples::skyhigh::resolve;
 use incident_sim::SkyhighSim;
 use incident_sim::skyhigh::FIRST_INCIDENT_TIME;
-use skyhigh_client::{
-    ChangeOutcome, Region, SkyhighClient, WorkflowStatus, format_time, parse_time,
-};
+use skyhigh_client::{Region, SkyhighClient, format_time, parse_time};
 
 /// Incidents asked for per request: small, so that paging shows on a test tenant.
 const PAGE_SIZE: u32 = 50;
@@ -47,8 +47,7 @@ async fn main() -> ExitCode {
 
 /// A client for the tenant named in the environment, or for a fresh simulator (returned too,
 /// so that it lives as long as the client needs it), and the start of the time window.
-async fn connect()
--> Result<(SkyhighClient, Option<SkyhighSim>, OffsetDateTime), Box<dyn std::error::Error>> {
+async fn connect() -> Result<(SkyhighClient, Option<SkyhighSim>, OffsetDateTime), BoxError> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let builder = match (env("SKYHIGH_URL"), env("SKYHIGH_REGION")) {
         (Some(url), _) => SkyhighClient::builder(url),
@@ -82,7 +81,7 @@ async fn connect()
     Ok((client, None, OffsetDateTime::now_utc() - Duration::days(7)))
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+async fn run() -> Result<(), BoxError> {
     let (client, _sim, since) = connect().await?;
     let until = OffsetDateTime::now_utc();
     println!(
@@ -156,19 +155,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("No new or opened incident to resolve.");
         return Ok(());
     };
-    let outcome = client
-        .incidents()
-        .modify()
-        .status(id.as_str(), WorkflowStatus::Resolved)
-        .send()
-        .await?;
-    match outcome.outcome(id.as_str()) {
-        Some(ChangeOutcome::Applied) => println!("\nMarked {id} resolved."),
-        Some(ChangeOutcome::Refused(e)) => println!(
-            "\nSkyhigh refused to resolve {id}: {}",
-            e.message.as_deref().unwrap_or("no reason given")
-        ),
-        _ => println!("\nNo outcome for {id}."),
-    }
+    //    A refusal (Skyhigh answers it inside an HTTP 200) is an error: the example exits
+    //    non-zero with the service's code and message.
+    resolve(&client, id.as_str()).await?;
+    println!("\nMarked {id} resolved.");
     Ok(())
 }

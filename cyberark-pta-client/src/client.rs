@@ -6,7 +6,7 @@ use std::sync::Arc;
 use incident_core::transport::Authenticator;
 use incident_core::{ApiPath, Error, Result, Secret, SessionAuth, Transport, TransportBuilder};
 
-use crate::error::{HtmlPageHook, PtaErrorParser};
+use crate::error::{PtaErrorParser, PtaHook};
 use crate::events::EventsApi;
 use crate::risks::RisksApi;
 use crate::session::{AuthType, PtaSession};
@@ -214,7 +214,7 @@ impl PtaClientBuilder {
             transport: TransportBuilder::new(VENDOR, url)
                 .user_agent(concat!("cyberark-pta-client/", env!("CARGO_PKG_VERSION")))
                 .error_parser(PtaErrorParser)
-                .response_hook(HtmlPageHook),
+                .response_hook(PtaHook),
             url: url.to_owned(),
             app_path: DEFAULT_APP_PATH.to_owned(),
             auth_type: AuthType::default(),

@@ -5,7 +5,13 @@
 //! ASP.NET routing errors carry `{"Message": "..."}`, and IIS in front of PVWA answers with an
 //! HTML page (`Server Error in '/PasswordVault' Application`). [`PtaErrorParser`] reads all
 //! of them into the shared [`incident_core::Error`] (an HTML page keeps a bounded snippet),
-//! and [`PtaErrorExt`] gives the typed code and body back:
+//! and [`PtaErrorExt`] gives the typed code and body back.
+//!
+//! A refusal is that error body whatever the status: answered with a 2xx to the `PATCH` of
+//! a security event or a risk event (or to any other call), a JSON object with a non-null
+//! `ErrorCode` or `ErrorMessage` (in either case) is an [`Error::Api`] with the status as
+//! sent, never an event with every field missing. An HTML page with a 2xx is one too.
+//!
 //!
 //! ```
 //! use cyberark_pta_client::{PtaErrorCode, PtaErrorExt};
@@ -203,13 +209,20 @@ impl ErrorParser for PtaErrorParser {
     }
 }
 
-/// Refuses a success answer that is an HTML page (IIS or a proxy answering for PVWA, which
-/// psPAS reports as "HTML Response Received"): an [`Error::Api`] with the status and a
-/// snippet of the page, rather than a JSON decode error.
+/// Refuses the success answers that are not answers: an HTML page (IIS or a proxy
+/// answering for PVWA, which psPAS reports as "HTML Response Received") and a PVWA error
+/// body. Both become an [`Error::Api`] with the status as sent: the page with a snippet
+/// rather than a JSON decode error, the error body with its code, message and kind.
+///
+/// A security event and a risk event have every field optional and keep unknown ones, so
+/// `{"ErrorCode": "...", "ErrorMessage": "..."}` answered with 200 would decode as an event
+/// with nothing but extra fields: a close or reopen that PVWA refused would look made. No
+/// event, page or logon answer has those members (in either case); an object with a
+/// non-null `ErrorCode` or `ErrorMessage` is the error body whatever the status.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct HtmlPageHook;
+pub(crate) struct PtaHook;
 
-impl ResponseHook for HtmlPageHook {
+impl ResponseHook for PtaHook {
     fn inspect(
         &self,
         _request: &ApiRequest,
@@ -224,20 +237,37 @@ impl ResponseHook for HtmlPageHook {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
-        let starts_with_tag = body
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b == b'<');
-        if html_type || starts_with_tag {
-            ResponseAction::Fail(
-                VendorError::new().with_message(
-                    "an HTML page instead of the JSON answer (IIS or a proxy answered)",
-                ),
-            )
-        } else {
-            ResponseAction::Default
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if html_type || first == Some(&b'<') {
+            return ResponseAction::Fail(VendorError::new().with_message(
+                "an HTML page instead of the JSON answer (IIS or a proxy answered)",
+            ));
         }
+        if first == Some(&b'{') && is_error_body(body) {
+            return ResponseAction::Fail(PtaErrorParser.parse(status, headers, body));
+        }
+        ResponseAction::Default
     }
+}
+
+/// Whether a JSON object carries PVWA's error members.
+fn is_error_body(body: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Peek {
+        #[serde(rename = "ErrorCode", default)]
+        code: Option<Value>,
+        #[serde(rename = "errorCode", default)]
+        code_lower: Option<Value>,
+        #[serde(rename = "ErrorMessage", default)]
+        message: Option<Value>,
+        #[serde(rename = "errorMessage", default)]
+        message_lower: Option<Value>,
+    }
+    serde_json::from_slice::<Peek>(body).is_ok_and(|p| {
+        [p.code, p.code_lower, p.message, p.message_lower]
+            .iter()
+            .any(|v| v.as_ref().is_some_and(|v| !v.is_null()))
+    })
 }
 
 /// PTA-specific accessors on the shared [`incident_core::Error`].
@@ -325,25 +355,57 @@ mod tests {
     }
 
     #[test]
+    fn error_bodies_inside_a_2xx_are_refused() {
+        let req = ApiRequest::patch(incident_core::ApiPath::new("/x"));
+        let inspect =
+            |body: &str| PtaHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+        let ResponseAction::Fail(v) = inspect(
+            r#"{"ErrorCode":"PASWS013E","ErrorMessage":"Failed to logon. Reason: Authentication failure"}"#,
+        ) else {
+            panic!("PVWA's error body inside a 200")
+        };
+        assert_eq!(v.code.as_deref(), Some("PASWS013E"));
+        assert_eq!(v.kind, Some(ErrorKind::Unauthorized));
+        assert!(v.body.is_some());
+        assert!(matches!(
+            inspect(r#"{"errorMessage":"ITATS955E You are unauthorized"}"#),
+            ResponseAction::Fail(_)
+        ));
+        for answer in [
+            r#"{"id":"5f0b","mStatus":"CLOSED","additionalData":{"ErrorCode":"x"}}"#,
+            r#"{"ErrorCode":null,"ErrorMessage":null,"id":"5f0b"}"#,
+            r#"[{"ErrorCode":"PASWS013E"}]"#,
+            r#""token""#,
+            "",
+            "{\"ErrorCode\": ",
+        ] {
+            assert!(
+                matches!(inspect(answer), ResponseAction::Default),
+                "{answer}"
+            );
+        }
+    }
+
+    #[test]
     fn html_success_answers_are_refused() {
         let req = ApiRequest::get(incident_core::ApiPath::new("/x"));
         let mut html = HeaderMap::new();
         html.insert(CONTENT_TYPE, "text/html; charset=utf-8".parse().unwrap());
         let page = b"<!DOCTYPE html><html>Guru</html>";
         assert!(matches!(
-            HtmlPageHook.inspect(&req, StatusCode::OK, &html, page),
+            PtaHook.inspect(&req, StatusCode::OK, &html, page),
             ResponseAction::Fail(_)
         ));
         assert!(matches!(
-            HtmlPageHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"  <html>"),
+            PtaHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"  <html>"),
             ResponseAction::Fail(_)
         ));
         assert!(matches!(
-            HtmlPageHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"[]"),
+            PtaHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"[]"),
             ResponseAction::Default
         ));
         assert!(matches!(
-            HtmlPageHook.inspect(&req, StatusCode::NOT_FOUND, &html, page),
+            PtaHook.inspect(&req, StatusCode::NOT_FOUND, &html, page),
             ResponseAction::Default
         ));
     }

@@ -807,3 +807,115 @@ async fn a_slow_pvwa_hits_the_deadline() {
     let err = c.events().list().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
 }
+
+// -----------------------------------------------------------------------------------------
+// Refusals inside a 2xx
+// -----------------------------------------------------------------------------------------
+
+/// PVWA's error body.
+fn pvwa_error(code: &str, message: &str) -> Value {
+    json!({"ErrorCode": code, "ErrorMessage": message})
+}
+
+/// An API error with status 200 carrying PVWA's error body as sent.
+fn assert_refused(err: &Error, code: &str, message: &str) {
+    let api = err.api_error().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(api.status.as_u16(), 200, "{err}");
+    assert_eq!(err.vendor_code(), Some(code), "{err}");
+    assert_eq!(err.vendor_message(), Some(message), "{err}");
+    assert_eq!(err.pta_code(), Some(PtaErrorCode::from_code(code)));
+    let body = err.pta_body().unwrap();
+    assert_eq!(
+        (body.error_code.as_deref(), body.error_message.as_deref()),
+        (Some(code), Some(message))
+    );
+    assert_eq!(err.attempts(), 1, "an answer is not retried");
+}
+
+#[tokio::test]
+async fn a_security_event_patch_refused_inside_a_200_is_an_error() {
+    let server = MockServer::start_async().await;
+    mock_logon(&server, "CyberArk", TOKEN).await;
+    let id = "5f0ea000e4b0ba4baf5d1910";
+    let path = format!("{EVENTS}{id}");
+    let message = "Security event 5f0ea000e4b0ba4baf5d1910 could not be updated";
+    let close = server
+        .mock_async(|when, then| {
+            authed(when, PATCH, &path, &[])
+                .header("content-type", "application/json")
+                .json_body(json!({"mStatus": "CLOSED"}));
+            reply(then, 200, &pvwa_error("PASWS167E", message));
+        })
+        .await;
+    let reopen = server
+        .mock_async(|when, then| {
+            authed(when, PATCH, &path, &[])
+                .header("content-type", "application/json")
+                .json_body(json!({"mStatus": "OPEN"}));
+            reply(
+                then,
+                200,
+                &pvwa_error(
+                    "CAIWS001E",
+                    "Couldn't retrieve session token from request header",
+                ),
+            );
+        })
+        .await;
+    let c = client(&server);
+    let err = c.events().close(id).await.unwrap_err();
+    close.assert_async().await;
+    assert_refused(&err, "PASWS167E", message);
+    assert_eq!(err.kind(), Some(ErrorKind::Other), "{err}");
+    let err = c.events().reopen(id).await.unwrap_err();
+    reopen.assert_async().await;
+    assert_refused(
+        &err,
+        "CAIWS001E",
+        "Couldn't retrieve session token from request header",
+    );
+    assert_eq!(err.kind(), Some(ErrorKind::Unauthorized), "{err}");
+}
+
+#[tokio::test]
+async fn a_risk_event_close_or_reopen_refused_inside_a_200_is_an_error() {
+    let server = MockServer::start_async().await;
+    mock_logon(&server, "CyberArk", TOKEN).await;
+    let path = format!("{RISKS}r1");
+    let message = "ITATS955E You are unauthorized to perform this action.";
+    let close = server
+        .mock_async(|when, then| {
+            authed(when, PATCH, &path, &[])
+                .header("content-type", "application/json")
+                .json_body(json!({"status": "CLOSED", "closeReason": "HANDLED"}));
+            // The code only at the start of the message, in camel case.
+            reply(then, 200, &json!({"errorMessage": message}));
+        })
+        .await;
+    let reopen = server
+        .mock_async(|when, then| {
+            authed(when, PATCH, &path, &[])
+                .header("content-type", "application/json")
+                .json_body(json!({"status": "OPEN"}));
+            reply(
+                then,
+                200,
+                &pvwa_error("PASWS041E", "Risk event r1 was not found"),
+            );
+        })
+        .await;
+    let c = client(&server);
+    let err = c
+        .risks()
+        .close("r1", CloseReason::Handled)
+        .await
+        .unwrap_err();
+    close.assert_async().await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(err.pta_code(), Some(PtaErrorCode::Unauthorized));
+    assert_eq!(err.vendor_message(), Some(message));
+    assert_eq!(err.attempts(), 1);
+    let err = c.risks().reopen("r1").await.unwrap_err();
+    reopen.assert_async().await;
+    assert_refused(&err, "PASWS041E", "Risk event r1 was not found");
+}

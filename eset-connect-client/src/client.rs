@@ -15,7 +15,7 @@ use incident_core::{
 };
 use serde::Deserialize;
 
-use crate::error::EsetErrorParser;
+use crate::error::{EsetErrorParser, error_inside_success};
 use crate::incidents::IncidentsApi;
 
 /// The display name used in errors and logs.
@@ -293,7 +293,9 @@ impl EsetClientBuilder {
 ///   cached answer was retrieved already, or expired after 10 minutes): the whole query is
 ///   sent again, without `response-id`, if it is idempotent;
 /// - 400 or 403 whose body says the token is invalid or expired (gRPC 16, or ESET's 8):
-///   a new token and one replay, as for a 401.
+///   a new token and one replay, as for a 401;
+/// - another 2xx whose body is an error (a non-zero gRPC `code`, an OAuth `error`): that
+///   error, not a success (see `error_inside_success`).
 pub(crate) fn pending_protocol(
     poll: Duration,
     request: &ApiRequest,
@@ -321,6 +323,10 @@ pub(crate) fn pending_protocol(
             ResponseAction::Restart { after: None }
         }
         400 | 403 if token_refused(body) => ResponseAction::Reauthenticate,
+        200..=299 => match error_inside_success(status, headers, body) {
+            Some(error) => ResponseAction::Fail(error),
+            None => ResponseAction::Default,
+        },
         _ => ResponseAction::Default,
     }
 }

@@ -8,6 +8,12 @@
 //! (as JSON, or as a snippet for an HTML gateway page); the request id is in every error
 //! ([`incident_core::Error::request_id`]).
 //!
+//! A refusal is that error body whatever the status: answered with a 2xx (to
+//! `basic-attributes:update`, `:close`, `:reopen`, a new comment or any other call), an
+//! object with a non-zero gRPC `code` or an OAuth `error` is an [`Error::Api`] with the
+//! status as sent, the code, the message and the kind the code means, never an empty
+//! result. A `{}` answer (grpc-gateway's empty result) is a success.
+//!
 //! ```
 //! use eset_connect_client::{EsetErrorExt, GrpcCode};
 //!
@@ -165,6 +171,29 @@ impl GrpcCode {
         }
     }
 
+    /// The kind an error with this code means, as the gateway maps codes to HTTP statuses
+    /// (with ESET's own meaning of 8, an expired access token); `None` for 1 (cancelled)
+    /// and codes not listed. Used for an error that arrives with a 2xx, whose status says
+    /// nothing.
+    pub fn kind(self) -> Option<ErrorKind> {
+        Some(match self {
+            GrpcCode::InvalidArgument | GrpcCode::OutOfRange => ErrorKind::InvalidRequest,
+            GrpcCode::NotFound => ErrorKind::NotFound,
+            GrpcCode::AlreadyExists | GrpcCode::FailedPrecondition | GrpcCode::Aborted => {
+                ErrorKind::Conflict
+            }
+            GrpcCode::PermissionDenied => ErrorKind::Forbidden,
+            GrpcCode::ResourceExhausted | GrpcCode::Unauthenticated => ErrorKind::Unauthorized,
+            GrpcCode::Unavailable => ErrorKind::Unavailable,
+            GrpcCode::Unknown
+            | GrpcCode::DeadlineExceeded
+            | GrpcCode::Unimplemented
+            | GrpcCode::Internal
+            | GrpcCode::DataLoss => ErrorKind::Server,
+            GrpcCode::Cancelled | GrpcCode::Other(_) => return None,
+        })
+    }
+
     /// The number.
     pub fn code(self) -> i64 {
         match self {
@@ -223,6 +252,57 @@ impl ErrorParser for EsetErrorParser {
     }
 }
 
+/// The error an answer with a 2xx status carries instead of a result, if any.
+///
+/// Incidents, comments and their envelopes have every field optional and keep unknown
+/// ones, and close, reopen and a new comment answer with a body ESET does not document
+/// (grpc-gateway's `{}` for an empty result), so an error body with a 200 would pass for
+/// success. No result has a top-level `code` or `error`: an object with a non-zero gRPC
+/// `code` (grpc-gateway's status `{"code": 3, "message": "...", "details": []}`), or with
+/// a text `error` (OAuth's `{"error", "error_description"}`), is the error, read by
+/// [`EsetErrorParser`] and given the kind its gRPC code means ([`GrpcCode::kind`]) or, for
+/// OAuth, unauthorized. `{"code": 0}` is gRPC's OK, not an error.
+pub(crate) fn error_inside_success(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<VendorError> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    #[derive(Deserialize)]
+    struct Peek {
+        #[serde(default)]
+        code: Option<serde_json::Value>,
+        #[serde(default)]
+        error: Option<serde_json::Value>,
+    }
+    let peek = serde_json::from_slice::<Peek>(body).ok()?;
+    let code = peek.code.as_ref().and_then(|c| match c {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    let oauth = peek
+        .error
+        .as_ref()
+        .is_some_and(serde_json::Value::is_string);
+    if !(code.is_some_and(|c| c != 0) || oauth) {
+        return None;
+    }
+    let mut error = EsetErrorParser::default().parse(status, headers, body);
+    if error.kind.is_none() {
+        let kind = match code.filter(|c| *c != 0) {
+            Some(code) => GrpcCode::from_code(code).kind(),
+            None => Some(ErrorKind::Unauthorized),
+        };
+        if let Some(kind) = kind {
+            error = error.with_kind(kind);
+        }
+    }
+    Some(error)
+}
+
 /// ESET-specific accessors on [`incident_core::Error`].
 pub trait EsetErrorExt {
     /// The error body ESET sent, read leniently, when it was JSON.
@@ -275,6 +355,48 @@ mod tests {
         assert_eq!(e.kind, Some(ErrorKind::Unauthorized));
         let e = p.parse(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>");
         assert_eq!(e, VendorError::new());
+    }
+
+    #[test]
+    fn errors_inside_a_success_answer() {
+        let read =
+            |body: &str| error_inside_success(StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+        let e = read(r#"{"code": 3, "message": "invalid updateMask", "details": []}"#).unwrap();
+        assert_eq!(e.code.as_deref(), Some("3"));
+        assert_eq!(e.kind, Some(ErrorKind::InvalidRequest));
+        assert_eq!(e.message.as_deref(), Some("invalid updateMask"));
+        assert!(e.body.is_some());
+        // The parser's own kinds stay; a code as a string counts.
+        assert_eq!(
+            read(r#"{"code": "16", "message": "x"}"#).unwrap().kind,
+            Some(ErrorKind::Unauthorized)
+        );
+        assert_eq!(read(r#"{"code": 99}"#).unwrap().kind, None);
+        let e =
+            read(r#"{"error": "invalid_grant", "error_description": "Bad credentials"}"#).unwrap();
+        assert_eq!(e.kind, Some(ErrorKind::Unauthorized));
+        for success in [
+            "{}",
+            r#"{"code": 0, "message": ""}"#,
+            r#"{"incident": {"uuid": "a", "code": 5}}"#,
+            r#"{"comment": {"text": "code 5"}}"#,
+            r#"{"access_token": "a", "expires_in": 3600}"#,
+            r#"[{"code": 3}]"#,
+            "",
+            "{\"code\": ",
+        ] {
+            assert_eq!(read(success), None, "{success}");
+        }
+        assert_eq!(
+            GrpcCode::FailedPrecondition.kind(),
+            Some(ErrorKind::Conflict)
+        );
+        assert_eq!(
+            GrpcCode::ResourceExhausted.kind(),
+            Some(ErrorKind::Unauthorized)
+        );
+        assert_eq!(GrpcCode::Cancelled.kind(), None);
+        assert_eq!(GrpcCode::Other(42).kind(), None);
     }
 
     #[test]

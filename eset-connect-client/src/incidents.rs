@@ -123,9 +123,10 @@ impl IncidentsApi {
     }
 
     /// Reopens a closed incident (`POST /v2/incidents/{incidentUuid}:reopen` with `{}`).
-    /// Returns the incident when the answer holds it (ESET does not document the answer).
-    /// Not retried after a 5xx or a connection failure: a second reopen of an incident
-    /// reopened by the first is refused, which would hide the success.
+    /// Returns the incident when the answer holds it (ESET does not document the answer; an
+    /// error body inside its 200 is an error). Not retried after a 5xx or a connection
+    /// failure: a second reopen of an incident reopened by the first is refused, which
+    /// would hide the success.
     pub async fn reopen(&self, incident_uuid: &str) -> Result<Option<Incident>> {
         let request = ApiRequest::post(incident_path(incident_uuid)?.verb("reopen")?)
             .json(&serde_json::json!({}))?;
@@ -443,8 +444,8 @@ impl CloseIncident {
     }
 
     /// Closes the incident. Returns it when the answer holds it (ESET does not document the
-    /// answer). Not retried after a 5xx or a connection failure: the close may have been
-    /// made, and a second one is refused.
+    /// answer; an error body inside its 200 is an error). Not retried after a 5xx or a
+    /// connection failure: the close may have been made, and a second one is refused.
     pub async fn send(self) -> Result<Option<Incident>> {
         let path = self.path?;
         if matches!(self.reason, ResolveReason::Unspecified) {
@@ -498,7 +499,8 @@ impl CommentsApi {
 
     /// Adds a comment (`POST /v2/incidents/{incidentUuid}/comments` with
     /// `{"comment": {"text", "isFinalComment": false}}`). Returns it when the answer holds
-    /// it. Not retried after a 5xx or a connection failure, which could add it twice.
+    /// it (an error body inside the 200 is an error). Not retried after a 5xx or a
+    /// connection failure, which could add it twice.
     pub async fn create(&self, text: impl Into<String>) -> Result<Option<IncidentComment>> {
         let text = text.into();
         let path = self.path()?;

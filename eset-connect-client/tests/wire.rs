@@ -793,3 +793,164 @@ async fn every_documented_error_status_is_a_typed_error_with_its_request_id() {
         Some("incident is closed")
     );
 }
+
+/// grpc-gateway's error body, answered with a 200 and a `request-id`.
+fn refuse(then: httpmock::Then, code: i64, message: &str, request_id: &str) {
+    let body = json!({"code": code, "message": message, "details": []});
+    json_reply(then.header("request-id", request_id), 200, &body);
+}
+
+/// An error answered with a 200 and a `request-id`: the gRPC code and message as sent.
+fn assert_refused(err: &Error, code: GrpcCode, kind: ErrorKind, message: &str, request_id: &str) {
+    let wrong = ErrorCase::json(200, &json!({}))
+        .kind(kind)
+        .vendor_code(&code.code().to_string())
+        .message_contains(message)
+        .request_id(request_id)
+        .mismatches(err);
+    assert!(wrong.is_empty(), "{wrong:?}: {err}");
+    assert_eq!(err.grpc_code(), Some(code));
+    assert_eq!(err.eset_body().unwrap().details, Some(vec![]));
+}
+
+#[tokio::test]
+async fn writes_refused_inside_a_200_are_errors() {
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    let update = h
+        .api
+        .mock_async(|when, then| {
+            post_json(
+                when,
+                &format!("/v2/incidents/{UUID}/basic-attributes:update"),
+                json!({"assigneeUuid": "", "updateMask": "assigneeUuid"}),
+            );
+            refuse(
+                then,
+                9,
+                "assigneeUuid can only be empty when the status is 'Open'",
+                "req-update",
+            );
+        })
+        .await;
+    let close = h
+        .api
+        .mock_async(|when, then| {
+            post_json(
+                when,
+                &format!("/v2/incidents/{UUID}:close"),
+                json!({"closureReason": "INCIDENT_RESOLVE_REASON_TRUE_POSITIVE"}),
+            );
+            refuse(then, 9, "the incident is already closed", "req-close");
+        })
+        .await;
+    let reopen = h
+        .api
+        .mock_async(|when, then| {
+            post_json(when, &format!("/v2/incidents/{UUID}:reopen"), json!({}));
+            refuse(then, 5, "incident not found", "req-reopen");
+        })
+        .await;
+    let comment = h
+        .api
+        .mock_async(|when, then| {
+            post_json(
+                when,
+                &format!("/v2/incidents/{UUID}/comments"),
+                json!({"comment": {"text": "Called the user.", "isFinalComment": false}}),
+            );
+            refuse(
+                then,
+                7,
+                "Incident Management is not enabled for this token",
+                "req-comment",
+            );
+        })
+        .await;
+    let client = h.client();
+    let err = client
+        .incidents()
+        .update(UUID)
+        .unassign()
+        .await
+        .unwrap_err();
+    update.assert_async().await;
+    assert_refused(
+        &err,
+        GrpcCode::FailedPrecondition,
+        ErrorKind::Conflict,
+        "assigneeUuid can only be empty when the status is 'Open'",
+        "req-update",
+    );
+    let err = client
+        .incidents()
+        .close(UUID, ResolveReason::TruePositive)
+        .await
+        .unwrap_err();
+    close.assert_async().await;
+    assert_refused(
+        &err,
+        GrpcCode::FailedPrecondition,
+        ErrorKind::Conflict,
+        "the incident is already closed",
+        "req-close",
+    );
+    let err = client.incidents().reopen(UUID).await.unwrap_err();
+    reopen.assert_async().await;
+    assert_refused(
+        &err,
+        GrpcCode::NotFound,
+        ErrorKind::NotFound,
+        "incident not found",
+        "req-reopen",
+    );
+    let err = client
+        .incidents()
+        .comments(UUID)
+        .create("Called the user.")
+        .await
+        .unwrap_err();
+    comment.assert_async().await;
+    assert_refused(
+        &err,
+        GrpcCode::PermissionDenied,
+        ErrorKind::Forbidden,
+        "Incident Management is not enabled for this token",
+        "req-comment",
+    );
+}
+
+#[tokio::test]
+async fn empty_results_and_grpc_ok_are_successes() {
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    // grpc-gateway's empty result, and a status that says OK.
+    let close = h
+        .api
+        .mock_async(|when, then| {
+            post_json(
+                when,
+                &format!("/v2/incidents/{UUID}:close"),
+                json!({"closureReason": "INCIDENT_RESOLVE_REASON_SUSPICIOUS"}),
+            );
+            json_reply(then, 200, &json!({}));
+        })
+        .await;
+    let reopen = h
+        .api
+        .mock_async(|when, then| {
+            post_json(when, &format!("/v2/incidents/{UUID}:reopen"), json!({}));
+            json_reply(then, 200, &json!({"code": 0, "message": ""}));
+        })
+        .await;
+    let client = h.client();
+    let closed = client
+        .incidents()
+        .close(UUID, ResolveReason::Suspicious)
+        .await
+        .unwrap();
+    assert_eq!(closed, None);
+    assert_eq!(client.incidents().reopen(UUID).await.unwrap(), None);
+    close.assert_async().await;
+    reopen.assert_async().await;
+}

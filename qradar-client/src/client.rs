@@ -8,7 +8,7 @@ use incident_core::reqwest::header::{HeaderName, HeaderValue};
 use incident_core::{Auth, Result, Secret, Transport, TransportBuilder};
 
 use crate::closing_reasons::ClosingReasonsApi;
-use crate::error::QRadarErrorParser;
+use crate::error::{QRadarErrorParser, QRadarHook};
 use crate::model::ClosingReason;
 use crate::offense_types::OffenseTypesApi;
 use crate::offenses::OffensesApi;
@@ -119,7 +119,8 @@ impl QRadarClientBuilder {
             transport: TransportBuilder::new(VENDOR, url)
                 .api_path("/api")
                 .user_agent(concat!("qradar-client/", env!("CARGO_PKG_VERSION")))
-                .error_parser(QRadarErrorParser),
+                .error_parser(QRadarErrorParser)
+                .response_hook(QRadarHook),
             auth: None,
             api_version: DEFAULT_API_VERSION.to_string(),
         }

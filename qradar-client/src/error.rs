@@ -3,7 +3,15 @@
 //! Every QRadar error answer carries a JSON body with a numeric `code` that is unique per
 //! endpoint (`1002` = not found on the offense endpoints, `85101001` on assignable actors).
 //! [`QRadarErrorParser`] reads it into the shared [`incident_core::Error`], and
-//! [`QRadarErrorExt`] gives the typed code and body back:
+//! [`QRadarErrorExt`] gives the typed code and body back.
+//!
+//! A refusal is an error body, whatever the status: the same body with a 2xx (an update,
+//! a note or a closing reason the appliance did not make, answered 200 or 201 by a proxy
+//! or an older version) is an [`Error::Api`] too, through [`QRadarHook`], rather than a
+//! record whose fields are all missing. A 2xx body counts as an error body when it is an
+//! object with an `http_response` object, or with both a `code` and a `message`: members
+//! no offense, note, closing reason or offense type has.
+//!
 //!
 //! ```
 //! use qradar_client::{QRadarErrorCode, QRadarErrorExt};
@@ -23,7 +31,7 @@ use reqwest::header::HeaderMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use incident_core::serde_helpers::lenient_i64_option;
-use incident_core::transport::ErrorParser;
+use incident_core::transport::{ApiRequest, ErrorParser, ResponseAction, ResponseHook};
 use incident_core::{Error, ErrorKind, VendorError};
 
 /// The JSON body of a QRadar error answer.
@@ -274,6 +282,62 @@ impl ErrorParser for QRadarErrorParser {
     }
 }
 
+/// Refuses a QRadar error body that arrives with a 2xx status.
+///
+/// Offenses, notes and closing reasons are modelled with every field optional and their
+/// unknown fields kept (`fields=` can drop any of them, even `id`), so an error body would
+/// decode as a record with nothing but extra fields: an update or a note the appliance
+/// refused would look applied. QRadar documents one error shape for every endpoint, and no
+/// record has its members: an object with an `http_response` object, or with both a `code`
+/// and a `message`, is an error whatever the status. It becomes an [`Error::Api`] with the
+/// status as sent, the unique code, the message, and the kind the code means, or else the
+/// kind of the status in `http_response.code`. Arrays (lists) and empty bodies pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QRadarHook;
+
+impl ResponseHook for QRadarHook {
+    fn inspect(
+        &self,
+        _request: &ApiRequest,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ResponseAction {
+        if !status.is_success() || body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return ResponseAction::Default;
+        }
+        #[derive(Deserialize)]
+        struct Peek {
+            #[serde(default)]
+            http_response: Option<serde_json::Value>,
+            #[serde(default)]
+            code: Option<serde_json::Value>,
+            #[serde(default)]
+            message: Option<serde_json::Value>,
+        }
+        let Ok(peek) = serde_json::from_slice::<Peek>(body) else {
+            // Not an object of that shape: the operation's decoding reports it.
+            return ResponseAction::Default;
+        };
+        let present = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| !v.is_null());
+        let http_response = peek.http_response.filter(serde_json::Value::is_object);
+        if http_response.is_none() && !(present(&peek.code) && present(&peek.message)) {
+            return ResponseAction::Default;
+        }
+        let mut error = QRadarErrorParser.parse(status, headers, body);
+        if error.kind.is_none()
+            && let Some(kind) = http_response
+                .and_then(|h| lenient_u16(&h["code"]).ok().flatten())
+                .and_then(|c| StatusCode::from_u16(c).ok())
+                .filter(|c| c.is_client_error() || c.is_server_error())
+                .map(ErrorKind::from_status)
+        {
+            error = error.with_kind(kind);
+        }
+        ResponseAction::Fail(error)
+    }
+}
+
 /// QRadar-specific accessors on the shared [`incident_core::Error`].
 pub trait QRadarErrorExt {
     /// The QRadar error code of an API error, when its body had one.
@@ -419,6 +483,41 @@ mod tests {
         assert_eq!(v.body, Some(serde_json::json!(["not", "an", "object"])));
         let v = parse(500, "null");
         assert_eq!(v.code, None);
+    }
+
+    #[test]
+    fn the_hook_refuses_error_bodies_inside_a_2xx_only() {
+        let request = ApiRequest::post(incident_core::ApiPath::new("/siem/offenses/7"));
+        let inspect = |status: u16, body: &str| {
+            QRadarHook.inspect(
+                &request,
+                StatusCode::from_u16(status).unwrap(),
+                &HeaderMap::new(),
+                body.as_bytes(),
+            )
+        };
+        let ResponseAction::Fail(v) = inspect(200, SAMPLE) else {
+            panic!("the documented error body inside a 200")
+        };
+        assert_eq!(v.code.as_deref(), Some("1002"));
+        assert_eq!(v.kind, Some(ErrorKind::NotFound));
+        assert!(v.body.is_some());
+        for record in [
+            r#"{"id": 7, "description": "Brute force\n", "status": "OPEN"}"#,
+            r#"{"id": 205, "note_text": "code: 1002", "username": "admin"}"#,
+            r#"{"message": "a field named so", "code": null}"#,
+            r#"[{"code": 1, "message": "x"}]"#,
+            "",
+            "{}",
+            "{\"code\": 10",
+        ] {
+            assert!(
+                matches!(inspect(200, record), ResponseAction::Default),
+                "{record}"
+            );
+        }
+        // An error status is the parser's business.
+        assert!(matches!(inspect(404, SAMPLE), ResponseAction::Default));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod offenses;
 pub mod request;
 
 pub use client::{DEFAULT_API_VERSION, QRadarClient, QRadarClientBuilder};
-pub use error::{QRadarErrorBody, QRadarErrorCode, QRadarErrorExt, QRadarErrorParser};
+pub use error::{QRadarErrorBody, QRadarErrorCode, QRadarErrorExt, QRadarErrorParser, QRadarHook};
 pub use filter::Filter;
 pub use model::*;
 pub use offenses::{StatusUpdate, UpdateOffense};

@@ -2452,3 +2452,180 @@ async fn normalized_new_and_in_progress_follow_the_assignee() {
     unassigned.assert_calls_async(2).await;
     reopen.assert_async().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Refusals inside a 2xx
+// ---------------------------------------------------------------------------------------
+
+/// An error built from [`qradar_error`] that came with the success status `status`: the
+/// status as sent, and everything else the body says.
+fn assert_refused_inside(
+    err: &Error,
+    status: u16,
+    code: i64,
+    typed: QRadarErrorCode,
+    kind: ErrorKind,
+    message: &str,
+) {
+    let Error::Api(api) = err else {
+        panic!("expected Error::Api, got {err:?}");
+    };
+    assert_eq!(api.status.as_u16(), status, "{err}");
+    assert_eq!(err.kind(), Some(kind), "{err}");
+    assert_eq!(err.vendor_code(), Some(code.to_string().as_str()));
+    assert_eq!(
+        err.vendor_message(),
+        Some(format!("{message} — {}", description(code)).as_str())
+    );
+    assert_eq!(err.qradar_code(), Some(typed));
+    assert_eq!(err.qradar_body().and_then(|b| b.code), Some(code));
+    assert_eq!(err.attempts(), 1, "an answer is not retried");
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn an_offense_update_refused_inside_a_200_is_an_error() {
+    let server = MockServer::start_async().await;
+    let message = "Offense 42 is inactive and cannot be closed";
+    let mock = server
+        .mock_async(|when, then| {
+            post_on(
+                when,
+                "/api/siem/offenses/42",
+                &[("status", "CLOSED"), ("closing_reason_id", "3")],
+            );
+            reply(then, 200, &qradar_error(409, 1008, message));
+        })
+        .await;
+    let err = client(&server)
+        .offenses()
+        .update(42)
+        .close(3)
+        .send()
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+    assert_refused_inside(
+        &err,
+        200,
+        1008,
+        QRadarErrorCode::OffenseState,
+        ErrorKind::Conflict,
+        message,
+    );
+    assert_eq!(
+        err.qradar_body()
+            .and_then(|b| b.http_response)
+            .and_then(|h| h.code),
+        Some(409)
+    );
+}
+
+#[tokio::test]
+async fn a_note_refused_inside_a_201_is_an_error() {
+    let server = MockServer::start_async().await;
+    let message = "Offense 42 does not exist";
+    let mock = server
+        .mock_async(|when, then| {
+            post_on(
+                when,
+                "/api/siem/offenses/42/notes",
+                &[("note_text", "Escalated to tier 2")],
+            );
+            reply(then, 201, &qradar_error(404, 1002, message));
+        })
+        .await;
+    let err = client(&server)
+        .offenses()
+        .notes(42)
+        .create("Escalated to tier 2")
+        .send()
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+    assert_refused_inside(
+        &err,
+        201,
+        1002,
+        QRadarErrorCode::NotFound,
+        ErrorKind::NotFound,
+        message,
+    );
+    assert!(err.is_not_found());
+}
+
+#[tokio::test]
+async fn error_bodies_of_every_variant_inside_a_2xx_are_errors_and_records_are_not() {
+    let server = MockServer::start_async().await;
+    // A closing reason refused; the unique code is one this crate does not know, so the
+    // kind comes from `http_response`.
+    let reason = server
+        .mock_async(|when, then| {
+            post_on(when, REASONS, &[("reason", "Duplicate")]);
+            reply(
+                then,
+                201,
+                &json!({"http_response": {"code": 403, "message": "Forbidden"}, "code": 4711,
+                        "message": "No capability to add closing reasons", "details": {}}),
+            );
+        })
+        .await;
+    let err = client(&server)
+        .closing_reasons()
+        .create("Duplicate")
+        .send()
+        .await
+        .unwrap_err();
+    reason.assert_async().await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(201));
+    assert_eq!(err.kind(), Some(ErrorKind::Forbidden), "{err}");
+    assert_eq!(err.qradar_code(), Some(QRadarErrorCode::Other(4711)));
+    assert_eq!(
+        err.vendor_message(),
+        Some("No capability to add closing reasons")
+    );
+    // A variant without `http_response` (a proxy, a removed version): `code` and `message`.
+    let follow_up = server
+        .mock_async(|when, then| {
+            post_on(when, "/api/siem/offenses/7", &[("follow_up", "true")]);
+            reply(
+                then,
+                200,
+                &json!({"code": "1008", "message": "Offense is closed", "severity": "ERROR"}),
+            );
+        })
+        .await;
+    let err = client(&server)
+        .offenses()
+        .update(7)
+        .follow_up(true)
+        .send()
+        .await
+        .unwrap_err();
+    follow_up.assert_async().await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(err.qradar_code(), Some(QRadarErrorCode::OffenseState));
+    assert_eq!(err.kind(), Some(ErrorKind::Conflict));
+    // A record holding only what `fields=` asked for, even without its id, is a record.
+    let protect = server
+        .mock_async(|when, then| {
+            post_on(
+                when,
+                "/api/siem/offenses/8",
+                &[("protected", "true"), ("fields", "protected")],
+            );
+            reply(then, 200, &json!({"protected": true}));
+        })
+        .await;
+    let offense = client(&server)
+        .offenses()
+        .update(8)
+        .protected(true)
+        .fields("protected")
+        .send()
+        .await
+        .unwrap();
+    protect.assert_async().await;
+    assert_eq!(offense.protected, Some(true));
+    assert_eq!(offense.id, None);
+}

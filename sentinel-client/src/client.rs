@@ -12,7 +12,7 @@ use incident_core::{
 };
 use serde::Deserialize;
 
-use crate::error::SentinelErrorParser;
+use crate::error::{SentinelErrorParser, SentinelHook};
 use crate::incidents::IncidentsApi;
 use crate::model::ObjectRef;
 use crate::objects::{AnnotationsApi, ExternalDataApi, IncidentEventsApi};
@@ -141,7 +141,8 @@ impl SentinelClientBuilder {
         SentinelClientBuilder {
             transport: TransportBuilder::new(VENDOR, url)
                 .user_agent(concat!("sentinel-client/", env!("CARGO_PKG_VERSION")))
-                .error_parser(SentinelErrorParser::default()),
+                .error_parser(SentinelErrorParser::default())
+                .response_hook(SentinelHook::default()),
             username: None,
             password: None,
         }

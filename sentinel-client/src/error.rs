@@ -9,6 +9,10 @@
 //! JSON body under the names servers commonly use, so that errors read well when there is
 //! one.
 //!
+//! A refusal may also come with a 2xx: the answer to a write (create, update, delete) is
+//! an empty body or the object itself, and any other JSON is a fault, an [`Error::Api`]
+//! with the status as sent ([`SentinelHook`]), never a success.
+//!
 //! ```
 //! use sentinel_client::{FaultBody, SentinelErrorExt};
 //!
@@ -25,9 +29,14 @@
 //! # let _ = explain;
 //! ```
 
-use incident_core::reqwest::StatusCode;
 use incident_core::reqwest::header::HeaderMap;
-use incident_core::transport::{ErrorParser, JsonErrorParser};
+use incident_core::reqwest::{Method, StatusCode};
+use incident_core::transport::{
+    ApiRequest, ErrorParser, JsonErrorParser, ResponseAction, ResponseHook,
+};
+use serde_json::Value;
+
+use crate::client::OBJECTS_PATH;
 use incident_core::{Error, ErrorKind, VendorError};
 
 /// The body of a fault answer: every body is one of these three.
@@ -91,6 +100,73 @@ impl ErrorParser for SentinelErrorParser {
     }
 }
 
+/// Refuses a 2xx answer to a write of a REST object (`POST`, `PUT` or `DELETE` below
+/// [`OBJECTS_PATH`]) whose body is JSON but not the object.
+///
+/// Sentinel documents the answers of its incident writes as a bare 200 (`PUT`), nothing
+/// (`DELETE`), or the created incident (`POST`), and no fault body at all. Every field of
+/// an incident is optional, so a fault answered with 200 would decode as an incident, and
+/// an update that read the incident back after such an answer would return it unchanged,
+/// as if the change had been made. So a write's answer is an empty body or the object
+/// itself, named by its `meta` (with its `@href`); any other JSON (a fault such as
+/// `{"message": ..., "status": 409}`, `{}`, an array) is an [`Error::Api`] with the status
+/// as sent, what [`SentinelErrorParser`] reads from it, and the kind of an HTTP error
+/// status found in its `status` or `code`. A body that is not JSON is left to the
+/// operation, which reports it as a decode error. Reads and the token service are not
+/// concerned.
+#[derive(Debug, Clone, Default)]
+pub struct SentinelHook {
+    parser: SentinelErrorParser,
+}
+
+impl ResponseHook for SentinelHook {
+    fn inspect(
+        &self,
+        request: &ApiRequest,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> ResponseAction {
+        let write = matches!(
+            *request.method(),
+            Method::POST | Method::PUT | Method::DELETE
+        );
+        let object = request
+            .path()
+            .as_str()
+            .strip_prefix(OBJECTS_PATH)
+            .is_some_and(|rest| rest.starts_with('/'));
+        if !status.is_success() || !write || !object || body.iter().all(u8::is_ascii_whitespace) {
+            return ResponseAction::Default;
+        }
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return ResponseAction::Default;
+        };
+        if value.get("meta").is_some_and(Value::is_object) {
+            return ResponseAction::Default;
+        }
+        let mut error = self.parser.parse(status, headers, body);
+        let http_status = ["status", "code"]
+            .iter()
+            .filter_map(|k| value.get(*k))
+            .find_map(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
+            .and_then(|c| u16::try_from(c).ok())
+            .and_then(|c| StatusCode::from_u16(c).ok())
+            .filter(|c| c.is_client_error() || c.is_server_error());
+        if let Some(http_status) = http_status {
+            error = error.with_kind(ErrorKind::from_status(http_status));
+        }
+        if error.message.is_none() {
+            error = error.with_message(format!(
+                "the answer to {} {} is neither empty nor the object",
+                request.method(),
+                request.path().as_str()
+            ));
+        }
+        ResponseAction::Fail(error)
+    }
+}
+
 /// Sentinel-specific accessors on the shared [`incident_core::Error`].
 pub trait SentinelErrorExt {
     /// The fault answer behind an API error: status, body, and what was read from it.
@@ -143,6 +219,57 @@ mod tests {
         assert!(v.body.is_some());
         for body in ["<html>Bad</html>", "", "{\"message\": "] {
             assert_eq!(parse(body), VendorError::new(), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn the_hook_refuses_write_answers_that_are_not_the_object() {
+        let hook = SentinelHook::default();
+        let put = ApiRequest::put(incident_core::ApiPath::new(OBJECTS_PATH).then("incident"));
+        let get = ApiRequest::get(incident_core::ApiPath::new(OBJECTS_PATH).then("incident"));
+        let logon = ApiRequest::post(incident_core::ApiPath::new(crate::client::AUTH_TOKENS_PATH));
+        let inspect = |request: &ApiRequest, status: u16, body: &str| {
+            hook.inspect(
+                request,
+                StatusCode::from_u16(status).unwrap(),
+                &HeaderMap::new(),
+                body.as_bytes(),
+            )
+        };
+        let ResponseAction::Fail(v) =
+            inspect(&put, 200, r#"{"message": "No incident 9.", "status": 404}"#)
+        else {
+            panic!("a fault inside a 200")
+        };
+        assert_eq!(v.kind, Some(ErrorKind::NotFound));
+        assert_eq!(v.message.as_deref(), Some("No incident 9."));
+        assert!(matches!(inspect(&put, 200, "[]"), ResponseAction::Fail(_)));
+        let ResponseAction::Fail(v) = inspect(&put, 204, "{}") else {
+            panic!("{{}} is not the incident")
+        };
+        assert_eq!(v.kind, None);
+        assert!(v.message.unwrap().contains("neither empty nor the object"));
+        for (request, status, body) in [
+            (&put, 200, ""),
+            (&put, 200, " \n"),
+            (
+                &put,
+                200,
+                r#"{"meta": {"type": "incident", "@href": "https://h/x/incident/9"}}"#,
+            ),
+            (&put, 200, "OK"),
+            (&put, 400, r#"{"message": "bad"}"#),
+            (
+                &get,
+                200,
+                r#"{"message": "a read is the operation's business"}"#,
+            ),
+            (&logon, 200, r#"{"Token": "t"}"#),
+        ] {
+            assert!(
+                matches!(inspect(request, status, body), ResponseAction::Default),
+                "{body}"
+            );
         }
     }
 

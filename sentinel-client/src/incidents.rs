@@ -76,7 +76,9 @@ impl IncidentsApi {
     /// the incident may exist by then.
     ///
     /// The answer is not documented: a body holding the incident is used; an empty one is
-    /// followed by a read of the `Location` header's incident.
+    /// followed by a read of the `Location` header's incident. Any other JSON (a fault
+    /// inside the 2xx) is an error, without that read (see
+    /// [`SentinelHook`](crate::SentinelHook)).
     pub async fn create(&self, incident: &Incident) -> Result<Incident> {
         let mut body = serde_json::to_value(incident)
             .map_err(|e| Error::invalid_input("incident", e.to_string()))?;
@@ -134,7 +136,8 @@ impl IncidentsApi {
     }
 
     /// Deletes one incident (`DELETE .../objects/incident/{IncidentId}`). The future owns
-    /// what it needs.
+    /// what it needs. An answer with a JSON body other than the incident is a refusal and
+    /// an error.
     pub fn delete(
         &self,
         id: impl fmt::Display,
@@ -175,7 +178,8 @@ impl IncidentsApi {
     }
 }
 
-/// The incident in a write's answer, when the body holds one (with its `meta`).
+/// The incident in a write's answer, when the body holds one (with its `meta`; the hook
+/// has refused any other JSON).
 fn answered_incident(response: &ApiResponse) -> Result<Option<Incident>> {
     if response.body().iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
@@ -198,7 +202,10 @@ fn answered_incident(response: &ApiResponse) -> Result<Option<Incident>> {
 /// known to merge.
 ///
 /// The answer to the `PUT` is not documented either (the sample shows a bare 200): an
-/// answer holding the incident is returned; otherwise the incident is read again.
+/// answer holding the incident is returned; after an empty one the incident is read again.
+/// Any other JSON is a refusal inside the 2xx and an error, not followed by a read that
+/// would return the unchanged incident as if updated (see
+/// [`SentinelHook`](crate::SentinelHook)).
 /// Text is sent as UTF-8 (Sentinel refuses `\u` escapes); a text with a control character
 /// JSON can only escape is refused before sending.
 #[derive(Debug, Clone)]

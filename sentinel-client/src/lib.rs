@@ -9,7 +9,7 @@ pub mod objects;
 pub mod request;
 
 pub use client::{AUTH_TOKENS_PATH, OBJECTS_PATH, SentinelClient, SentinelClientBuilder};
-pub use error::{FaultBody, SentinelErrorExt, SentinelErrorParser, SentinelFault};
+pub use error::{FaultBody, SentinelErrorExt, SentinelErrorParser, SentinelFault, SentinelHook};
 pub use incidents::{IncidentsApi, ListIncidents, UpdateIncident};
 pub use model::*;
 pub use request::{DEFAULT_PAGE_SIZE, List};

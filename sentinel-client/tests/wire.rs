@@ -711,3 +711,132 @@ fn case_attempts(status: u16) -> usize {
         _ => 1,
     }
 }
+
+/// A fault as the simulator and common servers write it.
+fn fault(message: &str, status: u16) -> Value {
+    json!({"message": message, "status": status})
+}
+
+/// An error answered with `status` (a 2xx): the fault as sent, with the kind of the status
+/// it names.
+fn assert_refused(err: &incident_core::Error, status: u16, kind: ErrorKind, message: &str) {
+    let wrong = ErrorCase::json(status, &json!({}))
+        .kind(kind)
+        .message_contains(message)
+        .mismatches(err);
+    assert!(wrong.is_empty(), "{wrong:?}: {err}");
+    let fault = err.sentinel_fault().unwrap();
+    assert_eq!(fault.status, status);
+    assert!(matches!(fault.body, FaultBody::Json(_)), "{fault:?}");
+}
+
+#[tokio::test]
+async fn an_update_refused_inside_a_200_is_an_error_and_not_read_back() {
+    let server = MockServer::start_async().await;
+    logon(&server, TOKEN).await;
+    let path = format!("{INCIDENTS}/201");
+    let get = server
+        .mock_async(|when, then| {
+            exact_query(when.method(GET).path(path.as_str()), &[])
+                .header("authorization", saml(TOKEN));
+            json_reply(then, 200, &seed());
+        })
+        .await;
+    let mut want: Value = serde_json::from_str(PUT_SEED).unwrap();
+    want["state"] = json!("CLOSED");
+    let message = "Incident 201 cannot move from Investigating to CLOSED";
+    let put = server
+        .mock_async(|when, then| {
+            exact_query(when.method(PUT).path(path.as_str()), &[])
+                .header("authorization", saml(TOKEN))
+                .header("content-type", "application/json")
+                .json_body(want.clone());
+            json_reply(then, 200, &fault(message, 409));
+        })
+        .await;
+    let err = client(&server)
+        .incidents()
+        .update(201)
+        .state(IncidentState::Closed)
+        .await
+        .unwrap_err();
+    put.assert_async().await;
+    // Read once before the PUT; never again to pass the unchanged incident off as updated.
+    get.assert_calls_async(1).await;
+    assert_refused(&err, 200, ErrorKind::Conflict, message);
+
+    // A partial update, and an answer that is JSON but no incident and no fault: refused.
+    let partial = server
+        .mock_async(|when, then| {
+            exact_query(when.method(PUT).path(format!("{INCIDENTS}/7")), &[])
+                .json_body(json!({"severity": 2}));
+            json_reply(then, 200, &json!({}));
+        })
+        .await;
+    let err = client(&server)
+        .incidents()
+        .update(7)
+        .partial(true)
+        .severity(2)
+        .await
+        .unwrap_err();
+    partial.assert_async().await;
+    assert_refused(
+        &err,
+        200,
+        ErrorKind::Other,
+        "is neither empty nor the object",
+    );
+}
+
+#[tokio::test]
+async fn a_create_refused_inside_a_201_is_an_error() {
+    let server = MockServer::start_async().await;
+    logon(&server, TOKEN).await;
+    let message = "Invalid severity: 9";
+    let post = server
+        .mock_async(|when, then| {
+            exact_query(when.method(POST).path(INCIDENTS), &[])
+                .header("authorization", saml(TOKEN))
+                .header("content-type", "application/json")
+                .json_body(json!({"name": "Refused", "severity": 9}));
+            json_reply(
+                then,
+                201,
+                &json!({"error": {"code": "E400", "message": message}, "status": "400"}),
+            )
+            .header("location", format!("https://10.0.0.9:8443{INCIDENTS}/78"));
+        })
+        .await;
+    let read = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{INCIDENTS}/78"));
+            json_reply(then, 200, &seed());
+        })
+        .await;
+    let mut new = Incident::new("Refused");
+    new.severity = Some(9);
+    let err = client(&server).incidents().create(&new).await.unwrap_err();
+    post.assert_async().await;
+    assert_eq!(read.calls_async().await, 0);
+    assert_refused(&err, 201, ErrorKind::InvalidRequest, message);
+    assert_eq!(err.vendor_code(), Some("E400"));
+}
+
+#[tokio::test]
+async fn a_delete_refused_inside_a_200_is_an_error() {
+    let server = MockServer::start_async().await;
+    logon(&server, TOKEN).await;
+    let message = "Incident 201 is referenced by a workflow and cannot be deleted";
+    let delete = server
+        .mock_async(|when, then| {
+            exact_query(when.method(DELETE).path(format!("{INCIDENTS}/201")), &[])
+                .header("authorization", saml(TOKEN));
+            json_reply(then, 200, &fault(message, 409));
+        })
+        .await;
+    let err = client(&server).incidents().delete(201).await.unwrap_err();
+    delete.assert_async().await;
+    assert_refused(&err, 200, ErrorKind::Conflict, message);
+    assert_eq!(err.attempts(), 1, "an answer is not retried");
+}

@@ -1,14 +1,24 @@
 //! Skyhigh's errors: the Error object (in `responseInfo.error`, also inside an HTTP 200), its
 //! HTTP-style codes, and what a response means ([`SkyhighHook`]).
 //!
+//! The swagger declares every answer as `default` and says to "check responseInfo --> error
+//! for any unexpected errors or warnings": a call can be refused inside an HTTP 200. Such an
+//! answer is never read as a success. Its Error is looked for in every shape an answer
+//! comes in, by one function that the hook and the outcome of `modifyIncidents` share:
+//!
 //! | Answer | Result |
 //! |---|---|
-//! | 200 with `responseInfo.error` (bare or in the envelope's `body`) | [`Error::Api`] with status 200, the error's `code` as vendor code and its kind |
-//! | 200 envelope whose `statusCodeValue` is 400 or more | [`Error::Api`] with that code |
-//! | 404 with a JSON body to `queryIncidents` ("No data was found for provided criteria") | an empty page, not an error |
+//! | 2xx whose Error object (not `null`) is at `body.responseInfo.error` or `body.error` (the Spring envelope `{headers, body, statusCode, statusCodeValue}` around an IncidentResponse or a ResponseInfo), `responseInfo.error` (`{responseInfo}`) or `error` (a bare ResponseInfo, the documented answer of `modifyIncidents`) | [`Error::Api`] with status 200, the error's `code` as vendor code and the kind it means (403 [`ErrorKind::Forbidden`], 401 unauthorized, 404 not found, 409 conflict...); for `modifyIncidents`, see below |
+//! | 2xx whose top-level `error` is text: Spring's default error body `{status, error, message, path}` or OAuth's `{error, error_description}` (text is never read as a Skyhigh Error object) | [`Error::Api`] with `status` as the code and `message`, `error_description` or `error` as the message |
+//! | 2xx envelope whose `statusCodeValue` is 400 or more, without an Error | [`Error::Api`] with that code and `statusCode` as the message |
+//! | `modifyIncidents`: an Error whose `details` each name (in `target`) an incident of the batch, and not every incident is named | a [`ModifyOutcome`](crate::ModifyOutcome): the named ones [`ChangeOutcome::Refused`](crate::ChangeOutcome::Refused) with their detail, the others applied |
+//! | `modifyIncidents`: an Error with empty `details`, with a detail that names no incident of the batch, or whose details name every incident | the batch is refused: [`Error::Api`] with the first incident's detail when every one is named (its code, else the Error's), else the Error itself; [`SkyhighErrorExt::skyhigh_error`] gives the whole Error with every detail |
+//! | 404 with a JSON body to `queryIncidents` ("No data was found for provided criteria"), or an envelope saying 404 to it | an empty page, not an error |
 //! | 404 with another body (an HTML page: a wrong URL) | [`Error::Api`], [`ErrorKind::NotFound`] |
-//! | 400 / 401 / 409 / 429 / 500 / 503 | [`Error::Api`] of that kind; 429 and 503 retried (with `Retry-After`), 409 not retried |
-//! | `modifyIncidents` whose error names only some incidents of the batch | a [`ModifyOutcome`](crate::ModifyOutcome) with those refused |
+//! | 400 / 401 / 403 / 409 / 429 / 500 / 503 | [`Error::Api`] of that kind; 429 and 503 retried (with `Retry-After`), 409 not retried |
+//!
+//! An error inside a 2xx is never retried: the service answered. An Error whose `code` is
+//! not an error status (a 2xx "warning") still refuses the call, with [`ErrorKind::Other`].
 //!
 //! ```
 //! use skyhigh_client::{SkyhighErrorCode, SkyhighErrorExt};
@@ -23,11 +33,13 @@
 //! # let _ = explain;
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use incident_core::reqwest::StatusCode;
 use incident_core::reqwest::header::HeaderMap;
-use incident_core::transport::{ErrorParser, ResponseAction, ResponseHook};
+use incident_core::transport::{ErrorParser, MAX_ERROR_BODY_PARSE, ResponseAction, ResponseHook};
 use incident_core::{ApiRequest, Error, ErrorKind, VendorError};
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -107,7 +119,8 @@ impl fmt::Display for SkyhighErrorCode {
     }
 }
 
-/// Finds the Error object in any of the shapes the service and its gateway answer with:
+/// Finds the Error object of an error answer (or of the body an [`Error`] keeps) in any of
+/// the shapes the service and its gateway answer with:
 /// `{headers, body: {responseInfo: {error}}, statusCodeValue}`, `{responseInfo: {error}}`,
 /// `{body: {error}}` (a ResponseInfo in the envelope), `{error: {...}}`, a bare Error, the
 /// Spring default `{status, error, message, path}` and OAuth's
@@ -182,63 +195,288 @@ impl ErrorParser for SkyhighErrorParser {
     }
 }
 
-/// What the hook needs of a successful answer, read without building its incidents.
-#[derive(Default, Deserialize)]
-struct Peek {
-    #[serde(default)]
-    body: Option<PeekBody>,
-    #[serde(rename = "responseInfo", default)]
-    response_info: Option<PeekInfo>,
-    #[serde(rename = "statusCodeValue", default)]
+/// A value read for some of its members only: a JSON object hands its members to
+/// [`Members::member`], anything else (an array of incidents, a string, a number) reads as
+/// nothing. The hook looks into answers of every shape this way without building their
+/// incidents, and a member of an unexpected type cannot make it miss the error.
+trait Members: Default {
+    /// Reads (or skips) the value of the member `key`; must consume it either way.
+    fn member<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+struct Lenient<T>(T);
+
+impl<'de, T: Members> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Members> Visitor<'de> for V<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = T::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    out.member(&key, &mut map)?;
+                }
+                Ok(Lenient(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(T::default()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(T::default()))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(T::default()))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(T::default()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(T::default()))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(T::default()))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(T::default()))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+/// `{error}`: a ResponseInfo (`responseInfo`, or the envelope's `body`).
+#[derive(Default)]
+struct InfoPeek {
+    error: Option<Value>,
+}
+
+impl Members for InfoPeek {
+    fn member<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "error" => self.error = map.next_value()?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// The envelope's `body`: an IncidentResponse `{responseInfo, incidents}`, a ResponseInfo,
+/// or an array (information keys, groups).
+#[derive(Default)]
+struct BodyPeek {
+    response_info: InfoPeek,
+    error: Option<Value>,
+}
+
+impl Members for BodyPeek {
+    fn member<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "responseInfo" => self.response_info = map.next_value::<Lenient<InfoPeek>>()?.0,
+            "error" => self.error = map.next_value()?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// Every place an answer of any operation may hold its Error, and the envelope's status.
+#[derive(Default)]
+struct AnswerPeek {
+    body: BodyPeek,
+    response_info: InfoPeek,
+    error: Option<Value>,
+    status: Option<Value>,
+    error_description: Option<Value>,
+    message: Option<Value>,
     status_code_value: Option<Value>,
-    #[serde(rename = "statusCode", default)]
     status_code: Option<Value>,
 }
 
-#[derive(Default, Deserialize)]
-struct PeekInfo {
-    #[serde(default)]
-    error: Option<Value>,
-}
-
-/// The envelope's `body`: an IncidentResponse, a ResponseInfo, or an array (skipped).
-#[derive(Default)]
-struct PeekBody {
-    response_info: Option<PeekInfo>,
-    error: Option<Value>,
-}
-
-impl<'de> Deserialize<'de> for PeekBody {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = PeekBody;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an answer body")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PeekBody, A::Error> {
-                let mut out = PeekBody::default();
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "responseInfo" => out.response_info = map.next_value()?,
-                        "error" => out.error = map.next_value()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(out)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PeekBody, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(PeekBody::default())
-            }
-            fn visit_unit<E>(self) -> Result<PeekBody, E> {
-                Ok(PeekBody::default())
-            }
+impl Members for AnswerPeek {
+    fn member<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "body" => self.body = map.next_value::<Lenient<BodyPeek>>()?.0,
+            "responseInfo" => self.response_info = map.next_value::<Lenient<InfoPeek>>()?.0,
+            "error" => self.error = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "error_description" => self.error_description = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            "statusCodeValue" => self.status_code_value = map.next_value()?,
+            "statusCode" => self.status_code = map.next_value()?,
+            _ => skip(map)?,
         }
-        d.deserialize_any(V)
+        Ok(())
     }
+}
+
+fn number(value: &Value) -> Option<i64> {
+    value
+        .as_i64()
+        .or_else(|| value.as_str()?.trim().parse().ok())
+}
+
+/// An Error object as sent; a member of an unexpected type is dropped rather than losing
+/// the error (an error that cannot be read must not pass for no error).
+fn error_object(value: &Value) -> SkyhighError {
+    if let Ok(e) = SkyhighError::deserialize(value) {
+        return e;
+    }
+    let Some(object) = value.as_object() else {
+        return SkyhighError::default();
+    };
+    let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    let mut extra = object.clone();
+    for known in ["code", "message", "target", "details"] {
+        extra.remove(known);
+    }
+    SkyhighError {
+        code: object.get("code").and_then(number),
+        message: text("message"),
+        target: text("target"),
+        details: object.get("details").and_then(Value::as_array).map(|d| {
+            d.iter()
+                .filter(|e| e.is_object())
+                .map(error_object)
+                .collect()
+        }),
+        extra,
+    }
+}
+
+/// What a successful (2xx) answer says about itself.
+#[derive(Debug, Default)]
+pub(crate) struct AnswerStatus {
+    /// The error the answer carries, if any.
+    pub(crate) error: Option<SkyhighError>,
+    /// Whether [`error`](Self::error) comes from the envelope's `statusCodeValue` alone
+    /// (`{headers, body, statusCode, statusCodeValue: 4xx/5xx}` with no Error object).
+    pub(crate) from_envelope_status: bool,
+}
+
+/// Reads the error of a 2xx answer, whatever its shape. This is the one reading of `error`
+/// that [`SkyhighHook`] and the outcome of `modifyIncidents` share, so that they cannot
+/// disagree. In order:
+///
+/// 1. an Error object (not `null`) at `body.responseInfo.error`, `body.error` (a
+///    ResponseInfo in the Spring envelope), `responseInfo.error` or `error` (a bare
+///    ResponseInfo, as `modifyIncidents` documents its answer);
+/// 2. a top-level `error` that is text: Spring's default error body
+///    `{status, error, message, path}` or OAuth's `{error, error_description}`, never a
+///    Skyhigh Error object, read as one with `status` as its code;
+/// 3. an envelope whose `statusCodeValue` is 400 or more, with `statusCode` as the message.
+///
+/// Fails only on a body that is not JSON.
+pub(crate) fn answer_status(body: &[u8]) -> Result<AnswerStatus, serde_json::Error> {
+    let Lenient(peek) = serde_json::from_slice::<Lenient<AnswerPeek>>(body)?;
+    let object = [
+        &peek.body.response_info.error,
+        &peek.body.error,
+        &peek.response_info.error,
+        &peek.error,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|e| e.is_object())
+    .map(error_object);
+    if object.is_some() {
+        return Ok(AnswerStatus {
+            error: object,
+            from_envelope_status: false,
+        });
+    }
+    let text = |v: &Option<Value>| {
+        v.as_ref()
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    if let Some(error) = text(&peek.error) {
+        return Ok(AnswerStatus {
+            error: Some(SkyhighError {
+                code: peek.status.as_ref().and_then(number),
+                message: text(&peek.message)
+                    .or_else(|| text(&peek.error_description))
+                    .or(Some(error)),
+                ..SkyhighError::default()
+            }),
+            from_envelope_status: false,
+        });
+    }
+    let code = peek
+        .status_code_value
+        .as_ref()
+        .and_then(number)
+        .filter(|c| *c >= 400);
+    Ok(AnswerStatus {
+        error: code.map(|code| SkyhighError {
+            code: Some(code),
+            message: text(&peek.status_code),
+            ..SkyhighError::default()
+        }),
+        from_envelope_status: code.is_some(),
+    })
+}
+
+/// What the answer of `modifyIncidents` means for its batch.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BatchVerdict {
+    /// No error: every change was applied.
+    Applied,
+    /// Every detail of the error names an incident of the batch, and some of the batch are
+    /// not named: those named were refused (with their detail), the others applied.
+    Partial(Vec<(String, SkyhighError)>),
+    /// The batch was refused as a whole: the error names no incident of the batch (no
+    /// details, or a detail about something else), or names every one. The error to report:
+    /// the first detail when every incident is named (with the code of the whole error when
+    /// it has none), else the whole error.
+    Refused(SkyhighError),
+}
+
+/// Reads the answer of `modifyIncidents` to a batch of `ids`; fails only on a body that is
+/// not JSON. Used by [`SkyhighHook`] (which turns [`BatchVerdict::Refused`] into an
+/// [`Error::Api`]) and by the outcome of the call (which reports the others), so both read
+/// the same error the same way.
+pub(crate) fn modify_verdict<S: AsRef<str>>(
+    body: &[u8],
+    ids: &[S],
+) -> Result<BatchVerdict, serde_json::Error> {
+    let Some(error) = answer_status(body)?.error else {
+        return Ok(BatchVerdict::Applied);
+    };
+    let in_batch = |target: &str| ids.iter().any(|id| id.as_ref() == target);
+    let details = error.details.as_deref().unwrap_or_default();
+    let attributable = !details.is_empty() && details.iter().all(|d| d.targets().any(in_batch));
+    if !attributable {
+        return Ok(BatchVerdict::Refused(error));
+    }
+    let named = |id: &str| details.iter().any(|d| d.targets().any(|t| t == id));
+    if ids.iter().all(|id| named(id.as_ref())) {
+        let mut first = details.first().cloned().unwrap_or_default();
+        if first.code.is_none() {
+            first.code = error.code;
+        }
+        return Ok(BatchVerdict::Refused(first));
+    }
+    let refused = ids
+        .iter()
+        .filter_map(|id| {
+            let id = id.as_ref();
+            details
+                .iter()
+                .find(|d| d.targets().any(|t| t == id))
+                .map(|d| (id.to_owned(), d.clone()))
+        })
+        .collect();
+    Ok(BatchVerdict::Partial(refused))
 }
 
 fn is_operation(request: &ApiRequest, operation: &str) -> bool {
@@ -249,7 +487,8 @@ fn is_operation(request: &ApiRequest, operation: &str) -> bool {
         .ends_with(operation)
 }
 
-/// The incident ids of a `modifyIncidents` request body.
+/// The incident ids of a `modifyIncidents` request body (none when it cannot be read: then
+/// any error refuses the whole batch).
 fn batch_ids(request: &ApiRequest) -> Vec<String> {
     #[derive(Deserialize)]
     struct Item {
@@ -266,7 +505,19 @@ fn batch_ids(request: &ApiRequest) -> Vec<String> {
     }
 }
 
-/// Skyhigh's [`ResponseHook`]: an error inside a 200 is an error, a JSON 404 to
+/// The failure for `error`, keeping the whole answer (when small enough to parse, as for an
+/// error status) so that [`SkyhighErrorExt::skyhigh_error`] gives every detail.
+fn fail(error: &SkyhighError, body: &[u8]) -> ResponseAction {
+    let mut out = vendor_error(error);
+    if body.len() <= MAX_ERROR_BODY_PARSE
+        && let Ok(value) = serde_json::from_slice::<Value>(body)
+    {
+        out = out.with_body(value);
+    }
+    ResponseAction::Fail(out)
+}
+
+/// Skyhigh's [`ResponseHook`]: an error inside a 2xx is an error, a JSON 404 to
 /// `queryIncidents` is an empty result, a `modifyIncidents` error that names only some of
 /// the batch is a partial outcome (see the [module table](self)).
 #[derive(Debug, Clone, Copy, Default)]
@@ -287,63 +538,28 @@ impl ResponseHook for SkyhighHook {
         if !status.is_success() || !json() {
             return ResponseAction::Default;
         }
-        let Ok(peek) = serde_json::from_slice::<Peek>(body) else {
-            // Undecodable: the operation's own decoding reports it with the JSON path.
-            return ResponseAction::Default;
-        };
-        let error = peek
-            .body
-            .as_ref()
-            .and_then(|b| {
-                b.response_info
-                    .as_ref()
-                    .and_then(|i| i.error.clone())
-                    .or_else(|| b.error.clone())
-            })
-            .or_else(|| peek.response_info.and_then(|i| i.error))
-            .filter(Value::is_object)
-            .and_then(|e| SkyhighError::deserialize(&e).ok());
-        if let Some(error) = error {
-            if is_operation(request, "modifyIncidents") {
-                let ids = batch_ids(request);
-                let details = error.details.as_deref().unwrap_or_default();
-                let named = |id: &String| details.iter().any(|d| d.targets().any(|t| t == id));
-                let every_detail_names_one = !details.is_empty()
-                    && details
-                        .iter()
-                        .all(|d| d.targets().any(|t| ids.iter().any(|id| id == t)));
-                if every_detail_names_one && !ids.iter().all(named) {
-                    // Some of the batch went through: reported per incident.
-                    return ResponseAction::Default;
-                }
-                if every_detail_names_one && let Some(first) = details.first() {
-                    // Nothing went through: the error of the first incident, with its code.
-                    let mut e = first.clone();
-                    if e.code.is_none() {
-                        e.code = error.code;
-                    }
-                    return ResponseAction::Fail(vendor_error(&e));
-                }
-            }
-            return ResponseAction::Fail(vendor_error(&error));
+        if is_operation(request, "modifyIncidents") {
+            return match modify_verdict(body, &batch_ids(request)) {
+                Ok(BatchVerdict::Refused(error)) => fail(&error, body),
+                // Applied, partly applied (reported per incident), or not JSON (reported by
+                // the operation's decoding, with the JSON path).
+                _ => ResponseAction::Default,
+            };
         }
-        let code = peek
-            .status_code_value
-            .as_ref()
-            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.trim().parse().ok()));
-        match code {
-            Some(404) if is_operation(request, "queryIncidents") => ResponseAction::Default,
-            Some(code) if code >= 400 => {
-                let mut e = SkyhighError {
-                    code: Some(code),
-                    ..SkyhighError::default()
-                };
-                e.message = peek
-                    .status_code
-                    .as_ref()
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                ResponseAction::Fail(vendor_error(&e))
+        match answer_status(body) {
+            Ok(AnswerStatus {
+                error: Some(error),
+                from_envelope_status,
+            }) => {
+                // An envelope saying 404 to a query is "no data": an empty page.
+                if from_envelope_status
+                    && error.code == Some(404)
+                    && is_operation(request, "queryIncidents")
+                {
+                    ResponseAction::Default
+                } else {
+                    fail(&error, body)
+                }
             }
             _ => ResponseAction::Default,
         }
@@ -415,6 +631,108 @@ mod tests {
                 .body
                 .is_none()
         );
+    }
+
+    fn read(body: &Value) -> Option<SkyhighError> {
+        answer_status(body.to_string().as_bytes()).unwrap().error
+    }
+
+    #[test]
+    fn the_error_of_a_success_answer_in_every_shape() {
+        let e = json!({"code": 403, "message": "No role", "details": []});
+        let info = json!({"actualLimit": 1, "error": e.clone(), "nextOffset": null});
+        for (shape, body) in [
+            ("bare", info.clone()),
+            ("responseInfo", json!({"responseInfo": info.clone()})),
+            (
+                "envelope",
+                json!({"headers": {}, "body": info.clone(), "statusCode": "OK", "statusCodeValue": 200}),
+            ),
+            (
+                "envelope of responseInfo",
+                json!({"headers": {}, "body": {"responseInfo": info.clone(), "incidents": [{"incidentId": "DLP-1", "error": "x"}]}, "statusCodeValue": 200}),
+            ),
+        ] {
+            let found = read(&body).unwrap_or_else(|| panic!("{shape}"));
+            assert_eq!(serde_json::to_value(found).unwrap(), e, "{shape}");
+        }
+        // Success answers, whatever else they hold.
+        for body in [
+            json!({"actualLimit": 1, "error": null, "source": "s"}),
+            json!({"headers": {}, "body": {"responseInfo": {"error": null}, "incidents": []}, "statusCode": "OK", "statusCodeValue": 200}),
+            json!({"headers": {}, "body": ["Alert.Policy.Dlp"], "statusCodeValue": "200"}),
+            json!({"responseInfo": [], "body": 7, "error": null}),
+            json!({"access_token": "a", "token_type": "bearer"}),
+        ] {
+            assert_eq!(read(&body), None, "{body}");
+        }
+        assert!(answer_status(b"[1, 2]").unwrap().error.is_none());
+        assert!(answer_status(b"{\"error\": {").is_err());
+        // Text in `error` is Spring's or OAuth's error body, never a Skyhigh Error object.
+        let spring =
+            read(&json!({"status": "401", "error": "Unauthorized", "message": "", "path": "/x"}))
+                .unwrap();
+        assert_eq!(
+            (spring.code, spring.message.as_deref()),
+            (Some(401), Some("Unauthorized"))
+        );
+        let oauth =
+            read(&json!({"error": "invalid_token", "error_description": "expired"})).unwrap();
+        assert_eq!(
+            (oauth.code, oauth.message.as_deref()),
+            (None, Some("expired"))
+        );
+        // Members of unexpected types are dropped, the error kept.
+        let odd = read(&json!({"error": {"code": [4], "message": "Refused", "details": [{"target": "DLP-1", "code": "404"}, 3]}})).unwrap();
+        assert_eq!((odd.code, odd.message.as_deref()), (None, Some("Refused")));
+        assert_eq!(odd.details.unwrap()[0].code, Some(404));
+        let status = answer_status(
+            json!({"body": {}, "statusCode": "CONFLICT", "statusCodeValue": 409})
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(status.from_envelope_status);
+        assert_eq!(status.error.unwrap().code, Some(409));
+    }
+
+    #[test]
+    fn the_verdict_on_a_batch() {
+        let detail =
+            |id: &str| json!({"code": 404, "message": format!("{id} not found"), "target": id});
+        let answer = |details: Value| {
+            json!({"error": {"code": 400, "message": "not modified", "details": details}})
+                .to_string()
+        };
+        let ids = ["DLP-1", "DLP-2"];
+        let verdict = |body: String| modify_verdict(body.as_bytes(), &ids).unwrap();
+        assert_eq!(
+            verdict(json!({"error": null}).to_string()),
+            BatchVerdict::Applied
+        );
+        let BatchVerdict::Partial(refused) = verdict(answer(json!([detail("DLP-2")]))) else {
+            panic!()
+        };
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].0, "DLP-2");
+        // Named all: the first incident's error, taking the whole error's code if it has none.
+        let BatchVerdict::Refused(e) = verdict(answer(
+            json!([{"target": "DLP-2, DLP-1", "message": "both"}]),
+        )) else {
+            panic!()
+        };
+        assert_eq!((e.code, e.message.as_deref()), (Some(400), Some("both")));
+        for details in [
+            json!([]),
+            json!(null),
+            json!([detail("DLP-1"), detail("CAP-9")]),
+            json!([{"message": "no target"}]),
+        ] {
+            let BatchVerdict::Refused(e) = verdict(answer(details.clone())) else {
+                panic!("{details}")
+            };
+            assert_eq!(e.message.as_deref(), Some("not modified"), "{details}");
+        }
     }
 
     #[test]

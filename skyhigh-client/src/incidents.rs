@@ -11,11 +11,12 @@ use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result, Transport};
 use time::OffsetDateTime;
 
 use crate::client::VENDOR;
+use crate::error::modify_verdict;
 use crate::model::{
     ActorIdType, Criteria, Envelope, HistoricalUserRisk, Incident, IncidentCategory,
     IncidentChange, IncidentCriteria, IncidentId, IncidentResponse, IncidentsWire,
-    InformationKeysByType, ModifyOutcome, PermissionType, Product, ResponseInfo, TimesSelection,
-    WorkflowStatus, Wrapped, format_time,
+    InformationKeysByType, ModifyAnswer, ModifyOutcome, PermissionType, Product, ResponseInfo,
+    TimesSelection, WorkflowStatus, Wrapped, format_time,
 };
 
 /// The most incidents one `queryIncidents` may ask for: the swagger's maximum (the
@@ -102,6 +103,9 @@ impl IncidentsApi {
     }
 
     /// `POST /modifyIncidents`: a batch of workflow status changes.
+    ///
+    /// A batch the service refuses inside its HTTP 200 is an error; one it refuses in part
+    /// reports the incidents it named (see [`ModifyOutcome`]).
     ///
     /// ```no_run
     /// # async fn run(client: skyhigh_client::SkyhighClient) -> incident_core::Result<()> {
@@ -613,8 +617,15 @@ impl ModifyIncidents {
             .idempotent(true)
             .json(&self.batch)?;
         let resp = self.transport.execute(req).await?;
-        let info = resp.json::<Wrapped<ResponseInfo>>()?.into_inner();
-        Ok(ModifyOutcome::from_answer(&self.batch, info))
+        let info = resp.json::<ModifyAnswer>()?.into_response_info();
+        let ids: Vec<&str> = self.batch.iter().map(|c| c.incident_id.as_str()).collect();
+        // The same reading of the answer as the hook's, which already failed the call if
+        // the batch was refused as a whole.
+        let verdict = modify_verdict(resp.body(), &ids).map_err(|e| Error::Protocol {
+            vendor: VENDOR,
+            message: format!("the answer of modifyIncidents cannot be read: {e}"),
+        })?;
+        Ok(ModifyOutcome::from_answer(&self.batch, info, verdict))
     }
 }
 

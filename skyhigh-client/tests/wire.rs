@@ -871,3 +871,255 @@ async fn a_time_the_client_cannot_read_is_a_decode_error_naming_its_path() {
         );
     }
 }
+
+/// The documented shapes of a `modifyIncidents` answer, around one ResponseInfo.
+const MODIFY_SHAPES: [&str; 4] = [
+    "bare ResponseInfo",
+    "{responseInfo}",
+    "envelope around a ResponseInfo",
+    "envelope around {responseInfo}",
+];
+
+fn modify_answer(shape: &str, error: Value) -> Value {
+    let info = json!({"actualLimit": 2, "apiElapsedMillis": 41, "error": error,
+                      "nextOffset": null, "nextStartTime": null, "source": "wire"});
+    let envelope = |body: Value| json!({"headers": {}, "body": body, "statusCode": "OK", "statusCodeValue": 200});
+    match shape {
+        "bare ResponseInfo" => info,
+        "{responseInfo}" => json!({"responseInfo": info}),
+        "envelope around a ResponseInfo" => envelope(info),
+        _ => envelope(json!({"responseInfo": info})),
+    }
+}
+
+/// Sends `DLP-1` resolved and `DLP-2` archived to a server that expects exactly that request
+/// once and answers `answer` with a 200.
+async fn modify_two(answer: &Value) -> incident_core::Result<skyhigh_client::ModifyOutcome> {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            let when = when
+                .method("POST")
+                .path(MODIFY)
+                .header("authorization", BASIC)
+                .header("content-type", "application/json")
+                .header("accept", "application/json")
+                .json_body(json!([
+                    {"incidentId": "DLP-1", "changeRequests": {"WORKFLOW_STATUS": "resolved"}},
+                    {"incidentId": "DLP-2", "changeRequests": {"WORKFLOW_STATUS": "archived"}}
+                ]));
+            exact_query(when, &[]);
+            json_reply(then, 200, answer);
+        })
+        .await;
+    let result = client(&server.base_url())
+        .incidents()
+        .modify()
+        .status("DLP-1", WorkflowStatus::Resolved)
+        .status("DLP-2", WorkflowStatus::Archived)
+        .send()
+        .await;
+    mock.assert_async().await;
+    result
+}
+
+fn check_error(case: &ErrorCase, e: &Error) {
+    let wrong = case.mismatches(e);
+    assert!(wrong.is_empty(), "{}: {wrong:?}\n    {e}", case.name());
+}
+
+#[tokio::test]
+async fn modify_a_batch_refused_as_a_whole_with_empty_details_is_an_error_in_every_shape() {
+    let error = json!({"code": 403, "message": "The Incident Management role is required",
+                       "target": null, "details": []});
+    for shape in MODIFY_SHAPES {
+        let e = modify_two(&modify_answer(shape, error.clone()))
+            .await
+            .unwrap_err();
+        check_error(
+            &ErrorCase::json(200, &json!({}))
+                .named(shape)
+                .kind(ErrorKind::Forbidden)
+                .vendor_code("403")
+                .message_contains("The Incident Management role is required"),
+            &e,
+        );
+        assert_eq!(
+            e.skyhigh_code(),
+            Some(SkyhighErrorCode::Forbidden),
+            "{shape}"
+        );
+        assert!(!e.is_retryable(), "{shape}");
+        let whole = e.skyhigh_error().unwrap();
+        assert_eq!(whole.details.as_deref(), Some(&[][..]), "{shape}");
+    }
+}
+
+#[tokio::test]
+async fn modify_details_naming_every_incident_are_an_error_in_every_shape() {
+    let error = json!({"code": 400, "message": "2 of 2 incidents were not modified", "details": [
+        {"code": 404, "message": "Incident 'DLP-1' was not found", "target": "DLP-1"},
+        {"code": 409, "message": "Incident 'DLP-2' changed meanwhile", "target": "DLP-2"}]});
+    for shape in MODIFY_SHAPES {
+        let e = modify_two(&modify_answer(shape, error.clone()))
+            .await
+            .unwrap_err();
+        // The first incident's own error, with its code.
+        check_error(
+            &ErrorCase::json(200, &json!({}))
+                .named(shape)
+                .kind(ErrorKind::NotFound)
+                .vendor_code("404")
+                .message_contains("Incident 'DLP-1' was not found"),
+            &e,
+        );
+        assert_eq!(e.skyhigh_code(), Some(SkyhighErrorCode::NoData), "{shape}");
+        // The whole Error, with every incident's detail, stays reachable.
+        let whole = e.skyhigh_error().unwrap();
+        assert_eq!(whole.code, Some(400), "{shape}");
+        let targets: Vec<_> = whole
+            .details
+            .unwrap()
+            .iter()
+            .map(|d| d.target.clone().unwrap())
+            .collect();
+        assert_eq!(targets, ["DLP-1", "DLP-2"], "{shape}");
+    }
+}
+
+#[tokio::test]
+async fn modify_details_naming_some_incidents_are_refused_per_incident_in_every_shape() {
+    let detail =
+        json!({"code": 409, "message": "Incident 'DLP-2' changed meanwhile", "target": "DLP-2"});
+    let error = json!({"code": 400, "message": "1 of 2 incidents were not modified",
+                       "details": [detail.clone()]});
+    for shape in MODIFY_SHAPES {
+        let outcome = modify_two(&modify_answer(shape, error.clone()))
+            .await
+            .unwrap();
+        assert!(!outcome.all_applied(), "{shape}");
+        assert_eq!(
+            outcome.outcome("DLP-1"),
+            Some(&ChangeOutcome::Applied),
+            "{shape}"
+        );
+        let Some(ChangeOutcome::Refused(refused)) = outcome.outcome("DLP-2") else {
+            panic!("{shape}: {outcome:?}")
+        };
+        assert_eq!(serde_json::to_value(refused).unwrap(), detail, "{shape}");
+        let ids: Vec<_> = outcome.refused().map(|(id, _)| id.to_string()).collect();
+        assert_eq!(ids, ["DLP-2"], "{shape}");
+        // The ResponseInfo is read from whichever shape held it.
+        let info = &outcome.response_info;
+        assert_eq!(
+            (info.actual_limit, info.source.as_deref()),
+            (Some(2), Some("wire")),
+            "{shape}"
+        );
+        assert_eq!(
+            serde_json::to_value(info.error.as_ref().unwrap()).unwrap(),
+            error,
+            "{shape}"
+        );
+        assert!(info.extra.is_empty(), "{shape}: {:?}", info.extra);
+    }
+}
+
+#[tokio::test]
+async fn modify_without_an_error_applies_everything_in_every_shape() {
+    for shape in MODIFY_SHAPES {
+        let outcome = modify_two(&modify_answer(shape, Value::Null))
+            .await
+            .unwrap();
+        assert!(outcome.all_applied(), "{shape}: {outcome:?}");
+        let ids: Vec<_> = outcome
+            .outcomes
+            .iter()
+            .map(|(id, o)| (id.to_string(), o.clone()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("DLP-1".to_string(), ChangeOutcome::Applied),
+                ("DLP-2".to_string(), ChangeOutcome::Applied)
+            ],
+            "{shape}"
+        );
+        assert_eq!(
+            outcome.response_info.api_elapsed_millis,
+            Some(41),
+            "{shape}"
+        );
+        assert_eq!(outcome.response_info.error, None, "{shape}");
+    }
+}
+
+#[tokio::test]
+async fn modify_errors_that_cannot_be_placed_or_read_refuse_the_whole_batch() {
+    let cases = [
+        // A detail about a field, not an incident: nothing says which went through.
+        (
+            json!({"code": 400, "message": "Invalid change", "details": [
+                {"code": 400, "message": "Unknown WORKFLOW_STATUS", "target": "WORKFLOW_STATUS"},
+                {"code": 404, "message": "not found", "target": "DLP-2"}]}),
+            ErrorCase::json(200, &json!({}))
+                .named("a detail naming no incident")
+                .kind(ErrorKind::InvalidRequest)
+                .vendor_code("400")
+                .message_contains("Invalid change"),
+        ),
+        // Members of unexpected types: still an error, with what can be read.
+        (
+            json!({"code": "four hundred", "message": "Not modified", "details": "none"}),
+            ErrorCase::json(200, &json!({}))
+                .named("an Error with odd member types")
+                .kind(ErrorKind::Other)
+                .no_vendor_code()
+                .message_contains("Not modified"),
+        ),
+    ];
+    for (error, case) in cases {
+        for shape in MODIFY_SHAPES {
+            let e = modify_two(&modify_answer(shape, error.clone()))
+                .await
+                .unwrap_err();
+            check_error(&case, &e);
+        }
+    }
+    // Spring's default error body and OAuth's, inside a 200: their `error` is text, not a
+    // Skyhigh Error, and still an error.
+    let spring = json!({"timestamp": "2024-05-01T00:00:00.000+0000", "status": 401,
+                        "error": "Unauthorized", "message": "Full authentication is required",
+                        "path": MODIFY});
+    let e = modify_two(&spring).await.unwrap_err();
+    check_error(
+        &ErrorCase::json(200, &json!({}))
+            .named("Spring's default error body")
+            .kind(ErrorKind::Unauthorized)
+            .vendor_code("401")
+            .message_contains("Full authentication is required"),
+        &e,
+    );
+    let oauth = json!({"error": "invalid_token", "error_description": "Access token expired"});
+    let e = modify_two(&oauth).await.unwrap_err();
+    check_error(
+        &ErrorCase::json(200, &json!({}))
+            .named("OAuth's error body")
+            .kind(ErrorKind::Other)
+            .no_vendor_code()
+            .message_contains("Access token expired"),
+        &e,
+    );
+    // An envelope whose status says the call failed, without an Error object.
+    let envelope = json!({"headers": {}, "body": {"actualLimit": 0, "error": null},
+                          "statusCode": "FORBIDDEN", "statusCodeValue": 403});
+    let e = modify_two(&envelope).await.unwrap_err();
+    check_error(
+        &ErrorCase::json(200, &json!({}))
+            .named("an envelope saying 403")
+            .kind(ErrorKind::Forbidden)
+            .vendor_code("403")
+            .message_contains("FORBIDDEN"),
+        &e,
+    );
+}

@@ -18,5 +18,5 @@ pub use incident::{
 pub use information::{AnomalyInfo, AuditInfo, PolicyInfo, ThreatInfo, lenient_strings_option};
 pub use modify::{ChangeOutcome, ChangeRequests, IncidentChange, ModifyOutcome, WorkflowStatus};
 pub use response::{Envelope, IncidentResponse, InformationKeysByType, ResponseInfo, SkyhighError};
-pub(crate) use response::{IncidentsWire, Wrapped};
+pub(crate) use response::{IncidentsWire, ModifyAnswer, Wrapped};
 pub use time::{format_time, parse_time, time_option};

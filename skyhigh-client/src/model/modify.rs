@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::incident::IncidentId;
 use super::response::{ResponseInfo, SkyhighError};
+use crate::error::BatchVerdict;
 
 incident_core::string_enum! {
     /// The `WORKFLOW_STATUS` to set, the only change `modifyIncidents` accepts.
@@ -77,14 +78,20 @@ impl IncidentChange {
 pub enum ChangeOutcome {
     /// The change was accepted.
     Applied,
-    /// The service named this incident in the `details` of its error.
+    /// The service named this incident in the `details` of its error (with other incidents
+    /// of the batch applied): the detail it gave.
     Refused(SkyhighError),
 }
 
 /// The answer of `modifyIncidents`, one outcome per incident of the batch, in order.
 ///
-/// A batch the service refuses as a whole (an error that names no incident, or one that
-/// names every incident) is an [`incident_core::Error`] instead.
+/// The service answers with a ResponseInfo (bare, as `{responseInfo}`, or in the Spring
+/// envelope) whose `error` says what it refused, also with HTTP 200. An error whose
+/// `details` each name an incident of the batch (in `target`), without naming them all,
+/// refuses those incidents only: they are [`ChangeOutcome::Refused`], the others applied. A
+/// batch the service refuses as a whole (an error with empty `details` or a detail that
+/// names no incident of the batch, or details that name every incident) is an
+/// [`incident_core::Error`] instead, never an outcome (see [`crate::error`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ModifyOutcome {
@@ -118,24 +125,30 @@ impl ModifyOutcome {
             .map(|(_, o)| o)
     }
 
-    /// Reads the outcome of `batch` from the service's answer: an incident named as the
-    /// `target` of a detail of `responseInfo.error` was refused, the others applied.
-    pub(crate) fn from_answer(batch: &[IncidentChange], response_info: ResponseInfo) -> Self {
-        let details: Vec<SkyhighError> = response_info
-            .error
-            .as_ref()
-            .and_then(|e| e.details.clone())
-            .unwrap_or_default();
+    /// The outcome of `batch` from the service's ResponseInfo and the verdict that
+    /// `error::modify_verdict` read from the same answer: an incident named as the `target`
+    /// of a detail of the error was refused, the others applied.
+    ///
+    /// A batch refused as a whole reaches here only if the hook did not see the answer;
+    /// every incident is then reported refused with that error, never applied.
+    pub(crate) fn from_answer(
+        batch: &[IncidentChange],
+        response_info: ResponseInfo,
+        verdict: BatchVerdict,
+    ) -> Self {
         let outcomes = batch
             .iter()
             .map(|change| {
                 let id = change.incident_id.clone();
-                let refused = details
-                    .iter()
-                    .find(|d| d.targets().any(|t| t == id.as_str()));
-                let outcome = match refused {
-                    Some(d) => ChangeOutcome::Refused(d.clone()),
-                    None => ChangeOutcome::Applied,
+                let outcome = match &verdict {
+                    BatchVerdict::Applied => ChangeOutcome::Applied,
+                    BatchVerdict::Refused(e) => ChangeOutcome::Refused(e.clone()),
+                    BatchVerdict::Partial(refused) => refused
+                        .iter()
+                        .find(|(refused, _)| refused == id.as_str())
+                        .map_or(ChangeOutcome::Applied, |(_, e)| {
+                            ChangeOutcome::Refused(e.clone())
+                        }),
                 };
                 (id, outcome)
             })

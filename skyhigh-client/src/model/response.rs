@@ -197,6 +197,43 @@ impl<T> Wrapped<T> {
     }
 }
 
+/// The ResponseInfo of a `modifyIncidents` answer in any of its shapes: bare (as the
+/// operation documents it), `{responseInfo}`, or either one as the envelope's `body`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ModifyAnswer {
+    #[serde(default)]
+    body: Option<InfoShapes>,
+    #[serde(flatten)]
+    bare: InfoShapes,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+struct InfoShapes {
+    #[serde(rename = "responseInfo", default)]
+    response_info: Option<ResponseInfo>,
+    #[serde(flatten)]
+    bare: ResponseInfo,
+}
+
+impl ModifyAnswer {
+    /// The ResponseInfo, wherever it was.
+    pub(crate) fn into_response_info(self) -> ResponseInfo {
+        let shapes = self.body.unwrap_or(self.bare);
+        let mut info = shapes.response_info.unwrap_or(shapes.bare);
+        // The envelope's own members, when the ResponseInfo was the envelope itself.
+        for member in [
+            "body",
+            "headers",
+            "statusCode",
+            "statusCodeValue",
+            "responseInfo",
+        ] {
+            info.extra.remove(member);
+        }
+        info
+    }
+}
+
 /// One element of `queryIncidentInformationKeys`: the `information` keys of one incident
 /// type, each with its description.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
