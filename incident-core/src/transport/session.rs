@@ -233,6 +233,15 @@ impl<P: SessionProvider> Authenticator for SessionAuth<P> {
         Ok(self.renew(http).await?.credentials.clone())
     }
 
+    /// The current session's credentials if they are still fresh by the same rule as
+    /// [`credentials`](Authenticator::credentials) (newer ones than `obtained` if a renewal
+    /// happened meanwhile), `None` when the session expired or was refused while the request
+    /// waited for its slot.
+    fn revalidate(&self, obtained: &Credentials) -> Option<Credentials> {
+        let _ = obtained;
+        self.fresh().map(|cur| cur.credentials.clone())
+    }
+
     async fn invalidate(&self, used: &Credentials) -> bool {
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
         if current
