@@ -12,8 +12,20 @@ use tokio::time::Instant;
 /// limiter computes far from overflowing, whatever period is configured.
 const LONGEST_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// Limits how many requests a client sends: at most `requests` per `period`, with bursts of
-/// up to `requests`.
+/// How much later than the requests sent after it a request may reach the server without
+/// being refused: the bucket holds back the slots the server refills in this time.
+const ARRIVAL_MARGIN: Duration = Duration::from_millis(100);
+
+/// Limits how many requests a client sends: at most `requests` per `period`, the server's
+/// limit, in bursts a little smaller ([`burst`](Self::burst)).
+///
+/// The burst is smaller than the server's because the server counts arrivals, not
+/// departures. While a burst is on its way (opening connections, crossing the network, or
+/// waiting for a busy client to write it), the server's bucket is still full and refills
+/// nothing, while the client's refills: with buckets of the same size, the requests sent
+/// in that time would be refused (429). The client holds back as many slots as the server
+/// refills in 100 ms, at least one (9 of 10 per second; 45 of 50), so a burst may take
+/// that long to arrive. The steady rate is still `requests` per `period`.
 ///
 /// Each attempt (a retry, a poll, a replay after a refused token) takes one slot, when it is
 /// about to be sent; the transport takes it once the request's credentials are at hand, so
@@ -41,16 +53,18 @@ const LONGEST_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
 /// // ESET Connect allows 10 requests per second per credential.
 /// let limit = RateLimit::new(10, Duration::from_secs(1));
 /// assert_eq!(limit.requests(), 10);
+/// assert_eq!(limit.burst(), 9);
 /// assert_eq!(limit.interval(), Duration::from_millis(100));
 /// ```
 #[derive(Debug)]
 pub struct RateLimit {
     requests: u32,
     period: Duration,
+    burst: u32,
     /// Time between two slots once the burst is spent.
     interval: Duration,
-    /// How far ahead of the steady pace a request may go: `requests - 1` intervals, which is
-    /// what lets a full bucket send `requests` at once.
+    /// How far ahead of the steady pace a request may go: `burst - 1` intervals, which is
+    /// what lets a full bucket send `burst` at once.
     tolerance: Duration,
     state: Mutex<State>,
     /// Callers of [`acquire`](Self::acquire), in arrival order; the holder is the head.
@@ -89,7 +103,7 @@ impl Clone for RateLimit {
 
 impl RateLimit {
     /// At most `requests` per `period` (`requests` is at least 1; a zero period is one
-    /// nanosecond). The bucket starts full.
+    /// nanosecond), the server's limit. The bucket starts full.
     pub fn new(requests: u32, period: Duration) -> Self {
         let requests = requests.max(1);
         let period = period.max(Duration::from_nanos(1));
@@ -99,13 +113,22 @@ impl RateLimit {
             .map(Duration::from_nanos)
             .unwrap_or(LONGEST_INTERVAL)
             .clamp(Duration::from_nanos(1), LONGEST_INTERVAL);
+        let held_back = ARRIVAL_MARGIN
+            .as_nanos()
+            .div_ceil(interval.as_nanos())
+            .clamp(1, u128::from(requests));
+        // At most `requests`, so the conversion cannot fail.
+        let burst = u32::try_from(u128::from(requests) - held_back)
+            .unwrap_or(requests)
+            .max(1);
         let tolerance = interval
-            .checked_mul(requests - 1)
+            .checked_mul(burst - 1)
             .unwrap_or(LONGEST_INTERVAL)
             .min(LONGEST_INTERVAL);
         RateLimit {
             requests,
             period,
+            burst,
             interval,
             tolerance,
             state: Mutex::new(State {
@@ -126,6 +149,13 @@ impl RateLimit {
     /// The period.
     pub fn period(&self) -> Duration {
         self.period
+    }
+
+    /// The most requests sent at once, after an idle period: [`requests`](Self::requests)
+    /// less the slots the server refills in 100 ms, at least one held back and at least one
+    /// left, so that a burst slow to arrive cannot push the server's count over its limit.
+    pub fn burst(&self) -> u32 {
+        self.burst
     }
 
     /// The time between two requests once a burst is spent: `period / requests`, rounded up
@@ -259,8 +289,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn bursts_then_paces() {
         let limit = per_second(10);
+        assert_eq!(limit.burst(), 9);
         let start = Instant::now();
-        for _ in 0..10 {
+        for _ in 0..9 {
             limit.acquire().await;
         }
         assert_eq!(start.elapsed(), Duration::ZERO);
@@ -272,7 +303,7 @@ mod tests {
         // An idle second fills the bucket again, and no more than that.
         tokio::time::sleep(Duration::from_secs(5)).await;
         let idle = Instant::now();
-        for _ in 0..10 {
+        for _ in 0..9 {
             limit.acquire().await;
         }
         assert_eq!(idle.elapsed(), Duration::ZERO);
@@ -288,7 +319,7 @@ mod tests {
         for _ in 0..9 {
             limit.acquire().await;
         }
-        // 3 at once, then 6 more: at least two seconds.
+        // 2 at once, then 7 more: at least two seconds.
         assert!(
             start.elapsed() >= Duration::from_secs(2),
             "{:?}",
@@ -299,7 +330,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn waiters_are_served_in_arrival_order() {
         let limit = per_second(10);
-        for _ in 0..10 {
+        for _ in 0..limit.burst() {
             limit.acquire().await;
         }
         let order = Arc::new(Mutex::new(Vec::new()));
@@ -339,7 +370,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn cancelled_waiters_give_their_places_back() {
         let limit = per_second(10);
-        for _ in 0..10 {
+        for _ in 0..limit.burst() {
             limit.acquire().await;
         }
         let waiters: Vec<_> = (0..30)
@@ -368,7 +399,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_deadline_while_waiting_takes_nothing() {
         let limit = per_second(2);
-        limit.acquire().await;
+        assert_eq!(limit.burst(), 1);
         limit.acquire().await;
         for _ in 0..4 {
             let waited = tokio::time::timeout(Duration::from_millis(100), limit.acquire()).await;
@@ -383,7 +414,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_request_ahead_takes_the_next_slot_before_the_queue() {
         let limit = per_second(10);
-        for _ in 0..10 {
+        for _ in 0..limit.burst() {
             limit.acquire().await;
         }
         let order = Arc::new(Mutex::new(Vec::new()));
@@ -418,7 +449,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_request_ahead_that_gives_up_holds_nothing_up() {
         let limit = per_second(10);
-        for _ in 0..10 {
+        for _ in 0..limit.burst() {
             limit.acquire().await;
         }
         let ahead = {
@@ -457,9 +488,22 @@ mod tests {
     }
 
     #[test]
+    fn the_burst_leaves_room_for_100_ms_of_arrival() {
+        let burst = |n, ms| RateLimit::new(n, Duration::from_millis(ms)).burst();
+        assert_eq!(burst(10, 1000), 9);
+        assert_eq!(burst(50, 1000), 45);
+        assert_eq!(burst(1000, 1000), 900);
+        assert_eq!(burst(100, 60_000), 99);
+        assert_eq!(burst(2, 1000), 1);
+        assert_eq!(burst(1, 1000), 1);
+        // A period shorter than the margin: one slot at a time.
+        assert_eq!(burst(5, 50), 1);
+    }
+
+    #[test]
     fn extreme_settings_do_not_overflow() {
         let limit = RateLimit::new(0, Duration::ZERO);
-        assert_eq!(limit.requests(), 1);
+        assert_eq!((limit.requests(), limit.burst()), (1, 1));
         assert_eq!(limit.interval(), Duration::from_nanos(1));
         let limit = RateLimit::new(u32::MAX, Duration::MAX);
         assert_eq!(limit.interval(), LONGEST_INTERVAL);
@@ -473,9 +517,8 @@ mod tests {
         rt.block_on(async {
             let limit = RateLimit::new(2, Duration::MAX);
             limit.acquire().await;
-            limit.acquire().await;
-            let third = tokio::time::timeout(Duration::from_secs(1), limit.acquire()).await;
-            assert!(third.is_err());
+            let second = tokio::time::timeout(Duration::from_secs(1), limit.acquire()).await;
+            assert!(second.is_err());
         });
     }
 }
