@@ -45,7 +45,8 @@ const ARRIVAL_MARGIN: Duration = Duration::from_millis(100);
 ///
 /// The bucket is kept as the time at which it is full again (the generic cell rate
 /// algorithm), in whole nanoseconds, so slots are spaced exactly `period / requests` apart
-/// (rounded up, never faster) and a late wake-up does not lower the rate.
+/// (rounded up, never faster) and, with a burst above one, a late wake-up does not lower
+/// the rate.
 ///
 /// ```
 /// use std::time::Duration;
@@ -71,8 +72,8 @@ pub struct RateLimit {
     queue: tokio::sync::Mutex<()>,
     /// The authenticator's own requests, in arrival order, ahead of `queue`.
     ahead_queue: tokio::sync::Mutex<()>,
-    /// Signalled when the last request waiting ahead is served or gives up, so that the head
-    /// of `queue` looks again.
+    /// Signalled when a request waiting ahead is served or gives up, so that the head of
+    /// `queue` looks again.
     ahead_done: Notify,
 }
 

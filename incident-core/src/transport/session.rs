@@ -81,7 +81,9 @@ impl Session {
 /// The vendor-specific part of a session: how to log on, refresh, log off, and attach a token.
 ///
 /// Calls are made through `http`, a transport without authenticator that shares the client's
-/// connection pool and TLS settings (use [`Transport::with_base_url`] for a second host).
+/// connection pool and TLS settings (use [`Transport::with_base_url`] for a second host). On
+/// the client's host they count against its rate limit but take the next slot ahead of the
+/// requests waiting for the session; on another host they are not counted.
 #[async_trait]
 pub trait SessionProvider: Send + Sync + fmt::Debug + 'static {
     /// Logs on with the configured credentials.
