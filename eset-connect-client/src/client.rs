@@ -22,7 +22,13 @@ use crate::incidents::IncidentsApi;
 pub(crate) const VENDOR: &str = "ESET";
 
 /// ESET Connect allows 10 API calls per second per API user, account and address; the
-/// client paces itself to that by default.
+/// client paces itself to that by default, on the incident management host.
+///
+/// Token requests to the IAM host are not counted and never wait for a slot: ESET documents
+/// the limit for the Connect API, and the IAM is another service on another host. The
+/// client asks it for a token once per token lifetime (an hour), one request however many
+/// calls are waiting for it, so no limit there could be reached; and a token request that
+/// queued behind the calls waiting for the token would stall them all.
 pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 10;
 
 /// How long a pending (202) answer stays retrievable on ESET's side; the default operation
@@ -185,10 +191,17 @@ impl EsetClient {
 /// Builds an [`EsetClient`]. The API user's credentials are required
 /// ([`credentials`](Self::credentials)).
 ///
-/// Defaults: at most [`DEFAULT_REQUESTS_PER_SECOND`] requests per second
-/// ([`rate_limit`](Self::rate_limit), [`no_rate_limit`](Self::no_rate_limit)); 429 and 503
-/// retried after their `Retry-After`; pending answers polled every
-/// [`DEFAULT_POLL_INTERVAL`]; an operation deadline of [`PENDING_ANSWER_LIFETIME`].
+/// Defaults: at most [`DEFAULT_REQUESTS_PER_SECOND`] requests per second to the incident
+/// management host, in bursts of 9, one short of ESET's so that a burst slow to arrive is
+/// not refused ([`rate_limit`](Self::rate_limit), [`no_rate_limit`](Self::no_rate_limit),
+/// [`RateLimit::burst`]), every attempt and poll counted, token requests to the IAM host
+/// not; 429 and 503 retried after their `Retry-After`; pending answers
+/// polled every [`DEFAULT_POLL_INTERVAL`]; an operation deadline of
+/// [`PENDING_ANSWER_LIFETIME`].
+///
+/// Calls beyond the limit wait in arrival order and take their slot only once they hold a
+/// valid token: when the token expires, the calls waiting for the new one hold no slot, and
+/// the pace goes on as soon as it arrives, without a burst beyond the limit.
 pub struct EsetClientBuilder {
     transport: TransportBuilder,
     iam_url: String,
@@ -372,6 +385,9 @@ struct TokenResponse {
 
 impl OAuth {
     async fn grant(&self, http: &Transport, form: String) -> Result<Session> {
+        // On its own host, the IAM is outside the API's rate limit (see
+        // DEFAULT_REQUESTS_PER_SECOND); on the API's host (a proxy, the simulator), the grant
+        // counts against it, ahead of the calls waiting for the token.
         let iam = http.with_base_url(&self.iam_url)?;
         // Asking for a token twice does no harm: retried like a read.
         let request = ApiRequest::post(ApiPath::new("/oauth/token"))

@@ -607,6 +607,74 @@ async fn the_rate_limit_holds_at_the_server() {
     assert!(first_second <= 19, "{first_second}");
 }
 
+/// Arrival times, sorted, of every request the server saw.
+fn arrivals(server: &Server) -> Vec<Instant> {
+    let mut at: Vec<Instant> = server.log.lock().unwrap().iter().map(|s| s.at).collect();
+    at.sort();
+    at
+}
+
+/// At most the burst plus what refilled, in every window of the run, counted at the server.
+fn assert_within_limit(at: &[Instant], burst: u64, interval: Duration) {
+    for (i, start) in at.iter().enumerate() {
+        for window in [interval * 5, interval * 25, interval * 50] {
+            let end = *start + window;
+            let n = at[i..].iter().take_while(|t| **t < end).count() as u64;
+            let allowed = burst + (window.as_nanos() / interval.as_nanos()) as u64 + 1;
+            assert!(n <= allowed, "{n} requests within {window:?}");
+        }
+    }
+}
+
+/// The longest time without a request, between the first and the last.
+fn longest_gap(at: &[Instant]) -> Duration {
+    at.windows(2).map(|w| w[1] - w[0]).max().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_renewed_on_the_same_host_keeps_the_pace() {
+    let server = Arc::new(Server::default());
+    let url = serve(server.clone()).await;
+    // Sessions of 300 ms: the 150 calls, two seconds in all, renew several times, by
+    // refresh and by logon (50 ms), both on the host the limit is for.
+    let auth = SessionAuth::new(TestSession {
+        password: Secret::from("session-password-1"),
+        lifetime: Some(Duration::from_millis(300)),
+    })
+    .refresh_margin(Duration::ZERO);
+    let limit = RateLimit::new(50, Duration::from_secs(1));
+    let (interval, burst) = (limit.interval(), u64::from(limit.burst()));
+    let t = TransportBuilder::new("Test", &url)
+        .authenticator(Arc::new(auth))
+        .rate_limit(limit)
+        .build()
+        .unwrap();
+    let calls = (0..150).map(|_| {
+        let t = t.clone();
+        tokio::spawn(async move { t.execute(get("/items")).await })
+    });
+    for r in join_all(calls).await {
+        r.unwrap().unwrap();
+    }
+    let renewals = server.logons.load(Ordering::SeqCst) + server.refreshes.load(Ordering::SeqCst);
+    assert!(renewals >= 3, "{renewals} sessions");
+    assert_eq!(server.requests_to("/items").len(), 150);
+    // Logons and refreshes count against the limit like any request to the host.
+    let at = arrivals(&server);
+    assert_within_limit(&at, burst, interval);
+    // They never wait behind the calls that need them: the requests keep flowing.
+    let gap = longest_gap(&at);
+    assert!(gap < Duration::from_millis(500), "no request for {gap:?}");
+    // Beyond the first burst, the limit is used.
+    let span = at[at.len() - 1] - at[0];
+    let rate = (at.len() as u64 - burst) as f64 / span.as_secs_f64();
+    println!(
+        "{} requests, {renewals} sessions, {rate:.1} requests/s beyond the burst, longest gap {gap:?}",
+        at.len()
+    );
+    assert!(rate >= 0.95 * 50.0, "{rate:.1} requests per second");
+}
+
 #[tokio::test]
 async fn the_deadline_bounds_the_whole_operation() {
     let server = Arc::new(Server::default());

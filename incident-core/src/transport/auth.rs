@@ -13,8 +13,9 @@ use crate::secret::Secret;
 
 /// Obtains, caches and attaches credentials for the requests of one transport.
 ///
-/// The transport asks for [`credentials`](Self::credentials) before each attempt and attaches
-/// them only to requests for its configured origin. When the server refuses them (a 401, or a
+/// The transport asks for [`credentials`](Self::credentials) before each attempt, then waits
+/// for its rate-limit slot, if any, and checks them with [`revalidate`](Self::revalidate)
+/// before sending; it attaches them only to requests for its configured origin. When the server refuses them (a 401, or a
 /// response hook's [`Reauthenticate`](super::ResponseAction::Reauthenticate)), it calls
 /// [`invalidate`](Self::invalidate) with the credentials that were refused and, if that
 /// returns `true`, replays the request once with fresh credentials: never more than once per
@@ -31,6 +32,20 @@ pub trait Authenticator: Send + Sync + fmt::Debug + 'static {
     /// The credentials for the next attempt. Called concurrently by every request in
     /// flight; an implementation that logs on must do so once for all of them.
     async fn credentials(&self, http: &Transport) -> Result<Credentials>;
+
+    /// Credentials obtained before a wait (for a rate-limit slot), looked at again when the
+    /// slot is free: the credentials to send (these, or newer ones already at hand), or
+    /// `None` when they went stale meanwhile. The transport then gives up the slot, asks
+    /// [`credentials`](Self::credentials) again, holding no slot while a logon runs, and
+    /// queues anew. This saves a request that the server would refuse.
+    ///
+    /// Called with no lock held, but must not block: it only reads what the authenticator
+    /// has. The default keeps `obtained`, right for credentials that do not expire. A
+    /// transport does not look again at credentials that this method already refused right
+    /// after `credentials` returned them, so an inconsistent answer cannot make it loop.
+    fn revalidate(&self, obtained: &Credentials) -> Option<Credentials> {
+        Some(obtained.clone())
+    }
 
     /// The server refused `used`. Returns whether a replay with fresh credentials may
     /// succeed; static credentials return `false`.

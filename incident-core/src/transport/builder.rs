@@ -133,7 +133,16 @@ impl TransportBuilder {
         self
     }
 
-    /// Limits the requests this client sends (every attempt counts). Off by default.
+    /// Limits the requests this client sends to its host. Off by default.
+    ///
+    /// Every attempt counts (retries, polls, the replay after a refused token), and so do
+    /// the authenticator's logon, refresh and logoff when they go to the same host; those
+    /// take the next free slot ahead of the queue, since the queued requests may be waiting
+    /// for them. A request takes its slot only once its credentials are at hand, so requests
+    /// waiting for a logon hold none. Requests wait their turn in arrival order, and one
+    /// that is dropped or reaches its deadline while waiting frees its place at once.
+    /// Requests to another origin through [`Transport::with_base_url`] are not counted.
+    /// See [`RateLimit`].
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self
@@ -370,6 +379,7 @@ impl TransportBuilder {
             bare: None,
             hook: self.hook,
             rate_limit: self.rate_limit.map(Arc::new),
+            limit_ahead: false,
             deadline: self.deadline,
             request_timeout: self.request_timeout,
             retry: self.retry,

@@ -80,6 +80,9 @@ struct Inner {
     bare: Option<Transport>,
     hook: Arc<dyn ResponseHook>,
     rate_limit: Option<Arc<RateLimit>>,
+    /// This transport sends the authenticator's own requests (logon, refresh, logoff): they
+    /// take the next slot ahead of the queued requests, which may be waiting for them.
+    limit_ahead: bool,
     deadline: Duration,
     request_timeout: Duration,
     retry: RetryPolicy,
@@ -135,7 +138,10 @@ impl Transport {
             },
             Some(auth) => {
                 let bare_transport = Transport {
-                    inner: Arc::new(bare.clone()),
+                    inner: Arc::new(Inner {
+                        limit_ahead: true,
+                        ..bare.clone()
+                    }),
                 };
                 Transport {
                     inner: Arc::new(Inner {
@@ -164,21 +170,37 @@ impl Transport {
     }
 
     /// This transport without its authenticator: the same connection pool, TLS settings,
-    /// proxy, timeouts, rate limit and error handling, no credentials.
+    /// proxy, timeouts, rate limit and error handling, no credentials. The authenticator
+    /// makes its logon, refresh and logoff calls through it.
+    ///
+    /// Its requests count against the shared rate limit, since they reach the same host,
+    /// but take the next free slot ahead of the requests queued for one: those may be
+    /// waiting for this very logon, and a logon queued behind them would stall them all.
     pub fn unauthenticated(&self) -> &Transport {
         self.inner.bare.as_ref().unwrap_or(self)
     }
 
-    /// A transport for a second host of the same vendor (ESET's IAM host, for instance),
-    /// sharing this one's connection pool, TLS settings, proxy, timeouts and rate limit,
-    /// without credentials: they are only ever attached for this transport's own origin.
+    /// A transport for another base URL of the same vendor (ESET's IAM host, Skyhigh's
+    /// authentication path), sharing this one's connection pool, TLS settings, proxy and
+    /// timeouts, without credentials: they are only ever attached for this transport's own
+    /// origin.
+    ///
+    /// The rate limit follows the host: a base URL on this transport's origin (scheme, host
+    /// and port) shares its limiter, and its place in it (ahead of the queue when this is
+    /// the [`unauthenticated`](Self::unauthenticated) transport of an authenticator); a base
+    /// URL on another origin has none, because a limit that a vendor documents for its API
+    /// host says nothing of another service, and requests for a token must not wait behind
+    /// the calls that need it.
     pub fn with_base_url(&self, base_url: &str) -> Result<Transport> {
         let base = builder::parse_base_url(base_url)?;
+        let same_host = base.origin() == self.inner.base.origin();
         Ok(Transport {
             inner: Arc::new(Inner {
                 base,
                 authenticator: None,
                 bare: None,
+                rate_limit: self.inner.rate_limit.clone().filter(|_| same_host),
+                limit_ahead: self.inner.limit_ahead && same_host,
                 ..(*self.inner).clone()
             }),
         })
@@ -238,8 +260,10 @@ impl Transport {
     }
 
     /// Sends `request` and returns the success answer or the error: credentials attached,
-    /// the rate limit respected, retried as the policy allows, polled and re-authenticated
-    /// as the vendor's response hook says, all within the operation deadline.
+    /// the rate limit respected (every attempt takes a slot, once its credentials are at
+    /// hand), retried as the policy allows, polled and re-authenticated as the vendor's
+    /// response hook says, all within the operation deadline. Dropping the future, or the
+    /// deadline, while it waits for a slot frees its place for the next caller.
     pub async fn execute(&self, request: ApiRequest) -> Result<ApiResponse> {
         let url = self.url_for(&request.path);
         let span = tracing::debug_span!(
@@ -279,13 +303,7 @@ impl Transport {
         loop {
             *attempts += 1;
             let attempt = *attempts;
-            if let Some(limit) = &inner.rate_limit {
-                limit.acquire().await;
-            }
-            let credentials = match &inner.authenticator {
-                Some(auth) => auth.credentials(self.unauthenticated()).await?,
-                None => Credentials::none(),
-            };
+            let credentials = self.credentials_and_slot().await?;
             let remaining = match deadline {
                 Some(deadline) => deadline.saturating_duration_since(Instant::now()),
                 None => Duration::MAX,
@@ -393,6 +411,40 @@ impl Transport {
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The credentials for the next attempt, and its rate-limit slot once they are at hand.
+    ///
+    /// The slot comes second so that a request waiting for a logon holds none: otherwise the
+    /// slots of every request queued behind a session renewal pass unused, and the requests
+    /// all go at once when it ends, far beyond the server's limit. Credentials that go stale
+    /// while the request waits for its slot are not sent: the slot is left to the next
+    /// caller, new credentials are obtained, and the request queues again.
+    async fn credentials_and_slot(&self) -> Result<Credentials> {
+        let inner = &*self.inner;
+        loop {
+            let obtained = match &inner.authenticator {
+                Some(auth) => auth.credentials(self.unauthenticated()).await?,
+                None => Credentials::none(),
+            };
+            let Some(limit) = &inner.rate_limit else {
+                return Ok(obtained);
+            };
+            // Credentials the authenticator calls stale as soon as it hands them out are
+            // sent as they are (the server decides): checking them again could only loop.
+            let auth = inner
+                .authenticator
+                .as_ref()
+                .filter(|auth| auth.revalidate(&obtained).is_some());
+            let check = || match auth {
+                Some(auth) => auth.revalidate(&obtained),
+                None => Some(obtained.clone()),
+            };
+            match limit.acquire_with(inner.limit_ahead, check).await {
+                Some(credentials) => return Ok(credentials),
+                None => tracing::debug!("the credentials expired while waiting for a slot"),
+            }
         }
     }
 
@@ -684,6 +736,48 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(t.url_for(&ApiPath::new("x")).as_str(), "https://host/x");
+    }
+
+    #[test]
+    fn the_rate_limit_follows_the_host() {
+        let limited = |url: &str| {
+            TransportBuilder::new("Test", url)
+                .auth(Auth::Bearer(Secret::from("t")))
+                .rate_limit(RateLimit::new(10, Duration::from_secs(1)))
+                .build()
+                .unwrap()
+        };
+        let t = limited("https://api.example.com/v1");
+        let shared = |other: &Transport| match (&t.inner.rate_limit, &other.inner.rate_limit) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        // The authenticator's own requests share the limit, ahead of the queue.
+        let bare = t.unauthenticated();
+        assert!(shared(bare) && bare.inner.limit_ahead && !t.inner.limit_ahead);
+        // Another path on the same host: the same limit, and the same place in it.
+        let auth_path = bare.with_base_url("https://api.example.com/auth").unwrap();
+        assert!(shared(&auth_path) && auth_path.inner.limit_ahead);
+        let same = t.with_base_url("https://api.example.com/other").unwrap();
+        assert!(shared(&same) && !same.inner.limit_ahead);
+        // Another host, or another port of the same: not counted.
+        for other in [
+            "https://iam.example.com",
+            "https://api.example.com:8443/v1",
+            "http://api.example.com/v1",
+        ] {
+            let o = bare.with_base_url(other).unwrap();
+            assert!(
+                o.inner.rate_limit.is_none() && !o.inner.limit_ahead,
+                "{other}"
+            );
+        }
+        // Without an authenticator, the transport is its own unauthenticated one and queues.
+        let plain = TransportBuilder::new("Test", "https://api.example.com")
+            .rate_limit(RateLimit::new(10, Duration::from_secs(1)))
+            .build()
+            .unwrap();
+        assert!(!plain.unauthenticated().inner.limit_ahead);
     }
 
     #[test]

@@ -52,7 +52,10 @@ macro_rules! transport_options {
             self
         }
 
-        /// Limits the requests this client sends (every attempt counts). Off by default.
+        /// Limits the requests this client sends to its host: every attempt counts, a
+        /// slot is taken only once the request's credentials are at hand, and callers wait
+        /// in arrival order (see
+        /// [`TransportBuilder::rate_limit`]($crate::TransportBuilder::rate_limit)).
         pub fn rate_limit(mut self, limit: $crate::RateLimit) -> Self {
             self.$field = self.$field.rate_limit(limit);
             self

@@ -81,7 +81,9 @@ impl Session {
 /// The vendor-specific part of a session: how to log on, refresh, log off, and attach a token.
 ///
 /// Calls are made through `http`, a transport without authenticator that shares the client's
-/// connection pool and TLS settings (use [`Transport::with_base_url`] for a second host).
+/// connection pool and TLS settings (use [`Transport::with_base_url`] for a second host). On
+/// the client's host they count against its rate limit but take the next slot ahead of the
+/// requests waiting for the session; on another host they are not counted.
 #[async_trait]
 pub trait SessionProvider: Send + Sync + fmt::Debug + 'static {
     /// Logs on with the configured credentials.
@@ -234,6 +236,15 @@ impl<P: SessionProvider> Authenticator for SessionAuth<P> {
             return Ok(cur.credentials.clone());
         }
         Ok(self.renew(http).await?.credentials.clone())
+    }
+
+    /// The current session's credentials if they are still fresh by the same rule as
+    /// [`credentials`](Authenticator::credentials) (newer ones than `obtained` if a renewal
+    /// happened meanwhile), `None` when the session expired or was refused while the request
+    /// waited for its slot.
+    fn revalidate(&self, obtained: &Credentials) -> Option<Credentials> {
+        let _ = obtained;
+        self.fresh().map(|cur| cur.credentials.clone())
     }
 
     async fn invalidate(&self, used: &Credentials) -> bool {
