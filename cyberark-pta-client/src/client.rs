@@ -1,5 +1,6 @@
 //! The PTA client and its builder.
 
+use incident_core::Vendor;
 use std::fmt;
 use std::sync::Arc;
 
@@ -15,8 +16,14 @@ use crate::session::{AuthType, PtaSession};
 /// [`PtaClientBuilder::app_path`] names another: `PasswordVault`.
 pub const DEFAULT_APP_PATH: &str = "PasswordVault";
 
-/// The display name used in errors and logs.
-pub(crate) const VENDOR: &str = "CyberArk PTA";
+/// The identity of CyberArk Privileged Threat Analytics incidents: key `cyberark-pta`, shown as "CyberArk PTA", and the
+/// product the OCSF export names; incidents are without assignees. The one identity of this client,
+/// in its incidents, its errors and its logs.
+pub const CYBERARK_PTA: Vendor =
+    Vendor::new("cyberark-pta", "CyberArk PTA").product("Privileged Threat Analytics", "CyberArk");
+
+/// [`CYBERARK_PTA`], as the rest of the crate names it.
+pub(crate) const VENDOR: Vendor = CYBERARK_PTA;
 
 /// How the security event list is filtered by date, which changed between PVWA versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -9,7 +9,9 @@ pub mod risks;
 pub mod session;
 pub mod url_rules;
 
-pub use client::{DEFAULT_APP_PATH, DateUnit, EventFilterMode, PtaClient, PtaClientBuilder};
+pub use client::{
+    CYBERARK_PTA, DEFAULT_APP_PATH, DateUnit, EventFilterMode, PtaClient, PtaClientBuilder,
+};
 pub use error::{PtaErrorBody, PtaErrorCode, PtaErrorExt, PtaErrorParser};
 pub use events::{EventsApi, GetEvent, ListEvents, UpdateEvent};
 pub use model::*;

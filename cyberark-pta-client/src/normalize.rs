@@ -144,7 +144,7 @@ pub fn incident_from_event(event: SecurityEvent) -> Result<Incident> {
         message: "a security event without an id".into(),
     })?;
     let title = title_of(&event);
-    let mut incident = Incident::new(Vendor::CyberArkPta, id, title, event.clone());
+    let mut incident = Incident::new(VENDOR, id, title, event.clone());
     incident.description = description_of(&event);
     incident.status = status_from_pta(event.status.as_ref());
     incident.severity = severity_from_score(event.score);
@@ -236,7 +236,7 @@ fn event_id(id: &str) -> Result<&str> {
 #[async_trait]
 impl IncidentSource for PtaClient {
     fn vendor(&self) -> Vendor {
-        Vendor::CyberArkPta
+        VENDOR
     }
 
     fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
@@ -257,8 +257,7 @@ impl IncidentSource for PtaClient {
         query: &IncidentQuery,
         cursor: Option<&Cursor>,
     ) -> Result<IncidentPage> {
-        self.capabilities()
-            .check_query(Vendor::CyberArkPta, query)?;
+        self.capabilities().check_query(VENDOR, query)?;
         let status = server_status(query)?;
         let after = cursor.map(parse_cursor).transpose()?;
         let mut size = query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE).max(1) as usize;
@@ -313,8 +312,7 @@ impl IncidentSource for PtaClient {
     }
 
     async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities()
-            .check_update(Vendor::CyberArkPta, update)?;
+        self.capabilities().check_update(VENDOR, update)?;
         let id = event_id(id)?;
         let status = match &update.status {
             Some(StatusChange::Close(closure)) => {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use cyberark_pta_client::PtaClient;
 use futures::TryStreamExt;
 use incident_core::{
-    Closure, Incident, IncidentQuery, IncidentSource, IncidentStatus, RetryPolicy, Vendor,
+    Closure, Incident, IncidentQuery, IncidentSource, IncidentStatus, RetryPolicy,
 };
 use incident_sim::PtaSim;
 use incident_testkit::{Fixture, LeakCheck, run_conformance};
@@ -50,7 +50,7 @@ async fn pta_conforms_to_its_capabilities() {
     let id = open[0].id.clone();
     let report = run_conformance(&client, &pta_fixture(id.clone())).await;
     println!("{report}");
-    assert_eq!(report.vendor, Vendor::CyberArkPta);
+    assert_eq!(report.vendor, cyberark_pta_client::CYBERARK_PTA);
     assert_eq!(report.incidents, 45);
     for check in [
         "paging",

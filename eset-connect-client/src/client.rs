@@ -1,6 +1,7 @@
 //! The ESET Connect client, its builder, regions, the OAuth session and the pending-answer
 //! protocol.
 
+use incident_core::Vendor;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -18,8 +19,15 @@ use serde::Deserialize;
 use crate::error::{EsetErrorParser, error_inside_success};
 use crate::incidents::IncidentsApi;
 
-/// The display name used in errors and logs.
-pub(crate) const VENDOR: &str = "ESET";
+/// The identity of ESET Connect incidents: key `eset-connect`, shown as "ESET Connect", and the
+/// product the OCSF export names; incidents are assigned by user UUID. The one identity of this client,
+/// in its incidents, its errors and its logs.
+pub const ESET_CONNECT: Vendor = Vendor::new("eset-connect", "ESET Connect")
+    .product("ESET Connect", "ESET")
+    .assignees_by_id();
+
+/// [`ESET_CONNECT`], as the rest of the crate names it.
+pub(crate) const VENDOR: Vendor = ESET_CONNECT;
 
 /// ESET Connect allows 10 API calls per second per API user, account and address; the
 /// client paces itself to that by default, on the incident management host.

@@ -7,7 +7,7 @@ pub mod incidents;
 pub mod model;
 pub mod normalize;
 
-pub use client::{EsetClient, EsetClientBuilder, Region};
+pub use client::{ESET_CONNECT, EsetClient, EsetClientBuilder, Region};
 pub use error::{EsetErrorBody, EsetErrorExt, EsetErrorParser, GrpcCode};
 pub use filter::Filter;
 pub use incidents::{CloseIncident, IncidentsApi, ListComments, ListIncidents, UpdateIncident};

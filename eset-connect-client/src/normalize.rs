@@ -149,7 +149,7 @@ pub fn incident_from_eset(incident: EsetIncident) -> Result<Incident> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map_or_else(|| format!("Incident {id}"), str::to_owned);
-    let mut out = Incident::new(Vendor::EsetConnect, id, title, incident.clone());
+    let mut out = Incident::new(VENDOR, id, title, incident.clone());
     out.description = incident
         .description
         .as_deref()
@@ -213,7 +213,7 @@ fn closure_reason(closure: &Closure) -> Result<ResolveReason> {
 #[async_trait]
 impl IncidentSource for EsetClient {
     fn vendor(&self) -> Vendor {
-        Vendor::EsetConnect
+        VENDOR
     }
 
     fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
@@ -251,8 +251,7 @@ impl IncidentSource for EsetClient {
         query: &IncidentQuery,
         cursor: Option<&Cursor>,
     ) -> Result<IncidentPage> {
-        self.capabilities()
-            .check_query(Vendor::EsetConnect, query)?;
+        self.capabilities().check_query(VENDOR, query)?;
         let mut filter: Option<Filter> = None;
         let mut add = |f: Filter| {
             filter = Some(match filter.take() {
@@ -322,8 +321,7 @@ impl IncidentSource for EsetClient {
     }
 
     async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities()
-            .check_update(Vendor::EsetConnect, update)?;
+        self.capabilities().check_update(VENDOR, update)?;
         // Everything that can be refused is refused before the first request.
         let severity = match &update.severity {
             None => None,

@@ -7,7 +7,7 @@ use eset_connect_client::{EsetClient, Incident as EsetIncident};
 use futures::TryStreamExt;
 use incident_core::{
     Closure, Error, IncidentQuery, IncidentSource, IncidentStatus, IncidentUpdate, RetryPolicy,
-    Severity, TimeField, Vendor, Verdict,
+    Severity, TimeField, Verdict,
 };
 use incident_sim::EsetSim;
 use incident_testkit::{Fixture, run_conformance};
@@ -53,7 +53,7 @@ async fn eset_conforms_to_its_capabilities() {
     let fixture = eset_fixture(&sim);
     let report = run_conformance(&client, &fixture).await;
     println!("{report}");
-    assert_eq!(report.vendor, Vendor::EsetConnect);
+    assert_eq!(report.vendor, eset_connect_client::ESET_CONNECT);
     assert_eq!(report.incidents, 60);
     for check in [
         "paging",
@@ -92,7 +92,7 @@ async fn the_normalized_mapping() {
     let (sim, client) = start().await;
     let id = sim.open_unassigned().unwrap();
     let incident = client.get_incident(&id).await.unwrap();
-    assert_eq!(incident.vendor, Vendor::EsetConnect);
+    assert_eq!(incident.vendor, eset_connect_client::ESET_CONNECT);
     assert_eq!(incident.status, IncidentStatus::New);
     assert_eq!(incident.assignee, None);
     let record = incident.record::<EsetIncident>().unwrap();

@@ -278,10 +278,10 @@ pub async fn all(simulated: usize) -> Vec<(Vendor, Result<Connected, BoxError>)>
         eset(simulated),
     );
     vec![
-        (Vendor::QRadar, q),
-        (Vendor::CyberArkPta, p),
-        (Vendor::Sentinel, s),
-        (Vendor::Skyhigh, k),
-        (Vendor::EsetConnect, e),
+        (qradar_client::QRADAR, q),
+        (cyberark_pta_client::CYBERARK_PTA, p),
+        (sentinel_client::SENTINEL, s),
+        (skyhigh_client::SKYHIGH, k),
+        (eset_connect_client::ESET_CONNECT, e),
     ]
 }

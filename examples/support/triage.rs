@@ -450,13 +450,13 @@ mod tests {
     fn most_severe_first_then_oldest() {
         let merged = merge([
             vec![
-                incident(Vendor::QRadar, "1", Severity::Low, 1),
-                incident(Vendor::QRadar, "2", Severity::Critical, 5),
+                incident(qradar_client::QRADAR, "1", Severity::Low, 1),
+                incident(qradar_client::QRADAR, "2", Severity::Critical, 5),
             ],
             vec![
-                incident(Vendor::Skyhigh, "A", Severity::Critical, 2),
-                incident(Vendor::Skyhigh, "B", Severity::Other("x".into()), 0),
-                incident(Vendor::Skyhigh, "C", Severity::Unknown, 0),
+                incident(skyhigh_client::SKYHIGH, "A", Severity::Critical, 2),
+                incident(skyhigh_client::SKYHIGH, "B", Severity::Other("x".into()), 0),
+                incident(skyhigh_client::SKYHIGH, "C", Severity::Unknown, 0),
             ],
         ]);
         let ids: Vec<&str> = merged.iter().map(|i| i.id.as_str()).collect();

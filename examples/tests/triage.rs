@@ -63,7 +63,7 @@ async fn a_vendor_down_or_unauthorized_does_not_stop_the_others() {
     }
 
     // The failures are reported, each as what it is.
-    let pta_report = report(Vendor::CyberArkPta);
+    let pta_report = report(cyberark_pta_client::CYBERARK_PTA);
     assert!(pta_report.failed());
     assert!(
         matches!(&pta_report.listed, Err(f) if f.is_unauthorized()),
@@ -74,7 +74,7 @@ async fn a_vendor_down_or_unauthorized_does_not_stop_the_others() {
         "{pta_report}"
     );
     assert!(pta_report.outcome.is_none());
-    let skyhigh_report = report(Vendor::Skyhigh);
+    let skyhigh_report = report(skyhigh_client::SKYHIGH);
     assert!(skyhigh_report.failed());
     assert!(
         matches!(&skyhigh_report.listed, Err(Failure::Error(_))),
@@ -86,18 +86,25 @@ async fn a_vendor_down_or_unauthorized_does_not_stop_the_others() {
     );
 
     // The others listed, merged and closed their top incident.
-    assert!(
-        run.incidents
-            .iter()
-            .all(|i| [Vendor::QRadar, Vendor::Sentinel, Vendor::EsetConnect].contains(&i.vendor))
-    );
+    assert!(run.incidents.iter().all(|i| {
+        [
+            qradar_client::QRADAR,
+            sentinel_client::SENTINEL,
+            eset_connect_client::ESET_CONNECT,
+        ]
+        .contains(&i.vendor)
+    }));
     assert!(run.incidents.iter().all(triage::is_open));
     assert!(
         run.incidents
             .windows(2)
             .all(|w| triage::triage_order(&w[0], &w[1]).is_le())
     );
-    for vendor in [Vendor::QRadar, Vendor::Sentinel, Vendor::EsetConnect] {
+    for vendor in [
+        qradar_client::QRADAR,
+        sentinel_client::SENTINEL,
+        eset_connect_client::ESET_CONNECT,
+    ] {
         let r = report(vendor);
         assert!(!r.failed(), "{r}");
         let top = run.incidents.iter().find(|i| i.vendor == vendor).unwrap();
@@ -111,7 +118,7 @@ async fn a_vendor_down_or_unauthorized_does_not_stop_the_others() {
         assert!(incident.status.is_closed(), "{r}");
         assert_eq!(incident.verdict, Some(Verdict::FalsePositive), "{r}");
         // Sentinel has no notes: closed without it, and says so.
-        let want: &[&str] = if vendor == Vendor::Sentinel {
+        let want: &[&str] = if vendor == sentinel_client::SENTINEL {
             &["the note"]
         } else {
             &[]
@@ -128,20 +135,20 @@ async fn a_vendor_down_or_unauthorized_does_not_stop_the_others() {
             .clone()
     };
     let offense = qradar_sim
-        .offense(top(Vendor::QRadar).parse().unwrap())
+        .offense(top(qradar_client::QRADAR).parse().unwrap())
         .unwrap();
     assert_eq!(offense["status"], "CLOSED");
     assert!(
         qradar_sim
-            .notes(top(Vendor::QRadar).parse().unwrap())
+            .notes(top(qradar_client::QRADAR).parse().unwrap())
             .iter()
             .any(|n| n["note_text"] == options().note.as_str())
     );
     let incident = sentinel_sim
-        .incident(top(Vendor::Sentinel).parse().unwrap())
+        .incident(top(sentinel_client::SENTINEL).parse().unwrap())
         .unwrap();
     assert_eq!(incident["state"], "CLOSED");
-    let id = top(Vendor::EsetConnect);
+    let id = top(eset_connect_client::ESET_CONNECT);
     assert_eq!(
         eset_sim.incident(&id).unwrap()["status"],
         "INCIDENT_STATUS_CLOSED"

@@ -1,5 +1,6 @@
 //! The one error type of every crate in the workspace.
 
+use crate::vendor::Vendor;
 use std::fmt;
 use std::time::Duration;
 
@@ -61,7 +62,7 @@ pub enum Error {
     #[error("{vendor} answered {status} with a redirect to {}; redirects are not followed", location.as_deref().unwrap_or("no location"))]
     Redirect {
         /// The vendor's name.
-        vendor: &'static str,
+        vendor: Vendor,
         /// The 3xx status.
         status: StatusCode,
         /// The origin (`scheme://host:port`) the redirect pointed at; never its path or query.
@@ -100,7 +101,7 @@ pub enum Error {
     #[error("{vendor} does not support {what}")]
     Unsupported {
         /// The vendor's name.
-        vendor: &'static str,
+        vendor: Vendor,
         /// What was asked for.
         what: String,
     },
@@ -111,7 +112,7 @@ pub enum Error {
     #[error("{vendor} has no {what}")]
     NotFound {
         /// The vendor's name.
-        vendor: &'static str,
+        vendor: Vendor,
         /// What was looked for, e.g. `security event "5f0b..."`.
         what: String,
     },
@@ -120,7 +121,7 @@ pub enum Error {
     #[error("{vendor} broke the protocol: {message}")]
     Protocol {
         /// The vendor's name.
-        vendor: &'static str,
+        vendor: Vendor,
         /// What was wrong.
         message: String,
     },
@@ -130,7 +131,7 @@ pub enum Error {
     #[error("{vendor}: more than {limit} {what}")]
     LimitExceeded {
         /// The vendor's name.
-        vendor: &'static str,
+        vendor: Vendor,
         /// What was counted, and how to raise the limit.
         what: &'static str,
         /// The limit.
@@ -242,7 +243,7 @@ impl VendorError {
 #[non_exhaustive]
 pub struct ApiError {
     /// The vendor's name, e.g. `"QRadar"`.
-    pub vendor: &'static str,
+    pub vendor: Vendor,
     /// The HTTP status.
     pub status: StatusCode,
     /// The broad class (status refined by the vendor code).
@@ -302,7 +303,7 @@ impl std::error::Error for ApiError {}
 #[non_exhaustive]
 pub struct DecodeError {
     /// The vendor's name.
-    pub vendor: &'static str,
+    pub vendor: Vendor,
     /// The HTTP status of the answer.
     pub status: StatusCode,
     /// The URL path of the request.
@@ -453,17 +454,17 @@ impl Error {
     }
 
     /// Shorthand for [`Error::NotFound`].
-    pub fn not_found(vendor: &'static str, what: impl Into<String>) -> Error {
+    pub fn not_found(vendor: impl Into<Vendor>, what: impl Into<String>) -> Error {
         Error::NotFound {
-            vendor,
+            vendor: vendor.into(),
             what: what.into(),
         }
     }
 
     /// Shorthand for [`Error::Unsupported`].
-    pub fn unsupported(vendor: &'static str, what: impl Into<String>) -> Error {
+    pub fn unsupported(vendor: impl Into<Vendor>, what: impl Into<String>) -> Error {
         Error::Unsupported {
-            vendor,
+            vendor: vendor.into(),
             what: what.into(),
         }
     }
@@ -515,13 +516,13 @@ mod tests {
 
     #[test]
     fn not_found_without_an_answer() {
-        let e = Error::not_found("Skyhigh", "incident \"DLP-7\"");
+        let e = Error::not_found("Charlie", "incident \"DLP-7\"");
         assert!(e.is_not_found());
-        assert_eq!(e.to_string(), "Skyhigh has no incident \"DLP-7\"");
+        assert_eq!(e.to_string(), "Charlie has no incident \"DLP-7\"");
         assert_eq!(e.attempts(), 0);
         assert_eq!(e.status(), None);
         assert!(!e.is_retryable());
-        assert!(!Error::unsupported("Skyhigh", "x").is_not_found());
+        assert!(!Error::unsupported("Charlie", "x").is_not_found());
     }
 
     #[test]
@@ -541,7 +542,7 @@ mod tests {
         assert_eq!(printable("a\r\nb\u{1b}[31mc", 100), "a  b [31mc");
         assert_eq!(printable("abcdef", 3), "abc…");
         let e = ApiError {
-            vendor: "T",
+            vendor: "T".into(),
             status: StatusCode::BAD_REQUEST,
             kind: ErrorKind::InvalidRequest,
             method: reqwest::Method::GET,
@@ -561,13 +562,13 @@ mod tests {
 
     #[test]
     fn a_resource_missing_from_a_listing_is_not_found() {
-        let e = Error::not_found("CyberArk PTA", "security event \"5f0b\"");
+        let e = Error::not_found("Bravo", "security event \"5f0b\"");
         assert!(e.is_not_found());
         assert_eq!(e.kind(), Some(ErrorKind::NotFound));
         assert_eq!(e.status(), None);
         assert_eq!(e.attempts(), 0);
         assert!(!e.is_retryable());
-        assert_eq!(e.to_string(), "CyberArk PTA has no security event \"5f0b\"");
+        assert_eq!(e.to_string(), "Bravo has no security event \"5f0b\"");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod source;
 pub mod sync;
 mod tls;
 pub mod transport;
+pub mod vendor;
 
 pub use error::{ApiError, DecodeError, Error, ErrorKind, Result, VendorError};
 pub use model::{

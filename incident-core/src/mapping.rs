@@ -68,7 +68,7 @@ fn list<T: std::fmt::Display + PartialEq>(items: &[T], every: &[T], all: &str) -
 /// use incident_core::{Capabilities, Vendor};
 /// let mut caps = Capabilities::none();
 /// caps.close = true;
-/// let table = capability_matrix(&[(Vendor::QRadar, caps)]);
+/// let table = capability_matrix(&[(Vendor::new("qradar", "QRadar"), caps)]);
 /// assert!(table.contains("| close | yes |"));
 /// ```
 pub fn capability_matrix(vendors: &[(Vendor, Capabilities)]) -> String {
@@ -171,10 +171,13 @@ mod tests {
         b.filter_statuses = vec![IncidentStatus::New, IncidentStatus::Other("Hidden".into())];
         b.severities = vec![Severity::Low, Severity::High];
         b.set_severity = true;
-        let table = capability_matrix(&[(Vendor::QRadar, a), (Vendor::Skyhigh, b)]);
+        let table = capability_matrix(&[
+            (crate::vendor::test_vendors::ALPHA, a),
+            (crate::vendor::test_vendors::CHARLIE, b),
+        ]);
         assert_eq!(
             table,
-            "| | QRadar | Skyhigh |\n\
+            "| | Alpha | Charlie |\n\
              |---|---|---|\n\
              | filter on status | every status | New, Hidden |\n\
              | time window on | created, updated | no |\n\

@@ -12,40 +12,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 
-/// The vendors this workspace has clients for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Vendor {
-    /// IBM QRadar SIEM (offenses).
-    QRadar,
-    /// CyberArk Privileged Threat Analytics (security events).
-    CyberArkPta,
-    /// Skyhigh Security Cloud (incidents).
-    Skyhigh,
-    /// NetIQ / OpenText Sentinel (incidents).
-    Sentinel,
-    /// ESET Connect (incident management).
-    EsetConnect,
-}
-
-impl Vendor {
-    /// The vendor's display name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Vendor::QRadar => "QRadar",
-            Vendor::CyberArkPta => "CyberArk PTA",
-            Vendor::Skyhigh => "Skyhigh",
-            Vendor::Sentinel => "Sentinel",
-            Vendor::EsetConnect => "ESET Connect",
-        }
-    }
-}
-
-impl fmt::Display for Vendor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::vendor::Vendor;
 
 /// Workflow status, as OCSF `status_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -635,7 +602,7 @@ impl Capabilities {
     /// express. Vendor clients call this before sending anything, so an unsupported change
     /// never half-applies.
     pub fn check_update(&self, vendor: Vendor, update: &IncidentUpdate) -> Result<()> {
-        let unsupported = |what: String| Err(Error::unsupported(vendor.name(), what));
+        let unsupported = |what: String| Err(Error::unsupported(vendor, what));
         match &update.status {
             Some(StatusChange::Set(s)) if s.is_closed() => {
                 return Err(Error::invalid_input(
@@ -708,7 +675,7 @@ impl Capabilities {
     pub fn check_query(&self, vendor: Vendor, query: &IncidentQuery) -> Result<()> {
         if let Some(s) = query.statuses.iter().find(|s| !self.filters_status(s)) {
             return Err(Error::unsupported(
-                vendor.name(),
+                vendor,
                 format!("filtering on the status {s}"),
             ));
         }
@@ -716,7 +683,7 @@ impl Capabilities {
             && !self.time_fields.contains(&w.field)
         {
             return Err(Error::unsupported(
-                vendor.name(),
+                vendor,
                 format!("filtering on the {:?} time", w.field),
             ));
         }
@@ -735,7 +702,7 @@ mod tests {
 
     #[test]
     fn record_is_reachable() {
-        let i = Incident::new(Vendor::QRadar, "7", "t", Rec { id: 7 });
+        let i = Incident::new(crate::vendor::test_vendors::ALPHA, "7", "t", Rec { id: 7 });
         assert_eq!(i.record::<Rec>(), Some(&Rec { id: 7 }));
         assert_eq!(i.record::<String>(), None);
         assert_eq!(i.record_json(), serde_json::json!({"id": 7}));
@@ -759,7 +726,7 @@ mod tests {
             notes: true,
             ..Capabilities::none()
         };
-        let v = Vendor::QRadar;
+        let v = crate::vendor::test_vendors::ALPHA;
         assert!(
             caps.check_update(v, &IncidentUpdate::new().assign("a").note("n"))
                 .is_ok()

@@ -9,7 +9,7 @@
 //! use incident_core::{Incident, IncidentStatus, Severity, Vendor};
 //! use incident_core::ocsf::{Activity, CLASS_UID};
 //!
-//! let mut incident = Incident::new(Vendor::QRadar, "42", "Port scan", serde_json::json!({"id": 42}));
+//! let mut incident = Incident::new(Vendor::new("qradar", "QRadar").product("QRadar SIEM", "IBM"), "42", "Port scan", serde_json::json!({"id": 42}));
 //! incident.status = IncidentStatus::New;
 //! incident.severity = Severity::High;
 //!
@@ -257,13 +257,7 @@ pub struct Product {
 impl Product {
     /// The product behind `vendor`'s incidents.
     pub fn of(vendor: Vendor) -> Self {
-        let (name, vendor_name) = match vendor {
-            Vendor::QRadar => ("QRadar SIEM", "IBM"),
-            Vendor::CyberArkPta => ("Privileged Threat Analytics", "CyberArk"),
-            Vendor::Skyhigh => ("Skyhigh Security Cloud", "Skyhigh Security"),
-            Vendor::Sentinel => ("Sentinel", "OpenText"),
-            Vendor::EsetConnect => ("ESET Connect", "ESET"),
-        };
+        let (name, vendor_name) = (vendor.product_name(), vendor.vendor_name());
         Product {
             name: name.to_owned(),
             vendor_name: vendor_name.to_owned(),
@@ -426,7 +420,7 @@ impl Incident {
     ///
     /// ```
     /// # use incident_core::{Incident, Vendor};
-    /// let incident = Incident::new(Vendor::EsetConnect, "7f3c", "Ransomware", serde_json::json!({}));
+    /// let incident = Incident::new(Vendor::new("eset", "ESET Connect").assignees_by_id(), "7f3c", "Ransomware", serde_json::json!({}));
     /// let line = serde_json::to_string(&incident.to_ocsf()).unwrap();
     /// assert!(line.contains(r#""class_uid":2005"#));
     /// ```
@@ -501,11 +495,7 @@ impl Incident {
 
 /// The assignee as an OCSF user: the vendors that name assignees by id give `uid`.
 fn user(vendor: Vendor, assignee: &str) -> User {
-    let by_id = match vendor {
-        Vendor::Sentinel | Vendor::EsetConnect => true,
-        Vendor::QRadar | Vendor::CyberArkPta | Vendor::Skyhigh => false,
-    };
-    if by_id {
+    if vendor.names_assignees_by_id() {
         User {
             name: None,
             uid: Some(assignee.to_owned()),
@@ -537,7 +527,7 @@ mod tests {
 
     #[test]
     fn identity_and_type_uid() {
-        let f = incident(Vendor::QRadar).to_ocsf();
+        let f = incident(crate::vendor::test_vendors::ALPHA).to_ocsf();
         assert_eq!(
             (f.class_uid, f.category_uid, f.activity_id, f.type_uid),
             (2005, 2, 1, 200_501)
@@ -560,7 +550,7 @@ mod tests {
 
     #[test]
     fn activity_follows_the_state() {
-        let mut i = incident(Vendor::Sentinel);
+        let mut i = incident(crate::vendor::test_vendors::DELTA);
         assert_eq!(Activity::of(&i), Activity::Create);
         i.created = Some(datetime!(2026-01-02 03:04:05.678 UTC));
         i.updated = i.created;
@@ -575,7 +565,7 @@ mod tests {
 
     #[test]
     fn times_are_milliseconds_of_the_latest_timestamp() {
-        let mut i = incident(Vendor::EsetConnect);
+        let mut i = incident(crate::vendor::test_vendors::ECHO);
         i.created = Some(datetime!(2026-01-02 03:04:05.678 +02:00));
         i.updated = Some(datetime!(2026-01-02 03:00 +00:00));
         i.closed = Some(datetime!(1969-12-31 23:59:59.999 UTC));
@@ -592,7 +582,7 @@ mod tests {
 
     #[test]
     fn ids_and_captions() {
-        let mut i = incident(Vendor::Skyhigh);
+        let mut i = incident(crate::vendor::test_vendors::CHARLIE);
         i.severity = Severity::Other("Extreme".into());
         i.status = IncidentStatus::Other("Suppressed".into());
         i.verdict = Some(Verdict::Disregard);
@@ -612,13 +602,13 @@ mod tests {
 
     #[test]
     fn assignees_by_name_or_id_and_the_unassigned_queue() {
-        let mut q = incident(Vendor::QRadar);
+        let mut q = incident(crate::vendor::test_vendors::ALPHA);
         q.assignee = Some("analyst1".into());
         let f = q.to_ocsf();
         assert_eq!(f.assignee.unwrap().name.as_deref(), Some("analyst1"));
         assert_eq!(f.assignee_group, None);
 
-        let mut e = incident(Vendor::EsetConnect);
+        let mut e = incident(crate::vendor::test_vendors::ECHO);
         e.assignee = Some("2f9b".into());
         assert_eq!(e.to_ocsf().assignee.unwrap().uid.as_deref(), Some("2f9b"));
 
@@ -627,7 +617,7 @@ mod tests {
         assert_eq!(f.assignee, None);
         assert_eq!(
             f.assignee_group,
-            Some(Group::named("Unassigned").with_desc("Not assigned to anyone in ESET Connect"))
+            Some(Group::named("Unassigned").with_desc("Not assigned to anyone in Echo"))
         );
         let f = f.assignee_group(Group::named("SOC Tier 1").with_uid("t1"));
         assert_eq!(f.assignee_group.unwrap().uid.as_deref(), Some("t1"));
@@ -635,7 +625,8 @@ mod tests {
 
     #[test]
     fn absent_values_are_left_out() {
-        let json = serde_json::to_value(incident(Vendor::CyberArkPta).to_ocsf()).unwrap();
+        let json =
+            serde_json::to_value(incident(crate::vendor::test_vendors::BRAVO).to_ocsf()).unwrap();
         let text = json.to_string();
         assert!(!text.contains("null"), "{text}");
         for absent in [
@@ -651,9 +642,13 @@ mod tests {
         assert_eq!(json["raw_data"], r#"{"id":17}"#);
         assert_eq!(
             json["metadata"]["product"],
-            serde_json::json!({"name": "Privileged Threat Analytics", "vendor_name": "CyberArk"})
+            serde_json::json!({"name": "Bravo Analytics", "vendor_name": "Bravo Corp"})
         );
-        let bare = serde_json::to_value(incident(Vendor::QRadar).to_ocsf().without_raw_data());
+        let bare = serde_json::to_value(
+            incident(crate::vendor::test_vendors::ALPHA)
+                .to_ocsf()
+                .without_raw_data(),
+        );
         assert!(bare.unwrap().get("raw_data").is_none());
     }
 }

@@ -123,7 +123,7 @@ mod tests {
     #[async_trait]
     impl IncidentSource for Arc<Scripted> {
         fn vendor(&self) -> Vendor {
-            Vendor::QRadar
+            crate::vendor::test_vendors::ALPHA
         }
         fn shared(&self) -> Arc<dyn IncidentSource> {
             Arc::new(Arc::clone(self))
@@ -141,7 +141,14 @@ mod tests {
             let (items, next) = self.pages[(asked.len() - 1).min(self.pages.len() - 1)].clone();
             let items = items
                 .into_iter()
-                .map(|i| Incident::new(Vendor::QRadar, i.to_string(), "t", serde_json::json!({})))
+                .map(|i| {
+                    Incident::new(
+                        crate::vendor::test_vendors::ALPHA,
+                        i.to_string(),
+                        "t",
+                        serde_json::json!({}),
+                    )
+                })
                 .collect();
             Ok(IncidentPage::new(items, next.map(Cursor::new), None))
         }
@@ -192,7 +199,7 @@ mod tests {
         #[async_trait]
         impl IncidentSource for Arc<Endless> {
             fn vendor(&self) -> Vendor {
-                Vendor::QRadar
+                crate::vendor::test_vendors::ALPHA
             }
             fn shared(&self) -> Arc<dyn IncidentSource> {
                 Arc::new(Arc::clone(self))

@@ -189,7 +189,8 @@ impl Checkpoint {
         self.seen.len()
     }
 
-    /// The name of the vendor the checkpoint was made with, once a run has started.
+    /// The key of the vendor the checkpoint was made with ([`Vendor::key`](crate::Vendor::key)),
+    /// once a run has started.
     pub fn vendor(&self) -> Option<&str> {
         self.vendor.as_deref()
     }
@@ -373,16 +374,17 @@ impl Changes {
     }
 
     fn start(&mut self) -> Result<Walk> {
-        let vendor = self.source.vendor().name();
+        let vendor = self.source.vendor();
         match &self.checkpoint.vendor {
-            Some(v) if v != vendor => {
+            // The key; a checkpoint written before keys existed holds the display name.
+            Some(v) if v != vendor.key() && v != vendor.name() => {
                 return Err(Error::invalid_input(
                     "checkpoint",
                     format!("the checkpoint was made with {v}, not {vendor}"),
                 ));
             }
             Some(_) => {}
-            None => self.checkpoint.vendor = Some(vendor.to_owned()),
+            None => self.checkpoint.vendor = Some(vendor.key().to_owned()),
         }
         self.started.get_or_insert_with(OffsetDateTime::now_utc);
         let mut query = IncidentQuery::new();
@@ -579,7 +581,7 @@ mod tests {
     #[async_trait]
     impl IncidentSource for Arc<Mem> {
         fn vendor(&self) -> Vendor {
-            Vendor::Sentinel
+            crate::vendor::test_vendors::DELTA
         }
         fn shared(&self) -> Arc<dyn IncidentSource> {
             Arc::new(Arc::clone(self))
@@ -596,7 +598,8 @@ mod tests {
             query: &IncidentQuery,
             cursor: Option<&Cursor>,
         ) -> Result<IncidentPage> {
-            self.capabilities().check_query(Vendor::Sentinel, query)?;
+            self.capabilities()
+                .check_query(crate::vendor::test_vendors::DELTA, query)?;
             let offset: usize = cursor.map_or(0, |c| c.as_str().parse().unwrap());
             let mut rows = self.rows.lock().unwrap();
             if offset > 0
@@ -624,7 +627,7 @@ mod tests {
                 .take(self.page)
                 .map(|r| {
                     let mut i = Incident::new(
-                        Vendor::Sentinel,
+                        crate::vendor::test_vendors::DELTA,
                         r.id.clone(),
                         "t",
                         serde_json::json!({"id": r.id, "version": r.version}),
@@ -714,7 +717,7 @@ mod tests {
         // Nothing changed after 5 s, long before the run: the watermark is the latest time.
         assert_eq!(cp.watermark(), Some(at(5)));
         assert_eq!(cp.remembered(), 1);
-        assert_eq!(cp.vendor(), Some("Sentinel"));
+        assert_eq!(cp.vendor(), Some("delta"));
         let cp2 = run(&s, &cp, at(3700), &mut log).await;
         assert_eq!(log.0.len(), 5);
         assert_eq!(cp2, cp);
@@ -901,7 +904,7 @@ mod tests {
         assert_eq!(back, cp);
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["watermark"], "2026-03-01T12:00:01.123456789Z");
-        assert_eq!(value["vendor"], "Sentinel");
+        assert_eq!(value["vendor"], "delta");
         assert_eq!(
             value["seen"]["b"]["fingerprint"].as_str().unwrap().len(),
             16
@@ -918,7 +921,7 @@ mod tests {
             assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e:?}");
         }
         let mut other = back.clone();
-        other.vendor = Some("QRadar".into());
+        other.vendor = Some("alpha".into());
         // An absurd overlap is cut, not a panic.
         let mut huge = changes_since(&s, &back)
             .started_at(at(3600))
@@ -927,7 +930,7 @@ mod tests {
         assert_eq!(huge.checkpoint().watermark(), back.watermark());
         let mut changes = changes_since(&s, &other);
         let e = changes.next_batch().await.unwrap_err();
-        assert!(e.to_string().contains("made with QRadar"), "{e}");
+        assert!(e.to_string().contains("made with alpha"), "{e}");
         assert!(changes.next_batch().await.unwrap().is_none());
         assert!(format!("{changes:?}").contains("done"));
     }
@@ -939,7 +942,7 @@ mod tests {
         #[async_trait]
         impl IncidentSource for Arc<Failing> {
             fn vendor(&self) -> Vendor {
-                Vendor::Sentinel
+                crate::vendor::test_vendors::DELTA
             }
             fn shared(&self) -> Arc<dyn IncidentSource> {
                 Arc::new(Arc::clone(self))
@@ -954,7 +957,7 @@ mod tests {
             ) -> Result<IncidentPage> {
                 if cursor.is_some() && *self.1.lock().unwrap() {
                     return Err(Error::Protocol {
-                        vendor: "Test",
+                        vendor: "Test".into(),
                         message: "down".into(),
                     });
                 }
@@ -988,10 +991,20 @@ mod tests {
 
     #[test]
     fn the_fingerprint_is_stable() {
-        let i = Incident::new(Vendor::QRadar, "7", "t", serde_json::json!({"a": 1}));
+        let i = Incident::new(
+            crate::vendor::test_vendors::ALPHA,
+            "7",
+            "t",
+            serde_json::json!({"a": 1}),
+        );
         // FNV-1a of "7\0{\"a\":1}": the same in every build, so persisted checkpoints match.
         assert_eq!(fingerprint(&i), "79eb4b1cc90ef0e4");
-        let j = Incident::new(Vendor::QRadar, "7", "t", serde_json::json!({"a": 2}));
+        let j = Incident::new(
+            crate::vendor::test_vendors::ALPHA,
+            "7",
+            "t",
+            serde_json::json!({"a": 2}),
+        );
         assert_ne!(fingerprint(&i), fingerprint(&j));
     }
 }

@@ -9,12 +9,11 @@ use incident_core::{Incident, IncidentStatus, Severity, Vendor, Verdict};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
-const VENDORS: [Vendor; 5] = [
-    Vendor::QRadar,
-    Vendor::CyberArkPta,
-    Vendor::Skyhigh,
-    Vendor::Sentinel,
-    Vendor::EsetConnect,
+/// Sources that name assignees by user name, and by id.
+const VENDORS: [Vendor; 3] = [
+    Vendor::new("alpha", "Alpha").product("Alpha SIEM", "Alpha Inc"),
+    Vendor::new("bravo", "Bravo"),
+    Vendor::new("delta", "Delta").assignees_by_id(),
 ];
 
 fn statuses() -> Vec<IncidentStatus> {
@@ -92,7 +91,7 @@ fn every_status_severity_and_verdict_is_valid_with_the_ids_of_the_model() {
     for status in statuses() {
         for severity in severities() {
             for verdict in verdicts() {
-                let mut i = bare(Vendor::QRadar);
+                let mut i = bare(VENDORS[0]);
                 i.status = status.clone();
                 i.severity = severity.clone();
                 i.verdict = verdict.clone();
@@ -176,7 +175,7 @@ fn every_vendor_with_and_without_optional_data() {
             "Three failed logons, then a success, from a new country."
         );
         assert!(full.get("assignee_group").is_none());
-        let by_id = matches!(vendor, Vendor::Sentinel | Vendor::EsetConnect);
+        let by_id = vendor.names_assignees_by_id();
         let key = if by_id { "uid" } else { "name" };
         assert_eq!(full["assignee"], json!({key: "analyst1"}), "{vendor}");
 
@@ -204,7 +203,7 @@ fn full_incident_with(vendor: Vendor) -> Incident {
 }
 
 #[test]
-fn the_product_of_each_vendor() {
+fn the_product_of_each_source_is_its_identitys() {
     let products: Vec<Value> = VENDORS
         .iter()
         .map(|v| export(&bare(*v))["metadata"]["product"].clone())
@@ -212,11 +211,10 @@ fn the_product_of_each_vendor() {
     assert_eq!(
         products,
         [
-            json!({"name": "QRadar SIEM", "vendor_name": "IBM"}),
-            json!({"name": "Privileged Threat Analytics", "vendor_name": "CyberArk"}),
-            json!({"name": "Skyhigh Security Cloud", "vendor_name": "Skyhigh Security"}),
-            json!({"name": "Sentinel", "vendor_name": "OpenText"}),
-            json!({"name": "ESET Connect", "vendor_name": "ESET"}),
+            json!({"name": "Alpha SIEM", "vendor_name": "Alpha Inc"}),
+            // Without a product, the display name names both.
+            json!({"name": "Bravo", "vendor_name": "Bravo"}),
+            json!({"name": "Delta", "vendor_name": "Delta"}),
         ]
     );
 }
@@ -233,7 +231,7 @@ fn severity_maps_to_severity_id_and_priority() {
         (Severity::Fatal, 6, 4),
         (Severity::Other("Sev-X".into()), 99, 99),
     ] {
-        let mut i = bare(Vendor::EsetConnect);
+        let mut i = bare(VENDORS[2]);
         i.severity = severity.clone();
         let f = export(&i);
         assert_eq!(f["severity_id"], severity_id, "{severity}");
@@ -257,7 +255,7 @@ fn an_unassigned_incident_sits_in_the_unassigned_queue() {
         }
     }
     // A SOC names its own queue.
-    let own = bare(Vendor::Skyhigh)
+    let own = bare(VENDORS[1])
         .to_ocsf()
         .assignee_group(Group::named("SOC Tier 1").with_uid("grp-7"));
     let own = serde_json::to_value(own).unwrap();
@@ -276,13 +274,13 @@ fn every_activity_keeps_type_uid_in_step() {
         (Activity::Update, 2),
         (Activity::Close, 3),
     ] {
-        let f = serde_json::to_value(bare(Vendor::Sentinel).to_ocsf().activity(activity)).unwrap();
+        let f = serde_json::to_value(bare(VENDORS[2]).to_ocsf().activity(activity)).unwrap();
         schema::assert_valid(&f);
         assert_eq!(f["activity_id"], id);
         assert_eq!(f["type_uid"], 2005 * 100 + id);
     }
     // Changed after creation: Update.
-    let mut i = full_incident_with(Vendor::Sentinel);
+    let mut i = full_incident_with(VENDORS[2]);
     i.closed = None;
     let f = export(&i);
     assert_eq!(
@@ -294,7 +292,7 @@ fn every_activity_keeps_type_uid_in_step() {
 
 #[test]
 fn text_is_carried_as_is() {
-    let mut i = bare(Vendor::Sentinel);
+    let mut i = bare(VENDORS[2]);
     i.title = "Compte verrouillé \"admin\" <script>\n2e ligne".into();
     i.description = Some(String::new());
     i.close_reason = Some("Résolu\tpar l'équipe".into());
@@ -308,7 +306,7 @@ fn text_is_carried_as_is() {
 #[test]
 fn the_schema_refuses_what_breaks_the_class() {
     type Edit = dyn Fn(&mut Value);
-    let good = export(&full(Vendor::QRadar));
+    let good = export(&full(VENDORS[0]));
     let broken = |edit: &Edit| {
         let mut f = good.clone();
         edit(&mut f);

@@ -1129,7 +1129,7 @@ mod tests {
     use serde_json::json;
 
     fn incident(record: serde_json::Value) -> Incident {
-        Incident::new(Vendor::EsetConnect, "a", "t", record)
+        Incident::new(eset_connect_client::ESET_CONNECT, "a", "t", record)
     }
 
     #[test]

@@ -253,11 +253,11 @@ fn the_capability_matrix_of_the_docs_is_the_clients() {
     assert_eq!(
         vendors,
         [
-            Vendor::QRadar,
-            Vendor::CyberArkPta,
-            Vendor::Sentinel,
-            Vendor::Skyhigh,
-            Vendor::EsetConnect
+            qradar_client::QRADAR,
+            cyberark_pta_client::CYBERARK_PTA,
+            sentinel_client::SENTINEL,
+            skyhigh_client::SKYHIGH,
+            eset_connect_client::ESET_CONNECT
         ]
     );
     let matrix = capability_matrix(

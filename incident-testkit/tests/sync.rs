@@ -346,7 +346,7 @@ async fn sync_exactly_once(vendor: &Peer, full_walk: bool) {
         }
     };
     assert_eq!(stage, 3, "{name}: the run ended after {batches} batches");
-    assert_eq!(checkpoint.vendor(), Some(name.name()));
+    assert_eq!(checkpoint.vendor(), Some(name.key()));
     assert!(checkpoint.watermark().is_some(), "{name}");
     assert_eq!(
         delivered.ids().len(),

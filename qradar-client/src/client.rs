@@ -1,5 +1,6 @@
 //! The QRadar client and its builder.
 
+use incident_core::Vendor;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
@@ -19,8 +20,13 @@ use crate::offenses::OffensesApi;
 /// change between versions.
 pub const DEFAULT_API_VERSION: &str = "26.0";
 
-/// The display name used in errors and logs.
-pub(crate) const VENDOR: &str = "QRadar";
+/// The identity of IBM QRadar SIEM incidents: key `qradar`, shown as "QRadar", and the
+/// product the OCSF export names; incidents are assigned by user name (`assigned_to`). The one identity of this client,
+/// in its incidents, its errors and its logs.
+pub const QRADAR: Vendor = Vendor::new("qradar", "QRadar").product("QRadar SIEM", "IBM");
+
+/// [`QRADAR`], as the rest of the crate names it.
+pub(crate) const VENDOR: Vendor = QRADAR;
 
 /// A client for the QRadar offenses API. Cheap to clone (`Arc` inside), `Send + Sync`.
 ///

@@ -10,7 +10,7 @@ pub mod offense_types;
 pub mod offenses;
 pub mod request;
 
-pub use client::{DEFAULT_API_VERSION, QRadarClient, QRadarClientBuilder};
+pub use client::{DEFAULT_API_VERSION, QRADAR, QRadarClient, QRadarClientBuilder};
 pub use error::{QRadarErrorBody, QRadarErrorCode, QRadarErrorExt, QRadarErrorParser, QRadarHook};
 pub use filter::Filter;
 pub use model::*;

@@ -109,7 +109,7 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
             .and_then(|r| r.text.clone())
             .unwrap_or_else(|| rid.to_string())
     });
-    let mut incident = Incident::new(Vendor::QRadar, id.to_string(), title, offense.clone());
+    let mut incident = Incident::new(VENDOR, id.to_string(), title, offense.clone());
     incident.description = description;
     incident.status = status;
     incident.severity = severity;
@@ -303,7 +303,7 @@ fn pick_reason(reasons: &[ClosingReason], closure: &Closure) -> Result<Option<Cl
 #[async_trait]
 impl IncidentSource for QRadarClient {
     fn vendor(&self) -> Vendor {
-        Vendor::QRadar
+        VENDOR
     }
 
     fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
@@ -340,7 +340,7 @@ impl IncidentSource for QRadarClient {
         query: &IncidentQuery,
         cursor: Option<&Cursor>,
     ) -> Result<IncidentPage> {
-        self.capabilities().check_query(Vendor::QRadar, query)?;
+        self.capabilities().check_query(VENDOR, query)?;
         let after = match cursor {
             None => None,
             Some(c) => Some(c.as_str().parse::<u64>().map_err(|_| {
@@ -391,7 +391,7 @@ impl IncidentSource for QRadarClient {
     }
 
     async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities().check_update(Vendor::QRadar, update)?;
+        self.capabilities().check_update(VENDOR, update)?;
         let offense_id = parse_id(id)?;
         let mut change = self.offenses().update(offense_id);
         let mut changes = false;

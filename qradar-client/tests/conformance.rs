@@ -59,7 +59,7 @@ async fn qradar_conforms_to_its_capabilities() {
     let report = run_conformance(&client, &qradar_fixture(id.clone())).await;
     println!("{report}");
 
-    assert_eq!(report.vendor, Vendor::QRadar);
+    assert_eq!(report.vendor, qradar_client::QRADAR);
     assert_eq!(report.incidents, 60);
     for check in [
         "paging",

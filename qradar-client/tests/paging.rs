@@ -45,13 +45,8 @@ fn ids(offenses: &[Offense]) -> Vec<u64> {
 }
 
 fn is_protocol(err: &Error, needle: &str) -> bool {
-    matches!(
-        err,
-        Error::Protocol {
-            vendor: "QRadar",
-            ..
-        }
-    ) && err.to_string().contains(needle)
+    matches!(err, Error::Protocol { vendor, .. } if *vendor == qradar_client::QRADAR)
+        && err.to_string().contains(needle)
 }
 
 /// Any request not mocked otherwise (register it after the others): an empty page.

@@ -11,7 +11,7 @@ use httpmock::prelude::*;
 use httpmock::{Then, When};
 use incident_core::{
     Closure, Cursor, Error, ErrorKind, IncidentQuery, IncidentSource, IncidentStatus,
-    IncidentUpdate, RetryPolicy, Severity, TimeField, Vendor, Verdict,
+    IncidentUpdate, RetryPolicy, Severity, TimeField, Verdict,
 };
 use qradar_client::{
     ContentRange, DatabaseType, Filter, Offense, OffenseStatus, QRadarClient, QRadarClientBuilder,
@@ -1863,7 +1863,7 @@ async fn normalized_get_maps_a_closed_offense_and_names_its_reason() {
     get.assert_async().await;
     reasons.assert_async().await;
     assert_eq!(incident.id, "42");
-    assert_eq!(incident.vendor, Vendor::QRadar);
+    assert_eq!(incident.vendor, qradar_client::QRADAR);
     assert_eq!(incident.title, "Suspicious outbound traffic");
     assert_eq!(
         incident.description.as_deref(),

@@ -1,5 +1,6 @@
 //! The Sentinel client, its builder, and the X-SAML session.
 
+use incident_core::Vendor;
 use std::fmt;
 use std::sync::Arc;
 
@@ -17,8 +18,15 @@ use crate::incidents::IncidentsApi;
 use crate::model::ObjectRef;
 use crate::objects::{AnnotationsApi, ExternalDataApi, IncidentEventsApi};
 
-/// The display name used in errors and logs.
-pub(crate) const VENDOR: &str = "Sentinel";
+/// The identity of NetIQ / OpenText Sentinel incidents: key `sentinel`, shown as "Sentinel", and the
+/// product the OCSF export names; incidents are assigned by user id. The one identity of this client,
+/// in its incidents, its errors and its logs.
+pub const SENTINEL: Vendor = Vendor::new("sentinel", "Sentinel")
+    .product("Sentinel", "OpenText")
+    .assignees_by_id();
+
+/// [`SENTINEL`], as the rest of the crate names it.
+pub(crate) const VENDOR: Vendor = SENTINEL;
 
 /// Where the authentication service issues and deletes tokens.
 pub const AUTH_TOKENS_PATH: &str = "/SentinelAuthServices/auth/tokens";

@@ -8,7 +8,7 @@ pub mod normalize;
 pub mod objects;
 pub mod request;
 
-pub use client::{AUTH_TOKENS_PATH, OBJECTS_PATH, SentinelClient, SentinelClientBuilder};
+pub use client::{AUTH_TOKENS_PATH, OBJECTS_PATH, SENTINEL, SentinelClient, SentinelClientBuilder};
 pub use error::{FaultBody, SentinelErrorExt, SentinelErrorParser, SentinelFault, SentinelHook};
 pub use incidents::{IncidentsApi, ListIncidents, UpdateIncident};
 pub use model::*;

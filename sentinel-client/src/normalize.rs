@@ -184,7 +184,7 @@ pub fn incident_from_sentinel(incident: Incident) -> Result<NormalizedIncident> 
         .map_or_else(|| format!("Incident {id}"), str::to_owned);
     let status = status_from_sentinel(incident.state.as_ref());
     let closed = status.is_closed();
-    let mut out = NormalizedIncident::new(Vendor::Sentinel, id, title, incident.clone());
+    let mut out = NormalizedIncident::new(VENDOR, id, title, incident.clone());
     out.description = incident.desc.clone().filter(|d| !d.trim().is_empty());
     out.severity = severity_from_sentinel(incident.severity);
     out.assignee = incident.users.iter().flatten().find_map(ObjectRef::id);
@@ -229,7 +229,7 @@ impl SentinelClient {
 #[async_trait]
 impl IncidentSource for SentinelClient {
     fn vendor(&self) -> Vendor {
-        Vendor::Sentinel
+        VENDOR
     }
 
     fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
@@ -285,7 +285,7 @@ impl IncidentSource for SentinelClient {
         query: &IncidentQuery,
         cursor: Option<&Cursor>,
     ) -> Result<IncidentPage> {
-        self.capabilities().check_query(Vendor::Sentinel, query)?;
+        self.capabilities().check_query(VENDOR, query)?;
         let mut size = u64::from(query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE)).max(1);
         if let Some(limit) = query.limit {
             size = size.min((limit as u64).max(1));
@@ -324,7 +324,7 @@ impl IncidentSource for SentinelClient {
         id: &str,
         update: &IncidentUpdate,
     ) -> Result<NormalizedIncident> {
-        self.capabilities().check_update(Vendor::Sentinel, update)?;
+        self.capabilities().check_update(VENDOR, update)?;
         let mut change = self.incidents().update(id);
         match &update.status {
             None => {}

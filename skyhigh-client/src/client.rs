@@ -1,5 +1,6 @@
 //! The Skyhigh client, its builder, regions and authentication.
 
+use incident_core::Vendor;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -17,8 +18,14 @@ use time::OffsetDateTime;
 use crate::error::{SkyhighErrorParser, SkyhighHook};
 use crate::incidents::IncidentsApi;
 
-/// The display name used in errors and logs.
-pub(crate) const VENDOR: &str = "Skyhigh";
+/// The identity of Skyhigh Security Cloud incidents: key `skyhigh`, shown as "Skyhigh", and the
+/// product the OCSF export names; incidents are without assignees through the API. The one identity of this client,
+/// in its incidents, its errors and its logs.
+pub const SKYHIGH: Vendor =
+    Vendor::new("skyhigh", "Skyhigh").product("Skyhigh Security Cloud", "Skyhigh Security");
+
+/// [`SKYHIGH`], as the rest of the crate names it.
+pub(crate) const VENDOR: Vendor = SKYHIGH;
 
 /// Where the incidents API lives below the tenant's host.
 pub const API_PATH: &str = "/shnapi/rest/external/api/v1";

@@ -7,7 +7,7 @@ pub mod model;
 pub mod normalize;
 
 pub use client::{
-    API_PATH, AuthMethod, DEFAULT_TOKEN_LIFETIME, NEO_AUTH_PATH, Region, SkyhighClient,
+    API_PATH, AuthMethod, DEFAULT_TOKEN_LIFETIME, NEO_AUTH_PATH, Region, SKYHIGH, SkyhighClient,
     SkyhighClientBuilder, TokenHeader,
 };
 pub use error::{SkyhighErrorCode, SkyhighErrorExt, SkyhighErrorParser, SkyhighHook};

@@ -116,7 +116,7 @@ pub fn incident_from_skyhigh(incident: SkyhighIncident) -> Result<Incident> {
         parts.push(format!("services {}", services.join(", ")));
     }
     let status = status_from_skyhigh(incident.status.as_ref());
-    let mut normalized = Incident::new(Vendor::Skyhigh, id.as_str(), title, incident.clone());
+    let mut normalized = Incident::new(VENDOR, id.as_str(), title, incident.clone());
     normalized.description = (!parts.is_empty()).then(|| parts.join("; "));
     normalized.severity = severity_from_skyhigh(incident.incident_risk_severity.as_ref());
     normalized.created = incident.time_created;
@@ -292,7 +292,7 @@ impl SkyhighClient {
 #[async_trait]
 impl IncidentSource for SkyhighClient {
     fn vendor(&self) -> Vendor {
-        Vendor::Skyhigh
+        VENDOR
     }
 
     fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
@@ -326,7 +326,7 @@ impl IncidentSource for SkyhighClient {
         query: &IncidentQuery,
         cursor: Option<&Cursor>,
     ) -> Result<IncidentPage> {
-        self.capabilities().check_query(Vendor::Skyhigh, query)?;
+        self.capabilities().check_query(VENDOR, query)?;
         let statuses = status_matcher(&query.statuses)?;
         // The query's limit does not shrink the page: a page smaller than a group of
         // incidents sharing one instant could not get past it (the stream cuts the last
@@ -409,7 +409,7 @@ impl IncidentSource for SkyhighClient {
     }
 
     async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities().check_update(Vendor::Skyhigh, update)?;
+        self.capabilities().check_update(VENDOR, update)?;
         let parsed = IncidentId::parse(id)?;
         let status = match &update.status {
             Some(StatusChange::Set(IncidentStatus::New)) => WorkflowStatus::New,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use incident_core::{
     Closure, Incident, IncidentQuery, IncidentSource, IncidentStatus, IncidentUpdate, RetryPolicy,
-    Vendor, Verdict,
+    Verdict,
 };
 use incident_sim::SkyhighSim;
 use incident_testkit::{Fixture, LeakCheck, run_conformance};
@@ -55,7 +55,7 @@ async fn skyhigh_conforms_to_its_capabilities() {
     let id = first_new(&client).await;
     let report = run_conformance(&client, &skyhigh_fixture(id.clone())).await;
     println!("{report}");
-    assert_eq!(report.vendor, Vendor::Skyhigh);
+    assert_eq!(report.vendor, skyhigh_client::SKYHIGH);
     assert_eq!(report.incidents, 60);
     for check in [
         "paging",

@@ -35,6 +35,7 @@
 //! # assert_eq!(page.incidents.len(), 1);
 //! ```
 
+use crate::vendor::Vendor;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -411,7 +412,7 @@ pub fn decode_limited<B: DeserializeOwned>(
 }
 
 /// The error of an answer holding more items than `max`.
-pub(crate) fn too_many(vendor: &'static str, max: u64, asked: Option<u64>) -> Error {
+pub(crate) fn too_many(vendor: Vendor, max: u64, asked: Option<u64>) -> Error {
     let message = match asked {
         Some(asked) if asked <= max => {
             format!("a page holds more than the {max} items asked for")

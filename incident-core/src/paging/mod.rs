@@ -76,6 +76,7 @@
 
 pub mod decode;
 
+use crate::vendor::Vendor;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
@@ -116,7 +117,7 @@ pub const DEFAULT_PAGE_CEILING: u64 = 10_000;
 pub const MAX_REMEMBERED_RECORDS: usize = 1 << 20;
 
 /// The vendor name put in protocol errors unless [`Paginator::vendor`] says otherwise.
-const UNKNOWN_VENDOR: &str = "the server";
+const UNKNOWN_VENDOR: Vendor = Vendor::new("unknown", "the server");
 
 /// One page of a listing: its items, the cursor of the next page, and the total when the
 /// server tells it.
@@ -223,7 +224,7 @@ type NumberFn<T> = dyn Fn(u64, u64) -> BoxFuture<'static, Result<Vec<T>>> + Send
 /// The settings of a walk.
 #[derive(Debug, Clone)]
 struct Config {
-    vendor: &'static str,
+    vendor: Vendor,
     page_size: Option<u64>,
     max_items: Option<u64>,
     max_pages: Option<u64>,
@@ -597,8 +598,8 @@ where
     }
 
     /// The vendor named in protocol errors, e.g. `"Skyhigh"`.
-    pub fn vendor(mut self, vendor: &'static str) -> Self {
-        self.config.vendor = vendor;
+    pub fn vendor(mut self, vendor: impl Into<Vendor>) -> Self {
+        self.config.vendor = vendor.into();
         self
     }
 
@@ -1133,7 +1134,7 @@ mod tests {
         let (p, asked) = scripted(pages.clone());
         let err = collect(p.vendor("Test")).unwrap_err();
         assert!(
-            matches!(err, Error::Protocol { vendor: "Test", .. }),
+            matches!(&err, Error::Protocol { vendor, .. } if vendor.name() == "Test"),
             "{err:?}"
         );
         assert!(err.to_string().contains("did not advance"), "{err}");
@@ -1501,12 +1502,12 @@ mod tests {
         let err = collect(p.vendor("Test").page_ceiling(50)).unwrap_err();
         assert!(
             matches!(
-                err,
+                &err,
                 Error::LimitExceeded {
-                    vendor: "Test",
+                    vendor,
                     limit: 50,
                     ..
-                }
+                } if vendor.name() == "Test"
             ),
             "{err:?}"
         );

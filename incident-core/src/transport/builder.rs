@@ -1,5 +1,6 @@
 //! Building a transport: base URL, timeouts, retry, TLS, proxy.
 
+use crate::vendor::Vendor;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use crate::retry::RetryPolicy;
 
 /// Builds a [`Transport`]. Vendor crates wrap this in their own client builder.
 pub struct TransportBuilder {
-    pub(super) vendor: &'static str,
+    pub(super) vendor: Vendor,
     pub(super) base_url: String,
     pub(super) api_path: Option<&'static str>,
     pub(super) auth: Auth,
@@ -70,9 +71,9 @@ impl fmt::Debug for TransportBuilder {
 impl TransportBuilder {
     /// Starts a builder for `vendor` (a display name used in errors and logs) at `base_url`.
     /// Every request path is appended to the base URL's path.
-    pub fn new(vendor: &'static str, base_url: impl Into<String>) -> Self {
+    pub fn new(vendor: impl Into<Vendor>, base_url: impl Into<String>) -> Self {
         TransportBuilder {
-            vendor,
+            vendor: vendor.into(),
             base_url: base_url.into(),
             api_path: None,
             auth: Auth::None,
@@ -454,7 +455,7 @@ mod tests {
 
     #[test]
     fn base_url_rules() {
-        assert!(parse_base_url("https://qradar.example.com").is_ok());
+        assert!(parse_base_url("https://siem.example.com").is_ok());
         assert!(parse_base_url("ftp://x").is_err());
         assert!(parse_base_url("not a url").is_err());
         let e = parse_base_url("https://admin:pw@host/")

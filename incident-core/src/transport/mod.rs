@@ -25,6 +25,7 @@ pub use request::{ApiRequest, RequestBody};
 pub use response::{ApiResponse, ErrorParser, JsonBodyParser, JsonErrorParser, decode_json};
 pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionAuth, SessionProvider};
 
+use crate::vendor::Vendor;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
@@ -72,7 +73,7 @@ pub struct Transport {
 
 #[derive(Clone)]
 struct Inner {
-    vendor: &'static str,
+    vendor: Vendor,
     http: reqwest::Client,
     base: Url,
     authenticator: Option<Arc<dyn Authenticator>>,
@@ -155,7 +156,7 @@ impl Transport {
     }
 
     /// The vendor's display name.
-    pub fn vendor(&self) -> &'static str {
+    pub fn vendor(&self) -> Vendor {
         self.inner.vendor
     }
 
@@ -268,7 +269,7 @@ impl Transport {
         let url = self.url_for(&request.path);
         let span = tracing::debug_span!(
             "http_request",
-            vendor = self.inner.vendor,
+            vendor = self.inner.vendor.name(),
             method = %request.method,
             path = %self.shown_path(&request, &url),
         );

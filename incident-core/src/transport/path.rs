@@ -231,11 +231,11 @@ mod tests {
 
     #[test]
     fn trailing_slash_and_verbs() {
-        let p = ApiPath::new("/PasswordVault/API/pta/API/Events/");
-        assert_eq!(p.as_str(), "/PasswordVault/API/pta/API/Events");
+        let p = ApiPath::new("/vault/API/events/");
+        assert_eq!(p.as_str(), "/vault/API/events");
         assert_eq!(
             p.trailing_slash().trailing_slash().as_str(),
-            "/PasswordVault/API/pta/API/Events/"
+            "/vault/API/events/"
         );
         let p = ApiPath::new("/v2/incidents")
             .segment("7d1f/../x:y")

@@ -1,5 +1,6 @@
 //! Success answers, body decoding, and reading vendors' error bodies.
 
+use crate::vendor::Vendor;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
@@ -118,7 +119,7 @@ impl ErrorParser for JsonErrorParser {
 /// A success answer: status, headers and the whole body.
 #[derive(Debug, Clone)]
 pub struct ApiResponse {
-    pub(super) vendor: &'static str,
+    pub(super) vendor: Vendor,
     pub(super) path: String,
     pub(super) status: StatusCode,
     pub(super) headers: HeaderMap,
@@ -161,7 +162,7 @@ impl ApiResponse {
     }
 
     /// The vendor's display name.
-    pub fn vendor(&self) -> &'static str {
+    pub fn vendor(&self) -> Vendor {
         self.vendor
     }
 
