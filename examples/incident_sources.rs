@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
 
         let new: Vec<_> = source
-            .incidents(IncidentQuery::new().status(IncidentStatus::New).limit(5))
+            .stream_incidents(IncidentQuery::new().status(IncidentStatus::New).limit(5))
             .try_collect()
             .await?;
         for incident in &new {

@@ -126,7 +126,7 @@ async fn run() -> Result<(), BoxError> {
     let mut out = BufWriter::new(io::stdout().lock());
     for vendor in vendors {
         let (sim, source) = start(vendor).await?;
-        let mut incidents = source.incidents(IncidentQuery::new().page_size(PAGE_SIZE));
+        let mut incidents = source.stream_incidents(IncidentQuery::new().page_size(PAGE_SIZE));
         let mut written = 0;
         while let Some(incident) = incidents.try_next().await? {
             let finding = incident.to_ocsf();

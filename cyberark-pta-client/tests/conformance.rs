@@ -43,7 +43,7 @@ fn pta_fixture(id: String) -> Fixture {
 async fn pta_conforms_to_its_capabilities() {
     let (sim, client) = start("conformance-password").await;
     let open: Vec<Incident> = client
-        .incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
+        .stream_incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
         .try_collect()
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! The walks over a hostile PVWA: risk-event pages (page numbers) that are oversized, a
 //! 64 MiB body, the same page at every number, and the same events again each end with a
 //! typed error within a few requests and without holding much memory (the test kit's
-//! [`run_hostile`]); the unpaged security-event list (what `IncidentSource::incidents`
+//! [`run_hostile`]); the unpaged security-event list (what `IncidentSource::stream_incidents`
 //! reads) is held to an oversized answer of ten million `{}`, one of as many events with
 //! an id as the body cap holds, and a 64 MiB body.
 //!
@@ -111,7 +111,7 @@ fn client(base: &str) -> PtaClient {
 fn events(base: String) -> futures::stream::BoxStream<'static, incident_core::Result<()>> {
     let source: Box<dyn IncidentSource> = Box::new(client(&base));
     source
-        .incidents(IncidentQuery::new().page_size(PAGE as u32))
+        .stream_incidents(IncidentQuery::new().page_size(PAGE as u32))
         .map(|r| r.map(|_| ()))
         .boxed()
 }

@@ -38,8 +38,7 @@
 //! them.
 //!
 //! On an [`EsetClient`] value, `client.incidents()` is the API area
-//! ([`EsetClient::incidents`]); the trait's stream is `IncidentSource::incidents(&client,
-//! query)` (through a `dyn IncidentSource` there is no ambiguity).
+//! ([`EsetClient::incidents`]) and `client.stream_incidents(query)` the trait's stream.
 
 use async_trait::async_trait;
 use incident_core::{

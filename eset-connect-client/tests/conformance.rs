@@ -145,15 +145,15 @@ async fn the_normalized_mapping() {
 
     // A closed, assigned incident keeps its assignee: refused after one read.
     // The inherent `incidents()` is the API area; the trait's stream is called by path.
-    let busy = IncidentSource::incidents(
-        &client,
-        IncidentQuery::new()
-            .status(IncidentStatus::InProgress)
-            .limit(1),
-    )
-    .try_collect::<Vec<_>>()
-    .await
-    .unwrap();
+    let busy = client
+        .stream_incidents(
+            IncidentQuery::new()
+                .status(IncidentStatus::InProgress)
+                .limit(1),
+        )
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
     let e = client
         .update_incident(&busy[0].id, &IncidentUpdate::new().unassign())
         .await
@@ -187,13 +187,11 @@ async fn the_normalized_mapping() {
 
     // Filters go to the server: a window on the update time finds the incident just
     // changed.
-    let recent: Vec<_> = IncidentSource::incidents(
-        &client,
-        IncidentQuery::new().window(TimeField::Updated, back.updated, None),
-    )
-    .try_collect()
-    .await
-    .unwrap();
+    let recent: Vec<_> = client
+        .stream_incidents(IncidentQuery::new().window(TimeField::Updated, back.updated, None))
+        .try_collect()
+        .await
+        .unwrap();
     assert!(recent.iter().any(|i| i.id == id));
     let sent = sim.last_request().unwrap();
     assert!(

@@ -1,7 +1,7 @@
 //! The walks over a hostile ESET Connect server: an oversized page, a 64 MiB body, a
 //! repeated page token, a token cycle and ever-new tokens over the same incidents each end
 //! with a typed error within a few requests and without holding much memory (the test kit's
-//! [`run_hostile`]), for the vendor stream and for `IncidentSource::incidents`.
+//! [`run_hostile`]), for the vendor stream and for `IncidentSource::stream_incidents`.
 //!
 //! Alone in its test binary: memory is measured for the whole process.
 
@@ -78,9 +78,9 @@ async fn every_walk_ends_bounded_on_a_hostile_server() {
     println!("vendor stream:\n{report}");
     let outcomes = run_hostile(Eset, PAGE, bounds, |base| {
         let source: Box<dyn IncidentSource> = Box::new(client(&base));
-        source.incidents(IncidentQuery::new().page_size(PAGE as u32))
+        source.stream_incidents(IncidentQuery::new().page_size(PAGE as u32))
     })
     .await;
     let report = check_hostile(&outcomes, PAGE, bounds).unwrap_or_else(|e| panic!("{e}"));
-    println!("IncidentSource::incidents:\n{report}");
+    println!("IncidentSource::stream_incidents:\n{report}");
 }

@@ -127,8 +127,11 @@ pub async fn list_open(
     options: &Options,
 ) -> Result<Vec<Incident>, Failure> {
     let query = open_query(source, options.page_size);
-    let listed: Vec<Incident> =
-        within(options.deadline, source.incidents(query).try_collect()).await?;
+    let listed: Vec<Incident> = within(
+        options.deadline,
+        source.stream_incidents(query).try_collect(),
+    )
+    .await?;
     Ok(listed.into_iter().filter(is_open).collect())
 }
 

@@ -22,7 +22,8 @@ use crate::paging::{Page, Paginator};
 ///
 /// async fn open_everywhere(sources: &[Box<dyn IncidentSource>]) -> incident_core::Result<()> {
 ///     for source in sources {
-///         let mut incidents = source.incidents(IncidentQuery::new().status(IncidentStatus::New));
+///         let mut incidents =
+///             source.stream_incidents(IncidentQuery::new().status(IncidentStatus::New));
 ///         while let Some(incident) = incidents.try_next().await? {
 ///             println!("{} {} {}", source.vendor(), incident.id, incident.title);
 ///         }
@@ -60,12 +61,18 @@ pub trait IncidentSource: Send + Sync + fmt::Debug {
     /// All incidents matching `query`, fetched page by page as the stream is read; memory
     /// holds one page at a time. Stops after [`IncidentQuery::limit`] incidents.
     ///
+    /// Named `stream_incidents` so that it never hides, nor is hidden by, a vendor client's
+    /// own API area: on a concrete client, `client.incidents()` (where a vendor has one) is
+    /// the vendor's incident operations, and `client.stream_incidents(query)` this walk.
+    ///
     /// The stream owns what it needs (it can be spawned). It goes on while the vendor
     /// returns a next cursor, also after an empty page (de-duplication can empty one), and
-    /// fails with [`Error::Protocol`](crate::Error::Protocol) when a cursor does not advance or
-    /// [`MAX_EMPTY_PAGES`](crate::paging::MAX_EMPTY_PAGES) pages in a row are empty, so a
-    /// broken server cannot make it loop. Built on [`Paginator`].
-    fn incidents(&self, query: IncidentQuery) -> BoxStream<'static, Result<Incident>> {
+    /// holds to every bound of the [`Paginator`]: it fails with
+    /// [`Error::Protocol`](crate::Error::Protocol) when a cursor does not advance or comes
+    /// back, when a page brings only incidents already delivered, unchanged, or after
+    /// [`MAX_EMPTY_PAGES`](crate::paging::MAX_EMPTY_PAGES) empty pages in a row, so a broken
+    /// server cannot make it loop.
+    fn stream_incidents(&self, query: IncidentQuery) -> BoxStream<'static, Result<Incident>> {
         walk(self.shared(), query)
     }
 }
@@ -174,7 +181,7 @@ mod tests {
             (vec![], Some("b")),
             (vec![3], None),
         ]);
-        let stream = s.incidents(IncidentQuery::new());
+        let stream = s.stream_incidents(IncidentQuery::new());
         // The stream owns its source: it can move to another task.
         let ids: Vec<String> =
             tokio::spawn(async move { stream.map_ok(|i| i.id).try_collect().await.unwrap() })
@@ -190,7 +197,7 @@ mod tests {
     #[tokio::test]
     async fn a_cursor_that_does_not_advance_or_endless_empty_pages_end_in_an_error() {
         let s = source(vec![(vec![1], Some("a")), (vec![2], Some("a"))]);
-        let r: Result<Vec<Incident>> = s.incidents(IncidentQuery::new()).try_collect().await;
+        let r: Result<Vec<Incident>> = s.stream_incidents(IncidentQuery::new()).try_collect().await;
         assert!(matches!(r, Err(Error::Protocol { .. })), "{r:?}");
 
         // Every page empty, every cursor new: stopped after MAX_EMPTY_PAGES pages.
@@ -228,7 +235,7 @@ mod tests {
             }
         }
         let e = Arc::new(Endless(Mutex::new(0)));
-        let r: Result<Vec<Incident>> = e.incidents(IncidentQuery::new()).try_collect().await;
+        let r: Result<Vec<Incident>> = e.stream_incidents(IncidentQuery::new()).try_collect().await;
         assert!(matches!(r, Err(Error::Protocol { .. })), "{r:?}");
         assert_eq!(*e.0.lock().unwrap(), MAX_EMPTY_PAGES);
     }

@@ -459,7 +459,7 @@ impl Suite<'_> {
     }
 
     async fn collect(&self, query: IncidentQuery, what: &str) -> Step<Vec<Incident>> {
-        let items = self.source.incidents(query).try_collect().await;
+        let items = self.source.stream_incidents(query).try_collect().await;
         self.ok(what, items)
     }
 

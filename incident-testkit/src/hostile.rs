@@ -2,7 +2,7 @@
 //!
 //! [`run_hostile`] serves a vendor's listing from a loopback server that lies the way a
 //! broken appliance, a buggy proxy or a hostile host does, and checks that a walk over it
-//! (a vendor stream, or [`IncidentSource::incidents`](incident_core::IncidentSource::incidents))
+//! (a vendor stream, or [`IncidentSource::stream_incidents`](incident_core::IncidentSource::stream_incidents))
 //! ends with a typed error within a few requests, without a panic, and without holding much
 //! more memory than an honest walk. The vendor describes only how its listing looks on the
 //! wire ([`PageWire`]); the scenarios ([`Scenario`]) are the same for every vendor:

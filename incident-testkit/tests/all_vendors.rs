@@ -30,7 +30,7 @@ fn retry() -> RetryPolicy {
 
 async fn first_new(source: &dyn IncidentSource) -> String {
     let first: Vec<Incident> = source
-        .incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
+        .stream_incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
         .try_collect()
         .await
         .unwrap();

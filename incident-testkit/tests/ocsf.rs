@@ -187,7 +187,7 @@ async fn every_simulator_incident_is_a_valid_ocsf_incident_finding() {
     for (source, expected) in &sources {
         let vendor = source.vendor();
         let incidents: Vec<Incident> = source
-            .incidents(IncidentQuery::new().page_size(25))
+            .stream_incidents(IncidentQuery::new().page_size(25))
             .try_collect()
             .await
             .unwrap_or_else(|e| panic!("{vendor}: {e}"));
@@ -241,7 +241,7 @@ async fn one_incident_from_get_incident_is_valid_too() {
     let (_sims, sources) = start_all().await;
     for (source, _) in &sources {
         let first: Vec<Incident> = source
-            .incidents(IncidentQuery::new().limit(1))
+            .stream_incidents(IncidentQuery::new().limit(1))
             .try_collect()
             .await
             .unwrap();

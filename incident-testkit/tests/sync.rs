@@ -190,7 +190,7 @@ impl Deliveries {
 
 async fn everything(source: &dyn IncidentSource) -> HashMap<String, Incident> {
     source
-        .incidents(IncidentQuery::new().page_size(PAGE))
+        .stream_incidents(IncidentQuery::new().page_size(PAGE))
         .map_ok(|i| (i.id.clone(), i))
         .try_collect()
         .await

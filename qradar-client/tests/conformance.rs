@@ -28,7 +28,7 @@ async fn start() -> (QRadarSim, QRadarClient) {
 /// An open offense nobody is assigned to, as the suite needs.
 async fn unassigned_open(source: &dyn IncidentSource) -> String {
     let first: Vec<Incident> = source
-        .incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
+        .stream_incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
         .try_collect()
         .await
         .unwrap();

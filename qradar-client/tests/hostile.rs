@@ -2,7 +2,7 @@
 //! at every position, and the same offenses under ever-new positions each end with a typed
 //! error within a few requests and without holding much memory (the test kit's
 //! [`run_hostile`]), for the offense stream (`Range` offsets with prefetch) and for
-//! `IncidentSource::incidents` (`id >` the last id seen).
+//! `IncidentSource::stream_incidents` (`id >` the last id seen).
 //!
 //! Alone in its test binary: memory is measured for the whole process.
 
@@ -82,9 +82,9 @@ async fn every_walk_ends_bounded_on_a_hostile_console() {
     println!("offense stream:\n{report}");
     let outcomes = run_hostile(QRadar, PAGE, bounds, |base| {
         let source: Box<dyn IncidentSource> = Box::new(client(&base));
-        source.incidents(IncidentQuery::new().page_size(PAGE as u32))
+        source.stream_incidents(IncidentQuery::new().page_size(PAGE as u32))
     })
     .await;
     let report = check_hostile(&outcomes, PAGE, bounds).unwrap_or_else(|e| panic!("{e}"));
-    println!("IncidentSource::incidents:\n{report}");
+    println!("IncidentSource::stream_incidents:\n{report}");
 }

@@ -393,7 +393,7 @@ async fn the_normalized_interface_lists_and_closes() {
     let source: Box<dyn IncidentSource> = Box::new(client.clone());
 
     let new: Vec<_> = source
-        .incidents(
+        .stream_incidents(
             IncidentQuery::new()
                 .status(IncidentStatus::New)
                 .page_size(7),
@@ -410,7 +410,7 @@ async fn the_normalized_interface_lists_and_closes() {
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ascending, no repeats");
 
     let limited: Vec<_> = source
-        .incidents(IncidentQuery::new().limit(11).page_size(5))
+        .stream_incidents(IncidentQuery::new().limit(11).page_size(5))
         .try_collect()
         .await
         .unwrap();

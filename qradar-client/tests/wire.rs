@@ -2121,7 +2121,7 @@ async fn normalized_stream_follows_cursors_across_pages() {
     let query = IncidentQuery::new()
         .status(IncidentStatus::Closed)
         .page_size(2);
-    let all: Vec<_> = c.incidents(query).try_collect().await.unwrap();
+    let all: Vec<_> = c.stream_incidents(query).try_collect().await.unwrap();
     let got: Vec<_> = all
         .iter()
         .map(|i| (i.id.as_str(), i.close_reason.as_deref()))

@@ -2,7 +2,7 @@
 //! page forever, `next` links that go round, and the same incidents under ever-new links
 //! each end with a typed error within a few requests and without holding much memory (the
 //! test kit's [`run_hostile`]), for the incident stream and for
-//! `IncidentSource::incidents`. A `next` link that does not name a later page is replaced
+//! `IncidentSource::stream_incidents`. A `next` link that does not name a later page is replaced
 //! by the next page number; the incidents served again there are what ends the walk.
 //!
 //! Alone in its test binary: memory is measured for the whole process.
@@ -93,9 +93,9 @@ async fn every_walk_ends_bounded_on_a_hostile_server() {
     println!("incident stream:\n{report}");
     let outcomes = run_hostile(Sentinel, PAGE, bounds, |base| {
         let source: Box<dyn IncidentSource> = Box::new(client(&base));
-        source.incidents(IncidentQuery::new().page_size(PAGE as u32))
+        source.stream_incidents(IncidentQuery::new().page_size(PAGE as u32))
     })
     .await;
     let report = check_hostile(&outcomes, PAGE, bounds).unwrap_or_else(|e| panic!("{e}"));
-    println!("IncidentSource::incidents:\n{report}");
+    println!("IncidentSource::stream_incidents:\n{report}");
 }

@@ -42,7 +42,7 @@ fn skyhigh_fixture(id: String) -> Fixture {
 
 async fn first_new(source: &dyn IncidentSource) -> String {
     let first: Vec<Incident> = source
-        .incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
+        .stream_incidents(IncidentQuery::new().status(IncidentStatus::New).limit(1))
         .try_collect()
         .await
         .unwrap();
