@@ -95,7 +95,7 @@ pub use sessions::{MAX_SESSIONS, Sessions};
 
 use fault::{FaultQueue, PendingStore};
 use log::RequestLog;
-use sessions::relock;
+pub(crate) use sessions::{fresh_id, relock};
 
 /// Largest request body accepted; a larger one is answered with the
 /// vendor's 413 and recorded without its body.
