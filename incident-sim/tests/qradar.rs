@@ -354,7 +354,10 @@ async fn basic_credentials_open_a_session_whose_sec_cookie_goes_back_as_the_sec_
     )
     .await;
     missing.assert_error(404, 1002);
-    assert_eq!(ansible_update_auth(&missing).as_deref(), Some(token.as_str()));
+    assert_eq!(
+        ansible_update_auth(&missing).as_deref(),
+        Some(token.as_str())
+    );
     // The cookie itself is accepted too, as a browser sends it back.
     let by_cookie = raw(
         &sim,
@@ -364,7 +367,10 @@ async fn basic_credentials_open_a_session_whose_sec_cookie_goes_back_as_the_sec_
     )
     .await;
     assert_eq!(by_cookie.status, 200);
-    assert_eq!(ansible_update_auth(&by_cookie).as_deref(), Some(token.as_str()));
+    assert_eq!(
+        ansible_update_auth(&by_cookie).as_deref(),
+        Some(token.as_str())
+    );
 
     // An authorized-service token is no session: no cookie.
     let service = get(&sim, "/api/siem/offense_types").await;
@@ -400,13 +406,7 @@ async fn basic_credentials_open_a_session_whose_sec_cookie_goes_back_as_the_sec_
     // Sessions expire like the other simulators' (on demand here): the token gets 401,
     // and Basic credentials open a new one, as the collection does after a 401.
     sim.sessions().expire_all();
-    let expired = raw(
-        &sim,
-        "GET",
-        "/api/siem/offense_types",
-        &[("SEC", &token)],
-    )
-    .await;
+    let expired = raw(&sim, "GET", "/api/siem/offense_types", &[("SEC", &token)]).await;
     expired.assert_error(401, 11);
     assert_eq!(expired.header("set-cookie"), None);
     let again = ansible_update_auth(&with_basic("/api/siem/offense_types").await).unwrap();
