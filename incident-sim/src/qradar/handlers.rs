@@ -27,7 +27,8 @@ use super::query::{
     FieldSel, Filter, ItemRange, Record, Sort, json_array, page_bounds, parse_fields, parse_range,
     project, select,
 };
-use crate::server::{ServerContext, Sessions, Vendor, fresh_id};
+use crate::server::sessions::fresh_id;
+use crate::server::{ServerContext, Sessions, Vendor};
 
 /// The name of the session cookie, and of the header that carries its value back.
 pub(crate) const SEC: &str = "SEC";

@@ -87,7 +87,7 @@ use tokio::task::JoinHandle;
 mod conn;
 mod fault;
 mod log;
-mod sessions;
+pub(crate) mod sessions;
 
 pub use fault::{DEFAULT_PENDING_TTL, Fault};
 pub use log::{REQUEST_LOG_BYTES, REQUEST_LOG_CAPACITY, RecordedRequest};
@@ -95,7 +95,7 @@ pub use sessions::{MAX_SESSIONS, Sessions};
 
 use fault::{FaultQueue, PendingStore};
 use log::RequestLog;
-pub(crate) use sessions::{fresh_id, relock};
+use sessions::relock;
 
 /// Largest request body accepted; a larger one is answered with the
 /// vendor's 413 and recorded without its body.
