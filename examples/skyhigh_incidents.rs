@@ -90,8 +90,10 @@ async fn run() -> Result<(), BoxError> {
         format_time(until)
     );
 
-    // 1. Page by page: each page's nextStartTime is the next request's startTime; the
-    //    incidents repeated at a page boundary are dropped by incidentId.
+    // 1. Page by page: each page's nextStartTime is the next request's startTime. A page
+    //    keeps the incidents sharing its last timestamp (so it may exceed the limit), as
+    //    Skyhigh documents it; a tenant that repeats them on the next page instead has the
+    //    repeats dropped by incidentId.
     let mut pages = client
         .incidents()
         .query()

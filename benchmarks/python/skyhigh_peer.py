@@ -1,7 +1,8 @@
 """The Skyhigh list-all loop of the Python peer, as a SOC script writes it: requests with
-Basic auth, the Spring envelope unwrapped, nextStartTime fed back as startTime, the incidents
-repeated at a page boundary dropped by incidentId, the end at a 404, an empty page or a cursor
-that stops moving."""
+Basic auth, the Spring envelope unwrapped, nextStartTime fed back as startTime (pages may hold
+more than the limit: the incidents sharing the last timestamp), the incidents repeated at a page
+boundary dropped by incidentId, the end at a 404, an empty page, a null cursor or a cursor that
+stops moving."""
 
 import requests
 

@@ -1,5 +1,7 @@
 //! The Skyhigh list-all scenario: every incident of the simulator through the time cursor
-//! (`nextStartTime` fed back, boundary repeats dropped by `incidentId`), with the SDK's
+//! (`nextStartTime` fed back until it is null; pages that carry the incidents sharing their
+//! last timestamp beyond the limit, as the simulator does by default; boundary repeats, from a
+//! tenant that sends them, dropped by `incidentId`), with the SDK's
 //! stream, a hand-written reqwest loop and the Python peer (`python/skyhigh_peer.py`), each in
 //! a process of its own. A child module of the harness, which owns the processes and the
 //! table helpers.
@@ -246,8 +248,8 @@ struct Body {
 }
 
 /// What a careful hand-written loop does: the same requests, a status check (404 is the
-/// end), the SDK's typed `Incident`, boundary repeats dropped against the previous page, the
-/// end at an empty page or a cursor that stops moving.
+/// end), the SDK's typed `Incident`, pages of any length, boundary repeats dropped against
+/// the previous page, the end at a null cursor, an empty page or a cursor that stops moving.
 pub(crate) async fn list_all_raw(
     url: &str,
     credentials: &str,

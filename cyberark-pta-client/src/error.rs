@@ -142,6 +142,22 @@ pub enum PtaErrorCode {
     Unauthorized,
     /// `CAWS00001E`: PVWA's generic web-service error (psPAS issue #90).
     WebService,
+    /// `PASWS006E`: the session token is no longer valid (expired, logged off, or issued by
+    /// another PVWA node behind a load balancer); CyberArk's own REST scripts
+    /// (cyberark/epv-api-scripts) take it for the end of the session. Kind
+    /// [`ErrorKind::Unauthorized`].
+    SessionEnded,
+    /// `PASWS041E`: "You are not authorized to perform this action." (shown as the last error
+    /// of a session in the psPAS 6.2 release notes): the user is logged on but lacks the
+    /// permission. Kind [`ErrorKind::Forbidden`].
+    ActionNotAllowed,
+    /// `PASWS167E`: "There are some invalid parameters", reported from real servers for
+    /// values PVWA refuses. Kind [`ErrorKind::InvalidRequest`].
+    InvalidParameters,
+    /// `ITATS528E`: "Authentication failure for user ... from station ..." (psPAS issue
+    /// #548): the Vault refused a logon (a RADIUS or LDAP one in the reports). Kind
+    /// [`ErrorKind::Unauthorized`].
+    VaultLogonFailed,
     /// Any other code, as sent.
     Other(String),
 }
@@ -155,6 +171,10 @@ impl PtaErrorCode {
             "CAIWS001E" => PtaErrorCode::NoSessionToken,
             "ITATS955E" => PtaErrorCode::Unauthorized,
             "CAWS00001E" => PtaErrorCode::WebService,
+            "PASWS006E" => PtaErrorCode::SessionEnded,
+            "PASWS041E" => PtaErrorCode::ActionNotAllowed,
+            "PASWS167E" => PtaErrorCode::InvalidParameters,
+            "ITATS528E" => PtaErrorCode::VaultLogonFailed,
             _ => PtaErrorCode::Other(code.to_owned()),
         }
     }
@@ -166,6 +186,10 @@ impl PtaErrorCode {
             PtaErrorCode::NoSessionToken => "CAIWS001E",
             PtaErrorCode::Unauthorized => "ITATS955E",
             PtaErrorCode::WebService => "CAWS00001E",
+            PtaErrorCode::SessionEnded => "PASWS006E",
+            PtaErrorCode::ActionNotAllowed => "PASWS041E",
+            PtaErrorCode::InvalidParameters => "PASWS167E",
+            PtaErrorCode::VaultLogonFailed => "ITATS528E",
             PtaErrorCode::Other(code) => code,
         }
     }
@@ -173,10 +197,13 @@ impl PtaErrorCode {
     /// The kind the code means when the status says less, or `None` (the status decides).
     pub fn kind(&self) -> Option<ErrorKind> {
         match self {
-            PtaErrorCode::LogonFailed | PtaErrorCode::NoSessionToken => {
-                Some(ErrorKind::Unauthorized)
-            }
-            _ => None,
+            PtaErrorCode::LogonFailed
+            | PtaErrorCode::NoSessionToken
+            | PtaErrorCode::SessionEnded
+            | PtaErrorCode::VaultLogonFailed => Some(ErrorKind::Unauthorized),
+            PtaErrorCode::ActionNotAllowed => Some(ErrorKind::Forbidden),
+            PtaErrorCode::InvalidParameters => Some(ErrorKind::InvalidRequest),
+            PtaErrorCode::Unauthorized | PtaErrorCode::WebService | PtaErrorCode::Other(_) => None,
         }
     }
 }
@@ -344,10 +371,34 @@ mod tests {
             PtaErrorCode::NoSessionToken,
             PtaErrorCode::Unauthorized,
             PtaErrorCode::WebService,
+            PtaErrorCode::SessionEnded,
+            PtaErrorCode::ActionNotAllowed,
+            PtaErrorCode::InvalidParameters,
+            PtaErrorCode::VaultLogonFailed,
             PtaErrorCode::Other("PASWS999E".into()),
         ] {
             assert_eq!(PtaErrorCode::from_code(code.as_str()), code);
         }
+        let e = parse(
+            r#"{"ErrorCode":"PASWS041E","ErrorMessage":"You are not authorized to perform this action."}"#,
+        );
+        assert_eq!(e.code.as_deref(), Some("PASWS041E"));
+        assert_eq!(e.kind, Some(ErrorKind::Forbidden));
+        assert_eq!(
+            parse(r#"{"ErrorCode":"PASWS006E","ErrorMessage":"x"}"#).kind,
+            Some(ErrorKind::Unauthorized)
+        );
+        assert_eq!(
+            parse(r#"{"ErrorMessage":"ITATS528E Authentication failure for user [u] from station: s (code: -77)."}"#).kind,
+            Some(ErrorKind::Unauthorized)
+        );
+        assert_eq!(
+            parse(
+                r#"{"ErrorCode":"PASWS167E","ErrorMessage":"There are some invalid parameters"}"#
+            )
+            .kind,
+            Some(ErrorKind::InvalidRequest)
+        );
         assert_eq!(
             PtaErrorCode::from_code("pasws013e"),
             PtaErrorCode::LogonFailed

@@ -202,7 +202,7 @@ async fn every_documented_status_of_a_status_update_is_typed() {
     let errors =
         run(async |c: &PtaClient| c.events().close("5f0ea000e4b0ba4baf5d1910").await).await;
     let typed: Vec<Option<PtaErrorCode>> = errors.iter().map(PtaErrorExt::pta_code).collect();
-    assert_eq!(typed[0], Some(PtaErrorCode::Other("PASWS167E".into())));
+    assert_eq!(typed[0], Some(PtaErrorCode::InvalidParameters));
     assert_eq!(typed[1], Some(PtaErrorCode::Unauthorized));
     assert_eq!(typed[2], Some(PtaErrorCode::NoSessionToken));
     assert_eq!(typed[4], Some(PtaErrorCode::WebService));

@@ -1,5 +1,6 @@
 //! Incidents (`/v2/incidents`): list, get, update basic attributes, close, reopen; their
-//! comments.
+//! comments: list and create (ESET's reference), get, edit the text of and delete one
+//! comment (paths a public ESET Connect client uses; see [`CommentsApi`]).
 
 use std::sync::Arc;
 
@@ -141,6 +142,23 @@ impl IncidentsApi {
             path: incident_path(incident_uuid).map(|p| p.then("comments")),
         }
     }
+}
+
+/// Decodes an answer that may carry one comment, leniently: `{"comment": {...}}`, a bare
+/// comment (an object with any of its members), or nothing (an empty body or `{}`).
+fn decode_comment(resp: &incident_core::ApiResponse) -> Result<Option<IncidentComment>> {
+    let Some(envelope) = decode_optional::<CommentEnvelope>(resp)? else {
+        return Ok(None);
+    };
+    if envelope.comment.is_some() {
+        return Ok(envelope.comment);
+    }
+    let bare: IncidentComment = resp.json()?;
+    let holds_one = bare.uuid.is_some()
+        || bare.text.is_some()
+        || bare.incident_uuid.is_some()
+        || bare.create_time.is_some();
+    Ok(holds_one.then_some(bare))
 }
 
 /// Decodes an answer whose body ESET does not document: an empty body is `None`.
@@ -473,6 +491,14 @@ impl CloseIncident {
 incident_core::impl_into_future!([] CloseIncident => Option<Incident>);
 
 /// The comments of one incident; get it from [`IncidentsApi::comments`].
+///
+/// ESET's reference documents the list and the create. The operations on one comment,
+/// [`get`](Self::get), [`edit_text`](Self::edit_text) and [`delete`](Self::delete), use the
+/// paths of a public ESET Connect client (`GET` and `DELETE
+/// /v2/incidents/{incidentUuid}/comments/{commentUuid}`, `POST .../text:update` with
+/// `{"text"}`), not of ESET's reference, whose pages for them were not found; their answers
+/// are not documented, so they are read leniently: `{"comment": {...}}` (as the create
+/// answers), a bare comment, or an empty body.
 #[derive(Debug)]
 pub struct CommentsApi {
     transport: Transport,
@@ -485,6 +511,57 @@ impl CommentsApi {
             Ok(p) => Ok(p.clone()),
             Err(e) => Err(Error::invalid_input("path segment", e.to_string())),
         }
+    }
+
+    /// `/v2/incidents/{incidentUuid}/comments/{commentUuid}`, each id one segment.
+    fn comment_path(&self, comment_uuid: &str) -> Result<ApiPath> {
+        self.path()?.segment(comment_uuid)
+    }
+
+    /// Reads one comment (`GET /v2/incidents/{incidentUuid}/comments/{commentUuid}`). An
+    /// answer that holds no comment is an [`Error::Protocol`].
+    pub async fn get(&self, comment_uuid: &str) -> Result<IncidentComment> {
+        let request = ApiRequest::get(self.comment_path(comment_uuid)?);
+        let resp = self.transport.execute(request).await?;
+        decode_comment(&resp)?.ok_or_else(|| Error::Protocol {
+            vendor: VENDOR,
+            message: "the answer holds no comment".into(),
+        })
+    }
+
+    /// Replaces the text of a comment (`POST
+    /// /v2/incidents/{incidentUuid}/comments/{commentUuid}/text:update` with `{"text"}`).
+    /// Returns the comment when the answer holds it (an error body inside the 200 is an
+    /// error). Retried like a read after a 5xx: writing the same text twice changes nothing
+    /// more.
+    pub async fn edit_text(
+        &self,
+        comment_uuid: &str,
+        text: impl Into<String>,
+    ) -> Result<Option<IncidentComment>> {
+        let text = text.into();
+        let path = self
+            .comment_path(comment_uuid)?
+            .then("text")
+            .verb("update")?;
+        if text.trim().is_empty() {
+            return Err(Error::invalid_input("comment", "the comment is empty"));
+        }
+        let request = ApiRequest::post(path)
+            .json(&serde_json::json!({ "text": text }))?
+            .idempotent(true);
+        let resp = self.transport.execute(request).await?;
+        decode_comment(&resp)
+    }
+
+    /// Deletes a comment (`DELETE /v2/incidents/{incidentUuid}/comments/{commentUuid}`);
+    /// whatever a 2xx holds besides an error body is accepted. Not retried after a 5xx or a
+    /// connection failure: a second delete of a comment the first one removed is refused
+    /// (404), which would hide the success.
+    pub async fn delete(&self, comment_uuid: &str) -> Result<()> {
+        let request = ApiRequest::delete(self.comment_path(comment_uuid)?).idempotent(false);
+        self.transport.execute(request).await?;
+        Ok(())
     }
 
     /// Lists the comments, oldest first (`GET /v2/incidents/{incidentUuid}/comments`).

@@ -10,7 +10,9 @@ pub mod normalize;
 pub use client::{ESET_CONNECT, EsetClient, EsetClientBuilder, Region};
 pub use error::{EsetErrorBody, EsetErrorExt, EsetErrorParser, GrpcCode};
 pub use filter::Filter;
-pub use incidents::{CloseIncident, IncidentsApi, ListComments, ListIncidents, UpdateIncident};
+pub use incidents::{
+    CloseIncident, CommentsApi, IncidentsApi, ListComments, ListIncidents, UpdateIncident,
+};
 pub use model::{
     CommentsPage, Incident, IncidentComment, IncidentMetrics, IncidentSeverity, IncidentStatus,
     IncidentsPage, ResolveReason,

@@ -376,3 +376,82 @@ async fn no_password_or_token_in_logs_errors_or_debug() {
     assert_eq!(e.kind(), Some(ErrorKind::Unauthorized));
     assert_eq!(e.oauth_error().as_deref(), Some("invalid_grant"));
 }
+
+#[tokio::test]
+async fn one_comment_is_read_edited_and_deleted_against_the_simulator() {
+    let sim = unlimited().await;
+    let client = client(&sim);
+    let uuid = sim.incident_uuids()[3].clone();
+    let comments = client.incidents().comments(&uuid);
+    let created = comments
+        .create("Isolated the host.")
+        .await
+        .unwrap()
+        .unwrap();
+    let id = created.uuid.clone().unwrap();
+    let read = comments.get(&id).await.unwrap();
+    assert_eq!(read, created);
+
+    let edited = comments
+        .edit_text(&id, "Isolated the host; reimaging.")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        edited.text.as_deref(),
+        Some("Isolated the host; reimaging.")
+    );
+    assert_eq!(edited.create_time, created.create_time);
+    assert!(edited.update_time >= created.update_time);
+    assert_eq!(
+        sim.comments(&uuid)[0]["text"],
+        "Isolated the host; reimaging."
+    );
+    let listed: Vec<_> = comments.list().into_stream().try_collect().await.unwrap();
+    assert_eq!(listed, vec![edited]);
+
+    comments.delete(&id).await.unwrap();
+    assert!(sim.comments(&uuid).is_empty());
+    for e in [
+        comments.get(&id).await.unwrap_err(),
+        comments.delete(&id).await.unwrap_err(),
+        comments.edit_text(&id, "x").await.unwrap_err(),
+        client
+            .incidents()
+            .comments("no-such-incident")
+            .get(&id)
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(e.kind(), Some(ErrorKind::NotFound));
+        assert!(e.request_id().is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_pending_answer_that_expired_is_asked_for_again() {
+    // The answer is kept 50 ms; the client polls every 150 ms: its poll meets ESET's 404
+    // for a cleared cache, and the whole query goes again without the response-id.
+    let sim = EsetSim::builder()
+        .rate_limit(None)
+        .pending_ttl(Duration::from_millis(50))
+        .start()
+        .await
+        .unwrap();
+    let client = builder(&sim)
+        .poll_interval(Duration::from_millis(150))
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    sim.inject_on("/v2/incidents", Fault::Pending { polls: 2 }, 1);
+    let page = client.incidents().list().page_size(4).send().await.unwrap();
+    assert_eq!(page.incidents.len(), 4);
+    let polls: Vec<bool> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v2/incidents")
+        .map(|r| r.header("response-id").is_some())
+        .collect();
+    assert_eq!(polls, [false, true, false]);
+}

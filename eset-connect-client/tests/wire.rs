@@ -954,3 +954,285 @@ async fn empty_results_and_grpc_ok_are_successes() {
     close.assert_async().await;
     reopen.assert_async().await;
 }
+
+const COMMENT: &str = "c-7a1f";
+
+fn comment_path() -> String {
+    format!("/v2/incidents/{UUID}/comments/{COMMENT}")
+}
+
+fn comment_json(text: &str, updated: &str) -> Value {
+    json!({"uuid": COMMENT, "incidentUuid": UUID, "text": text, "isFinalComment": false,
+           "authorUuid": "u-1", "createTime": "2025-04-07T10:00:00Z", "updateTime": updated})
+}
+
+#[tokio::test]
+async fn one_comment_is_read_edited_and_deleted() {
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    let get_one = h
+        .api
+        .mock_async(|when, then| {
+            get(when, &comment_path(), &[]);
+            json_reply(
+                then.header("request-id", "req-get"),
+                200,
+                &json!({"comment": comment_json("Isolated the host.", "2025-04-07T10:00:00Z")}),
+            );
+        })
+        .await;
+    let edit = h
+        .api
+        .mock_async(|when, then| {
+            post_json(
+                when,
+                &format!("{}/text:update", comment_path()),
+                json!({"text": "Isolated the host; reimaging."}),
+            );
+            json_reply(
+                then,
+                200,
+                &json!({"comment": comment_json("Isolated the host; reimaging.",
+                                                "2025-04-07T11:30:00.5Z")}),
+            );
+        })
+        .await;
+    let delete = h
+        .api
+        .mock_async(|when, then| {
+            exact_query(api(when, DELETE, &comment_path()), &[])
+                .header_missing("content-type")
+                .body("");
+            json_reply(then, 200, &json!({}));
+        })
+        .await;
+    let client = h.client();
+    let comments = client.incidents().comments(UUID);
+
+    let comment = comments.get(COMMENT).await.unwrap();
+    get_one.assert_async().await;
+    assert_eq!(comment.uuid.as_deref(), Some(COMMENT));
+    assert_eq!(comment.incident_uuid.as_deref(), Some(UUID));
+    assert_eq!(comment.text.as_deref(), Some("Isolated the host."));
+    assert_eq!(comment.is_final_comment, Some(false));
+    assert_eq!(comment.author_uuid.as_deref(), Some("u-1"));
+    assert_eq!(comment.create_time, Some(datetime!(2025-04-07 10:00 UTC)));
+
+    let edited = comments
+        .edit_text(COMMENT, "Isolated the host; reimaging.")
+        .await
+        .unwrap()
+        .unwrap();
+    edit.assert_async().await;
+    assert_eq!(
+        edited.text.as_deref(),
+        Some("Isolated the host; reimaging.")
+    );
+    assert_eq!(
+        edited.update_time,
+        Some(datetime!(2025-04-07 11:30:00.5 UTC))
+    );
+
+    comments.delete(COMMENT).await.unwrap();
+    delete.assert_async().await;
+
+    // Nothing to change is refused before sending.
+    let e = comments.edit_text(COMMENT, " \n").await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }), "{e:?}");
+    assert_eq!(e.attempts(), 0);
+}
+
+#[tokio::test]
+async fn the_answers_of_one_comment_are_read_leniently() {
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    // A bare comment, without the envelope.
+    h.api
+        .mock_async(|when, then| {
+            get(when, &comment_path(), &[]);
+            json_reply(then, 200, &comment_json("Bare.", "2025-04-07T10:00:00Z"));
+        })
+        .await;
+    // An empty answer to the edit, an empty body to the delete.
+    let edit = h
+        .api
+        .mock_async(|when, then| {
+            post_json(
+                when,
+                &format!("{}/text:update", comment_path()),
+                json!({"text": "New text."}),
+            );
+            json_reply(then, 200, &json!({}));
+        })
+        .await;
+    let delete = h
+        .api
+        .mock_async(|when, then| {
+            api(when, DELETE, &comment_path());
+            then.status(200).body("");
+        })
+        .await;
+    let client = h.client();
+    let comments = client.incidents().comments(UUID);
+    let bare = comments.get(COMMENT).await.unwrap();
+    assert_eq!(bare.text.as_deref(), Some("Bare."));
+    assert_eq!(
+        comments.edit_text(COMMENT, "New text.").await.unwrap(),
+        None
+    );
+    comments.delete(COMMENT).await.unwrap();
+    edit.assert_async().await;
+    delete.assert_async().await;
+
+    // A get that answers no comment at all is a protocol error, not an empty comment.
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    h.api
+        .mock_async(|when, then| {
+            get(when, &comment_path(), &[]);
+            json_reply(then, 200, &json!({}));
+        })
+        .await;
+    let e = h
+        .client()
+        .incidents()
+        .comments(UUID)
+        .get(COMMENT)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Protocol { .. }), "{e:?}");
+    // A time it cannot read is a decode error naming its path, in either shape.
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    h.api
+        .mock_async(|when, then| {
+            get(when, &comment_path(), &[]);
+            json_reply(
+                then,
+                200,
+                &json!({"comment": comment_json("x", "yesterday")}),
+            );
+        })
+        .await;
+    let e = h
+        .client()
+        .incidents()
+        .comments(UUID)
+        .get(COMMENT)
+        .await
+        .unwrap_err();
+    let Error::Decode(d) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(d.json_path, "comment.updateTime");
+}
+
+#[tokio::test]
+async fn a_missing_comment_is_a_typed_404_and_a_delete_is_never_sent_twice() {
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    let not_found = json!({"code": 5, "message": "Requested resource not found.", "details": []});
+    let get_404 = h
+        .api
+        .mock_async(|when, then| {
+            get(when, &comment_path(), &[]);
+            json_reply(then.header("request-id", "req-404"), 404, &not_found);
+        })
+        .await;
+    let edit_404 = h
+        .api
+        .mock_async(|when, then| {
+            api(when, POST, &format!("{}/text:update", comment_path()));
+            json_reply(then.header("request-id", "req-404"), 404, &not_found);
+        })
+        .await;
+    let delete_500 = h
+        .api
+        .mock_async(|when, then| {
+            api(when, DELETE, &comment_path());
+            json_reply(
+                then.header("request-id", "req-500"),
+                500,
+                &json!({"code": 13, "message": "Internal server failure.", "details": []}),
+            );
+        })
+        .await;
+    let client = h.client();
+    let comments = client.incidents().comments(UUID);
+    for e in [
+        comments.get(COMMENT).await.unwrap_err(),
+        comments.edit_text(COMMENT, "x").await.unwrap_err(),
+    ] {
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(e.grpc_code(), Some(GrpcCode::NotFound));
+        assert_eq!(e.request_id(), Some("req-404"));
+        assert_eq!(e.attempts(), 1, "a 404 is not retried");
+    }
+    get_404.assert_async().await;
+    edit_404.assert_async().await;
+    // A delete the server may have made is not sent again.
+    let e = comments.delete(COMMENT).await.unwrap_err();
+    assert_eq!(e.status(), Some(reqwest::StatusCode::INTERNAL_SERVER_ERROR));
+    assert_eq!(e.attempts(), 1);
+    delete_500.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn comment_ids_are_encoded_as_one_segment_and_dots_are_refused() {
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    let odd = "..%2Fc%3A1%20x";
+    let odd_get = h
+        .api
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v2/incidents/..%2Fadmin/comments/{odd}"));
+            json_reply(then, 200, &json!({"comment": {"uuid": "../c:1 x"}}));
+        })
+        .await;
+    let odd_edit = h
+        .api
+        .mock_async(|when, then| {
+            when.method(POST).path(format!(
+                "/v2/incidents/..%2Fadmin/comments/{odd}/text:update"
+            ));
+            json_reply(then, 200, &json!({}));
+        })
+        .await;
+    let odd_delete = h
+        .api
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("/v2/incidents/..%2Fadmin/comments/{odd}"));
+            json_reply(then, 200, &json!({}));
+        })
+        .await;
+    let client = h.client();
+    let comments = client.incidents().comments("../admin");
+    assert_eq!(
+        comments.get("../c:1 x").await.unwrap().uuid.as_deref(),
+        Some("../c:1 x")
+    );
+    comments.edit_text("../c:1 x", "t").await.unwrap();
+    comments.delete("../c:1 x").await.unwrap();
+    odd_get.assert_async().await;
+    odd_edit.assert_async().await;
+    odd_delete.assert_async().await;
+    let comments = client.incidents().comments(UUID);
+    for bad in ["", ".", ".."] {
+        for e in [
+            comments.get(bad).await.unwrap_err(),
+            comments.edit_text(bad, "t").await.unwrap_err(),
+            comments.delete(bad).await.unwrap_err(),
+            client
+                .incidents()
+                .comments(bad)
+                .get(COMMENT)
+                .await
+                .unwrap_err(),
+        ] {
+            assert!(matches!(e, Error::InvalidInput { .. }), "{bad:?}: {e:?}");
+            assert_eq!(e.attempts(), 0);
+        }
+    }
+}

@@ -436,3 +436,307 @@ async fn a_pending_answer_is_served_to_the_identical_request_with_its_response_i
     let e: Value = json_of(gone).await;
     assert_eq!(e["code"], 5);
 }
+
+#[tokio::test]
+async fn a_pending_answer_not_retrieved_in_time_is_forgotten() {
+    let sim = unlimited()
+        .pending_ttl(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let t = logon(&sim).await;
+    let access = t["access_token"].as_str().unwrap();
+    sim.inject_on("/v2/incidents", Fault::Pending { polls: 3 }, 1);
+    let url = format!("{}/v2/incidents?pageSize=3", sim.url());
+    let start = || http().get(&url).bearer_auth(access).send();
+    let poll = |id: String| {
+        http()
+            .get(&url)
+            .bearer_auth(access)
+            .header("response-id", id)
+            .send()
+    };
+    // Polled within its lifetime: still pending.
+    let first = start().await.unwrap();
+    assert_eq!(first.status(), StatusCode::ACCEPTED);
+    let id = first.headers()["response-id"].to_str().unwrap().to_owned();
+    assert_eq!(
+        poll(id.clone()).await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
+    // Past it, the cache is cleared: 404 with ESET's body, as after ESET's 10 minutes.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let gone = poll(id).await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert!(gone.headers().contains_key("request-id"));
+    assert_eq!(json_of(gone).await["code"], 5);
+    // A new slow query is pending again, with a fresh id.
+    sim.inject_on("/v2/incidents", Fault::Pending { polls: 1 }, 1);
+    let again = start().await.unwrap();
+    assert_eq!(again.status(), StatusCode::ACCEPTED);
+    let id = again.headers()["response-id"].to_str().unwrap().to_owned();
+    let ready = poll(id).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    // ESET's 10 minutes unless told otherwise.
+    assert_eq!(
+        incident_sim::server::DEFAULT_PENDING_TTL,
+        Duration::from_secs(600)
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_counts_per_api_user_not_per_server() {
+    let sim = EsetSim::builder()
+        .rate_limit(Some(3))
+        .add_api_user("second@example.com", "second-password")
+        .start()
+        .await
+        .unwrap();
+    let first = logon(&sim).await;
+    let first = first["access_token"].as_str().unwrap().to_owned();
+    // A second token of the same API user shares its limit.
+    let same_user = logon(&sim).await;
+    let same_user = same_user["access_token"].as_str().unwrap().to_owned();
+    let second = token_response(
+        &sim,
+        &[
+            ("grant_type", "password"),
+            ("username", "second@example.com"),
+            ("password", "second-password"),
+        ],
+    )
+    .await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let second = json_of(second).await;
+    let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    let second = second["access_token"].as_str().unwrap().to_owned();
+
+    let status = |token: String| {
+        let sim = &sim;
+        async move {
+            call(
+                sim,
+                &token,
+                reqwest::Method::GET,
+                "/v2/incidents?pageSize=1",
+                None,
+            )
+            .await
+            .0
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!(status(first.clone()).await, StatusCode::OK);
+    }
+    assert_eq!(status(same_user.clone()).await, StatusCode::OK);
+    // The first API user has spent its burst, with either token...
+    assert_eq!(status(first.clone()).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        status(same_user.clone()).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...and the second API user still has all of its own.
+    for _ in 0..3 {
+        assert_eq!(status(second.clone()).await, StatusCode::OK);
+    }
+    assert_eq!(status(second.clone()).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sim.rate_limited(), 3);
+    // A token from a refresh is still the second user's.
+    let refreshed = token_response(
+        &sim,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &second_refresh),
+        ],
+    )
+    .await;
+    let refreshed = json_of(refreshed).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(status(refreshed).await, StatusCode::TOO_MANY_REQUESTS);
+    // Unknown credentials get no token at all.
+    let refused = token_response(
+        &sim,
+        &[
+            ("grant_type", "password"),
+            ("username", "second@example.com"),
+            ("password", "sim-eset-password"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_close_without_a_reason_is_an_unspecified_reason() {
+    let sim = unlimited().incidents(40).start().await.unwrap();
+    let t = logon(&sim).await;
+    let access = t["access_token"].as_str().unwrap();
+    let open: Vec<String> = sim
+        .incident_uuids()
+        .into_iter()
+        .filter(|u| sim.incident(u).unwrap()["status"] != "INCIDENT_STATUS_CLOSED")
+        .collect();
+    assert!(open.len() >= 5);
+    let close = |uuid: &str, body: Option<&str>| {
+        let req = http()
+            .post(format!("{}/v2/incidents/{uuid}:close", sim.url()))
+            .bearer_auth(access);
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(b.to_owned()),
+            None => req,
+        };
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            (
+                status,
+                serde_json::from_str::<Value>(&resp.text().await.unwrap()).unwrap(),
+            )
+        }
+    };
+    // `{}`, the explicit zero value, null, and no body at all (one revision of ESET's page
+    // marks it optional): closed, with no resolveReason (proto3 leaves the zero value out).
+    for (uuid, body) in open.iter().zip([
+        Some("{}"),
+        Some(r#"{"closureReason":"INCIDENT_RESOLVE_REASON_UNSPECIFIED"}"#),
+        Some(r#"{"closureReason":null,"finalComment":{"text":"No reason given."}}"#),
+        None,
+    ]) {
+        let (status, answer) = close(uuid, body).await;
+        assert_eq!(status, StatusCode::OK, "{body:?}: {answer}");
+        assert_eq!(answer["incident"]["status"], "INCIDENT_STATUS_CLOSED");
+        assert!(
+            answer["incident"].get("resolveReason").is_none(),
+            "{answer}"
+        );
+        assert_eq!(
+            sim.incident(uuid).unwrap()["status"],
+            "INCIDENT_STATUS_CLOSED"
+        );
+    }
+    // The final comment went in with the reasonless close, without isFinalComment sent.
+    assert_eq!(sim.comments(&open[2])[0]["isFinalComment"], true);
+    // A value that names no reason is still refused.
+    for body in [
+        r#"{"closureReason":"INCIDENT_RESOLVE_REASON_BORED"}"#,
+        r#"{"closureReason":7}"#,
+        "[]",
+    ] {
+        let (status, e) = close(&open[4], Some(body)).await;
+        assert_eq!(
+            (status, e["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!(3)),
+            "{body}"
+        );
+    }
+    assert_ne!(
+        sim.incident(&open[4]).unwrap()["status"],
+        "INCIDENT_STATUS_CLOSED"
+    );
+}
+
+#[tokio::test]
+async fn comments_can_be_read_edited_and_deleted_one_by_one() {
+    let sim = unlimited().start().await.unwrap();
+    let t = logon(&sim).await;
+    let access = t["access_token"].as_str().unwrap();
+    let uuid = sim.incident_uuids()[0].clone();
+    let req = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let sim = &sim;
+        async move { call(sim, access, method, &path, body).await }
+    };
+    let base = format!("/v2/incidents/{uuid}/comments");
+    let (status, created, _) = req(
+        reqwest::Method::POST,
+        base.clone(),
+        Some(json!({"comment": {"text": "Isolated the host."}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let comment = created["comment"]["uuid"].as_str().unwrap().to_owned();
+    let one = format!("{base}/{comment}");
+
+    // GET .../comments/{comment}: the comment, in the create's envelope.
+    let (status, got, headers) = req(reqwest::Method::GET, one.clone(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key("request-id"));
+    assert_eq!(got, created);
+
+    // POST .../comments/{comment}/text:update with the public client's {"text"}.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (status, edited, _) = req(
+        reqwest::Method::POST,
+        format!("{one}/text:update"),
+        Some(json!({"text": "Isolated the host; reimaging."})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["comment"]["uuid"], json!(comment));
+    assert_eq!(edited["comment"]["text"], "Isolated the host; reimaging.");
+    assert_eq!(
+        edited["comment"]["createTime"],
+        created["comment"]["createTime"]
+    );
+    assert_ne!(
+        edited["comment"]["updateTime"],
+        created["comment"]["updateTime"]
+    );
+    assert_eq!(
+        sim.comments(&uuid)[0]["text"],
+        "Isolated the host; reimaging."
+    );
+    // The comment envelope is read too.
+    let (status, _, _) = req(
+        reqwest::Method::POST,
+        format!("{one}/text:update"),
+        Some(json!({"comment": {"text": "Reimaged."}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for bad in [json!({}), json!({"text": "  "}), json!({"text": 3})] {
+        let (status, e, _) = req(
+            reqwest::Method::POST,
+            format!("{one}/text:update"),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (status, e["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!(3)),
+            "{bad}"
+        );
+    }
+
+    // Unknown ids: 404 with ESET's body, whether the incident or the comment is unknown,
+    // or the comment belongs to another incident.
+    let other = sim.incident_uuids()[1].clone();
+    for path in [
+        format!("{base}/no-such-comment"),
+        format!("/v2/incidents/no-such-incident/comments/{comment}"),
+        format!("/v2/incidents/{other}/comments/{comment}"),
+        format!("{base}/..%2F{comment}"),
+    ] {
+        let (status, e, _) = req(reqwest::Method::GET, path.clone(), None).await;
+        assert_eq!(
+            (status, e["code"].clone()),
+            (StatusCode::NOT_FOUND, json!(5)),
+            "{path}"
+        );
+    }
+
+    // DELETE: `{}`, then the comment is gone, and a second delete is a 404.
+    let (status, deleted, _) = req(reqwest::Method::DELETE, one.clone(), None).await;
+    assert_eq!((status, deleted), (StatusCode::OK, json!({})));
+    assert!(sim.comments(&uuid).is_empty());
+    let (status, _, _) = req(reqwest::Method::GET, one.clone(), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, e, _) = req(reqwest::Method::DELETE, one, None).await;
+    assert_eq!(
+        (status, e["code"].clone()),
+        (StatusCode::NOT_FOUND, json!(5))
+    );
+}

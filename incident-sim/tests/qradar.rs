@@ -278,6 +278,178 @@ async fn authentication_and_version_header() {
     assert_eq!(r.status, 200);
 }
 
+/// `Authorization: Basic ...` for the simulator's configured credentials.
+fn basic(sim: &QRadarSim) -> String {
+    let (user, password) = sim.basic_credentials();
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// What the IBM/Red Hat Ansible collection (`ibm.qradar`, `plugins/httpapi/qradar.py`) does
+/// with an answer: the first `Set-Cookie`, and when it holds `SEC`, the value of its first
+/// cookie becomes the `SEC` header of every later request. No `Set-Cookie` at all makes it
+/// fail (`"SEC" in None`).
+fn ansible_update_auth(r: &Resp) -> Option<String> {
+    let cookie = r
+        .header("set-cookie")
+        .expect("the collection reads Set-Cookie on every answer");
+    cookie.contains("SEC").then(|| {
+        let first = cookie.split(';').next().unwrap();
+        first.split('=').next_back().unwrap().to_owned()
+    })
+}
+
+#[tokio::test]
+async fn basic_credentials_open_a_session_whose_sec_cookie_goes_back_as_the_sec_header() {
+    let sim = sim().await;
+    let basic = basic(&sim);
+    let with_basic = |target: &'static str| {
+        let basic = basic.clone();
+        let sim = &sim;
+        async move {
+            raw(
+                sim,
+                "GET",
+                target,
+                &[("Authorization", &basic), ("Version", "26.0")],
+            )
+            .await
+        }
+    };
+    // The first request, with Basic credentials, hands out the session.
+    let first = with_basic("/api/siem/offenses/1?fields=id").await;
+    assert_eq!((first.status, first.json()), (200, json!({"id": 1})));
+    let cookies: Vec<&str> = first
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    let token = ansible_update_auth(&first).expect("a SEC cookie");
+    assert_eq!(cookies[0], format!("SEC={token}; Path=/; HttpOnly"));
+    assert!(!token.is_empty() && token != sim.token());
+    assert!(sim.sessions().check(&token));
+
+    // From then on the token alone, in the SEC header: each answer hands it back.
+    let next = raw(
+        &sim,
+        "POST",
+        "/api/siem/offenses/2/notes?note_text=In%20a%20session",
+        &[("SEC", &token), ("Version", "26.0")],
+    )
+    .await;
+    assert_eq!(next.status, 201, "{}", String::from_utf8_lossy(&next.body));
+    assert_eq!(ansible_update_auth(&next).as_deref(), Some(token.as_str()));
+    // The session acts as the user who logged on, not as an authorized service.
+    assert_eq!(next.json()["username"], json!("admin"));
+    // An error answer in the session carries the cookie too.
+    let missing = raw(
+        &sim,
+        "GET",
+        "/api/siem/offenses/999",
+        &[("SEC", &token), ("Version", "26.0")],
+    )
+    .await;
+    missing.assert_error(404, 1002);
+    assert_eq!(
+        ansible_update_auth(&missing).as_deref(),
+        Some(token.as_str())
+    );
+    // The cookie itself is accepted too, as a browser sends it back.
+    let by_cookie = raw(
+        &sim,
+        "GET",
+        "/api/siem/offense_types",
+        &[("Cookie", &format!("QRadarCSRF=x; SEC={token}"))],
+    )
+    .await;
+    assert_eq!(by_cookie.status, 200);
+    assert_eq!(
+        ansible_update_auth(&by_cookie).as_deref(),
+        Some(token.as_str())
+    );
+
+    // An authorized-service token is no session: no cookie.
+    let service = get(&sim, "/api/siem/offense_types").await;
+    assert_eq!(service.status, 200);
+    assert_eq!(service.header("set-cookie"), None);
+    // Its logout leaves it valid.
+    let out = call(&sim, "POST", "/api/auth/logout", &[]).await;
+    assert_eq!(out.status, 200);
+    assert_eq!(get(&sim, "/api/siem/offense_types").await.status, 200);
+    // Refused credentials open nothing.
+    let refused = raw(
+        &sim,
+        "GET",
+        "/api/siem/offense_types",
+        &[("SEC", "sim-session-forged")],
+    )
+    .await;
+    assert_eq!((refused.status, refused.header("set-cookie")), (401, None));
+    let bad_version = raw(
+        &sim,
+        "GET",
+        "/api/siem/offense_types",
+        &[("Authorization", &basic), ("Version", "latest")],
+    )
+    .await;
+    bad_version.assert_error(422, 1005);
+    assert_eq!(bad_version.header("set-cookie"), None);
+
+    // Every Basic request opens a session of its own.
+    let other = ansible_update_auth(&with_basic("/api/siem/offense_types").await).unwrap();
+    assert_ne!(other, token);
+
+    // Sessions expire like the other simulators' (on demand here): the token gets 401,
+    // and Basic credentials open a new one, as the collection does after a 401.
+    sim.sessions().expire_all();
+    let expired = raw(&sim, "GET", "/api/siem/offense_types", &[("SEC", &token)]).await;
+    expired.assert_error(401, 11);
+    assert_eq!(expired.header("set-cookie"), None);
+    let again = ansible_update_auth(&with_basic("/api/siem/offense_types").await).unwrap();
+    let r = raw(&sim, "GET", "/api/siem/offense_types", &[("SEC", &again)]).await;
+    assert_eq!(r.status, 200);
+
+    // The collection's logout ends the session and clears the cookie.
+    let out = raw(&sim, "POST", "/api/auth/logout", &[("SEC", &again)]).await;
+    assert_eq!(out.status, 200);
+    assert_eq!(
+        out.header("set-cookie"),
+        Some("SEC=; Path=/; Max-Age=0; HttpOnly")
+    );
+    assert_eq!(ansible_update_auth(&out).as_deref(), Some(""));
+    let r = raw(&sim, "GET", "/api/siem/offense_types", &[("SEC", &again)]).await;
+    r.assert_error(401, 11);
+}
+
+#[tokio::test]
+async fn a_sec_cookie_session_expires_after_its_lifetime() {
+    let sim = QRadarSim::builder()
+        .session_ttl(Some(Duration::from_millis(300)))
+        .start()
+        .await
+        .expect("start");
+    let basic = basic(&sim);
+    let r = raw(
+        &sim,
+        "GET",
+        "/api/siem/offense_types",
+        &[("Authorization", &basic)],
+    )
+    .await;
+    let token = ansible_update_auth(&r).unwrap();
+    let r = raw(&sim, "GET", "/api/siem/offense_types", &[("SEC", &token)]).await;
+    assert_eq!(r.status, 200);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let r = raw(&sim, "GET", "/api/siem/offense_types", &[("SEC", &token)]).await;
+    r.assert_error(401, 11);
+    // The configured authorized-service token does not expire with time.
+    assert_eq!(get(&sim, "/api/siem/offense_types").await.status, 200);
+}
+
 #[tokio::test]
 async fn list_range_and_content_range() {
     let sim = sim().await;
@@ -1089,6 +1261,25 @@ async fn https_serves_with_the_generated_certificate() {
         assert_eq!((r.status, r.json()), (200, json!({"id": 1})));
     }
     assert_eq!(sim.connections_accepted(), 2);
+    // Over HTTPS the session cookie is marked Secure, as a console's is.
+    let tcp = TcpStream::connect(addr(&sim)).await.expect("connect");
+    let tls = connector
+        .connect(ServerName::try_from("localhost").expect("name"), tcp)
+        .await
+        .expect("handshake");
+    let r = exchange(
+        tls,
+        "GET",
+        "/api/siem/offense_types",
+        &[("Authorization", &basic(&sim))],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let cookie = r.header("set-cookie").expect("a session cookie");
+    assert!(
+        cookie.starts_with("SEC=") && cookie.ends_with("; Path=/; Secure; HttpOnly"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]

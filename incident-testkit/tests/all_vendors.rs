@@ -18,6 +18,7 @@ use incident_core::{
     Capabilities, Closure, Incident, IncidentQuery, IncidentSource, IncidentStatus, RetryPolicy,
     Vendor, Verdict,
 };
+use incident_sim::skyhigh::PageBoundary;
 use incident_sim::{EsetSim, PtaSim, QRadarSim, SentinelSim, SkyhighSim};
 use incident_testkit::{Fixture, Report, run_conformance};
 use qradar_client::QRadarClient;
@@ -167,24 +168,33 @@ async fn sentinel() {
     assert_follows_capabilities(&report, &client.capabilities());
 }
 
+/// Both page boundaries Skyhigh is seen to answer with: the documented one (the incidents
+/// sharing the last timestamp kept in the page, beyond the limit) and the repeated one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skyhigh() {
-    let sim = SkyhighSim::builder().incidents(60).start().await.unwrap();
-    let (user, password) = sim.credentials();
-    let client = SkyhighClient::builder(sim.url())
-        .basic_auth(user, password.to_owned())
-        .retry_policy(retry())
-        .build()
-        .unwrap();
-    let fixture = Fixture::new(first_new(&client).await, "DLP-999999")
-        .page_size(7)
-        .filter_status(IncidentStatus::Other("Suppressed".into()))
-        .closure(Closure::verdict(Verdict::FalsePositive))
-        .reopen(IncidentStatus::InProgress);
-    let report = run_conformance(&client, &fixture).await;
-    println!("{report}");
-    assert_eq!(report.incidents, 60);
-    assert_follows_capabilities(&report, &client.capabilities());
+    for boundary in [PageBoundary::IncludeTies, PageBoundary::RepeatBoundary] {
+        let sim = SkyhighSim::builder()
+            .incidents(60)
+            .page_boundary(boundary)
+            .start()
+            .await
+            .unwrap();
+        let (user, password) = sim.credentials();
+        let client = SkyhighClient::builder(sim.url())
+            .basic_auth(user, password.to_owned())
+            .retry_policy(retry())
+            .build()
+            .unwrap();
+        let fixture = Fixture::new(first_new(&client).await, "DLP-999999")
+            .page_size(7)
+            .filter_status(IncidentStatus::Other("Suppressed".into()))
+            .closure(Closure::verdict(Verdict::FalsePositive))
+            .reopen(IncidentStatus::InProgress);
+        let report = run_conformance(&client, &fixture).await;
+        println!("{boundary:?}: {report}");
+        assert_eq!(report.incidents, 60, "{boundary:?}");
+        assert_follows_capabilities(&report, &client.capabilities());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

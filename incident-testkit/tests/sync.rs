@@ -18,6 +18,7 @@ use incident_core::{
     Capabilities, Closure, Cursor, Incident, IncidentPage, IncidentQuery, IncidentSource,
     IncidentStatus, IncidentUpdate, RetryPolicy, TimeField, Vendor, Verdict,
 };
+use incident_sim::skyhigh::PageBoundary;
 use incident_sim::{EsetSim, PtaSim, QRadarSim, SentinelSim, SkyhighSim};
 use qradar_client::QRadarClient;
 use sentinel_client::SentinelClient;
@@ -89,9 +90,11 @@ async fn sentinel() -> Peer {
     }
 }
 
-async fn skyhigh() -> Peer {
+/// A Skyhigh peer whose pages end as `boundary` says.
+async fn skyhigh(boundary: PageBoundary) -> Peer {
     let sim = SkyhighSim::builder()
         .incidents(INCIDENTS)
+        .page_boundary(boundary)
         .start()
         .await
         .unwrap();
@@ -428,8 +431,10 @@ async fn sentinel_sync_delivers_each_change_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skyhigh_sync_delivers_each_change_once() {
-    sync_exactly_once(&skyhigh().await, false).await;
-    sync_exactly_once(&skyhigh().await, true).await;
+    for boundary in [PageBoundary::IncludeTies, PageBoundary::RepeatBoundary] {
+        sync_exactly_once(&skyhigh(boundary).await, false).await;
+        sync_exactly_once(&skyhigh(boundary).await, true).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,10 @@
 //! [`history_start`](crate::SkyhighClientBuilder::history_start). Status filters are applied
 //! to each page here (the service filters on status only for sanctioned incidents), so a
 //! page may come out empty while the walk goes on. The cursor carries the `nextStartTime`
-//! and the ids the next page repeats, so that no incident is listed twice. `get_incident`
+//! and the ids the next page repeats, so that no incident is listed twice. A normalized page
+//! holds at most its page size: the incidents Skyhigh adds to a page beyond the limit (those
+//! sharing the timestamp of its last one, as documented) are left to the next page, which
+//! starts again at the last time taken and drops what was listed. `get_incident`
 //! searches the listing (Skyhigh has no read by id), 500 incidents a request.
 
 use std::collections::HashSet;
@@ -45,7 +48,7 @@ use crate::client::{SkyhighClient, VENDOR};
 use crate::incidents::{DEFAULT_PAGE_SIZE, QueryCursor, QueryIncidents};
 use crate::model::{
     Incident as SkyhighIncident, IncidentId, IncidentStatus as Status, RiskSeverity,
-    TimesSelection, WorkflowStatus, parse_time,
+    TimesSelection, WorkflowStatus, format_time, parse_time,
 };
 
 /// The page size of the normalized listing unless the query sets one.
@@ -350,8 +353,55 @@ impl IncidentSource for SkyhighClient {
         }
         let page = q.send().await?;
         let got = page.incidents.len();
+        let created = query
+            .window
+            .as_ref()
+            .is_some_and(|w| w.field == TimeField::Created);
+        let time_of = |i: &SkyhighIncident| {
+            if created {
+                i.time_created
+            } else {
+                i.time_modified
+            }
+        };
+        // The incidents this page takes: those listed before (repeated at the start, kept
+        // to know their times) and at most `size` new ones. Skyhigh adds to a page the
+        // incidents that share the timestamp of its last one, beyond the limit: those past
+        // `size` are left to the next page, which starts again at the last time taken.
+        let mut taken: Vec<(SkyhighIncident, bool)> = Vec::with_capacity(got.min(size as usize));
+        let mut fresh = 0_usize;
+        let mut cut = false;
+        for incident in page.incidents {
+            let listed = incident
+                .incident_id
+                .as_ref()
+                .is_some_and(|id| repeated.contains(id.as_str()));
+            if !listed {
+                if fresh == size as usize {
+                    cut = true;
+                    break;
+                }
+                fresh += 1;
+            }
+            taken.push((incident, listed));
+        }
         let mut next = page.next.clone();
-        if next.is_some() && next == current {
+        if cut {
+            // Not a stop: the new incidents taken are progress, and the ones at the cut's
+            // instant go into the cursor, so the next page drops them.
+            let last = taken
+                .iter()
+                .rev()
+                .find(|(_, listed)| !listed)
+                .and_then(|(i, _)| time_of(i))
+                .ok_or_else(|| Error::Protocol {
+                    vendor: VENDOR,
+                    message: "a page holds more incidents than the limit, and the last one \
+                              within it has no time to continue from"
+                        .into(),
+                })?;
+            next = Some(QueryCursor::StartTime(format_time(last)));
+        } else if next.is_some() && next == current {
             // The cursor stopped moving: the end, unless the page was full (the rest could
             // never be reached).
             if got >= size as usize {
@@ -364,35 +414,23 @@ impl IncidentSource for SkyhighClient {
             }
             next = None;
         }
-        // The ids the next page may bring again: those at or after its start.
+        // The ids the next page may bring again: those taken at or after its start.
         let next_start = match &next {
             Some(QueryCursor::StartTime(t)) => parse_time(t),
             _ => None,
         };
-        let created = query
-            .window
-            .as_ref()
-            .is_some_and(|w| w.field == TimeField::Created);
-        let repeat: Vec<String> = page
-            .incidents
+        let repeat: Vec<String> = taken
             .iter()
-            .filter(|i| {
-                let t = if created {
-                    i.time_created
-                } else {
-                    i.time_modified
-                };
-                match (next_start, t) {
-                    (Some(start), Some(t)) => t >= start,
-                    _ => matches!(next, Some(QueryCursor::StartTime(_))),
-                }
+            .map(|(i, _)| i)
+            .filter(|i| match (next_start, time_of(i)) {
+                (Some(start), Some(t)) => t >= start,
+                _ => matches!(next, Some(QueryCursor::StartTime(_))),
             })
             .filter_map(|i| i.incident_id.as_ref().map(|id| id.as_str().to_owned()))
             .collect();
-        let mut items = Vec::with_capacity(got);
-        for incident in page.incidents {
-            let id = incident.incident_id.as_ref().map(|i| i.as_str().to_owned());
-            if id.as_ref().is_some_and(|id| repeated.contains(id)) {
+        let mut items = Vec::with_capacity(fresh);
+        for (incident, listed) in taken {
+            if listed {
                 continue;
             }
             let normalized = incident_from_skyhigh(incident)?;

@@ -9,6 +9,7 @@ use incident_core::{
     Verdict,
 };
 use incident_sim::SkyhighSim;
+use incident_sim::skyhigh::PageBoundary;
 use incident_testkit::{Fixture, LeakCheck, run_conformance};
 use skyhigh_client::SkyhighClient;
 
@@ -87,6 +88,53 @@ async fn skyhigh_conforms_to_its_capabilities() {
     }
     // The simulator saw the changes: reopened last.
     assert_eq!(sim.incident(&id).unwrap()["status"], "opened");
+}
+
+#[tokio::test]
+async fn skyhigh_conforms_when_the_tenant_repeats_the_page_boundary() {
+    let (sim, client) = start(60).await;
+    sim.set_page_boundary(PageBoundary::RepeatBoundary);
+    let id = first_new(&client).await;
+    let report = run_conformance(&client, &skyhigh_fixture(id)).await;
+    assert_eq!(report.incidents, 60);
+    assert!(report.has_passed("paging"), "{report:#?}");
+    assert!(report.has_passed("incidents() stream"), "{report:#?}");
+}
+
+#[tokio::test]
+async fn normalized_pages_hold_their_size_when_a_page_carries_ties_beyond_it() {
+    let (sim, client) = start(90).await;
+    let expected: Vec<String> = sim
+        .incidents()
+        .iter()
+        .map(|i| i["incidentId"].as_str().unwrap().to_owned())
+        .collect();
+    // Every size, down to one: smaller than the groups of up to four incidents that share
+    // an instant, which the documented pages carry whole beyond the limit.
+    for size in [1, 2, 3, 5, 8] {
+        let query = IncidentQuery::new().page_size(size);
+        let mut cursor = None;
+        let mut listed = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = client
+                .list_incidents(&query, cursor.as_ref())
+                .await
+                .unwrap();
+            assert!(page.items.len() <= size as usize, "size {size}");
+            listed.extend(page.items.into_iter().map(|i| i.id));
+            pages += 1;
+            assert!(pages < 1_000, "size {size}: the walk does not end");
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(
+            listed, expected,
+            "size {size}: each incident once, in order"
+        );
+    }
 }
 
 #[tokio::test]

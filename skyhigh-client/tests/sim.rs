@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use incident_core::{Error, ErrorKind, RetryPolicy};
-use incident_sim::skyhigh::{FIRST_INCIDENT_TIME, ResponseShape};
+use incident_sim::skyhigh::{FIRST_INCIDENT_TIME, PageBoundary, ResponseShape};
 use incident_sim::{Fault, SkyhighSim};
 use skyhigh_client::{
     Incident, IncidentCategory, IncidentStatus, Product, QueryCursor, SkyhighClient,
@@ -39,6 +39,18 @@ fn ids(incidents: &[Incident]) -> Vec<String> {
         .collect()
 }
 
+/// How many incidents the documented first page of `limit` holds: `limit`, and the ones
+/// after it that share the timestamp of the last of them.
+fn first_page_len(sim: &SkyhighSim, limit: usize) -> usize {
+    let times: Vec<String> = sim
+        .incidents()
+        .iter()
+        .map(|i| i["timeModified"].as_str().unwrap().to_owned())
+        .collect();
+    let boundary = &times[limit - 1];
+    limit + times[limit..].iter().take_while(|t| *t == boundary).count()
+}
+
 fn sim_ids(sim: &SkyhighSim) -> Vec<String> {
     sim.incidents()
         .iter()
@@ -56,32 +68,38 @@ async fn the_stream_walks_every_incident_once_across_shared_timestamps() {
         .map(|i| i["timeModified"].as_str().unwrap().to_owned())
         .collect();
     assert!(times.windows(2).filter(|w| w[0] == w[1]).count() > 40);
-    for limit in [5, 7, 10, 25, 500] {
-        let before = sim.requests_served();
-        let all: Vec<Incident> = client
-            .incidents()
-            .query()
-            .start_time(since())
-            .limit(limit)
-            .into_stream()
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(
-            ids(&all),
-            sim_ids(&sim),
-            "limit {limit}: none missed, none twice"
-        );
-        let unique: HashSet<_> = ids(&all).into_iter().collect();
-        assert_eq!(unique.len(), 237);
-        let requests = sim.requests_served() - before;
-        assert!(
-            requests >= 237 / u64::from(limit),
-            "limit {limit}: {requests} requests"
-        );
+    // The documented walk (ties kept in the page, null at the end) and the one some tenants
+    // answer (the boundary repeated on the next page): the stream handles both.
+    for boundary in [PageBoundary::IncludeTies, PageBoundary::RepeatBoundary] {
+        sim.set_page_boundary(boundary);
+        for limit in [5, 7, 10, 25, 500] {
+            let before = sim.requests_served();
+            let all: Vec<Incident> = client
+                .incidents()
+                .query()
+                .start_time(since())
+                .limit(limit)
+                .into_stream()
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(
+                ids(&all),
+                sim_ids(&sim),
+                "{boundary:?}, limit {limit}: none missed, none twice"
+            );
+            let unique: HashSet<_> = ids(&all).into_iter().collect();
+            assert_eq!(unique.len(), 237);
+            // At most four incidents share an instant: a page holds `limit + 3` at most.
+            let requests = sim.requests_served() - before;
+            assert!(
+                requests >= 237 / u64::from(limit + 3),
+                "{boundary:?}, limit {limit}: {requests} requests"
+            );
+        }
     }
-    // A limit smaller than a group sharing one instant cannot page through it: refused, not
-    // looped on or cut short.
+    // A limit smaller than a group sharing one instant cannot page through it when the
+    // boundary repeats: refused, not looped on or cut short.
     let e = client
         .incidents()
         .query()
@@ -92,6 +110,18 @@ async fn the_stream_walks_every_incident_once_across_shared_timestamps() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Protocol { .. }), "{e:?}");
+    // As documented, the group comes whole in one page: even a limit of 1 walks everything.
+    sim.set_page_boundary(PageBoundary::IncludeTies);
+    let all: Vec<Incident> = client
+        .incidents()
+        .query()
+        .start_time(since())
+        .limit(1)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), sim_ids(&sim));
     // Every request fed back the previous nextStartTime as startTime.
     let bodies: Vec<serde_json::Value> = sim
         .requests()
@@ -106,19 +136,45 @@ async fn the_stream_walks_every_incident_once_across_shared_timestamps() {
 #[tokio::test]
 async fn one_page_has_its_cursor_and_the_next_starts_there() {
     let (sim, client) = start(30).await;
-    let page = client
-        .incidents()
-        .query()
-        .start_time(since())
-        .limit(10)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.incidents.len(), 10);
+    let first = || {
+        client
+            .incidents()
+            .query()
+            .start_time(since())
+            .limit(10)
+            .send()
+    };
+    // As documented: the ties of the last time within the limit are in the page, and the
+    // next start is the time of the first incident left out.
+    let page = first().await.unwrap();
+    let len = first_page_len(&sim, 10);
+    assert_eq!(page.incidents.len(), len);
     assert!(
         page.envelope.is_some(),
         "the simulator wraps answers by default"
     );
+    let Some(QueryCursor::StartTime(next)) = &page.next else {
+        panic!("{:?}", page.next)
+    };
+    let after = &sim.incidents()[len];
+    assert_eq!(next.as_str(), after["timeModified"].as_str().unwrap());
+    assert!(parse_time(next) > page.incidents[len - 1].time_modified);
+    // A page that ends the window: a null cursor.
+    let rest = client
+        .incidents()
+        .query()
+        .start_time_raw(next.clone())
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.incidents.len(), 30 - len);
+    assert_eq!(rest.next, None);
+    // As some tenants answer: the page stops at the limit and the next start is its last
+    // time, inclusive.
+    sim.set_page_boundary(PageBoundary::RepeatBoundary);
+    let page = first().await.unwrap();
+    assert_eq!(page.incidents.len(), 10);
     let last = page.incidents[9].time_modified.unwrap();
     let Some(QueryCursor::StartTime(next)) = &page.next else {
         panic!("{:?}", page.next)
@@ -433,7 +489,7 @@ async fn access_tokens_in_both_headers_renewed_after_expiry() {
             .send()
             .await
             .unwrap();
-        assert_eq!(page.incidents.len(), 5);
+        assert_eq!(page.incidents.len(), first_page_len(&sim, 5));
         let log = sim.requests();
         let paths: Vec<_> = log.iter().map(|r| r.path.as_str()).collect();
         assert_eq!(
@@ -536,7 +592,7 @@ async fn faults_error_inside_200_and_broken_answers() {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.incidents.len(), 5);
+    assert_eq!(page.incidents.len(), first_page_len(&sim, 5));
 
     let body = serde_json::json!({"headers": {}, "body": {"responseInfo": {"actualLimit": 0, "error": {"code": 429, "message": "Exceeding rate-limiting thresholds"}}, "incidents": []}, "statusCode": "OK", "statusCodeValue": 200});
     sim.inject(

@@ -26,6 +26,9 @@ pub struct PtaCommand {
     pub app_path: Option<String>,
     /// Session lifetime in seconds; `None` keeps 20 minutes.
     pub session_ttl_secs: Option<u64>,
+    /// Read `fromUpdateDate` and `lastUpdatedEventDate` as seconds since 1970, as the
+    /// documentation says, instead of milliseconds, as psPAS sends them.
+    pub dates_in_seconds: bool,
 }
 
 impl Default for PtaCommand {
@@ -38,6 +41,7 @@ impl Default for PtaCommand {
             password: None,
             app_path: None,
             session_ttl_secs: None,
+            dates_in_seconds: false,
         }
     }
 }
@@ -62,7 +66,9 @@ impl VendorCommand for PtaCommand {
   --user U          accepted user name (default pta-admin)
   --password P      accepted password (default sim-password)
   --app-path A      PVWA application path (default PasswordVault)
-  --session-ttl S   session lifetime in seconds (default 1200)"
+  --session-ttl S   session lifetime in seconds (default 1200)
+  --dates-in-seconds  read fromUpdateDate and lastUpdatedEventDate as seconds, as
+                    documented (default: milliseconds, as psPAS sends them)"
     }
 
     fn parse_option(
@@ -78,6 +84,7 @@ impl VendorCommand for PtaCommand {
             "--password" => self.password = Some(value()?),
             "--app-path" => self.app_path = Some(value()?),
             "--session-ttl" => self.session_ttl_secs = Some(parse_number(flag, &value()?)?),
+            "--dates-in-seconds" => self.dates_in_seconds = true,
             _ => return Ok(false),
         }
         Ok(true)
@@ -103,14 +110,23 @@ impl VendorCommand for PtaCommand {
             if let Some(secs) = self.session_ttl_secs {
                 builder = builder.session_ttl(Some(Duration::from_secs(secs)));
             }
+            if self.dates_in_seconds {
+                builder = builder.dates_in_seconds(true);
+            }
             let sim = builder.start().await?;
             let variables = vec![
                 ("PTA_USERNAME".to_owned(), sim.username().to_owned()),
                 ("PTA_PASSWORD".to_owned(), sim.password().to_owned()),
             ];
+            let unit = if self.dates_in_seconds {
+                "seconds"
+            } else {
+                "milliseconds"
+            };
             Ok(Launched {
                 summary: format!(
-                    "CyberArk PTA simulator: {} security events, {} risk events under /{}",
+                    "CyberArk PTA simulator: {} security events, {} risk events under /{}, \
+                     date filters in {unit}",
                     self.events,
                     self.risk_events,
                     sim.app_path()
@@ -151,6 +167,7 @@ mod tests {
                 "PV",
                 "--session-ttl",
                 "60",
+                "--dates-in-seconds",
                 "--https",
             ]),
         )
@@ -166,6 +183,7 @@ mod tests {
                 password: Some("p".into()),
                 app_path: Some("PV".into()),
                 session_ttl_secs: Some(60),
+                dates_in_seconds: true,
             }
         );
         assert!(common.https);
@@ -191,5 +209,51 @@ mod tests {
         let names: Vec<&str> = launched.variables.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["PTA_USERNAME", "PTA_PASSWORD"]);
         assert!(launched.summary.contains("40 security events"));
+        assert!(launched.summary.ends_with("date filters in milliseconds"));
+    }
+
+    #[tokio::test]
+    async fn dates_in_seconds_reach_the_simulator() {
+        let cmd = PtaCommand {
+            dates_in_seconds: true,
+            ..PtaCommand::default()
+        };
+        let launched = cmd.start(ServerOptions::new()).await.unwrap();
+        assert!(launched.summary.ends_with("date filters in seconds"));
+        let sim = (*launched.sim).as_ref();
+        let url = format!("{}/PasswordVault/API/auth/CyberArk/Logon", sim.url());
+        let http = reqwest::Client::new();
+        let token: String = serde_json::from_str(
+            &http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(r#"{"username":"pta-admin","password":"sim-password"}"#)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let events = |from: u64| {
+            let req = http
+                .get(format!(
+                    "{}/PasswordVault/API/pta/API/Events/?fromUpdateDate={from}",
+                    sim.url()
+                ))
+                .header("authorization", &token);
+            async move {
+                let text = req.send().await.unwrap().text().await.unwrap();
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .unwrap()
+                    .as_array()
+                    .map_or(0, Vec::len)
+            }
+        };
+        // 4,102,444,800 is 2100 in seconds (no event changed since) but February 1970 in
+        // milliseconds (every event did): nothing comes back, so it was read as seconds.
+        assert_eq!(events(4_102_444_800).await, 0);
+        assert_eq!(events(4_102_444).await, 40);
     }
 }

@@ -19,6 +19,12 @@
 //! | GET | `/PasswordVault/API/pta/API/Risks/RisksEvents/` | `filter` (`type eq "..." AND status eq "..."`), `sort` (`score`, `detectionTime`, `-` for descending), `page` (from 0), `size` (1–1000, default 100); answers `{"entities": [...]}` |
 //! | PATCH | `/PasswordVault/API/pta/API/Risks/RisksEvents/{id}` | `{"status", "closeReason"?, "reasonText"? (≤ 100)}` |
 //!
+//! The date filters (`fromUpdateDate`, `lastUpdatedEventDate`) are read in milliseconds by
+//! default, as psPAS and Cortex XSOAR send them and as every published sample's times are;
+//! CyberArk's documentation says seconds since 1970, which
+//! [`PtaSimBuilder::dates_in_seconds`] (`incident-sim cyberark-pta --dates-in-seconds`)
+//! selects.
+//!
 //! Every request but the logon needs `Authorization: <token>`, the raw token of a logon.
 //! Tokens live [`PtaSimBuilder::session_ttl`] (20 minutes by default, PVWA's default session
 //! timeout); [`Fault::ExpireSessions`] or `sim.sessions().expire_all()` ends them all.

@@ -23,6 +23,9 @@ pub struct EsetCommand {
     pub rate_limit: Option<u32>,
     /// Token lifetime in seconds; `None` keeps the default of an hour.
     pub token_lifetime: Option<u64>,
+    /// How long a pending (202) answer waits to be retrieved, in seconds; `None` keeps
+    /// ESET's 10 minutes.
+    pub pending_ttl: Option<u64>,
 }
 
 impl Default for EsetCommand {
@@ -34,6 +37,7 @@ impl Default for EsetCommand {
             password: None,
             rate_limit: None,
             token_lifetime: None,
+            pending_ttl: None,
         }
     }
 }
@@ -57,7 +61,8 @@ impl VendorCommand for EsetCommand {
   --username U      accepted API user (default api-user@example.com)
   --password P      accepted password (default sim-eset-password)
   --rate-limit N    requests per second, 0 for none (default 10)
-  --token-lifetime S  access token lifetime in seconds (default 3600)"
+  --token-lifetime S  access token lifetime in seconds (default 3600)
+  --pending-ttl S   how long a pending (202) answer is kept, in seconds (default 600)"
     }
 
     fn parse_option(
@@ -78,6 +83,7 @@ impl VendorCommand for EsetCommand {
                 }
                 self.token_lifetime = Some(secs);
             }
+            "--pending-ttl" => self.pending_ttl = Some(parse_number(flag, &value()?)?),
             _ => return Ok(false),
         }
         Ok(true)
@@ -101,6 +107,9 @@ impl VendorCommand for EsetCommand {
             }
             if let Some(secs) = self.token_lifetime {
                 builder = builder.token_lifetime(Duration::from_secs(secs));
+            }
+            if let Some(secs) = self.pending_ttl {
+                builder = builder.pending_ttl(Duration::from_secs(secs));
             }
             let sim = builder.start().await?;
             let (user, password) = sim.credentials();
@@ -145,6 +154,8 @@ mod tests {
                 "0",
                 "--token-lifetime",
                 "5",
+                "--pending-ttl",
+                "2",
                 "--https",
             ]),
         )
@@ -158,6 +169,7 @@ mod tests {
                 password: Some("p".into()),
                 rate_limit: Some(0),
                 token_lifetime: Some(5),
+                pending_ttl: Some(2),
             }
         );
         match parse(args(&["eset"])).unwrap() {

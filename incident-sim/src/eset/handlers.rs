@@ -19,7 +19,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::query::{Filter, Order, is_reason, page_token, read_page_token};
-use super::state::{CLOSED, Incident, OPEN, REASONS, SEVERITIES, State as SimState, USERS, now};
+use super::state::{
+    CLOSED, Comment, Incident, OPEN, REASONS, SEVERITIES, State as SimState, UNSPECIFIED_REASON,
+    USERS, now,
+};
 use super::{fresh_id, relock};
 use crate::server::{ServerContext, Sessions, Vendor};
 
@@ -30,16 +33,23 @@ const MAX_PAGE_SIZE: usize = 1000;
 /// Most refresh tokens kept; beyond, the store is emptied (their clients log on again).
 const MAX_REFRESH_TOKENS: usize = 10_000;
 
+/// Most API users whose buckets are kept; beyond, the buckets are refilled (forgotten).
+const MAX_BUCKETS: usize = 10_000;
+
+/// What every access token starts with, before the index of the API user it was issued to:
+/// the rate limit counts per API user, and the token says whose it is.
+const TOKEN_PREFIX: &str = "sim-u";
+
 /// A token bucket: bursts of `limit`, refilled at `limit` per second.
 #[derive(Debug)]
-pub(crate) struct Bucket {
+struct Bucket {
     limit: u32,
     tokens: f64,
     last: Instant,
 }
 
 impl Bucket {
-    pub(crate) fn new(limit: u32) -> Bucket {
+    fn new(limit: u32) -> Bucket {
         Bucket {
             limit: limit.max(1),
             tokens: f64::from(limit.max(1)),
@@ -61,16 +71,58 @@ impl Bucket {
     }
 }
 
+/// The rate limit of the incident host: one bucket per API user (ESET counts per set of API
+/// credentials), made full on the user's first request.
+#[derive(Debug)]
+pub(crate) struct RateLimit {
+    per_second: Option<u32>,
+    buckets: HashMap<usize, Bucket>,
+}
+
+impl RateLimit {
+    pub(crate) fn new(per_second: Option<u32>) -> RateLimit {
+        RateLimit {
+            per_second,
+            buckets: HashMap::new(),
+        }
+    }
+
+    /// Whether the API user `user` may make one more request now.
+    fn take(&mut self, user: usize) -> bool {
+        let Some(limit) = self.per_second else {
+            return true;
+        };
+        if self.buckets.len() >= MAX_BUCKETS && !self.buckets.contains_key(&user) {
+            self.buckets.clear();
+        }
+        self.buckets
+            .entry(user)
+            .or_insert_with(|| Bucket::new(limit))
+            .take()
+    }
+}
+
+/// The API user an access token was issued to: the index in its prefix. A token made
+/// otherwise (through `sim.sessions()`) counts as the first API user's.
+fn token_user(token: &str) -> usize {
+    token
+        .strip_prefix(TOKEN_PREFIX)
+        .and_then(|rest| rest.split_once('-'))
+        .and_then(|(index, _)| index.parse().ok())
+        .unwrap_or(0)
+}
+
 /// The ESET state and credentials, shared by the handlers, the [`EsetVendor`] and the
 /// [`super::EsetSim`] handle.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) username: String,
-    pub(crate) password: String,
+    /// The API users' names and passwords.
+    pub(crate) users: Vec<(String, String)>,
     pub(crate) token_lifetime: Duration,
-    pub(crate) refresh_tokens: Mutex<HashMap<String, ()>>,
-    pub(crate) rate_limit: Mutex<Option<Bucket>>,
+    /// Unspent refresh tokens, with the API user each was issued to.
+    pub(crate) refresh_tokens: Mutex<HashMap<String, usize>>,
+    pub(crate) rate_limit: Mutex<RateLimit>,
     pub(crate) sessions: Mutex<Option<Sessions>>,
     pub(crate) password_grants: AtomicU64,
     pub(crate) refresh_grants: AtomicU64,
@@ -204,16 +256,14 @@ impl Vendor for EsetVendor {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if !token.is_some_and(|t| sessions.check(t.trim())) {
+        let Some(token) = token.map(str::trim).filter(|t| sessions.check(t)) else {
             return Err(error(
                 StatusCode::UNAUTHORIZED,
                 16,
                 "Token has expired or is invalid.",
             ));
-        }
-        if let Some(bucket) = relock(&self.shared.rate_limit).as_mut()
-            && !bucket.take()
-        {
+        };
+        if !relock(&self.shared.rate_limit).take(token_user(token)) {
             self.shared.rate_limited.fetch_add(1, Ordering::Relaxed);
             let mut response = error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -265,6 +315,15 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         }
         (&Method::POST, ["v2", "incidents", uuid, "comments"]) => {
             create_comment(&shared, &decode(uuid), &body)
+        }
+        (&Method::GET, ["v2", "incidents", uuid, "comments", comment]) => {
+            get_comment(&shared, &decode(uuid), &decode(comment))
+        }
+        (&Method::DELETE, ["v2", "incidents", uuid, "comments", comment]) => {
+            delete_comment(&shared, &decode(uuid), &decode(comment))
+        }
+        (&Method::POST, ["v2", "incidents", uuid, "comments", comment, "text:update"]) => {
+            update_comment_text(&shared, &decode(uuid), &decode(comment), &body)
         }
         _ => unknown(&parts.method, &path),
     }
@@ -339,7 +398,7 @@ fn token(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
     }
     let fields = url_form(body);
     let field = |name: &str| fields.get(name).map(String::as_str).unwrap_or("");
-    match field("grant_type") {
+    let user = match field("grant_type") {
         "password" => {
             if field("username").is_empty() || field("password").is_empty() {
                 return oauth_error(
@@ -348,26 +407,32 @@ fn token(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
                     "username and password are required.",
                 );
             }
-            if field("username") != shared.username || field("password") != shared.password {
+            let Some(index) = shared
+                .users
+                .iter()
+                .position(|(u, p)| field("username") == u && field("password") == p)
+            else {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
                     "Invalid user credentials.",
                 );
-            }
+            };
             shared.password_grants.fetch_add(1, Ordering::Relaxed);
+            index
         }
         "refresh_token" => {
             let presented = field("refresh_token");
             // Refresh tokens are single use: the one presented is spent.
-            if relock(&shared.refresh_tokens).remove(presented).is_none() {
+            let Some(index) = relock(&shared.refresh_tokens).remove(presented) else {
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_grant",
                     "The refresh token is invalid, expired or already used.",
                 );
-            }
+            };
             shared.refresh_grants.fetch_add(1, Ordering::Relaxed);
+            index
         }
         "" => {
             return oauth_error(
@@ -383,18 +448,19 @@ fn token(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
                 "grant_type must be password or refresh_token.",
             );
         }
-    }
+    };
     let Some(sessions) = relock(&shared.sessions).clone() else {
         return error(StatusCode::SERVICE_UNAVAILABLE, 14, "The IAM is starting.");
     };
-    let access = sessions.issue(Some(shared.token_lifetime));
+    let access = fresh_id(&format!("{TOKEN_PREFIX}{user}-"));
+    sessions.insert(access.clone(), Some(shared.token_lifetime));
     let refresh = fresh_id("rt-");
     {
         let mut store = relock(&shared.refresh_tokens);
         if store.len() >= MAX_REFRESH_TOKENS {
             store.clear();
         }
-        store.insert(refresh.clone(), ());
+        store.insert(refresh.clone(), user);
     }
     ok(json!({
         "access_token": access,
@@ -568,21 +634,26 @@ fn update(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     ok(json!({"incident": incident.to_json(true)}))
 }
 
+/// `:close`. The reason is an enum whose zero value is `INCIDENT_RESOLVE_REASON_UNSPECIFIED`
+/// and one revision of ESET's page marks the body optional: an empty body, no
+/// `closureReason`, null, empty or the explicit zero value close the incident with no
+/// reason. Only a value that names no reason is refused.
 fn close(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
-    let body = match json_object(body, false) {
+    let body = match json_object(body, true) {
         Ok(o) => o,
         Err(r) => return r,
     };
-    let reason = body
-        .get("closureReason")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !is_reason(reason) {
-        return invalid(&format!(
-            "closureReason {reason:?} is not one of {}.",
-            REASONS.join(", ")
-        ));
-    }
+    let reason = match body.get("closureReason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) if r.is_empty() || r == UNSPECIFIED_REASON => None,
+        Some(Value::String(r)) if is_reason(r) => REASONS.iter().copied().find(|x| x == r),
+        Some(other) => {
+            return invalid(&format!(
+                "closureReason {other} is not one of {UNSPECIFIED_REASON}, {}.",
+                REASONS.join(", ")
+            ));
+        }
+    };
     let comment = match body.get("finalComment") {
         None | Some(Value::Null) => None,
         Some(c) => match c.get("text").and_then(Value::as_str) {
@@ -599,7 +670,7 @@ fn close(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     }
     let at = now();
     incident.status = CLOSED;
-    incident.resolve_reason = REASONS.iter().copied().find(|r| *r == reason);
+    incident.resolve_reason = reason;
     incident.update_time = at;
     incident.response.get_or_insert(at - incident.create_time);
     let json = incident.to_json(true);
@@ -685,6 +756,78 @@ fn create_comment(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     ok(json!({"comment": comment.to_json()}))
 }
 
+fn comment_not_found(incident: &str, comment: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        5,
+        &format!("Requested resource not found: comment {comment:?} of incident {incident:?}."),
+    )
+}
+
+/// The comment `comment` of incident `uuid`, or the 404 that names what is missing.
+fn find_comment<'a>(
+    state: &'a mut SimState,
+    uuid: &str,
+    comment: &str,
+) -> Result<&'a mut Comment, Response> {
+    if state.incident(uuid).is_none() {
+        return Err(not_found(uuid));
+    }
+    state
+        .comments
+        .get_mut(uuid)
+        .and_then(|all| all.iter_mut().find(|c| c.uuid == comment))
+        .ok_or_else(|| comment_not_found(uuid, comment))
+}
+
+fn get_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
+    let mut state = shared.write();
+    match find_comment(&mut state, uuid, comment) {
+        Ok(c) => ok(json!({"comment": c.to_json()})),
+        Err(r) => r,
+    }
+}
+
+/// Answers `{}` (grpc-gateway's `google.protobuf.Empty`); a second delete of the same
+/// comment is a 404.
+fn delete_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
+    let mut state = shared.write();
+    if let Err(r) = find_comment(&mut state, uuid, comment) {
+        return r;
+    }
+    if let Some(all) = state.comments.get_mut(uuid) {
+        all.retain(|c| c.uuid != comment);
+    }
+    ok(json!({}))
+}
+
+/// `text:update` with `{"text"}` (the public client's body) or `{"comment": {"text"}}`.
+fn update_comment_text(shared: &Shared, uuid: &str, comment: &str, body: &[u8]) -> Response {
+    let body = match json_object(body, false) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let text = body
+        .get("text")
+        .or_else(|| body.get("comment").and_then(|c| c.get("text")));
+    let text = match text {
+        Some(Value::String(t)) if !t.trim().is_empty() => t.clone(),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            return invalid("text must not be empty.");
+        }
+        Some(_) => return invalid("text must be a string."),
+    };
+    let mut state = shared.write();
+    match find_comment(&mut state, uuid, comment) {
+        Ok(c) => {
+            c.text = text;
+            c.update_time = now();
+            ok(json!({"comment": c.to_json()}))
+        }
+        Err(r) => r,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -704,6 +847,18 @@ mod tests {
         let mut b = Bucket::new(3);
         assert!(b.take() && b.take() && b.take());
         assert!(!b.take());
+    }
+
+    #[test]
+    fn each_api_user_has_a_bucket_of_its_own() {
+        let mut limit = RateLimit::new(Some(2));
+        assert!(limit.take(0) && limit.take(0) && !limit.take(0));
+        assert!(limit.take(1) && limit.take(1) && !limit.take(1));
+        let mut off = RateLimit::new(None);
+        assert!((0..100).all(|_| off.take(0)));
+        assert_eq!(token_user("sim-u3-0123abcd"), 3);
+        assert_eq!(token_user("sim-0123abcd"), 0);
+        assert_eq!(token_user("sim-ux-0123"), 0);
     }
 
     #[test]

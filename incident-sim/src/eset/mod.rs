@@ -15,17 +15,38 @@
 //! | GET | `/v2/incidents` | `filter` (the documented language, plus `<`, `>` and `AND`), `orderBy` (default `create_time desc`), `pageSize` (0 or absent: 50; above 1000: 400), `pageToken` (base64, bound to the filter and order); no `deviceUuids`/`detectionUuids` |
 //! | GET | `/v2/incidents/{uuid}` | `{"incident": ...}` with every field |
 //! | POST | `/v2/incidents/{uuid}/basic-attributes:update` | `updateMask` required and checked; unknown body fields refused; an empty assignee only while `OPEN` |
-//! | POST | `/v2/incidents/{uuid}:close` | `closureReason` (true/false positive, suspicious), optional `finalComment`; a closed incident gives 400 (code 9) |
+//! | POST | `/v2/incidents/{uuid}:close` | `closureReason` (true/false positive, suspicious, or none: absent, null, empty or `INCIDENT_RESOLVE_REASON_UNSPECIFIED`, and an empty body, close with no reason), optional `finalComment`; a closed incident gives 400 (code 9) |
 //! | POST | `/v2/incidents/{uuid}:reopen` | only a closed incident |
 //! | GET, POST | `/v2/incidents/{uuid}/comments` | `pageSize`/`pageToken`; POST takes `{"comment": {"text"}}` |
+//! | GET, DELETE | `/v2/incidents/{uuid}/comments/{commentUuid}` | `{"comment": ...}`; the delete answers `{}` |
+//! | POST | `/v2/incidents/{uuid}/comments/{commentUuid}/text:update` | `{"text"}` (or `{"comment": {"text"}}`); answers `{"comment": ...}` with a new `updateTime` |
+//!
+//! # What is documented and what is inferred
+//!
+//! ESET's reference documents the OAuth grants, the incident list, get, update, close and
+//! reopen, the comment list and create, the filter language, the `request-id` header, the
+//! 202 protocol (a pending answer kept 10 minutes), and 10 requests per second per set of
+//! API credentials. Inferred:
+//!
+//! - the comment get, delete and `text:update` paths come from a public ESET Connect client
+//!   (a Python `IncidentsClient` with a CLI), not from ESET's reference; their answers
+//!   (`{"comment": ...}`, `{}` for the delete) follow the create's and grpc-gateway's
+//!   conventions, and the `text:update` body (`{"text"}`) is that client's;
+//! - a close with no reason: the `:close` schema makes `closureReason` an enum whose zero
+//!   value is `INCIDENT_RESOLVE_REASON_UNSPECIFIED`, and one revision of the page marks the
+//!   body optional; the simulator closes such an incident with no `resolveReason`, which
+//!   proto3 JSON leaves out;
+//! - the error body: grpc-gateway's default, which ESET's generated schema names suggest.
 //!
 //! Every answer carries a `request-id` header; errors use grpc-gateway's body
 //! `{"code": <gRPC code>, "message", "details": []}`, OAuth errors `{"error",
 //! "error_description"}`. Incident requests need `Authorization: Bearer <token>` (401, code
 //! 16) and are limited to 10 per second by default, bursts of 10 (429 with `Retry-After: 1`,
-//! code 8; [`EsetSimBuilder::rate_limit`]). A slow query is [`Fault::Pending`] (202 with a
-//! `response-id`, polled with the identical request); a gateway timeout is
-//! `Fault::HtmlError { status: 504 }`.
+//! code 8; [`EsetSimBuilder::rate_limit`]), counted per API user: the tokens of one user
+//! share its limit, another user ([`EsetSimBuilder::add_api_user`]) has its own. A slow
+//! query is [`Fault::Pending`] (202 with a `response-id`, polled with the identical
+//! request; the answer is kept [`EsetSimBuilder::pending_ttl`], ESET's 10 minutes, then a
+//! poll gets 404); a gateway timeout is `Fault::HtmlError { status: 504 }`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -42,8 +63,8 @@ mod handlers;
 mod query;
 mod state;
 
-use crate::server::{ServerOptions, SimServer};
-use handlers::{Bucket, EsetVendor, Shared};
+use crate::server::{DEFAULT_PENDING_TTL, ServerOptions, SimServer};
+use handlers::{EsetVendor, RateLimit, Shared};
 use state::{OPEN, State, USERS};
 
 pub use crate::server::{Fault, RecordedRequest};
@@ -81,10 +102,11 @@ pub(crate) fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct EsetSimBuilder {
     incidents: usize,
     seed: u64,
-    username: String,
-    password: String,
+    /// The API users, the first being the one [`EsetSim::credentials`] gives.
+    users: Vec<(String, String)>,
     rate_limit: Option<u32>,
     token_lifetime: Duration,
+    pending_ttl: Duration,
     https: bool,
     port: u16,
 }
@@ -94,10 +116,10 @@ impl Default for EsetSimBuilder {
         EsetSimBuilder {
             incidents: 60,
             seed: DEFAULT_SEED,
-            username: DEFAULT_USERNAME.to_owned(),
-            password: DEFAULT_PASSWORD.to_owned(),
+            users: vec![(DEFAULT_USERNAME.to_owned(), DEFAULT_PASSWORD.to_owned())],
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            pending_ttl: DEFAULT_PENDING_TTL,
             https: false,
             port: 0,
         }
@@ -106,12 +128,14 @@ impl Default for EsetSimBuilder {
 
 impl fmt::Debug for EsetSimBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.users.iter().map(|(u, _)| u.as_str()).collect();
         f.debug_struct("EsetSimBuilder")
             .field("incidents", &self.incidents)
             .field("seed", &self.seed)
-            .field("username", &self.username)
+            .field("users", &names)
             .field("rate_limit", &self.rate_limit)
             .field("token_lifetime", &self.token_lifetime)
+            .field("pending_ttl", &self.pending_ttl)
             .field("https", &self.https)
             .field("port", &self.port)
             .finish_non_exhaustive()
@@ -134,13 +158,27 @@ impl EsetSimBuilder {
 
     /// The API user's name and password the IAM accepts.
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
-        self.username = username.into();
-        self.password = password.into();
+        let user = (username.into(), password.into());
+        match self.users.first_mut() {
+            Some(first) => *first = user,
+            None => self.users.push(user),
+        }
         self
     }
 
-    /// Requests per second the incident host accepts, in bursts of as many (default
-    /// [`DEFAULT_RATE_LIMIT`]); `None` turns the limit off (benchmarks).
+    /// Adds another API user the IAM accepts. Each API user has a rate limit of its own, as
+    /// ESET applies the limit per set of API credentials.
+    pub fn add_api_user(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.users.push((username.into(), password.into()));
+        self
+    }
+
+    /// Requests per second the incident host accepts from each API user, in bursts of as
+    /// many (default [`DEFAULT_RATE_LIMIT`]); `None` turns the limit off (benchmarks).
     pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
         self.rate_limit = per_second;
         self
@@ -151,6 +189,14 @@ impl EsetSimBuilder {
     /// walk.
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
+        self
+    }
+
+    /// How long the answer of a slow query ([`Fault::Pending`]) waits to be retrieved,
+    /// from its first 202 (default [`DEFAULT_PENDING_TTL`], ESET's 10 minutes); a poll
+    /// after that gets 404, as ESET answers once it has cleared its cache. Tests shorten it.
+    pub fn pending_ttl(mut self, ttl: Duration) -> Self {
+        self.pending_ttl = ttl;
         self
     }
 
@@ -176,11 +222,10 @@ impl EsetSimBuilder {
     pub async fn start(self) -> io::Result<EsetSim> {
         let shared = Arc::new(Shared {
             state: RwLock::new(State::seeded(self.incidents, self.seed)),
-            username: self.username,
-            password: self.password,
+            users: self.users,
             token_lifetime: self.token_lifetime,
             refresh_tokens: Mutex::new(HashMap::new()),
-            rate_limit: Mutex::new(self.rate_limit.map(Bucket::new)),
+            rate_limit: Mutex::new(RateLimit::new(self.rate_limit)),
             sessions: Mutex::new(None),
             password_grants: AtomicU64::new(0),
             refresh_grants: AtomicU64::new(0),
@@ -189,7 +234,10 @@ impl EsetSimBuilder {
         let vendor = EsetVendor {
             shared: Arc::clone(&shared),
         };
-        let options = ServerOptions::new().port(self.port).https(self.https);
+        let options = ServerOptions::new()
+            .port(self.port)
+            .https(self.https)
+            .pending_ttl(self.pending_ttl);
         let server = SimServer::start(vendor, options).await?;
         Ok(EsetSim { server, shared })
     }
@@ -228,9 +276,12 @@ impl EsetSim {
         self.server.url()
     }
 
-    /// The accepted API user's name and password.
+    /// The first API user's name and password.
     pub fn credentials(&self) -> (&str, &str) {
-        (&self.shared.username, &self.shared.password)
+        self.shared
+            .users
+            .first()
+            .map_or(("", ""), |(u, p)| (u.as_str(), p.as_str()))
     }
 
     /// The uuids of the users incidents can be assigned to; the first is the API user.
@@ -278,7 +329,7 @@ impl EsetSim {
         )
     }
 
-    /// Requests answered 429 by the rate limit so far.
+    /// Requests answered 429 by the rate limit so far, all API users together.
     pub fn rate_limited(&self) -> u64 {
         self.shared.rate_limited.load(Ordering::Relaxed)
     }
@@ -289,8 +340,9 @@ impl EsetSim {
         relock(&self.shared.refresh_tokens).clear();
     }
 
-    /// Changes the rate limit of the incident host (`None`: off).
+    /// Changes the rate limit of the incident host, per API user (`None`: off); every
+    /// user starts again with a full burst.
     pub fn set_rate_limit(&self, per_second: Option<u32>) {
-        *relock(&self.shared.rate_limit) = per_second.map(Bucket::new);
+        *relock(&self.shared.rate_limit) = RateLimit::new(per_second);
     }
 }

@@ -38,6 +38,8 @@ pub(crate) const SEVERITIES: [&str; 4] = [
     "INCIDENT_SEVERITY_LEVEL_MEDIUM",
     "INCIDENT_SEVERITY_LEVEL_HIGH",
 ];
+/// The zero value of the closure reason enum: no reason given.
+pub(crate) const UNSPECIFIED_REASON: &str = "INCIDENT_RESOLVE_REASON_UNSPECIFIED";
 pub(crate) const REASONS: [&str; 3] = [
     "INCIDENT_RESOLVE_REASON_TRUE_POSITIVE",
     "INCIDENT_RESOLVE_REASON_FALSE_POSITIVE",
@@ -126,6 +128,8 @@ pub(crate) struct Comment {
     pub(crate) is_final: bool,
     pub(crate) author: String,
     pub(crate) create_time: OffsetDateTime,
+    /// When the text last changed (the creation time until then).
+    pub(crate) update_time: OffsetDateTime,
 }
 
 impl Comment {
@@ -139,7 +143,7 @@ impl Comment {
         }
         o.insert("authorUuid".into(), json!(self.author));
         o.insert("createTime".into(), json!(timestamp(self.create_time)));
-        o.insert("updateTime".into(), json!(timestamp(self.create_time)));
+        o.insert("updateTime".into(), json!(timestamp(self.update_time)));
         Value::Object(o)
     }
 }
@@ -170,13 +174,15 @@ impl State {
 
     /// Adds a comment and returns it.
     pub(crate) fn add_comment(&mut self, incident: &str, text: String, is_final: bool) -> Comment {
+        let at = now();
         let comment = Comment {
             uuid: self.new_uuid(),
             incident_uuid: incident.to_owned(),
             text,
             is_final,
             author: USERS[0].to_owned(),
-            create_time: now(),
+            create_time: at,
+            update_time: at,
         };
         self.comments
             .entry(incident.to_owned())

@@ -19,6 +19,9 @@ pub struct QRadarCommand {
     pub user: Option<String>,
     /// Accepted Basic password; `None` keeps the default.
     pub password: Option<String>,
+    /// Lifetime in seconds of a session opened by a Basic request (its `SEC` cookie);
+    /// `None` keeps 30 minutes.
+    pub session_ttl_secs: Option<u64>,
 }
 
 impl Default for QRadarCommand {
@@ -29,6 +32,7 @@ impl Default for QRadarCommand {
             token: None,
             user: None,
             password: None,
+            session_ttl_secs: None,
         }
     }
 }
@@ -51,7 +55,8 @@ impl VendorCommand for QRadarCommand {
   --seed N          seed of the data generator (default fixed)
   --token T         accepted SEC token (default sim-sec-token)
   --user U          accepted Basic user name (default admin)
-  --password P      accepted Basic password (default sim-password)"
+  --password P      accepted Basic password (default sim-password)
+  --session-ttl S   lifetime of a Basic request's SEC cookie session in seconds (default 1800)"
     }
 
     fn parse_option(
@@ -65,6 +70,7 @@ impl VendorCommand for QRadarCommand {
             "--token" => self.token = Some(value()?),
             "--user" => self.user = Some(value()?),
             "--password" => self.password = Some(value()?),
+            "--session-ttl" => self.session_ttl_secs = Some(parse_number(flag, &value()?)?),
             _ => return Ok(false),
         }
         Ok(true)
@@ -87,6 +93,9 @@ impl VendorCommand for QRadarCommand {
                     self.user.as_deref().unwrap_or(DEFAULT_USER),
                     self.password.as_deref().unwrap_or(DEFAULT_PASSWORD),
                 );
+            }
+            if let Some(secs) = self.session_ttl_secs {
+                builder = builder.session_ttl(Some(std::time::Duration::from_secs(secs)));
             }
             let sim = builder.start().await?;
             let variables = vec![("QRADAR_TOKEN".to_owned(), sim.token().to_owned())];
@@ -124,6 +133,8 @@ mod tests {
                 "u",
                 "--password",
                 "p",
+                "--session-ttl",
+                "90",
                 "--port",
                 "8443",
                 "--https",
@@ -140,6 +151,7 @@ mod tests {
                 token: Some("t".into()),
                 user: Some("u".into()),
                 password: Some("p".into()),
+                session_ttl_secs: Some(90),
             }
         );
         assert_eq!(

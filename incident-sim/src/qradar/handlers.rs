@@ -1,17 +1,19 @@
 //! QRadar's plug into the simulator server (authorization, error body),
 //! routing and the endpoint handlers.
 
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, RANGE};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, COOKIE, RANGE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
@@ -25,7 +27,15 @@ use super::query::{
     FieldSel, Filter, ItemRange, Record, Sort, json_array, page_bounds, parse_fields, parse_range,
     project, select,
 };
+use crate::server::sessions::fresh_id;
 use crate::server::{ServerContext, Sessions, Vendor};
+
+/// The name of the session cookie, and of the header that carries its value back.
+pub(crate) const SEC: &str = "SEC";
+
+/// What every session token a Basic-authenticated answer hands out starts with, so that
+/// it is told apart from authorized-service tokens (which get no cookie).
+pub(crate) const SESSION_PREFIX: &str = "sim-session-";
 
 /// The QRadar state and credentials, shared by the handlers, the
 /// [`QRadarVendor`] and the [`super::QRadarSim`] handle.
@@ -34,6 +44,26 @@ pub(crate) struct Shared {
     pub(crate) token: String,
     pub(crate) user: String,
     pub(crate) password: String,
+    /// How long a session handed out in the `SEC` cookie lives (`None`: until expired or
+    /// revoked).
+    pub(crate) session_ttl: Option<Duration>,
+    /// Whether the server speaks HTTPS: the cookie is then marked `Secure`, as a console's
+    /// is (over plain HTTP a `Secure` cookie would never be sent back).
+    pub(crate) https: bool,
+    /// The server's sessions, for the logout handler; set when the router is built.
+    pub(crate) sessions: OnceLock<Sessions>,
+}
+
+/// How a request proved who it is.
+enum Credential {
+    /// An authorized-service token in the `SEC` header (the configured one, or another
+    /// the sessions accept that no Basic logon handed out).
+    ServiceToken,
+    /// A session token a Basic-authenticated answer handed out, sent back in the `SEC`
+    /// header (as the Ansible collection does) or in the `SEC` cookie.
+    Session(String),
+    /// HTTP Basic with the configured credentials.
+    Basic(String),
 }
 
 impl Shared {
@@ -49,16 +79,37 @@ impl Shared {
             .map_err(|_| ApiError::internal("The offense store is unavailable."))
     }
 
-    /// The acting user name, or `None` when no credential matches: a `SEC`
-    /// token the sessions accept (the configured token is one), or the
-    /// configured Basic credentials.
-    fn authenticate(&self, headers: &HeaderMap, sessions: &Sessions) -> Option<String> {
-        if headers
+    /// The credential of a request, or `None` when none matches: a `SEC` header the
+    /// sessions accept (the configured token is one), a `SEC` cookie they accept, or the
+    /// configured Basic credentials, in that order.
+    fn authenticate(&self, headers: &HeaderMap, sessions: &Sessions) -> Option<Credential> {
+        let classify = |token: &str| {
+            if token.starts_with(SESSION_PREFIX) {
+                Credential::Session(token.to_owned())
+            } else {
+                Credential::ServiceToken
+            }
+        };
+        if let Some(token) = headers
             .get_all("sec")
             .iter()
-            .any(|v| v.to_str().is_ok_and(|token| sessions.check(token)))
+            .filter_map(|v| v.to_str().ok())
+            .find(|token| sessions.check(token))
         {
-            return Some(SEC_USER.to_owned());
+            return Some(classify(token));
+        }
+        if let Some(token) = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                (name.trim() == SEC).then(|| value.trim())
+            })
+            .find(|token| sessions.check(token))
+        {
+            return Some(classify(token));
         }
         headers.get_all(AUTHORIZATION).iter().find_map(|v| {
             let (scheme, cred) = v.to_str().ok()?.trim().split_once(' ')?;
@@ -67,8 +118,15 @@ impl Shared {
             }
             let decoded = String::from_utf8(BASE64.decode(cred.trim()).ok()?).ok()?;
             let (user, password) = decoded.split_once(':')?;
-            (user == self.user && password == self.password).then(|| user.to_owned())
+            (user == self.user && password == self.password)
+                .then(|| Credential::Basic(user.to_owned()))
         })
+    }
+
+    /// The `Set-Cookie` value that hands out (or confirms) a session.
+    fn cookie(&self, token: &str) -> Option<HeaderValue> {
+        let secure = if self.https { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!("{SEC}={token}; Path=/{secure}; HttpOnly")).ok()
     }
 }
 
@@ -76,6 +134,11 @@ impl Shared {
 /// [`QRadarVendor::authorize`].
 #[derive(Clone, Debug)]
 struct Actor(String);
+
+/// The session a request was answered in, put in the extensions by
+/// [`QRadarVendor::authorize`]; its answer carries it in `Set-Cookie`.
+#[derive(Clone, Debug)]
+struct SessionCookie(String);
 
 /// QRadar plugged into the simulator server.
 pub(crate) struct QRadarVendor {
@@ -87,13 +150,16 @@ impl Vendor for QRadarVendor {
         "qradar"
     }
 
-    fn router(&self, _ctx: &ServerContext) -> Router {
+    fn router(&self, ctx: &ServerContext) -> Router {
+        let _ = self.shared.sessions.set(ctx.sessions().clone());
         router(Arc::clone(&self.shared))
     }
 
-    /// Credentials first (401), then the `Version` header (422).
+    /// Credentials first (401), then the `Version` header (422). A Basic-authenticated
+    /// request that passes both opens a session, whose token its answer hands out in the
+    /// `SEC` cookie, as a console does; an answer in a session carries the cookie again.
     fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
-        let Some(actor) = self.shared.authenticate(&parts.headers, sessions) else {
+        let Some(credential) = self.shared.authenticate(&parts.headers, sessions) else {
             return Err(ApiError::unauthorized().into_response());
         };
         for v in parts.headers.get_all("version") {
@@ -105,7 +171,19 @@ impl Vendor for QRadarVendor {
                 .into_response());
             }
         }
+        let (actor, session) = match credential {
+            Credential::ServiceToken => (SEC_USER.to_owned(), None),
+            Credential::Session(token) => (self.shared.user.clone(), Some(token)),
+            Credential::Basic(user) => {
+                let token = fresh_id(SESSION_PREFIX);
+                sessions.insert(token.clone(), self.shared.session_ttl);
+                (user, Some(token))
+            }
+        };
         parts.extensions.insert(Actor(actor));
+        if let Some(token) = session {
+            parts.extensions.insert(SessionCookie(token));
+        }
         Ok(())
     }
 
@@ -146,9 +224,47 @@ fn router(shared: Arc<Shared>) -> Router {
             "/api/siem/offense_types/{offense_type_id}",
             get(get_offense_type),
         )
+        .route("/api/auth/logout", post(logout))
         .fallback(endpoint_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            session_cookie,
+        ))
         .with_state(shared)
+}
+
+/// Puts the session of a request into its answer's `Set-Cookie`, whatever the status: the
+/// Ansible collection reads that header on every answer it gets, errors included, and
+/// fails when a session answer has none. A handler that set its own cookie (the logout)
+/// keeps it.
+async fn session_cookie(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let session = req.extensions().get::<SessionCookie>().cloned();
+    let mut response = next.run(req).await;
+    if let Some(SessionCookie(token)) = session
+        && !response.headers().contains_key(SET_COOKIE)
+        && let Some(cookie) = shared.cookie(&token)
+    {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// `POST /api/auth/logout`: ends the session of the request (a `SEC` cookie session, or
+/// the one a Basic request just opened) and clears the cookie. An authorized-service token
+/// is no session and stays valid.
+async fn logout(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    if let Some(SessionCookie(token)) = req.extensions().get::<SessionCookie>()
+        && let Some(sessions) = shared.sessions.get()
+    {
+        sessions.revoke(token);
+    }
+    let mut response = StatusCode::OK.into_response();
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("SEC=; Path=/; Max-Age=0; HttpOnly"),
+    );
+    response
 }
 
 /// `26`, `26.0`, `3.1`: digits with at most one fractional part.

@@ -18,18 +18,40 @@
 //! | GET, POST | `/api/siem/offense_closing_reasons` | `include_reserved`, `include_deleted`; POST takes `reason` |
 //! | GET | `/api/siem/offense_closing_reasons/{id}` | |
 //! | GET | `/api/siem/offense_types`, `/api/siem/offense_types/{id}` | sortable on `id` only |
+//! | POST | `/api/auth/logout` | ends the request's session and clears the `SEC` cookie |
 //!
 //! Every request needs `SEC: <token>` or matching HTTP Basic credentials.
 //! The configured token is a session of the server that never expires by
 //! itself: [`Fault::ExpireSessions`] or `sim.sessions().expire_all()` makes
 //! it answer 401 (as a revoked authorized-service token does), and
 //! `sim.sessions().issue(None)` gives a new token that works.
+//!
+//! # The `SEC` session cookie
+//!
+//! A console answers a request authenticated with Basic credentials with
+//! `Set-Cookie: SEC=<session token>; Path=/; HttpOnly` (and `Secure` over HTTPS), and
+//! accepts that token afterwards in the `SEC` header (or the `SEC` cookie) in place of the
+//! credentials. The simulator does the same: each Basic-authenticated request opens a session
+//! that lives [`QRadarSimBuilder::session_ttl`] (30 minutes by default), or until
+//! [`Fault::ExpireSessions`], `sim.sessions().expire_all()` or `POST /api/auth/logout`
+//! ends it; then the token gets 401 and the client logs on with Basic again. An answer to a
+//! request made in a session carries its cookie again, whatever its status; an answer to an
+//! authorized-service token carries none.
+//!
+//! IBM documents the two credentials (an authorized-service token in `SEC`, Basic); the
+//! cookie, its name, its value going back as the `SEC` header and the logout path come from
+//! the IBM/Red Hat Ansible collection `ibm.qradar` (`plugins/httpapi/qradar.py`), which
+//! reads `Set-Cookie` on every answer and takes the value of the first cookie when it names
+//! `SEC`. The cookie's attributes and lifetime, and the cookie on every answer of a session,
+//! are inferred: a console's session timeout is its administrator's setting.
+//!
 //! Errors use QRadar's JSON body
 //! `{"http_response":{"code":..,"message":..},"code":..,"message":..,"description":..,"details":{}}`.
 
 use std::fmt;
 use std::io;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -55,6 +77,9 @@ pub const DEFAULT_PASSWORD: &str = "sim-password";
 
 /// The data generator's seed unless [`QRadarSimBuilder::seed`] says otherwise.
 pub const DEFAULT_SEED: u64 = 0x0051_4144_4152_5349;
+/// How long a session handed out in the `SEC` cookie lives unless
+/// [`QRadarSimBuilder::session_ttl`] says otherwise: 30 minutes.
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
 
 /// The JSON array `GET /api/siem/offenses` (without `Range`, `filter` or
 /// `fields`) answers from a fresh simulator seeded with `n` offenses and
@@ -73,6 +98,7 @@ pub struct QRadarSimBuilder {
     token: String,
     user: String,
     password: String,
+    session_ttl: Option<Duration>,
     https: bool,
     port: u16,
 }
@@ -85,6 +111,7 @@ impl Default for QRadarSimBuilder {
             token: DEFAULT_TOKEN.to_owned(),
             user: DEFAULT_USER.to_owned(),
             password: DEFAULT_PASSWORD.to_owned(),
+            session_ttl: Some(DEFAULT_SESSION_TTL),
             https: false,
             port: 0,
         }
@@ -97,6 +124,7 @@ impl fmt::Debug for QRadarSimBuilder {
             .field("offenses", &self.offenses)
             .field("seed", &self.seed)
             .field("user", &self.user)
+            .field("session_ttl", &self.session_ttl)
             .field("https", &self.https)
             .field("port", &self.port)
             .finish_non_exhaustive()
@@ -130,6 +158,14 @@ impl QRadarSimBuilder {
         self
     }
 
+    /// How long a session opened by a Basic-authenticated request (its token handed out
+    /// in the `SEC` cookie) lives (default [`DEFAULT_SESSION_TTL`]; `None`: until expired
+    /// on demand or logged out).
+    pub fn session_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.session_ttl = ttl;
+        self
+    }
+
     /// Serve HTTPS with a freshly generated self-signed certificate valid for
     /// `localhost` and `127.0.0.1` (see [`SimServer::ca_cert_pem`]).
     pub fn https(mut self, on: bool) -> Self {
@@ -156,6 +192,9 @@ impl QRadarSimBuilder {
             token: self.token,
             user: self.user,
             password: self.password,
+            session_ttl: self.session_ttl,
+            https: self.https,
+            sessions: OnceLock::new(),
         });
         let vendor = QRadarVendor {
             shared: Arc::clone(&shared),

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::sessions::fresh_id;
 
@@ -48,9 +48,12 @@ pub enum Fault {
     /// request (same method, path, query and body) that carries the request
     /// header `response-id: <id>` gets 202 again with the same id until
     /// `polls` 202s have been sent in all; the next such request is handled
-    /// normally and consumes the id. A request carrying an unknown or
-    /// consumed id, or one that differs from the original, gets the vendor's
-    /// 404. `polls: 0` handles the request normally.
+    /// normally and consumes the id. A request carrying an unknown, consumed
+    /// or expired id (the pending answer lives
+    /// [`ServerOptions::pending_ttl`](super::ServerOptions::pending_ttl) from
+    /// its first 202, ESET's 10 minutes by default), or one that differs from
+    /// the original, gets the vendor's 404. `polls: 0` handles the request
+    /// normally.
     Pending {
         /// 202 answers in all, the first one included.
         polls: u32,
@@ -121,6 +124,12 @@ impl FaultQueue {
 /// then gets 404, as an expired one does on ESET Connect).
 pub(crate) const MAX_PENDING: usize = 1_000;
 
+/// How long a pending answer waits to be retrieved unless
+/// [`ServerOptions::pending_ttl`](super::ServerOptions::pending_ttl) says
+/// otherwise: ESET Connect clears its cache of a slow query after 10 minutes,
+/// and a later poll gets 404.
+pub const DEFAULT_PENDING_TTL: Duration = Duration::from_secs(10 * 60);
+
 /// What identifies "the identical request" of a pending answer.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct RequestKey {
@@ -147,6 +156,9 @@ struct PendingAnswer {
     key: RequestKey,
     /// 202s still to send before the real answer.
     left: u32,
+    /// After this instant the answer is forgotten (`None`: a lifetime too long
+    /// to represent, which never ends in practice).
+    expires: Option<Instant>,
 }
 
 /// What a request carrying a `response-id` header gets.
@@ -161,14 +173,31 @@ pub(crate) enum Poll {
 }
 
 /// The pending answers of [`Fault::Pending`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PendingStore {
     answers: VecDeque<PendingAnswer>,
+    ttl: Duration,
+}
+
+impl Default for PendingStore {
+    fn default() -> Self {
+        PendingStore::new(DEFAULT_PENDING_TTL)
+    }
 }
 
 impl PendingStore {
+    /// An empty store whose answers live `ttl` from their first 202.
+    pub(crate) fn new(ttl: Duration) -> Self {
+        PendingStore {
+            answers: VecDeque::new(),
+            ttl,
+        }
+    }
+
     /// Registers a pending answer after its first 202 and returns its id.
     pub(crate) fn start(&mut self, key: RequestKey, polls: u32) -> String {
+        let now = Instant::now();
+        self.forget_expired(now);
         let id = fresh_id("");
         if self.answers.len() >= MAX_PENDING {
             self.answers.pop_front();
@@ -177,11 +206,25 @@ impl PendingStore {
             id: id.clone(),
             key,
             left: polls.saturating_sub(1),
+            expires: now.checked_add(self.ttl),
         });
         id
     }
 
+    /// Answers are started in time order and share one lifetime, so the expired
+    /// ones are at the front.
+    fn forget_expired(&mut self, now: Instant) {
+        while self
+            .answers
+            .front()
+            .is_some_and(|a| a.expires.is_some_and(|at| at <= now))
+        {
+            self.answers.pop_front();
+        }
+    }
+
     pub(crate) fn poll(&mut self, id: &str, key: &RequestKey) -> Poll {
+        self.forget_expired(Instant::now());
         let Some(index) = self.answers.iter().position(|a| a.id == id) else {
             return Poll::Unknown;
         };
@@ -249,5 +292,21 @@ mod tests {
         }
         assert_eq!(p.answers.len(), MAX_PENDING);
         assert_eq!(p.poll(&first, &key()), Poll::Unknown, "forgotten");
+    }
+
+    #[test]
+    fn pending_answers_expire() {
+        let key = || RequestKey::new("GET", "/a", b"");
+        let mut gone = PendingStore::new(Duration::ZERO);
+        let id = gone.start(key(), 2);
+        assert_eq!(gone.poll(&id, &key()), Poll::Unknown, "expired at once");
+        assert!(gone.answers.is_empty());
+        let mut kept = PendingStore::default();
+        let id = kept.start(key(), 2);
+        assert_eq!(kept.poll(&id, &key()), Poll::Wait);
+        assert_eq!(kept.poll(&id, &key()), Poll::Ready);
+        let mut forever = PendingStore::new(Duration::MAX);
+        let id = forever.start(key(), 1);
+        assert_eq!(forever.poll(&id, &key()), Poll::Ready);
     }
 }

@@ -74,6 +74,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -86,9 +87,9 @@ use tokio::task::JoinHandle;
 mod conn;
 mod fault;
 mod log;
-mod sessions;
+pub(crate) mod sessions;
 
-pub use fault::Fault;
+pub use fault::{DEFAULT_PENDING_TTL, Fault};
 pub use log::{REQUEST_LOG_BYTES, REQUEST_LOG_CAPACITY, RecordedRequest};
 pub use sessions::{MAX_SESSIONS, Sessions};
 
@@ -158,17 +159,43 @@ impl ServerContext {
     }
 }
 
-/// How a [`SimServer`] listens.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// How a [`SimServer`] listens, and how long it keeps what it holds for
+/// clients.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerOptions {
     port: u16,
     https: bool,
+    pending_ttl: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            port: 0,
+            https: false,
+            pending_ttl: DEFAULT_PENDING_TTL,
+        }
+    }
 }
 
 impl ServerOptions {
     /// Plain HTTP on a free port.
     pub fn new() -> Self {
         ServerOptions::default()
+    }
+
+    /// How long a pending answer of [`Fault::Pending`] waits to be
+    /// retrieved, from its first 202 (default [`DEFAULT_PENDING_TTL`], ESET
+    /// Connect's 10 minutes); a poll after that gets the vendor's 404. Tests
+    /// shorten it to see the expiry.
+    pub fn pending_ttl(mut self, ttl: Duration) -> Self {
+        self.pending_ttl = ttl;
+        self
+    }
+
+    /// How long a pending answer waits to be retrieved.
+    pub fn pending_ttl_value(&self) -> Duration {
+        self.pending_ttl
     }
 
     /// Listen on this port of `127.0.0.1` (default 0: a free port chosen by
@@ -269,7 +296,7 @@ impl SimServer {
             vendor: Arc::new(vendor),
             router,
             faults: Mutex::default(),
-            pending: Mutex::default(),
+            pending: Mutex::new(PendingStore::new(options.pending_ttl)),
             log: Mutex::default(),
             sessions,
             connections: AtomicU64::new(0),

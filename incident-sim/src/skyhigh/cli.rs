@@ -3,7 +3,7 @@
 use crate::cli::{Launched, StartFuture, VendorCommand, parse_number};
 use crate::server::ServerOptions;
 
-use super::{DEFAULT_PASSWORD, DEFAULT_USER, ResponseShape, SkyhighSim};
+use super::{DEFAULT_PASSWORD, DEFAULT_USER, PageBoundary, ResponseShape, SkyhighSim};
 
 /// Options of `incident-sim skyhigh`; prints `SKYHIGH_URL`, `SKYHIGH_USERNAME`,
 /// `SKYHIGH_PASSWORD` (and `SKYHIGH_CA_CERT` with `--https`).
@@ -19,6 +19,9 @@ pub struct SkyhighCommand {
     pub password: Option<String>,
     /// Answer without the Spring envelope.
     pub bare: bool,
+    /// End pages at the limit and repeat the boundary incidents on the next page, as some
+    /// tenants do, instead of keeping them in the page as documented.
+    pub repeat_boundary: bool,
 }
 
 impl Default for SkyhighCommand {
@@ -29,6 +32,7 @@ impl Default for SkyhighCommand {
             user: None,
             password: None,
             bare: false,
+            repeat_boundary: false,
         }
     }
 }
@@ -51,7 +55,10 @@ impl VendorCommand for SkyhighCommand {
   --seed N          seed of the data generator (default fixed)
   --user U          accepted user name (default api-user@example.com)
   --password P      accepted password (default sim-skyhigh-password)
-  --bare            answer without the Spring envelope"
+  --bare            answer without the Spring envelope
+  --repeat-boundary end pages at the limit and repeat the incidents at the last
+                    timestamp on the next page (default: keep them in the page,
+                    as documented)"
     }
 
     fn parse_option(
@@ -65,6 +72,7 @@ impl VendorCommand for SkyhighCommand {
             "--user" => self.user = Some(value()?),
             "--password" => self.password = Some(value()?),
             "--bare" => self.bare = true,
+            "--repeat-boundary" => self.repeat_boundary = true,
             _ => return Ok(false),
         }
         Ok(true)
@@ -85,6 +93,9 @@ impl VendorCommand for SkyhighCommand {
             }
             if self.bare {
                 builder = builder.response_shape(ResponseShape::Bare);
+            }
+            if self.repeat_boundary {
+                builder = builder.page_boundary(PageBoundary::RepeatBoundary);
             }
             let sim = builder.start().await?;
             let (user, password) = sim.credentials();
@@ -125,6 +136,7 @@ mod tests {
                 "--password",
                 "p",
                 "--bare",
+                "--repeat-boundary",
                 "--https",
             ]),
         )
@@ -138,6 +150,7 @@ mod tests {
                 user: Some("u".into()),
                 password: Some("p".into()),
                 bare: true,
+                repeat_boundary: true,
             }
         );
         assert!(common.https);

@@ -17,6 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
+use super::MAX_TIES;
 use super::data::{KNOWN_GROUPS, Rec, format_ms, information_keys, now_ms, parse_ms};
 use crate::server::{ServerContext, Sessions, Vendor};
 
@@ -38,6 +39,8 @@ pub(crate) struct Shared {
     pub(crate) tenant_id: Option<String>,
     pub(crate) token_ttl: Duration,
     pub(crate) envelope: AtomicBool,
+    /// [`super::PageBoundary::RepeatBoundary`] rather than the documented default.
+    pub(crate) repeat_boundary: AtomicBool,
     /// IAM tokens (step one of the token flow).
     pub(crate) iam_tokens: Sessions,
     /// The server's sessions, where access tokens live (so that `Fault::ExpireSessions`
@@ -383,10 +386,15 @@ async fn query_incidents(
                 .is_none_or(|s| r.services.iter().any(|x| s.contains(x)))
             && incident_criteria_match(r, &incident_criteria)
     };
+    let repeat_boundary = shared.repeat_boundary.load(Ordering::Relaxed);
+    // Enough to fill the page, its ties and the one after them (the next start).
+    let wanted = limit.saturating_add(MAX_TIES).saturating_add(1);
     let state = shared.read();
     let mut matching: Vec<&Rec> = if by_created {
         let mut m: Vec<&Rec> = state.iter().filter(keep).collect();
         m.sort_by_key(|r| (r.created_ms, r.num));
+        m.drain(..offset.min(m.len()));
+        m.truncate(wanted);
         m
     } else {
         // Kept sorted by (timeModified, number): start at the first one at `start`.
@@ -395,10 +403,10 @@ async fn query_incidents(
             .iter()
             .take_while(|r| r.modified_ms < end)
             .filter(keep)
+            .skip(offset)
+            .take(wanted)
             .collect()
     };
-    matching.drain(..offset.min(matching.len()));
-    matching.truncate(limit);
     if matching.is_empty() {
         drop(state);
         return shared.error(
@@ -407,12 +415,31 @@ async fn query_incidents(
             None,
         );
     }
-    // A full page continues at its last time (inclusive: its incidents come again); a short
-    // one at the end of the window, as the service does.
-    let next = if matching.len() == limit {
-        matching.last().map(|r| format_ms(time(r)))
+    let next = if repeat_boundary {
+        // A full page continues at its last time (inclusive: its incidents come again); a
+        // short one at the end of the window.
+        matching.truncate(limit);
+        if matching.len() == limit {
+            matching.last().map(|r| format_ms(time(r)))
+        } else {
+            Some(format_ms(end))
+        }
     } else {
-        Some(format_ms(end))
+        // As documented: the incidents sharing the last time within the limit stay in the
+        // page (up to MAX_TIES of them), and the walk continues at the first one left out,
+        // or ends (null) when there is none. (`limit` is at least 1, checked above.)
+        let mut served = matching.len().min(limit);
+        if let Some(boundary) = matching.get(limit - 1).map(|r| time(r)) {
+            while served < matching.len()
+                && served < limit + MAX_TIES
+                && time(matching[served]) == boundary
+            {
+                served += 1;
+            }
+        }
+        let next = matching.get(served).map(|r| format_ms(time(r)));
+        matching.truncate(served);
+        next
     };
     // Each incident's text is made once (until it changes): the simulator must not be what
     // a benchmark of clients measures.

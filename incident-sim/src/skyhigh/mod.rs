@@ -11,7 +11,7 @@
 //!
 //! | Method | Path | Notes |
 //! |---|---|---|
-//! | POST | `/shnapi/rest/external/api/v1/queryIncidents` | `limit` (default 50, at most 500 served), `offset`; Criteria body: `startTime` (inclusive), `endTime` (exclusive; both default to now), `timesSelection`, `actorIds`, `serviceNames`, `incidentCriteria` (categories, product, fields); risk ranges and times checked (400 with `target`); ascending `timeModified` (or `timeCreated`); a full page's `nextStartTime` is its last time, a short page's the end of the window; nothing found is a 404 |
+//! | POST | `/shnapi/rest/external/api/v1/queryIncidents` | `limit` (default 50, at most 500 served), `offset`; Criteria body: `startTime` (inclusive), `endTime` (exclusive; both default to now), `timesSelection`, `actorIds`, `serviceNames`, `incidentCriteria` (categories, product, fields); risk ranges and times checked (400 with `target`); ascending `timeModified` (or `timeCreated`); pages end as [`PageBoundary`] says; nothing found is a 404 |
 //! | POST | `/shnapi/rest/external/api/v1/modifyIncidents` | `[{incidentId, changeRequests: {WORKFLOW_STATUS}}]`, statuses in any case (`FALSE_POSITIVE` too); unknown ids and statuses are named in `responseInfo.error.details` (HTTP 200) |
 //! | POST | `/shnapi/rest/external/api/v1/queryIncidentInformationKeys` | |
 //! | POST | `/shnapi/rest/external/api/v1/queryIncidentGroups` | |
@@ -25,6 +25,26 @@
 //! `{headers, body, statusCode, statusCodeValue}` unless [`ResponseShape::Bare`] is chosen;
 //! errors are a ResponseInfo whose `error` is `{code, message, target}`.
 //! [`Fault::ErrorInside200`] sends an error inside a 200.
+//!
+//! # Page boundaries
+//!
+//! Skyhigh's "Managing API Responses" page documents the walk: a page holds `limit`
+//! incidents *plus* every later one that shares the timestamp of the last of them, "to
+//! ensure that incidents with identical start times are not split into two API responses"
+//! (so a page may hold more than the limit); `responseInfo.nextStartTime` continues the
+//! query, sent back as `startTime`, until it is `null`. That is the default,
+//! [`PageBoundary::IncludeTies`]: `nextStartTime` is the time of the first incident the
+//! page did not hold (the page says nothing more precise; with an inclusive `startTime` the
+//! next page starts at that incident and repeats none), and `null` once the window holds no
+//! more. The incidents added beyond the limit are capped at [`MAX_TIES`] (1,000, what
+//! `skyhigh_client::MAX_TIES` accepts): a page never exceeds `limit + MAX_TIES`, and more
+//! incidents than that at one instant cannot be walked with that limit (the next page starts
+//! at that same instant again).
+//!
+//! Real tenants have also been seen to repeat the boundary instead:
+//! [`PageBoundary::RepeatBoundary`] stops a page at the limit, gives the time of its last
+//! incident as `nextStartTime` (so the incidents at that instant come again on the next
+//! page) and the end of the window on a short page. Clients must handle both.
 
 use std::fmt;
 use std::io;
@@ -51,6 +71,28 @@ pub const DEFAULT_PASSWORD: &str = "sim-skyhigh-password";
 pub const DEFAULT_SEED: u64 = 0x5348_4e41_5049;
 /// The first seeded incident's `timeModified`: 2024-05-01T00:00:00Z.
 pub const FIRST_INCIDENT_TIME: &str = "2024-05-01T00:00:00.000Z";
+
+/// Most incidents a page holds beyond its `limit` in [`PageBoundary::IncludeTies`]: the
+/// incidents that share the timestamp of the last one within the limit, up to this many.
+/// The same bound as `skyhigh_client::MAX_TIES`.
+pub const MAX_TIES: usize = 1_000;
+
+/// How a page of `queryIncidents` ends when later incidents share the timestamp of its last
+/// one, and what its `nextStartTime` is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageBoundary {
+    /// As Skyhigh documents it (the default): the incidents sharing the timestamp of the last
+    /// one within the limit are added to the page, at most [`MAX_TIES`] of them;
+    /// `nextStartTime` is the time of the first incident not served, `null` when the window
+    /// holds no more.
+    #[default]
+    IncludeTies,
+    /// As some tenants answer: a page stops at the limit and its `nextStartTime` is the time
+    /// of its last incident, so the incidents at that instant come again on the next page;
+    /// a short page's `nextStartTime` is the end of the window.
+    RepeatBoundary,
+}
 
 /// The shape of the simulator's answers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -87,6 +129,7 @@ pub struct SkyhighSimBuilder {
     tenant_id: Option<String>,
     token_ttl: Duration,
     shape: ResponseShape,
+    boundary: PageBoundary,
     https: bool,
     port: u16,
 }
@@ -101,6 +144,7 @@ impl Default for SkyhighSimBuilder {
             tenant_id: None,
             token_ttl: Duration::from_secs(600),
             shape: ResponseShape::Envelope,
+            boundary: PageBoundary::IncludeTies,
             https: false,
             port: 0,
         }
@@ -116,6 +160,7 @@ impl fmt::Debug for SkyhighSimBuilder {
             .field("tenant_id", &self.tenant_id)
             .field("token_ttl", &self.token_ttl)
             .field("shape", &self.shape)
+            .field("boundary", &self.boundary)
             .field("https", &self.https)
             .field("port", &self.port)
             .finish_non_exhaustive()
@@ -162,6 +207,13 @@ impl SkyhighSimBuilder {
         self
     }
 
+    /// How pages end at incidents sharing a timestamp (default
+    /// [`PageBoundary::IncludeTies`], as documented).
+    pub fn page_boundary(mut self, boundary: PageBoundary) -> Self {
+        self.boundary = boundary;
+        self
+    }
+
     /// Serve HTTPS with a freshly generated self-signed certificate.
     pub fn https(mut self, on: bool) -> Self {
         self.https = on;
@@ -188,6 +240,7 @@ impl SkyhighSimBuilder {
             tenant_id: self.tenant_id,
             token_ttl: self.token_ttl,
             envelope: AtomicBool::new(self.shape == ResponseShape::Envelope),
+            repeat_boundary: AtomicBool::new(self.boundary == PageBoundary::RepeatBoundary),
             iam_tokens: Sessions::new(),
             sessions: OnceLock::new(),
         });
@@ -222,7 +275,8 @@ crate::server::sim_handle!(SkyhighSim);
 
 impl SkyhighSim {
     /// A builder with the defaults: 60 incidents, fixed seed, Basic
-    /// `api-user@example.com` / `sim-skyhigh-password`, enveloped answers, plain HTTP.
+    /// `api-user@example.com` / `sim-skyhigh-password`, enveloped answers, ties kept in
+    /// the page as documented, plain HTTP.
     pub fn builder() -> SkyhighSimBuilder {
         SkyhighSimBuilder::default()
     }
@@ -242,6 +296,13 @@ impl SkyhighSim {
         self.shared
             .envelope
             .store(shape == ResponseShape::Envelope, Ordering::Relaxed);
+    }
+
+    /// Changes how pages end at incidents sharing a timestamp, from now on.
+    pub fn set_page_boundary(&self, boundary: PageBoundary) {
+        self.shared
+            .repeat_boundary
+            .store(boundary == PageBoundary::RepeatBoundary, Ordering::Relaxed);
     }
 
     /// An incident as `queryIncidents` would list it.
