@@ -1,34 +1,4 @@
-//! PTA security events as normalized incidents, and normalized changes as status updates.
-//!
-//! | PTA | normalized |
-//! |---|---|
-//! | `id` | [`Incident::id`] |
-//! | `mStatus` `OPEN` | [`IncidentStatus::New`] |
-//! | `mStatus` `CLOSED` | [`IncidentStatus::Closed`] |
-//! | another or no `mStatus` | [`IncidentStatus::Other`] / [`IncidentStatus::Unknown`] |
-//! | `score` below 10 / 10–35 / 35–65 / 65–85 / 85–100 | Informational / Low / Medium / High / Critical (lower bounds inclusive; no score: Unknown; outside 0–100: `Other`) |
-//! | `type`, the first audit's user or account and source | [`Incident::title`], e.g. `VaultViaIrregularIp: Administrator from 82.166.99.178` |
-//! | one line per audit (time, type, sensor, action, command, user, account, source → target) | [`Incident::description`] |
-//! | `createTime` / `lastUpdateTime` | [`Incident::created`] / [`Incident::updated`] |
-//! | `closeReason` and `reasonText` | [`Incident::close_reason`]; `NOTREAL` gives [`Verdict::FalsePositive`] |
-//! | the whole event (accounts, addresses, `additionalData`) | [`Incident::record`]`::<SecurityEvent>()` |
-//!
-//! PTA has no assignee and records no close time, so [`Incident::assignee`] and
-//! [`Incident::closed`] stay `None`.
-//!
-//! Changes: a close sets `mStatus` `CLOSED`, setting [`IncidentStatus::New`] sets `OPEN`
-//! (reopens). The update takes nothing but `mStatus`, so a close reason, a verdict, a note, an
-//! assignee, a severity, and the statuses In Progress and On Hold give
-//! [`Error::Unsupported`] before anything is sent.
-//!
-//! Listing: PTA answers the whole list at once. The normalized listing filters on the status
-//! on the server (`status=OPEN`/`CLOSED`; in the legacy filter mode, in the client), sends
-//! the lower bound of an `Updated` window as `fromUpdateDate`, applies the rest of a window
-//! in the client, and pages in the client: events in order of `lastUpdateTime`, then id, and
-//! the cursor is the position of the last event of a page (`<ms>:<id>`), sent back as
-//! `fromUpdateDate` so that each later page asks for fewer events. An event updated during a
-//! walk moves to its end. [`IncidentSource::get_incident`] goes through the listing (see
-//! [`EventsApi::get`](crate::events::EventsApi::get)).
+#![doc = include_str!("normalize.md")]
 
 use async_trait::async_trait;
 use incident_core::{
@@ -345,7 +315,91 @@ impl IncidentSource for PtaClient {
 
 #[cfg(test)]
 mod tests {
+    use incident_testkit::{doc_table, every_variant};
+
     use super::*;
+
+    /// The module's docs: the tables checked here are the ones readers see.
+    const DOC: &str = include_str!("normalize.md");
+
+    #[test]
+    fn the_documented_statuses_are_the_mapping() {
+        let rows = doc_table(DOC, "Status: PTA → normalized");
+        for row in &rows {
+            let status = status_from_pta(Some(&EventStatus::from_wire(&row[0])));
+            assert_eq!(format!("IncidentStatus::{status:?}"), row[1], "{row:?}");
+        }
+        for status in every_variant!(EventStatus: Open, Closed; not EventStatus::Unknown(_)) {
+            assert!(
+                rows.iter().any(|row| row[0] == status.as_str()),
+                "the status {status} is not documented"
+            );
+        }
+    }
+
+    /// A documented score range, `10 ≤ score < 35`: its bounds, and whether it holds the
+    /// upper one.
+    fn score_range(cell: &str) -> (f64, f64, bool) {
+        match cell.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [low, "≤", "score", op @ ("<" | "≤"), high] => {
+                (low.parse().unwrap(), high.parse().unwrap(), *op == "≤")
+            }
+            _ => panic!("{cell:?} is not a range like `10 ≤ score < 35`"),
+        }
+    }
+
+    #[test]
+    fn the_documented_severities_are_the_mapping() {
+        let mut end = (0.0, false);
+        for row in doc_table(DOC, "Severity: PTA → normalized") {
+            let (low, high, holds_high) = score_range(&row[0]);
+            assert_eq!(
+                (low, true),
+                (end.0, !end.1),
+                "{row:?} does not start where the row before ends"
+            );
+            let mut scores = vec![low, (low + high) / 2.0, high.next_down()];
+            if holds_high {
+                scores.push(high);
+            }
+            for score in scores {
+                let severity = severity_from_score(Some(score));
+                assert_eq!(format!("Severity::{severity:?}"), row[1], "score {score}");
+            }
+            end = (high, holds_high);
+        }
+        assert_eq!(end, (100.0, true), "the rows end before PTA's scores do");
+    }
+
+    #[test]
+    fn the_documented_verdicts_are_the_mapping() {
+        let rows = doc_table(DOC, "Verdict: PTA → normalized");
+        for row in &rows {
+            let event = SecurityEvent {
+                id: Some("5f0ea000e4b0ba4baf5d1910".into()),
+                status: Some(EventStatus::Closed),
+                close_reason: Some(CloseReason::from_wire(&row[0])),
+                ..Default::default()
+            };
+            let incident = incident_from_event(event).unwrap();
+            let verdict = incident
+                .verdict
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |v| format!("Verdict::{v:?}"));
+            assert_eq!(verdict, row[1], "{row:?}");
+            assert_eq!(incident.close_reason.as_deref(), Some(row[0].as_str()));
+        }
+        let reasons = every_variant!(
+            CloseReason: Handled, NotReal, Other, None;
+            not CloseReason::Unknown(_)
+        );
+        for reason in reasons {
+            assert!(
+                rows.iter().any(|row| row[0] == reason.as_str()),
+                "the close reason {reason} is not documented"
+            );
+        }
+    }
 
     #[test]
     fn severities() {

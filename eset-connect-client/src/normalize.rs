@@ -1,44 +1,4 @@
-//! ESET incidents as normalized incidents, and normalized changes as ESET calls.
-//!
-//! | ESET | normalized |
-//! |---|---|
-//! | status `INCIDENT_STATUS_OPEN` | [`IncidentStatus::New`] |
-//! | status `INCIDENT_STATUS_IN_PROGRESS` | [`IncidentStatus::InProgress`] |
-//! | status `INCIDENT_STATUS_WAITING_FOR_INPUT` | [`IncidentStatus::OnHold`] |
-//! | status `INCIDENT_STATUS_CLOSED` | [`IncidentStatus::Closed`] |
-//! | status absent or `UNSPECIFIED` / another value | [`IncidentStatus::Unknown`] / [`IncidentStatus::Other`] (the value) |
-//! | severity `LOW` / `MEDIUM` / `HIGH` | [`Severity::Low`] / [`Severity::Medium`] / [`Severity::High`] |
-//! | severity absent or `UNSPECIFIED` / another value | [`Severity::Unknown`] / [`Severity::Other`] (the value) |
-//! | resolveReason `TRUE_POSITIVE` / `FALSE_POSITIVE` / `SUSPICIOUS` | [`Verdict::TruePositive`] / [`Verdict::FalsePositive`] / [`Verdict::Suspicious`], and the value as [`Incident::close_reason`] |
-//! | `uuid`, `displayName`, `description`, `assigneeUuid` | [`Incident::id`], [`Incident::title`], [`Incident::description`], [`Incident::assignee`] |
-//! | `createTime`, `updateTime` | [`Incident::created`], [`Incident::updated`] ([`Incident::closed`] stays `None`: ESET has no close time) |
-//!
-//! Changes, checked before anything is sent:
-//! - **close** ([`StatusChange::Close`]): `:close` with the verdict as `closureReason`
-//!   (false positive, true positive or suspicious; other verdicts are
-//!   [`Error::Unsupported`]), or a [`Closure::reason`] naming a resolve reason
-//!   (`FALSE_POSITIVE`, `false positive`...); a close needs one of them. The note, if any,
-//!   is the close's final comment;
-//! - **New** ([`StatusChange::Set`]): `:reopen` for a closed incident; nothing for an open
-//!   one; an incident in progress or waiting cannot go back to Open through the API
-//!   ([`Error::InvalidInput`]). In Progress and On Hold cannot be set
-//!   ([`Error::Unsupported`]);
-//! - **assign, unassign, severity**: one `basic-attributes:update` with the matching
-//!   `updateMask`. ESET lets an incident have no assignee only while it is Open, so an
-//!   unassign of any other incident is [`Error::InvalidInput`]; severities other than Low,
-//!   Medium and High are [`Error::Unsupported`] (High is ESET's highest);
-//! - **note** without a close: a comment.
-//!
-//! An update with several parts makes several requests, in the order reopen, attributes,
-//! close or comment: if one fails, the error is returned and the parts before it stay
-//! applied. Lists are ordered by `create_time` and filtered in ESET's filter language
-//! (statuses with `in`, windows with `>=` and `<=`), so that the server does the filtering;
-//! Resolved has no ESET status and cannot be filtered on. List results carry no device nor
-//! detection uuids (ESET leaves them out of lists); [`IncidentSource::get_incident`] has
-//! them.
-//!
-//! On an [`EsetClient`] value, `client.incidents()` is the API area
-//! ([`EsetClient::incidents`]) and `client.stream_incidents(query)` the trait's stream.
+#![doc = include_str!("normalize.md")]
 
 use async_trait::async_trait;
 use incident_core::{
@@ -420,7 +380,112 @@ impl IncidentSource for EsetClient {
 
 #[cfg(test)]
 mod tests {
+    use incident_core::mapping::{OCSF_SEVERITIES, OCSF_STATUSES, OCSF_VERDICTS};
+    use incident_testkit::{doc_table, every_variant};
+
     use super::*;
+
+    /// The module's docs: the tables checked here are the ones readers see.
+    const DOC: &str = include_str!("normalize.md");
+
+    /// Checks a documented table from normalized values (`prefix` and the `Debug` name, or
+    /// `any other` for the values no other row names) to the ESET values `to_eset` gives
+    /// (their wire names, `unsupported` for `None`), and that it covers `every` value.
+    fn check_from_normalized<N: std::fmt::Debug>(
+        heading: &str,
+        prefix: &str,
+        every: impl IntoIterator<Item = N>,
+        to_eset: impl Fn(&N) -> Option<String>,
+    ) {
+        let rows = doc_table(DOC, heading);
+        let other = rows.iter().find(|row| row[0] == "any other");
+        for value in every {
+            let name = format!("{prefix}::{value:?}");
+            let row = rows
+                .iter()
+                .find(|row| row[0] == name)
+                .or(other)
+                .unwrap_or_else(|| panic!("{heading}: {name} is not documented"));
+            let eset = to_eset(&value).unwrap_or_else(|| "unsupported".to_owned());
+            assert_eq!(eset, row[1], "{heading}: {name}");
+        }
+    }
+
+    #[test]
+    fn the_documented_statuses_are_the_mapping() {
+        let rows = doc_table(DOC, "Status: ESET → normalized");
+        for row in &rows {
+            let status = status_from_eset(Some(&EsetStatus::from_wire(&row[0])));
+            assert_eq!(format!("IncidentStatus::{status:?}"), row[1], "{row:?}");
+        }
+        let statuses = every_variant!(
+            EsetStatus: Unspecified, Open, InProgress, WaitingForInput, Closed;
+            not EsetStatus::Unknown(_)
+        );
+        for status in statuses {
+            assert!(
+                rows.iter().any(|row| row[0] == status.as_str()),
+                "the status {status} is not documented"
+            );
+        }
+        check_from_normalized(
+            "Status: normalized → ESET",
+            "IncidentStatus",
+            OCSF_STATUSES,
+            |s| status_to_eset(s).map(|e| e.as_str().to_owned()),
+        );
+    }
+
+    #[test]
+    fn the_documented_severities_are_the_mapping() {
+        let rows = doc_table(DOC, "Severity: ESET → normalized");
+        for row in &rows {
+            let severity = severity_from_eset(Some(&IncidentSeverity::from_wire(&row[0])));
+            assert_eq!(format!("Severity::{severity:?}"), row[1], "{row:?}");
+        }
+        let severities = every_variant!(
+            IncidentSeverity: Unspecified, Low, Medium, High;
+            not IncidentSeverity::Unknown(_)
+        );
+        for severity in severities {
+            assert!(
+                rows.iter().any(|row| row[0] == severity.as_str()),
+                "the severity {severity} is not documented"
+            );
+        }
+        check_from_normalized(
+            "Severity: normalized → ESET",
+            "Severity",
+            OCSF_SEVERITIES,
+            |s| severity_to_eset(s).map(|e| e.as_str().to_owned()),
+        );
+    }
+
+    #[test]
+    fn the_documented_verdicts_are_the_mapping() {
+        let rows = doc_table(DOC, "Verdict: ESET → normalized");
+        for row in &rows {
+            let verdict = verdict_from_eset(Some(&ResolveReason::from_wire(&row[0])))
+                .map_or_else(|| "none".to_owned(), |v| format!("Verdict::{v:?}"));
+            assert_eq!(verdict, row[1], "{row:?}");
+        }
+        let reasons = every_variant!(
+            ResolveReason: Unspecified, TruePositive, FalsePositive, Suspicious;
+            not ResolveReason::Unknown(_)
+        );
+        for reason in reasons {
+            assert!(
+                rows.iter().any(|row| row[0] == reason.as_str()),
+                "the resolve reason {reason} is not documented"
+            );
+        }
+        check_from_normalized(
+            "Verdict: normalized → ESET",
+            "Verdict",
+            OCSF_VERDICTS,
+            |v| verdict_to_eset(v).map(|e| e.as_str().to_owned()),
+        );
+    }
 
     #[test]
     fn statuses_both_ways() {

@@ -60,15 +60,15 @@ fn list<T: std::fmt::Display + PartialEq>(items: &[T], every: &[T], all: &str) -
 
 /// Renders what each vendor can do through [`IncidentSource`](crate::IncidentSource) as a
 /// Markdown table, one column per vendor, from their
-/// [`capabilities()`](crate::IncidentSource::capabilities). The table in this module's
-/// documentation and in the project README is this function's output, checked by a test.
+/// [`capabilities()`](crate::IncidentSource::capabilities). The table of the project README
+/// is this function's output over the vendor clients, checked by a test.
 ///
 /// ```
 /// use incident_core::mapping::capability_matrix;
 /// use incident_core::{Capabilities, Vendor};
 /// let mut caps = Capabilities::none();
 /// caps.close = true;
-/// let table = capability_matrix(&[(Vendor::new("qradar", "QRadar"), caps)]);
+/// let table = capability_matrix(&[(Vendor::new("acme-tickets", "ACME Tickets"), caps)]);
 /// assert!(table.contains("| close | yes |"));
 /// ```
 pub fn capability_matrix(vendors: &[(Vendor, Capabilities)]) -> String {

@@ -12,16 +12,20 @@
 //!
 //! - [`hostile`]: a loopback server that lies (oversized pages, huge bodies, repeated,
 //!   cycling and ever-new cursors) and the bounds every walk is held to over it.
+//! - [`doc_table`](mod@doc_table): the rows of a Markdown table in documentation, for tests
+//!   that check each documented mapping row against the code.
 //!
-//! Everything talks real HTTP: to httpmock or to `incident-sim`.
+//! Everything that makes requests talks real HTTP: to httpmock or to `incident-sim`.
 
 pub mod conformance;
+pub mod doc_table;
 pub mod errors;
 pub mod hostile;
 pub mod mock;
 pub mod secrets;
 
 pub use conformance::{Fixture, Report, run_conformance, try_conformance};
+pub use doc_table::{doc_table, int_range};
 pub use errors::{ErrorCase, assert_error_cases};
 pub use mock::{MockApi, exact_query, html, json_reply, mock_api, text};
 pub use secrets::{LeakCheck, Leaks, trace_log};

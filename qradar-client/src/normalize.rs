@@ -1,27 +1,4 @@
-//! QRadar offenses as normalized incidents, and normalized changes as offense updates.
-//!
-//! | QRadar | normalized |
-//! |---|---|
-//! | status `OPEN`, not assigned | [`IncidentStatus::New`] |
-//! | status `OPEN`, assigned | [`IncidentStatus::InProgress`] |
-//! | status `HIDDEN` | [`IncidentStatus::Other`]`("Hidden")` |
-//! | status `CLOSED` | [`IncidentStatus::Closed`] |
-//! | severity 0–1 / 2–3 / 4–5 / 6–7 / 8–10 | Informational / Low / Medium / High / Critical |
-//! | `first_persisted_time` (else `start_time`) | [`Incident::created`] |
-//! | `last_persisted_time` (else `last_updated_time`) | [`Incident::updated`] |
-//! | closing reason text | [`Incident::close_reason`]; a reason starting "False-Positive" gives [`Verdict::FalsePositive`], one starting "Non-Issue" [`Verdict::Benign`] |
-//!
-//! Changes: a close needs a QRadar closing reason, given by name or id in
-//! [`Closure::reason`]; a verdict alone picks the reason (`FalsePositive` → the first usable
-//! reason starting "False-Positive"; `Benign` → "Non-Issue"), and reads back from it; a
-//! verdict given beside a reason, which QRadar has no field for, is recorded as a note. Other
-//! verdicts have no reason that reads back as them: [`Error::Unsupported`]. New and In Progress
-//! both set `OPEN` (New only on an unassigned offense, In Progress only on an assigned one or
-//! together with an assignment); `Other("Hidden")` sets `HIDDEN`. An update that changes the
-//! offense and adds a note makes two requests, the offense update first: if the note fails,
-//! the error is returned and the offense change stays applied. QRadar's API cannot change the severity,
-//! remove an assignee or put an offense on hold: those give [`Error::Unsupported`] before
-//! anything is sent.
+#![doc = include_str!("normalize.md")]
 
 use std::sync::Arc;
 
@@ -497,7 +474,84 @@ impl IncidentSource for QRadarClient {
 
 #[cfg(test)]
 mod tests {
+    use incident_testkit::{doc_table, every_variant, int_range};
+
     use super::*;
+
+    /// The module's docs: the tables checked here are the ones readers see.
+    const DOC: &str = include_str!("normalize.md");
+
+    #[test]
+    fn the_documented_statuses_are_the_mapping() {
+        let rows = doc_table(DOC, "Status: QRadar → normalized");
+        for row in &rows {
+            let assigned: &[bool] = match row[1].as_str() {
+                "none" => &[false],
+                "set" => &[true],
+                "either" => &[false, true],
+                other => panic!("assigned_to {other:?} is none, set or either"),
+            };
+            for &assigned in assigned {
+                let offense = Offense {
+                    status: Some(OffenseStatus::from_wire(&row[0])),
+                    assigned_to: assigned.then(|| "admin".to_owned()),
+                    ..Default::default()
+                };
+                let status = status_from_qradar(&offense);
+                assert_eq!(
+                    format!("IncidentStatus::{status:?}"),
+                    row[2],
+                    "{row:?}, assigned: {assigned}"
+                );
+            }
+        }
+        for status in
+            every_variant!(OffenseStatus: Open, Hidden, Closed; not OffenseStatus::Unknown(_))
+        {
+            assert!(
+                rows.iter().any(|row| row[0] == status.as_str()),
+                "the status {status} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_severities_are_the_mapping() {
+        let mut documented = Vec::new();
+        for row in doc_table(DOC, "Severity: QRadar → normalized") {
+            for n in int_range(&row[0]) {
+                let n = u64::try_from(n).unwrap();
+                let severity = severity_from_qradar(Some(n));
+                assert_eq!(format!("Severity::{severity:?}"), row[1], "severity {n}");
+                documented.push(n);
+            }
+        }
+        documented.sort_unstable();
+        assert_eq!(
+            documented,
+            (0..=10).collect::<Vec<u64>>(),
+            "each of QRadar's severities, 0 to 10, in exactly one row"
+        );
+    }
+
+    #[test]
+    fn the_documented_verdicts_are_the_mapping() {
+        for row in doc_table(DOC, "Verdict: QRadar closing reason ↔ normalized") {
+            let text = format!("{}, as documented", row[0]);
+            let verdict = verdict_from_reason(&text)
+                .unwrap_or_else(|| panic!("{text:?} reads as no verdict"));
+            assert_eq!(format!("Verdict::{verdict:?}"), row[1], "{text:?}");
+            // Closing with the verdict alone picks the first usable reason starting so.
+            let reasons = [
+                reason(1, "Other", false),
+                reason(2, &text.to_uppercase(), true),
+                reason(3, &text.to_lowercase(), false),
+                reason(4, &text, false),
+            ];
+            let picked = pick_reason(&reasons, &Closure::verdict(verdict)).unwrap();
+            assert_eq!(picked.and_then(|r| r.id), Some(3), "{row:?}");
+        }
+    }
 
     #[test]
     fn severities() {

@@ -1,36 +1,4 @@
-//! Sentinel incidents as normalized incidents, and normalized changes as incident updates.
-//!
-//! | Sentinel | normalized |
-//! |---|---|
-//! | `state` `OPEN` | [`IncidentStatus::New`] |
-//! | `state` `ASSIGNED`, `Investigating` | [`IncidentStatus::InProgress`] |
-//! | `state` `CLOSED`, `REJECTED` | [`IncidentStatus::Closed`] (the record keeps which) |
-//! | any other `state` (a custom workflow's) | [`IncidentStatus::Other`] with the value |
-//! | `severity` 0 / 1–2 / 3 / 4 / 5 (Sentinel's 0–5 scale) | Informational / Low / Medium / High / Critical; other values [`Severity::Other`] |
-//! | `priority` | not mapped: the normalized model has no priority, and Sentinel documents neither the scale nor its direction; it stays in the record |
-//! | `name` (else `Incident {id}`), `desc` | [`Incident::title`](NormalizedIncident::title), [`Incident::description`](NormalizedIncident::description) |
-//! | first of `users` (its id, the last segment of the user URL) | [`Incident::assignee`](NormalizedIncident::assignee) |
-//! | `createdate`, `moddate` | [`Incident::created`](NormalizedIncident::created), [`Incident::updated`](NormalizedIncident::updated) |
-//! | `resolution` of a closed incident, without its `Verdict:` line | [`Incident::close_reason`](NormalizedIncident::close_reason) |
-//! | a `Verdict: <caption>` line in the `resolution` of a closed incident | [`Incident::verdict`](NormalizedIncident::verdict) |
-//!
-//! Changes go through [`UpdateIncident`](crate::incidents::UpdateIncident) (read, change,
-//! write back): New sets `OPEN`, In Progress sets `ASSIGNED`; a close sets `CLOSED` and
-//! writes the closure into `resolution`: the reason's text, then a line
-//! `Verdict: <caption>` when a verdict is given (Sentinel has no verdict field; the
-//! verdict reads back from that line, so it is never dropped). A close without reason or
-//! verdict leaves the resolution as it is. Reopening (New, In Progress) keeps the
-//! resolution. Assigning sets `users` to the one user (an id, built into
-//! `{base}/SentinelRESTServices/objects/user/{id}`, or a user URL as is); unassigning
-//! empties it; the state is not changed by either. The severity is set on the 0–5 scale
-//! (Fatal, which it has no room for, is [`Error::Unsupported`]). Notes are
-//! [`Error::Unsupported`]: how a note (an annotation) is created and tied to an incident
-//! is not publicly documented.
-//!
-//! Filters: Sentinel's TinyQ filter language is not publicly documented, so statuses and
-//! time windows are applied by this client to each page it reads (with the incidents in
-//! Sentinel's order), reading up to [`MAX_SCANNED_PAGES`] pages per call while a page
-//! comes out empty. Use the vendor level's `query` for filtering on the server.
+#![doc = include_str!("normalize.md")]
 
 use async_trait::async_trait;
 use incident_core::{
@@ -363,7 +331,67 @@ impl IncidentSource for SentinelClient {
 
 #[cfg(test)]
 mod tests {
+    use incident_core::mapping::OCSF_SEVERITIES;
+    use incident_testkit::{doc_table, every_variant, int_range};
+
     use super::*;
+
+    /// The module's docs: the tables checked here are the ones readers see.
+    const DOC: &str = include_str!("normalize.md");
+
+    #[test]
+    fn the_documented_states_are_the_mapping() {
+        let rows = doc_table(DOC, "Status: Sentinel → normalized");
+        for row in &rows {
+            let status = status_from_sentinel(Some(&IncidentState::from_wire(&row[0])));
+            assert_eq!(format!("IncidentStatus::{status:?}"), row[1], "{row:?}");
+        }
+        let states = every_variant!(
+            IncidentState: Open, Assigned, Investigating, Closed, Rejected;
+            not IncidentState::Unknown(_)
+        );
+        for state in states {
+            assert!(
+                rows.iter().any(|row| row[0] == state.as_str()),
+                "the state {state} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_severities_are_the_mapping() {
+        let mut documented = Vec::new();
+        for row in doc_table(DOC, "Severity: Sentinel → normalized") {
+            for n in int_range(&row[0]) {
+                let severity = severity_from_sentinel(Some(n));
+                assert_eq!(format!("Severity::{severity:?}"), row[1], "severity {n}");
+                documented.push(n);
+            }
+        }
+        documented.sort_unstable();
+        assert_eq!(
+            documented,
+            (0..=5).collect::<Vec<i64>>(),
+            "each of Sentinel's severities, 0 to 5, in exactly one row"
+        );
+    }
+
+    #[test]
+    fn the_documented_severity_changes_are_the_mapping() {
+        let rows = doc_table(DOC, "Severity: normalized → Sentinel");
+        for severity in OCSF_SEVERITIES {
+            let name = format!("Severity::{severity:?}");
+            let row = rows
+                .iter()
+                .find(|row| row[0] == name)
+                .unwrap_or_else(|| panic!("the severity {severity} is not documented"));
+            match severity_to_sentinel(&severity) {
+                Ok(n) => assert_eq!(n.to_string(), row[1], "{row:?}"),
+                Err(e) => assert!(e.is_unsupported() && row[1] == "unsupported", "{row:?}"),
+            }
+        }
+        assert_eq!(rows.len(), OCSF_SEVERITIES.len(), "a row per severity");
+    }
 
     #[test]
     fn states_and_severities() {

@@ -1,37 +1,4 @@
-//! Skyhigh incidents as normalized incidents, and normalized changes as `WORKFLOW_STATUS`.
-//!
-//! | Skyhigh | normalized |
-//! |---|---|
-//! | status `new` | [`IncidentStatus::New`] |
-//! | status `opened` | [`IncidentStatus::InProgress`] |
-//! | status `resolved` | [`IncidentStatus::Resolved`], close reason `resolved` |
-//! | status `false positive` | [`IncidentStatus::Closed`], verdict [`Verdict::FalsePositive`], close reason `false positive` |
-//! | status `archived` | [`IncidentStatus::Closed`], close reason `archived` |
-//! | status `suppressed` | [`IncidentStatus::Other`]`("Suppressed")` |
-//! | another status | [`IncidentStatus::Other`] with the value |
-//! | severity `info` / `low` / `medium` / `high` | Informational / Low / Medium / High (another value: `Other`) |
-//! | `timeCreated` / `timeModified` | [`Incident::created`] / [`Incident::updated`] |
-//! | `information.policyName`, else `incidentGroup` | [`Incident::title`] |
-//! | `incidentGroup`, actor and services | [`Incident::description`] |
-//!
-//! Changes: New sets `new`, In Progress `opened`, `Other("Suppressed")` `suppressed`. A close
-//! sets `resolved`; with the verdict False Positive it sets `false positive`; a close reason
-//! may name `resolved`, `false positive` or `archived` directly. Skyhigh records no other
-//! verdict, no assignee, no note and no severity through its API: those give
-//! [`Error::Unsupported`] before anything is sent. The answer of `modifyIncidents` holds no
-//! incident, so an update reads the incident back by searching from a little before the
-//! change (its `timeModified` moves to the time of the change).
-//!
-//! Listing: a time window on the modified time is `startTime`/`endTime`; on the created time
-//! it adds `timesSelection: CREATED_AT`. Without a window the listing starts at the client's
-//! [`history_start`](crate::SkyhighClientBuilder::history_start). Status filters are applied
-//! to each page here (the service filters on status only for sanctioned incidents), so a
-//! page may come out empty while the walk goes on. The cursor carries the `nextStartTime`
-//! and the ids the next page repeats, so that no incident is listed twice. A normalized page
-//! holds at most its page size: the incidents Skyhigh adds to a page beyond the limit (those
-//! sharing the timestamp of its last one, as documented) are left to the next page, which
-//! starts again at the last time taken and drops what was listed. `get_incident`
-//! searches the listing (Skyhigh has no read by id), 500 incidents a request.
+#![doc = include_str!("normalize.md")]
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -493,7 +460,123 @@ impl IncidentSource for SkyhighClient {
 
 #[cfg(test)]
 mod tests {
+    use incident_core::mapping::OCSF_VERDICTS;
+    use incident_testkit::{doc_table, every_variant};
+
     use super::*;
+
+    /// The module's docs: the tables checked here are the ones readers see.
+    const DOC: &str = include_str!("normalize.md");
+
+    /// A documented optional value: `none`, else the text.
+    fn or_none(cell: &str) -> Option<&str> {
+        (cell != "none").then_some(cell)
+    }
+
+    #[test]
+    fn the_documented_statuses_are_the_mapping() {
+        let rows = doc_table(DOC, "Status: Skyhigh → normalized");
+        for row in &rows {
+            let status = Status::from_wire(&row[0]);
+            let normalized = status_from_skyhigh(Some(&status));
+            assert_eq!(format!("IncidentStatus::{normalized:?}"), row[1], "{row:?}");
+            let incident = incident_from_skyhigh(SkyhighIncident {
+                incident_id: Some(IncidentId::parse("DLP-1").unwrap()),
+                status: Some(status),
+                ..Default::default()
+            })
+            .unwrap();
+            assert_eq!(incident.status, normalized);
+            assert_eq!(
+                incident.close_reason.as_deref(),
+                or_none(&row[2]),
+                "{row:?}"
+            );
+            let verdict = incident.verdict.map(|v| format!("Verdict::{v:?}"));
+            assert_eq!(verdict.as_deref(), or_none(&row[3]), "{row:?}");
+        }
+        let statuses = every_variant!(
+            Status: New, Opened, FalsePositive, Resolved, Suppressed, Archived;
+            not Status::Unknown(_)
+        );
+        for status in statuses {
+            assert!(
+                rows.iter().any(|row| row[0] == status.as_str()),
+                "the status {status} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_severities_are_the_mapping() {
+        let rows = doc_table(DOC, "Severity: Skyhigh → normalized");
+        for row in &rows {
+            let severity = severity_from_skyhigh(Some(&RiskSeverity::from_wire(&row[0])));
+            assert_eq!(format!("Severity::{severity:?}"), row[1], "{row:?}");
+        }
+        let severities = every_variant!(
+            RiskSeverity: Info, Low, Medium, High;
+            not RiskSeverity::Unknown(_)
+        );
+        for severity in severities {
+            assert!(
+                rows.iter().any(|row| row[0] == severity.as_str()),
+                "the severity {severity} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_closes_are_the_mapping() {
+        let rows = doc_table(DOC, "Close: verdict → Skyhigh");
+        let named: Vec<&str> = rows.iter().map(|row| row[0].as_str()).collect();
+        for row in &rows {
+            let verdicts = match row[0].as_str() {
+                "none" => vec![None],
+                "any other" => OCSF_VERDICTS
+                    .into_iter()
+                    .filter(|v| !named.contains(&format!("Verdict::{v:?}").as_str()))
+                    .map(Some)
+                    .collect(),
+                name => vec![Some(
+                    OCSF_VERDICTS
+                        .into_iter()
+                        .find(|v| format!("Verdict::{v:?}") == name)
+                        .unwrap_or_else(|| panic!("{name:?} is not a verdict")),
+                )],
+            };
+            for verdict in verdicts {
+                let closure = verdict
+                    .clone()
+                    .map_or_else(Closure::default, Closure::verdict);
+                match workflow_status_for_closure(&closure) {
+                    Ok(status) => assert_eq!(status.as_str(), row[1], "{verdict:?}"),
+                    Err(e) => assert!(
+                        e.is_unsupported() && row[1] == "unsupported",
+                        "{verdict:?}: {e}"
+                    ),
+                }
+            }
+        }
+        let rows = doc_table(DOC, "Close: reason → Skyhigh");
+        for row in &rows {
+            let status = workflow_status_for_closure(&Closure::reason(row[0].as_str())).unwrap();
+            assert_eq!(status.as_str(), row[1], "{row:?}");
+        }
+        // Each status that reads as closed can be set by naming it.
+        let closing = every_variant!(
+            Status: New, Opened, FalsePositive, Resolved, Suppressed, Archived;
+            not Status::Unknown(_)
+        )
+        .into_iter()
+        .filter(|s| status_from_skyhigh(Some(s)).is_closed());
+        for status in closing {
+            assert!(
+                rows.iter().any(|row| row[1] == status.as_str()),
+                "no documented reason closes as {status}"
+            );
+        }
+    }
 
     #[test]
     fn closures() {
