@@ -4,7 +4,36 @@ use crate::vendor::Vendor;
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use http::StatusCode;
+
+/// An error of a dependency, kept for its message and its `source()` chain without making its
+/// type part of this API (so that upgrading the HTTP client changes no public signature).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What part of an exchange failed, for an [`Error::Transport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportFailure {
+    /// No connection could be made (DNS, refused, unreachable, reset during the handshake).
+    Connect,
+    /// The request could not be sent on the connection.
+    Request,
+    /// The answer's body could not be read to its end (connection closed, reset).
+    Body,
+    /// Anything else the HTTP client reports.
+    Other,
+}
+
+impl std::fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportFailure::Connect => "connect",
+            TransportFailure::Request => "request",
+            TransportFailure::Body => "body",
+            TransportFailure::Other => "other",
+        })
+    }
+}
 
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -33,9 +62,10 @@ pub enum Error {
     Timeout {
         /// How many attempts were made.
         attempts: u32,
-        /// The underlying error.
+        /// The underlying error, from the HTTP client (its `Display` and `source()` chain;
+        /// its type is not part of this API).
         #[source]
-        source: reqwest::Error,
+        source: BoxError,
     },
     /// The request could not be sent or the answer could not be read (DNS, connection refused,
     /// connection reset, also during the TLS handshake). A refused certificate is
@@ -44,9 +74,12 @@ pub enum Error {
     Transport {
         /// How many attempts were made.
         attempts: u32,
-        /// The underlying error.
+        /// What failed.
+        failure: TransportFailure,
+        /// The underlying error, from the HTTP client (its `Display` and `source()` chain;
+        /// its type is not part of this API).
         #[source]
-        source: reqwest::Error,
+        source: BoxError,
     },
     /// The operation did not finish within its deadline (all attempts, retry waits, polls
     /// and logon together).
@@ -78,9 +111,10 @@ pub enum Error {
         attempts: u32,
         /// Why, e.g. "the server's certificate is not trusted (...)".
         reason: String,
-        /// The underlying error.
+        /// The underlying error, from the TLS stack (its `Display` and `source()` chain; its
+        /// type is not part of this API).
         #[source]
-        source: reqwest::Error,
+        source: BoxError,
     },
     /// The response body was larger than the configured limit.
     #[error("response body exceeds the limit of {limit} bytes")]
@@ -249,7 +283,7 @@ pub struct ApiError {
     /// The broad class (status refined by the vendor code).
     pub kind: ErrorKind,
     /// The HTTP method of the request.
-    pub method: reqwest::Method,
+    pub method: http::Method,
     /// The URL path of the request (no query string, no credentials).
     pub path: String,
     /// The vendor's error code.
@@ -545,7 +579,7 @@ mod tests {
             vendor: "T".into(),
             status: StatusCode::BAD_REQUEST,
             kind: ErrorKind::InvalidRequest,
-            method: reqwest::Method::GET,
+            method: http::Method::GET,
             path: "/x".into(),
             vendor_code: Some("1\n2".into()),
             message: Some(format!("bad\r\nFAKE LOG LINE{}", "x".repeat(5000))),

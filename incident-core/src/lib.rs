@@ -15,7 +15,9 @@ mod tls;
 pub mod transport;
 pub mod vendor;
 
-pub use error::{ApiError, DecodeError, Error, ErrorKind, Result, VendorError};
+pub use error::{
+    ApiError, BoxError, DecodeError, Error, ErrorKind, Result, TransportFailure, VendorError,
+};
 pub use model::{
     AssigneeChange, Capabilities, Closure, Cursor, Incident, IncidentPage, IncidentQuery,
     IncidentStatus, IncidentUpdate, Severity, StatusChange, TimeField, TimeWindow, Vendor,
@@ -31,6 +33,14 @@ pub use transport::{
     SessionProvider, Transport, TransportBuilder,
 };
 
-/// Re-exported so that users of the vendor crates need no direct dependency on them.
+/// The HTTP client, re-exported for the two escape hatches that take its types,
+/// [`TransportBuilder::http_client`] (a prebuilt `reqwest::Client`) and
+/// [`TransportBuilder::proxy`] (a `reqwest::Proxy`); no error, answer or hook exposes a
+/// reqwest type, so that an upgrade of reqwest changes no other public signature.
 pub use reqwest;
+
+/// The `http` crate (1.x), whose vocabulary types appear in public signatures:
+/// `StatusCode`, `Method`, `HeaderMap`, `HeaderName`, `HeaderValue`. They are the very types
+/// `reqwest` re-exports, so `incident_core::reqwest::StatusCode` is the same type.
+pub use http;
 pub use time;

@@ -328,10 +328,20 @@ async fn connection_refused_is_a_transport_error() {
         .unwrap();
     let err = t.execute(get("/x")).await.unwrap_err();
     assert!(
-        matches!(err, Error::Transport { attempts: 2, .. }),
+        matches!(
+            err,
+            Error::Transport {
+                attempts: 2,
+                failure: incident_core::TransportFailure::Connect,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.is_retryable());
+    // The client's error stays reachable for its message and chain, not as a type.
+    let source = std::error::Error::source(&err).expect("the client's error");
+    assert!(!source.to_string().is_empty());
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 use super::Transport;
 use crate::error::{Error, Result};

@@ -31,13 +31,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{ApiError, Error, ErrorKind, Result, VendorError, snippet};
+use crate::error::{ApiError, Error, ErrorKind, Result, TransportFailure, VendorError, snippet};
 use crate::retry::{RetryPolicy, parse_retry_after};
 
 /// Default time allowed to open a TCP + TLS connection.
@@ -456,7 +456,7 @@ impl Transport {
             return Step::Fail(Error::Tls {
                 attempts: attempt,
                 reason,
-                source: e.without_url(),
+                source: Box::new(e.without_url()),
             });
         }
         // Without its URL: the query may hold filter values, assignees or note text.
@@ -466,12 +466,22 @@ impl Transport {
         let error = if timeout {
             Error::Timeout {
                 attempts: attempt,
-                source: e,
+                source: Box::new(e),
             }
         } else {
+            let failure = if e.is_connect() {
+                TransportFailure::Connect
+            } else if e.is_body() || e.is_decode() {
+                TransportFailure::Body
+            } else if e.is_request() {
+                TransportFailure::Request
+            } else {
+                TransportFailure::Other
+            };
             Error::Transport {
                 attempts: attempt,
-                source: e,
+                failure,
+                source: Box::new(e),
             }
         };
         Step::Retry {
@@ -724,7 +734,7 @@ fn location_origin(url: &Url, location: &str) -> String {
 mod tests {
     use super::*;
     use crate::secret::Secret;
-    use reqwest::header::HeaderName;
+    use http::header::HeaderName;
 
     #[test]
     fn url_joins_base_path() {

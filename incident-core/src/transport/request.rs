@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use http::Method;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::ApiPath;
 use crate::error::{Error, Result};

@@ -1,8 +1,8 @@
 //! Success answers, body decoding, and reading vendors' error bodies.
 
 use crate::vendor::Vendor;
-use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 
 use crate::error::{DecodeError, Error, ErrorKind, Result, VendorError, snippet};
