@@ -495,6 +495,14 @@ impl Error {
         }
     }
 
+    /// Shorthand for [`Error::Protocol`]: the server broke the documented protocol.
+    pub fn protocol(vendor: impl Into<Vendor>, message: impl Into<String>) -> Error {
+        Error::Protocol {
+            vendor: vendor.into(),
+            message: message.into(),
+        }
+    }
+
     /// Shorthand for [`Error::Unsupported`].
     pub fn unsupported(vendor: impl Into<Vendor>, what: impl Into<String>) -> Error {
         Error::Unsupported {

@@ -28,8 +28,8 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use source::IncidentSource;
 pub use transport::{
-    ApiPath, ApiRequest, ApiResponse, Auth, Authenticator, Credentials, ErrorParser,
-    JsonErrorParser, RateLimit, ResponseAction, ResponseHook, Session, SessionAuth,
+    ApiPath, ApiRequest, ApiResponse, Auth, Authenticator, Call, CallOptions, Credentials,
+    ErrorParser, JsonErrorParser, RateLimit, ResponseAction, ResponseHook, Session, SessionAuth,
     SessionProvider, Transport, TransportBuilder,
 };
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use httpmock::prelude::*;
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
 use incident_core::{
-    ApiPath, ApiRequest, Auth, Error, ErrorKind, RetryPolicy, Secret, TransportBuilder,
+    ApiPath, ApiRequest, Auth, Call, Error, ErrorKind, RetryPolicy, Secret, TransportBuilder,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -469,4 +469,94 @@ async fn a_secret_path_segment_is_sent_but_shown_redacted() {
     assert_eq!(api.path, "/auth/tokens/[REDACTED]");
     let text = format!("{err} {err:?}");
     assert!(!text.contains("secret-77"), "{text}");
+}
+
+#[tokio::test]
+async fn a_call_carries_its_options_on_the_wire_and_decodes_its_answer() {
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Ticket {
+        id: String,
+    }
+    let server = MockServer::start_async().await;
+    let ok = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path_includes("/tickets/T")
+                .query_param("expand", "notes")
+                .header("x-correlation-id", "run-7")
+                .header("authorization", "Bearer tok");
+            then.status(200).body(r#"{"id":"T/1"}"#);
+        })
+        .await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.path("/flaky");
+            then.status(503);
+        })
+        .await;
+    let t = TransportBuilder::new("Test", server.base_url())
+        .auth(Auth::Bearer(Secret::from("tok")))
+        .retry_policy(fast_retries().max_attempts(4))
+        .build()
+        .unwrap();
+    let request = ApiPath::new("/tickets")
+        .segment("T/1")
+        .map(|p| ApiRequest::get(p).query("expand", "notes"));
+    let call: Call<Ticket> = Call::json(&t, request).header(
+        HeaderName::from_static("x-correlation-id"),
+        HeaderValue::from_static("run-7"),
+    );
+    // The request as it will be sent, options applied.
+    let seen = call.request().unwrap();
+    assert_eq!(seen.path().as_str(), "/tickets/T%2F1");
+    assert_eq!(seen.headers()["x-correlation-id"], "run-7");
+    let ticket = call.await.unwrap();
+    assert_eq!(ticket, Ticket { id: "T/1".into() });
+    ok.assert_async().await;
+
+    // A per-call retry policy replaces the client's: one attempt instead of four.
+    let err = Call::<Ticket>::json(&t, Ok(get("/flaky")))
+        .retry_policy(RetryPolicy::disabled())
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(failing.calls_async().await, 1);
+
+    // `and_then` maps the output; a request that cannot be made is never sent.
+    let len = Call::<Ticket>::json(&t, request_for("T/1"))
+        .header(
+            HeaderName::from_static("x-correlation-id"),
+            HeaderValue::from_static("run-7"),
+        )
+        .and_then(|t| Ok(t.id.len()))
+        .await
+        .unwrap();
+    assert_eq!(len, 3);
+    let err = Call::<Ticket>::json(&t, request_for(".."))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert_eq!(ok.calls_async().await, 2);
+}
+
+fn request_for(id: &str) -> incident_core::Result<ApiRequest> {
+    ApiPath::new("/tickets")
+        .segment(id)
+        .map(|p| ApiRequest::get(p).query("expand", "notes"))
+}
+
+#[tokio::test]
+async fn a_per_call_deadline_bounds_the_call() {
+    let mut slow = json("200 OK", "{}");
+    slow.delay = Duration::from_secs(5);
+    let (url, _) = scripted(vec![slow]).await;
+    let t = TransportBuilder::new("Test", url).build().unwrap();
+    let err = Call::<serde_json::Value>::json(&t, Ok(get("/slow")))
+        .deadline(Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Deadline { deadline, .. } if deadline == Duration::from_millis(200)),
+        "{err:?}"
+    );
 }

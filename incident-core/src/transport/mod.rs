@@ -8,6 +8,7 @@
 
 mod auth;
 mod builder;
+pub mod call;
 mod hook;
 mod options;
 mod path;
@@ -18,6 +19,7 @@ mod session;
 
 pub use auth::{Auth, Authenticator, Credentials};
 pub use builder::TransportBuilder;
+pub use call::{Call, CallOptions};
 pub use hook::{DefaultHook, ResponseAction, ResponseHook};
 pub use path::{ApiPath, encode_path_segment};
 pub use ratelimit::RateLimit;
