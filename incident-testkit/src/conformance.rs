@@ -1,27 +1,30 @@
 //! The [`IncidentSource`] conformance suite.
 //!
-//! [`run_conformance`] checks a vendor client through the trait alone, against a server
-//! with data (a simulator), that listing, streaming, getting and updating behave as the
-//! trait documents and exactly as the client's [`Capabilities`] say: every change the
-//! capabilities deny gives [`Error::Unsupported`] and changes nothing, every change they
-//! allow works and is visible through `get_incident` afterwards. A capability and the
-//! behaviour behind it cannot drift apart without the suite failing.
+//! [`run_conformance`] checks a source through the trait alone, against data it may change
+//! (a simulator, an in-memory store, a test tenant), that listing, streaming, getting and
+//! updating behave as the trait documents and exactly as the source's [`Capabilities`] say:
+//! every change the capabilities deny gives [`Error::Unsupported`] and changes nothing,
+//! every change they allow works and is visible through `get_incident` afterwards. A
+//! capability and the behaviour behind it cannot drift apart without the suite failing.
 //!
 //! The suite changes one incident ([`Fixture::incident_id`]) and reads everything else.
-//! Steps, in order: paging (a full walk with cursors), the `incidents()` stream and its
-//! limit, status filters (every status of [`Capabilities::filter_statuses`] lists exactly
-//! the incidents in it, every other OCSF status is unsupported), time windows,
-//! `get_incident` against the listing, a missing id, the unsupported changes (every verdict
-//! and severity the capabilities do not list among them), the settable statuses, severity
-//! (each of [`Capabilities::severities`]), assign, unassign, note, close (with the
-//! fixture's closure) and reopen, then a close with each verdict of
-//! [`Capabilities::verdicts`], read back and reopened.
+//! Steps, in order: paging (a full walk with cursors, held to the paging bounds page by
+//! page: see [`MAX_PAGES`]), the `stream_incidents` stream and its limit, status filters
+//! (every status of [`Capabilities::filter_statuses`] lists exactly the incidents in it,
+//! every other OCSF status is unsupported), time windows, `get_incident` against the
+//! listing, a missing id, the unsupported changes (every verdict and severity the
+//! capabilities do not list among them), the settable statuses, severity (each of
+//! [`Capabilities::severities`]), assign, unassign, note, close (with the fixture's closure)
+//! and reopen, then a close with each verdict of [`Capabilities::verdicts`], read back and
+//! reopened. The [crate documentation](crate) has the fixture contract and every check by
+//! name.
 
 use std::collections::HashSet;
 use std::fmt;
 
 use futures::TryStreamExt;
 use incident_core::mapping::{OCSF_SEVERITIES, OCSF_STATUSES, OCSF_VERDICTS};
+use incident_core::paging::MAX_EMPTY_PAGES;
 use incident_core::time::OffsetDateTime;
 use incident_core::{
     Capabilities, Closure, Cursor, Error, Incident, IncidentQuery, IncidentSource, IncidentStatus,
@@ -256,8 +259,8 @@ pub async fn try_conformance(
     })
 }
 
-/// The most pages a walk reads before deciding the source loops.
-const MAX_PAGES: usize = 10_000;
+/// The most pages the suite's own cursor walk reads before it fails as endless.
+pub const MAX_PAGES: usize = 10_000;
 
 struct Suite<'a> {
     source: &'a dyn IncidentSource,
@@ -408,20 +411,28 @@ impl Suite<'_> {
         self.ensure(self.fixture.page_size > 0, || "the page size is 0".into())
     }
 
-    /// Walks every page with cursors, as a caller keeping its own cursor does.
+    /// Walks every page with cursors, as a caller keeping its own cursor does, and holds the
+    /// source to the paging guarantees page by page, so that a lying source fails within a
+    /// few requests rather than holding the suite: no page larger than asked, no incident
+    /// listed twice, nothing past the total the first page announced, no cursor that does
+    /// not advance or comes back (a cycle of any length), at most [`MAX_EMPTY_PAGES`] empty
+    /// pages in a row, and at most [`MAX_PAGES`] pages.
     async fn walk(&self, query: &IncidentQuery) -> Step<(Vec<Vec<Incident>>, Option<u64>)> {
         let mut pages = Vec::new();
         let mut cursor: Option<Cursor> = None;
+        let mut requested: HashSet<Cursor> = HashSet::new();
+        let mut listed: HashSet<String> = HashSet::new();
         let mut total = None;
+        let mut empty_in_a_row = 0;
         loop {
+            let n = pages.len() + 1;
             let page = self
                 .source
                 .list_incidents(query, cursor.as_ref())
                 .await
                 .map_err(|e| {
                     self.fail(format!(
-                        "list_incidents(page {}, cursor {:?}) failed: {e}",
-                        pages.len() + 1,
+                        "list_incidents(page {n}, cursor {:?}) failed: {e}",
                         cursor.as_ref().map(Cursor::as_str)
                     ))
                 })?;
@@ -431,12 +442,33 @@ impl Suite<'_> {
             if let Some(size) = query.page_size {
                 self.ensure(page.items.len() <= size as usize, || {
                     format!(
-                        "page {} holds {} incidents, more than the {size} asked",
-                        pages.len() + 1,
+                        "page {n} holds {} incidents, more than the {size} asked",
                         page.items.len()
                     )
                 })?;
             }
+            for incident in &page.items {
+                self.ensure(listed.insert(incident.id.clone()), || {
+                    format!(
+                        "page {n} (cursor {:?}) lists the incident {:?} again",
+                        cursor.as_ref().map(Cursor::as_str),
+                        incident.id
+                    )
+                })?;
+            }
+            if let Some(total) = total {
+                self.ensure(listed.len() as u64 <= total, || {
+                    format!(
+                        "page {n} brings the walk to {} incidents, past the {total} the first page announced",
+                        listed.len()
+                    )
+                })?;
+            }
+            empty_in_a_row = if page.items.is_empty() {
+                empty_in_a_row + 1
+            } else {
+                0
+            };
             pages.push(page.items);
             match page.next {
                 None => break,
@@ -444,9 +476,21 @@ impl Suite<'_> {
                     self.ensure(Some(&next) != cursor.as_ref(), || {
                         format!("the cursor {:?} did not advance", next.as_str())
                     })?;
+                    self.ensure(!requested.contains(&next), || {
+                        format!(
+                            "the cursor {:?} came back after page {n}: following it would loop",
+                            next.as_str()
+                        )
+                    })?;
+                    self.ensure(empty_in_a_row < MAX_EMPTY_PAGES, || {
+                        format!(
+                            "{MAX_EMPTY_PAGES} empty pages in a row, each with a new cursor: the walk does not end"
+                        )
+                    })?;
                     self.ensure(pages.len() < MAX_PAGES, || {
                         format!("more than {MAX_PAGES} pages: the walk does not end")
                     })?;
+                    requested.insert(next.clone());
                     cursor = Some(next);
                 }
             }
@@ -846,22 +890,44 @@ impl Suite<'_> {
             self.skip("set severity", "the capabilities deny it");
             return Ok(());
         }
-        self.begin("set severity");
         let before = self.get().await?;
-        let target = if before.severity == Severity::High {
+        // High (Low when it is High already) where the capabilities list it; else the
+        // first severity they list that the incident does not have.
+        let preferred = if before.severity == Severity::High {
             Severity::Low
         } else {
             Severity::High
         };
-        let got = self
-            .update(&IncidentUpdate::new().severity(target.clone()))
-            .await;
-        self.ok("setting the severity", got)?;
-        let after = self.get().await?;
-        self.ensure(after.severity == target, || {
-            format!("set {target}, get shows {}", after.severity)
-        })?;
-        self.pass();
+        let target = if self.caps.sets_severity(&preferred) {
+            Some(preferred)
+        } else {
+            self.caps
+                .severities
+                .iter()
+                .find(|s| **s != before.severity)
+                .cloned()
+        };
+        match target {
+            Some(target) => {
+                self.begin("set severity");
+                let got = self
+                    .update(&IncidentUpdate::new().severity(target.clone()))
+                    .await;
+                self.ok("setting the severity", got)?;
+                let after = self.get().await?;
+                self.ensure(after.severity == target, || {
+                    format!("set {target}, get shows {}", after.severity)
+                })?;
+                self.pass();
+            }
+            None => self.skip(
+                "set severity",
+                format!(
+                    "the incident has the only severity listed, {}",
+                    before.severity
+                ),
+            ),
+        }
         for severity in self.caps.severities.clone() {
             self.begin(format!("set severity {severity}"));
             let returned = self
@@ -1129,7 +1195,7 @@ mod tests {
     use serde_json::json;
 
     fn incident(record: serde_json::Value) -> Incident {
-        Incident::new(eset_connect_client::ESET_CONNECT, "a", "t", record)
+        Incident::new(Vendor::new("acme", "Acme"), "a", "t", record)
     }
 
     #[test]
