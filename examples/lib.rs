@@ -4,6 +4,8 @@
 pub mod connect;
 #[path = "support/skyhigh.rs"]
 pub mod skyhigh;
+#[path = "support/tickets.rs"]
+pub mod tickets;
 #[path = "support/triage.rs"]
 pub mod triage;
 
