@@ -1,7 +1,7 @@
-//! Triage across all five vendors through one interface: lists the open incidents of every
-//! vendor concurrently, merges them by normalized severity and time into one table, closes
-//! the top incident of each vendor as a false positive with a note, and prints what each
-//! vendor did or why it could not.
+//! Triage across all five vendors and a source of your own through one interface: lists the
+//! open incidents of every source concurrently, merges them by normalized severity and time
+//! into one table, closes the top incident of each as a false positive with a note, and
+//! prints what each did or why it could not.
 //!
 //! ```sh
 //! cargo run --example triage
@@ -10,9 +10,11 @@
 //! Each vendor is configured through the environment of its own example (`QRADAR_URL`,
 //! `PTA_URL`, `SENTINEL_URL`, `SKYHIGH_URL` or `SKYHIGH_REGION`, `ESET_REGION` or `ESET_URL`,
 //! with their credentials and `<PREFIX>_CA_CERT`; see the README); the vendors not configured
-//! are simulated. A vendor that fails (down, unauthorized, too slow) is reported and does not
-//! stop the others; the exit status is non-zero when one failed. It closes incidents: point
-//! it at test systems.
+//! are simulated. The sixth source is the in-process ticket queue of
+//! `cargo run --example custom_source`, an `IncidentSource` written outside incident-core,
+//! triaged exactly as the vendors are. A source that fails (down, unauthorized, too slow) is
+//! reported and does not stop the others; the exit status is non-zero when one failed. It
+//! closes incidents: point it at test systems.
 
 use std::process::ExitCode;
 
@@ -21,7 +23,7 @@ use incident_core::time::OffsetDateTime;
 use incident_examples::connect;
 use incident_examples::triage::{self, Options};
 
-/// Incidents in each simulator.
+/// Incidents in each simulator, and tickets in the queue.
 const SIMULATED: usize = 40;
 
 #[tokio::main]
@@ -44,6 +46,11 @@ async fn main() -> ExitCode {
         }
     }
 
+    // A source of our own, beside the vendors: nothing in the triage knows it apart.
+    let tickets = connect::tickets(SIMULATED);
+    println!("{}: {}", tickets.source.vendor(), tickets.target);
+    connected.push(tickets);
+
     let sources: Vec<&dyn IncidentSource> = connected.iter().map(|c| &*c.source).collect();
     let run = triage::run(&sources, &options).await;
 
@@ -56,7 +63,7 @@ async fn main() -> ExitCode {
         triage::table(&run.incidents, options.rows, OffsetDateTime::now_utc())
     );
 
-    println!("\nClosing the top incident of each vendor as a false positive, with a note:");
+    println!("\nClosing the top incident of each source as a false positive, with a note:");
     for report in &run.vendors {
         println!("  {report}");
         if report.failed() {

@@ -266,6 +266,16 @@ pub async fn eset(simulated: usize) -> Result<Connected, BoxError> {
     Ok(Connected::new(client, target))
 }
 
+/// The team's own ticket queue ([`crate::tickets`]), in this process with `tickets` tickets:
+/// a source beside the vendors, configured by nothing in the environment.
+pub fn tickets(tickets: usize) -> Connected {
+    let queue = crate::tickets::TicketQueue::seeded(tickets);
+    Connected::new(
+        queue,
+        format!("in-process ticket queue of {tickets} tickets"),
+    )
+}
+
 /// Every vendor, connected concurrently: each as the environment configures it, or
 /// simulated with `simulated` incidents. A vendor whose configuration is wrong gives its
 /// error here and does not keep the others from connecting.

@@ -1,11 +1,13 @@
 //! The triage logic of `cargo run --example triage` against the simulators: a vendor that is
-//! down, refuses the credentials or hangs is reported and does not stop the others.
+//! down, refuses the credentials or hangs is reported and does not stop the others, and a
+//! source of your own is triaged beside the five vendors.
 
 use std::time::Duration;
 
 use cyberark_pta_client::PtaClient;
 use eset_connect_client::EsetClient;
 use incident_core::{IncidentSource, IncidentStatus, RetryPolicy, Vendor, Verdict};
+use incident_examples::tickets::{Resolution, TICKETS, Ticket, TicketState};
 use incident_examples::triage::{self, Failure, Options, Outcome};
 use incident_sim::{EsetSim, Fault, PtaSim, QRadarSim, SentinelSim, SkyhighSim};
 use qradar_client::QRadarClient;
@@ -207,4 +209,129 @@ async fn a_vendor_that_hangs_is_cut_off_and_one_without_verdicts_still_closes() 
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(refused[0].contains("does not support"), "{refused:?}");
     assert_eq!(pta_sim.event(&incident.id).unwrap()["mStatus"], "CLOSED");
+}
+
+/// The ticket queue of `cargo run --example custom_source`, a source written outside
+/// incident-core, is triaged as the sixth source beside the five simulated vendors, as the
+/// example does: listed, merged into the one table, and its top ticket closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_of_your_own_is_triaged_beside_the_five_vendors() {
+    let qradar_sim = QRadarSim::builder().offenses(20).start().await.unwrap();
+    let qradar = QRadarClient::builder(qradar_sim.url())
+        .sec_token(qradar_sim.token())
+        .build()
+        .unwrap();
+    let pta_sim = PtaSim::builder().events(20).start().await.unwrap();
+    let pta = PtaClient::builder(pta_sim.url())
+        .credentials(pta_sim.username(), pta_sim.password())
+        .build()
+        .unwrap();
+    let sentinel_sim = SentinelSim::builder().incidents(20).start().await.unwrap();
+    let (user, password) = sentinel_sim.credentials();
+    let sentinel = SentinelClient::builder(sentinel_sim.url())
+        .credentials(user, password)
+        .build()
+        .unwrap();
+    let skyhigh_sim = SkyhighSim::builder().incidents(20).start().await.unwrap();
+    let (user, password) = skyhigh_sim.credentials();
+    let skyhigh = SkyhighClient::builder(skyhigh_sim.url())
+        .basic_auth(user, password.to_owned())
+        .build()
+        .unwrap();
+    let eset_sim = EsetSim::builder().incidents(20).start().await.unwrap();
+    let (user, password) = eset_sim.credentials();
+    let eset = EsetClient::builder_with_urls(eset_sim.url(), eset_sim.iam_url())
+        .credentials(user, password)
+        .build()
+        .unwrap();
+    let tickets = incident_examples::connect::tickets(30);
+    let sources: Vec<&dyn IncidentSource> =
+        vec![&qradar, &pta, &sentinel, &skyhigh, &eset, &*tickets.source];
+    // The open tickets before the run: new, in progress or on hold (an escalated ticket is
+    // another team's, in a status of the queue's own).
+    let open: Vec<String> = {
+        let listed: Vec<incident_core::Incident> = futures::TryStreamExt::try_collect(
+            tickets
+                .source
+                .stream_incidents(incident_core::IncidentQuery::new()),
+        )
+        .await
+        .unwrap();
+        listed
+            .into_iter()
+            .filter(triage::is_open)
+            .map(|i| i.id)
+            .collect()
+    };
+    assert_eq!(open.len(), 21);
+
+    let run = triage::run(&sources, &options()).await;
+    for r in &run.vendors {
+        println!("{r}");
+    }
+    let vendors: Vec<Vendor> = run.vendors.iter().map(|r| r.vendor).collect();
+    assert_eq!(
+        vendors,
+        [
+            qradar_client::QRADAR,
+            cyberark_pta_client::CYBERARK_PTA,
+            sentinel_client::SENTINEL,
+            skyhigh_client::SKYHIGH,
+            eset_connect_client::ESET_CONNECT,
+            TICKETS,
+        ]
+    );
+    for r in &run.vendors {
+        assert!(!r.failed(), "{r}");
+    }
+
+    // Its open tickets are in the merged list, each once, in the triage order with the rest.
+    let listed: Vec<&str> = run
+        .incidents
+        .iter()
+        .filter(|i| i.vendor == TICKETS)
+        .map(|i| i.id.as_str())
+        .collect();
+    let mut sorted = listed.clone();
+    sorted.sort_unstable();
+    let mut want: Vec<&str> = open.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(sorted, want);
+    assert!(
+        run.incidents
+            .windows(2)
+            .all(|w| triage::triage_order(&w[0], &w[1]).is_le())
+    );
+    // The most urgent open ticket (P1, the oldest of them) comes first of the queue's.
+    assert_eq!(listed[0], "TCK-3");
+    let table = triage::table(
+        &run.incidents,
+        200,
+        incident_core::time::OffsetDateTime::now_utc(),
+    );
+    assert!(
+        table.lines().any(|l| l.starts_with("ACME Tickets")
+            && l.contains("TCK-3")
+            && l.contains("Critical")),
+        "{table}"
+    );
+
+    // Closed as a false positive with the note, nothing dropped: the queue records both.
+    let report = run.vendors.iter().find(|r| r.vendor == TICKETS).unwrap();
+    let Some(Outcome::Closed {
+        incident, dropped, ..
+    }) = &report.outcome
+    else {
+        panic!("{report}");
+    };
+    assert_eq!(incident.id, "TCK-3");
+    assert_eq!(incident.status, IncidentStatus::Closed);
+    assert_eq!(incident.verdict, Some(Verdict::FalsePositive));
+    assert!(dropped.is_empty(), "{report}");
+    let ticket = tickets.source.get_incident("TCK-3").await.unwrap();
+    let ticket = ticket.record::<Ticket>().unwrap();
+    assert_eq!(ticket.state, TicketState::Done);
+    assert_eq!(ticket.resolution, Some(Resolution::FalseAlarm));
+    let notes: Vec<&str> = ticket.comments.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(notes, [options().note.as_str()]);
 }
