@@ -1,15 +1,18 @@
 #![doc = include_str!("../README.md")]
 
 pub mod cli;
+mod clock;
 #[cfg(feature = "cyberark-pta")]
 pub mod cyberark_pta;
 #[cfg(feature = "eset")]
 pub mod eset;
 #[cfg(feature = "qradar")]
 pub mod qradar;
+mod rng;
 #[cfg(feature = "sentinel")]
 pub mod sentinel;
 pub mod server;
+pub mod sim;
 #[cfg(feature = "skyhigh")]
 pub mod skyhigh;
 
@@ -22,5 +25,6 @@ pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
 #[cfg(feature = "sentinel")]
 pub use sentinel::{SentinelSim, SentinelSimBuilder};
 pub use server::{Fault, RecordedRequest, SimServer};
+pub use sim::{Sim, SimBuilder, SimVendor};
 #[cfg(feature = "skyhigh")]
 pub use skyhigh::{SkyhighSim, SkyhighSimBuilder};

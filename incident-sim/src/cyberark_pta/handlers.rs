@@ -18,15 +18,16 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::model::{State as SimState, now_ms};
+use super::model::State as SimState;
+use crate::clock::now_ms;
 use crate::server::{MAX_REQUEST_BODY, ServerContext, Sessions, Vendor};
 
 /// The logon types PVWA takes in `API/auth/{type}/Logon`.
 pub(crate) const LOGON_TYPES: &[&str] = &["CyberArk", "LDAP", "RADIUS", "Windows"];
 
-/// The simulator's state, configuration and sessions, shared by the handlers, the
-/// [`PtaVendor`] and the [`super::PtaSim`] handle.
-pub(crate) struct Shared {
+/// CyberArk PTA as a simulated vendor: the state and configuration of a running
+/// [`PtaSim`](super::PtaSim), shared by its handlers and its handle.
+pub struct Pta {
     pub(crate) state: RwLock<SimState>,
     pub(crate) username: String,
     pub(crate) password: String,
@@ -37,7 +38,36 @@ pub(crate) struct Shared {
     pub(crate) sessions: RwLock<Option<Sessions>>,
 }
 
-impl Shared {
+/// The state and plug of a simulator with these options; refuses an empty application
+/// path.
+pub(crate) fn open(options: &super::PtaOptions) -> std::io::Result<(Arc<Pta>, PtaVendor)> {
+    let app = options.app_path.trim_matches('/').to_ascii_lowercase();
+    if app.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the application path is empty",
+        ));
+    }
+    let shared = Arc::new(Pta {
+        state: RwLock::new(SimState::seeded(
+            options.events,
+            options.risk_events,
+            options.seed,
+        )),
+        username: options.username.clone(),
+        password: options.password.as_str().to_owned(),
+        app,
+        session_ttl: options.session_ttl,
+        dates_in_seconds: options.dates_in_seconds,
+        sessions: RwLock::new(None),
+    });
+    let vendor = PtaVendor {
+        shared: Arc::clone(&shared),
+    };
+    Ok((shared, vendor))
+}
+
+impl Pta {
     fn read(&self) -> Result<RwLockReadGuard<'_, SimState>, Response> {
         self.state.read().map_err(|_| {
             pvwa_error(
@@ -142,7 +172,7 @@ struct Token(String);
 
 /// PTA plugged into the simulator server.
 pub(crate) struct PtaVendor {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<Pta>,
 }
 
 fn is_logon(segments: &[String]) -> bool {
@@ -202,7 +232,7 @@ impl Vendor for PtaVendor {
     }
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn dispatch(State(shared): State<Arc<Pta>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
         return bad_request("The request body could not be read.");
@@ -277,7 +307,7 @@ fn ok_json(value: &impl serde::Serialize) -> Response {
     }
 }
 
-fn logon(shared: &Shared, kind: &str, body: &Bytes) -> Result<Response, Response> {
+fn logon(shared: &Pta, kind: &str, body: &Bytes) -> Result<Response, Response> {
     let Some(kind) = LOGON_TYPES.iter().find(|t| t.eq_ignore_ascii_case(kind)) else {
         return Err(no_route(&format!("/{}/API/auth/{kind}/Logon", shared.app)));
     };
@@ -313,7 +343,7 @@ fn logon(shared: &Shared, kind: &str, body: &Bytes) -> Result<Response, Response
     Ok(ok_json(&token))
 }
 
-fn logoff(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
+fn logoff(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
     if let (Some(Token(token)), Ok(Some(sessions))) = (
         parts.extensions.get::<Token>(),
         shared.sessions.read().map(|s| s.clone()),
@@ -387,7 +417,7 @@ fn status_value(raw: &str) -> Result<&'static str, Response> {
 }
 
 /// A date filter in the configured unit, as milliseconds.
-fn date_ms(shared: &Shared, name: &str, raw: &str) -> Result<i64, Response> {
+fn date_ms(shared: &Pta, name: &str, raw: &str) -> Result<i64, Response> {
     let n: f64 = raw
         .trim()
         .parse()
@@ -401,7 +431,7 @@ fn date_ms(shared: &Shared, name: &str, raw: &str) -> Result<i64, Response> {
     })
 }
 
-fn list_events(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
+fn list_events(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
     let params = query(parts);
     let status = param(&params, "status").map(status_value).transpose()?;
     let mut from = param(&params, "fromUpdateDate")
@@ -435,7 +465,7 @@ fn list_events(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
     Ok(ok_json(&events))
 }
 
-fn update_event(shared: &Shared, id: String, body: &Bytes) -> Result<Response, Response> {
+fn update_event(shared: &Pta, id: String, body: &Bytes) -> Result<Response, Response> {
     let body = json_body(body)?;
     let status = match body.get("mStatus").and_then(Value::as_str) {
         Some(s) => status_value(s)?,
@@ -487,7 +517,7 @@ fn parse_filter(filter: &str) -> Result<Vec<(String, String)>, Response> {
     }
 }
 
-fn list_risks(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
+fn list_risks(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
     let params = query(parts);
     let clauses = param(&params, "filter")
         .map(parse_filter)
@@ -554,7 +584,7 @@ fn list_risks(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
     Ok(ok_json(&json!({ "entities": entities })))
 }
 
-fn update_risk(shared: &Shared, id: String, body: &Bytes) -> Result<Response, Response> {
+fn update_risk(shared: &Pta, id: String, body: &Bytes) -> Result<Response, Response> {
     let body = json_body(body)?;
     let status = match body.get("status").and_then(Value::as_str) {
         Some(s) => status_value(s)?,

@@ -23,7 +23,7 @@ use super::state::{
     CLOSED, Comment, Incident, OPEN, REASONS, SEVERITIES, State as SimState, UNSPECIFIED_REASON,
     USERS, now,
 };
-use super::{fresh_id, relock};
+use crate::server::sessions::{fresh_id, read_lock, relock, write_lock};
 use crate::server::{ServerContext, Sessions, Vendor};
 
 /// The page size when `pageSize` is 0 or absent.
@@ -112,10 +112,9 @@ fn token_user(token: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The ESET state and credentials, shared by the handlers, the [`EsetVendor`] and the
-/// [`super::EsetSim`] handle.
-#[derive(Debug)]
-pub(crate) struct Shared {
+/// ESET Connect as a simulated vendor: the state and configuration of a running
+/// [`EsetSim`](super::EsetSim), shared by its handlers and its handle.
+pub struct Eset {
     pub(crate) state: RwLock<SimState>,
     /// The API users' names and passwords.
     pub(crate) users: Vec<(String, String)>,
@@ -129,19 +128,46 @@ pub(crate) struct Shared {
     pub(crate) rate_limited: AtomicU64,
 }
 
-impl Shared {
+impl Eset {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, SimState> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
+        read_lock(&self.state)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, SimState> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+        write_lock(&self.state)
     }
+}
+
+/// The state and plug of a simulator with these options.
+pub(crate) fn open(options: &super::EsetOptions) -> (Arc<Eset>, EsetVendor) {
+    let first = (
+        options.username.clone(),
+        options.password.as_str().to_owned(),
+    );
+    let more = options
+        .more_users
+        .iter()
+        .map(|(user, password)| (user.clone(), password.as_str().to_owned()));
+    let shared = Arc::new(Eset {
+        state: RwLock::new(SimState::seeded(options.incidents, options.seed)),
+        users: std::iter::once(first).chain(more).collect(),
+        token_lifetime: options.token_lifetime,
+        refresh_tokens: Mutex::new(HashMap::new()),
+        rate_limit: Mutex::new(RateLimit::new(options.rate_limit)),
+        sessions: Mutex::new(None),
+        password_grants: AtomicU64::new(0),
+        refresh_grants: AtomicU64::new(0),
+        rate_limited: AtomicU64::new(0),
+    });
+    let vendor = EsetVendor {
+        shared: Arc::clone(&shared),
+    };
+    (shared, vendor)
 }
 
 /// ESET Connect plugged into the simulator server.
 pub(crate) struct EsetVendor {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<Eset>,
 }
 
 /// The gRPC code grpc-gateway pairs with an HTTP status.
@@ -283,7 +309,7 @@ impl Vendor for EsetVendor {
     }
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn dispatch(State(shared): State<Arc<Eset>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     // The server gate read the body already; this is bounded by MAX_REQUEST_BODY.
     let body = axum::body::to_bytes(body, usize::MAX)
@@ -383,7 +409,7 @@ fn query_params(query: &str) -> HashMap<String, String> {
 }
 
 /// `POST /oauth/token` on the IAM host: the password and refresh_token grants.
-fn token(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
+fn token(shared: &Eset, parts: &Parts, body: &[u8]) -> Response {
     let form_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -483,7 +509,7 @@ fn page_size(params: &HashMap<String, String>) -> Result<usize, Response> {
     }
 }
 
-fn list(shared: &Shared, query: &str) -> Response {
+fn list(shared: &Eset, query: &str) -> Response {
     let params = query_params(query);
     let size = match page_size(&params) {
         Ok(n) => n,
@@ -538,7 +564,7 @@ fn list(shared: &Shared, query: &str) -> Response {
     ok(json!({"incidents": page, "nextPageToken": next}))
 }
 
-fn get(shared: &Shared, uuid: &str) -> Response {
+fn get(shared: &Eset, uuid: &str) -> Response {
     match shared.read().incident(uuid) {
         Some(i) => ok(json!({"incident": i.to_json(true)})),
         None => not_found(uuid),
@@ -557,7 +583,7 @@ fn json_object(body: &[u8], allow_empty: bool) -> Result<serde_json::Map<String,
 
 /// `basic-attributes:update`: only the fields named in `updateMask` change; a masked field
 /// missing from the body is cleared (FieldMask semantics).
-fn update(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn update(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     let body = match json_object(body, false) {
         Ok(o) => o,
         Err(r) => return r,
@@ -638,7 +664,7 @@ fn update(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
 /// and one revision of ESET's page marks the body optional: an empty body, no
 /// `closureReason`, null, empty or the explicit zero value close the incident with no
 /// reason. Only a value that names no reason is refused.
-fn close(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn close(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     let body = match json_object(body, true) {
         Ok(o) => o,
         Err(r) => return r,
@@ -680,7 +706,7 @@ fn close(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     ok(json!({"incident": json}))
 }
 
-fn reopen(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn reopen(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     if let Err(r) = json_object(body, true) {
         return r;
     }
@@ -697,7 +723,7 @@ fn reopen(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     ok(json!({"incident": incident.to_json(true)}))
 }
 
-fn list_comments(shared: &Shared, uuid: &str, query: &str) -> Response {
+fn list_comments(shared: &Eset, uuid: &str, query: &str) -> Response {
     let params = query_params(query);
     let size = match page_size(&params) {
         Ok(n) => n,
@@ -735,7 +761,7 @@ fn list_comments(shared: &Shared, uuid: &str, query: &str) -> Response {
     ok(json!({"comments": page, "nextPageToken": next}))
 }
 
-fn create_comment(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn create_comment(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     let body = match json_object(body, false) {
         Ok(o) => o,
         Err(r) => return r,
@@ -780,7 +806,7 @@ fn find_comment<'a>(
         .ok_or_else(|| comment_not_found(uuid, comment))
 }
 
-fn get_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
+fn get_comment(shared: &Eset, uuid: &str, comment: &str) -> Response {
     let mut state = shared.write();
     match find_comment(&mut state, uuid, comment) {
         Ok(c) => ok(json!({"comment": c.to_json()})),
@@ -790,7 +816,7 @@ fn get_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
 
 /// Answers `{}` (grpc-gateway's `google.protobuf.Empty`); a second delete of the same
 /// comment is a 404.
-fn delete_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
+fn delete_comment(shared: &Eset, uuid: &str, comment: &str) -> Response {
     let mut state = shared.write();
     if let Err(r) = find_comment(&mut state, uuid, comment) {
         return r;
@@ -802,7 +828,7 @@ fn delete_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
 }
 
 /// `text:update` with `{"text"}` (the public client's body) or `{"comment": {"text"}}`.
-fn update_comment_text(shared: &Shared, uuid: &str, comment: &str, body: &[u8]) -> Response {
+fn update_comment_text(shared: &Eset, uuid: &str, comment: &str, body: &[u8]) -> Response {
     let body = match json_object(body, false) {
         Ok(o) => o,
         Err(r) => return r,

@@ -8,26 +8,25 @@ use axum::Json;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, COOKIE, RANGE, SET_COOKIE};
+use axum::http::header::{CONTENT_RANGE, CONTENT_TYPE, COOKIE, RANGE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
 use super::error::ApiError;
 use super::model::{
     ClosingReason, Note, OFFENSE_TYPES, Offense, OffenseType, SEC_USER, State as SimState, Status,
-    USERS, User, known_user, now_ms,
+    USERS, User, known_user,
 };
 use super::query::{
     FieldSel, Filter, ItemRange, Record, Sort, json_array, page_bounds, parse_fields, parse_range,
     project, select,
 };
-use crate::server::sessions::fresh_id;
+use crate::clock::now_ms;
+use crate::server::sessions::{basic_auth_is, fresh_id};
 use crate::server::{ServerContext, Sessions, Vendor};
 
 /// The name of the session cookie, and of the header that carries its value back.
@@ -37,9 +36,9 @@ pub(crate) const SEC: &str = "SEC";
 /// it is told apart from authorized-service tokens (which get no cookie).
 pub(crate) const SESSION_PREFIX: &str = "sim-session-";
 
-/// The QRadar state and credentials, shared by the handlers, the
-/// [`QRadarVendor`] and the [`super::QRadarSim`] handle.
-pub(crate) struct Shared {
+/// IBM QRadar as a simulated vendor: the state and configuration of a running
+/// [`QRadarSim`](super::QRadarSim), shared by its handlers and its handle.
+pub struct QRadar {
     pub(crate) state: RwLock<SimState>,
     pub(crate) token: String,
     pub(crate) user: String,
@@ -54,6 +53,23 @@ pub(crate) struct Shared {
     pub(crate) sessions: OnceLock<Sessions>,
 }
 
+/// The state and plug of a simulator with these options.
+pub(crate) fn open(options: &super::QRadarOptions, https: bool) -> (Arc<QRadar>, QRadarVendor) {
+    let shared = Arc::new(QRadar {
+        state: RwLock::new(SimState::seeded(options.offenses, options.seed)),
+        token: options.token.as_str().to_owned(),
+        user: options.user.clone(),
+        password: options.password.as_str().to_owned(),
+        session_ttl: options.session_ttl,
+        https,
+        sessions: OnceLock::new(),
+    });
+    let vendor = QRadarVendor {
+        shared: Arc::clone(&shared),
+    };
+    (shared, vendor)
+}
+
 /// How a request proved who it is.
 enum Credential {
     /// An authorized-service token in the `SEC` header (the configured one, or another
@@ -66,7 +82,7 @@ enum Credential {
     Basic(String),
 }
 
-impl Shared {
+impl QRadar {
     fn read(&self) -> Result<RwLockReadGuard<'_, SimState>, ApiError> {
         self.state
             .read()
@@ -111,16 +127,8 @@ impl Shared {
         {
             return Some(classify(token));
         }
-        headers.get_all(AUTHORIZATION).iter().find_map(|v| {
-            let (scheme, cred) = v.to_str().ok()?.trim().split_once(' ')?;
-            if !scheme.eq_ignore_ascii_case("basic") {
-                return None;
-            }
-            let decoded = String::from_utf8(BASE64.decode(cred.trim()).ok()?).ok()?;
-            let (user, password) = decoded.split_once(':')?;
-            (user == self.user && password == self.password)
-                .then(|| Credential::Basic(user.to_owned()))
-        })
+        basic_auth_is(headers, &self.user, &self.password)
+            .then(|| Credential::Basic(self.user.clone()))
     }
 
     /// The `Set-Cookie` value that hands out (or confirms) a session.
@@ -142,7 +150,7 @@ struct SessionCookie(String);
 
 /// QRadar plugged into the simulator server.
 pub(crate) struct QRadarVendor {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<QRadar>,
 }
 
 impl Vendor for QRadarVendor {
@@ -151,6 +159,8 @@ impl Vendor for QRadarVendor {
     }
 
     fn router(&self, ctx: &ServerContext) -> Router {
+        // The configured token is a session that never expires by itself.
+        ctx.sessions().insert(self.shared.token.clone(), None);
         let _ = self.shared.sessions.set(ctx.sessions().clone());
         router(Arc::clone(&self.shared))
     }
@@ -192,7 +202,7 @@ impl Vendor for QRadarVendor {
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<QRadar>) -> Router {
     Router::new()
         .route("/api/siem/offenses", get(list_offenses))
         .route(
@@ -238,7 +248,7 @@ fn router(shared: Arc<Shared>) -> Router {
 /// Ansible collection reads that header on every answer it gets, errors included, and
 /// fails when a session answer has none. A handler that set its own cookie (the logout)
 /// keeps it.
-async fn session_cookie(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+async fn session_cookie(State(shared): State<Arc<QRadar>>, req: Request, next: Next) -> Response {
     let session = req.extensions().get::<SessionCookie>().cloned();
     let mut response = next.run(req).await;
     if let Some(SessionCookie(token)) = session
@@ -253,7 +263,7 @@ async fn session_cookie(State(shared): State<Arc<Shared>>, req: Request, next: N
 /// `POST /api/auth/logout`: ends the session of the request (a `SEC` cookie session, or
 /// the one a Basic request just opened) and clears the cookie. An authorized-service token
 /// is no session and stays valid.
-async fn logout(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+async fn logout(State(shared): State<Arc<QRadar>>, req: Request) -> Response {
     if let Some(SessionCookie(token)) = req.extensions().get::<SessionCookie>()
         && let Some(sessions) = shared.sessions.get()
     {
@@ -490,14 +500,14 @@ fn offense_not_found(id: impl std::fmt::Display) -> ApiError {
     ))
 }
 
-async fn list_offenses(State(sh): State<Arc<Shared>>, ctx: Ctx) -> Result<Response, ApiError> {
+async fn list_offenses(State(sh): State<Arc<QRadar>>, ctx: Ctx) -> Result<Response, ApiError> {
     let q = ListQuery::<Offense>::parse(&ctx, Sorting::On(None, 1030), 1010)?;
     let st = sh.read()?;
     Ok(q.respond(st.offenses.iter()))
 }
 
 async fn get_offense(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -518,7 +528,7 @@ fn fmt_id(id: Option<i64>) -> String {
 }
 
 async fn update_offense(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -657,7 +667,7 @@ async fn update_offense(
 // ---------------------------------------------------------------------------
 
 async fn list_notes(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -672,7 +682,7 @@ async fn list_notes(
 }
 
 async fn create_note(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -700,7 +710,7 @@ async fn create_note(
 }
 
 async fn get_note(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<(String, String)>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -734,7 +744,7 @@ async fn get_note(
 // ---------------------------------------------------------------------------
 
 async fn list_actors(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -768,7 +778,7 @@ async fn list_actors(
 // ---------------------------------------------------------------------------
 
 async fn list_closing_reasons(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let include_reserved = ctx.bool_param("include_reserved")?.unwrap_or(false);
@@ -783,7 +793,7 @@ async fn list_closing_reasons(
 }
 
 async fn get_closing_reason(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -807,7 +817,7 @@ async fn get_closing_reason(
 }
 
 async fn create_closing_reason(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let fields = ctx.fields()?;

@@ -3,7 +3,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,62 +12,57 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 
-use super::model::{State as SimState, USERS, iso, now_ms};
+use super::model::{State as SimState, USERS};
+use crate::clock::{iso_ms, now_ms};
+use crate::server::sessions::{basic_auth_is, read_lock, write_lock};
 use crate::server::{ServerContext, Sessions, Vendor};
 
 /// The authentication service's token collection.
 pub(crate) const TOKENS: &str = "/SentinelAuthServices/auth/tokens";
 
-/// How the simulator was configured.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub(crate) incidents: usize,
-    pub(crate) seed: u64,
-    pub(crate) user: String,
-    pub(crate) password: String,
-    pub(crate) token_ttl: Option<Duration>,
-    pub(crate) link_base: Option<String>,
-}
-
-/// The state, configuration and counters, shared by the handlers, the vendor plug and the
-/// [`super::SentinelSim`] handle.
-pub(crate) struct Shared {
+/// Sentinel as a simulated vendor: the state and configuration of a running
+/// [`SentinelSim`](super::SentinelSim), shared by its handlers and its handle.
+pub struct Sentinel {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) config: Config,
+    pub(crate) config: super::SentinelOptions,
     pub(crate) issued: AtomicU64,
     pub(crate) deleted: AtomicU64,
     /// The server's session tokens, known once the server has started.
     pub(crate) sessions: OnceLock<Sessions>,
 }
 
-impl Shared {
+impl Sentinel {
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, SimState> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
+        read_lock(&self.state)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, SimState> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+        write_lock(&self.state)
     }
 
     /// Whether the request carries the configured Basic credentials.
     fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        headers.get_all(AUTHORIZATION).iter().any(|v| {
-            let Some((scheme, cred)) = v.to_str().ok().and_then(|v| v.trim().split_once(' '))
-            else {
-                return false;
-            };
-            scheme.eq_ignore_ascii_case("basic")
-                && BASE64
-                    .decode(cred.trim())
-                    .ok()
-                    .and_then(|d| String::from_utf8(d).ok())
-                    .is_some_and(|d| d == format!("{}:{}", self.config.user, self.config.password))
-        })
+        let config = &self.config;
+        basic_auth_is(headers, &config.user, config.password.as_str())
     }
+}
+
+/// The state and plug of a simulator with these options; the incidents are seeded when the
+/// server's address, which their links name, is known.
+pub(crate) fn open(options: &super::SentinelOptions) -> (Arc<Sentinel>, SentinelVendor) {
+    let shared = Arc::new(Sentinel {
+        state: RwLock::default(),
+        config: options.clone(),
+        issued: AtomicU64::new(0),
+        deleted: AtomicU64::new(0),
+        sessions: OnceLock::new(),
+    });
+    let vendor = SentinelVendor {
+        shared: Arc::clone(&shared),
+    };
+    (shared, vendor)
 }
 
 /// The token of an `Authorization: X-SAML <token>` header.
@@ -93,7 +87,7 @@ pub(crate) fn fault(status: StatusCode, message: &str) -> Response {
 
 /// Sentinel plugged into the simulator server.
 pub(crate) struct SentinelVendor {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<Sentinel>,
 }
 
 impl Vendor for SentinelVendor {
@@ -136,7 +130,7 @@ impl Vendor for SentinelVendor {
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<Sentinel>) -> Router {
     Router::new()
         .route(TOKENS, axum::routing::post(issue_token))
         .route(
@@ -249,19 +243,19 @@ fn id_of(raw: &str) -> Result<u64, Refusal> {
 // tokens
 // ---------------------------------------------------------------------------------------
 
-fn sessions(sh: &Shared) -> Result<&Sessions, Refusal> {
+fn sessions(sh: &Sentinel) -> Result<&Sessions, Refusal> {
     sh.sessions
         .get()
         .ok_or_else(|| refuse(StatusCode::INTERNAL_SERVER_ERROR, "No session store."))
 }
 
-async fn issue_token(State(sh): State<Arc<Shared>>) -> Answer {
+async fn issue_token(State(sh): State<Arc<Sentinel>>) -> Answer {
     let token = sessions(&sh)?.issue(sh.config.token_ttl);
     sh.issued.fetch_add(1, Ordering::Relaxed);
     Ok(json_answer(StatusCode::OK, &json!({"Token": token})))
 }
 
-async fn delete_token(State(sh): State<Arc<Shared>>, Path(token): Path<String>) -> Answer {
+async fn delete_token(State(sh): State<Arc<Sentinel>>, Path(token): Path<String>) -> Answer {
     if sessions(&sh)?.revoke(&token) {
         sh.deleted.fetch_add(1, Ordering::Relaxed);
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -382,7 +376,7 @@ fn matches(object: &Value, terms: &[(String, String)]) -> bool {
         })
 }
 
-async fn list_incidents(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
+async fn list_incidents(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
     let params = params(&uri)?;
     let query = params
         .iter()
@@ -398,7 +392,7 @@ async fn list_incidents(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
     page(&st.base, uri.path(), &params, items)
 }
 
-async fn list_events(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
+async fn list_events(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
     let params = params(&uri)?;
     let query = params
         .iter()
@@ -428,7 +422,7 @@ async fn list_events(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
 // incidents
 // ---------------------------------------------------------------------------------------
 
-async fn get_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+async fn get_incident(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let id = id_of(&raw)?;
     let st = sh.read();
     let incident = st
@@ -438,7 +432,7 @@ async fn get_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) ->
     Ok(json_answer(StatusCode::OK, incident))
 }
 
-async fn delete_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+async fn delete_incident(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let id = id_of(&raw)?;
     let mut st = sh.write();
     st.incidents
@@ -516,12 +510,12 @@ fn actor(st: &SimState) -> Value {
     Value::String(st.href("user", USERS[0].0))
 }
 
-async fn create_incident(State(sh): State<Arc<Shared>>, body: Bytes) -> Answer {
+async fn create_incident(State(sh): State<Arc<Sentinel>>, body: Bytes) -> Answer {
     let fields = incident_body(&body)?;
     let mut st = sh.write();
     let id = st.next_incident;
     st.next_incident += 1;
-    let now = iso(now_ms());
+    let now = iso_ms(now_ms());
     let mut incident = Map::new();
     incident.insert("meta".into(), st.meta("incident", id));
     incident.insert("state".into(), json!("OPEN"));
@@ -545,7 +539,7 @@ async fn create_incident(State(sh): State<Arc<Shared>>, body: Bytes) -> Answer {
 /// Merges the fields of the body into the incident (fields left out are kept) and answers
 /// a bare 200, as the documentation's sample shows.
 async fn put_incident(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<Sentinel>>,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Answer {
@@ -568,7 +562,7 @@ async fn put_incident(
             time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
         })
         .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
-    incident.insert("moddate".into(), json!(iso(now.max(last + 1))));
+    incident.insert("moddate".into(), json!(iso_ms(now.max(last + 1))));
     incident.insert("modifier".into(), modifier);
     Ok(StatusCode::OK.into_response())
 }
@@ -578,7 +572,7 @@ async fn put_incident(
 // ---------------------------------------------------------------------------------------
 
 async fn get_event(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<Sentinel>>,
     Path((event, incident)): Path<(String, String)>,
 ) -> Answer {
     let st = sh.read();
@@ -597,7 +591,7 @@ async fn get_event(
     Ok(json_answer(StatusCode::OK, found))
 }
 
-async fn get_external_data(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+async fn get_external_data(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let st = sh.read();
     raw.parse::<u64>()
         .ok()
@@ -606,7 +600,7 @@ async fn get_external_data(State(sh): State<Arc<Shared>>, Path(raw): Path<String
         .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No external data '{raw}'.")))
 }
 
-async fn get_annotation(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+async fn get_annotation(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let st = sh.read();
     raw.parse::<u64>()
         .ok()

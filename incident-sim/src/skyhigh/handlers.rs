@@ -13,12 +13,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
-use super::MAX_TIES;
-use super::data::{KNOWN_GROUPS, Rec, format_ms, information_keys, now_ms, parse_ms};
+use super::data::{KNOWN_GROUPS, Rec, information_keys, parse_ms};
+use crate::clock::{iso_ms, now_ms};
+use crate::server::sessions::{basic_auth_is, read_lock, write_lock};
 use crate::server::{ServerContext, Sessions, Vendor};
 
 /// The API below the host.
@@ -31,8 +30,43 @@ const SOURCE: &str = "shnapi-sim.node.local.consul";
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
 
-/// The Skyhigh state and configuration, shared by the handlers, the vendor and the handle.
-pub(crate) struct Shared {
+/// Most incidents a page holds beyond its `limit` in [`PageBoundary::IncludeTies`]: the
+/// incidents that share the timestamp of the last one within the limit, up to this many.
+/// The same bound as `skyhigh_client::MAX_TIES`.
+pub const MAX_TIES: usize = 1_000;
+
+/// How a page of `queryIncidents` ends when later incidents share the timestamp of its last
+/// one, and what its `nextStartTime` is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageBoundary {
+    /// As Skyhigh documents it (the default): the incidents sharing the timestamp of the last
+    /// one within the limit are added to the page, at most [`MAX_TIES`] of them;
+    /// `nextStartTime` is the time of the first incident not served, `null` when the window
+    /// holds no more.
+    #[default]
+    IncludeTies,
+    /// As some tenants answer: a page stops at the limit and its `nextStartTime` is the time
+    /// of its last incident, so the incidents at that instant come again on the next page;
+    /// a short page's `nextStartTime` is the end of the window.
+    RepeatBoundary,
+}
+
+/// The shape of the simulator's answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseShape {
+    /// The Spring envelope `{headers, body, statusCode, statusCodeValue}`, as the service
+    /// answers (the default).
+    #[default]
+    Envelope,
+    /// The bare object, as the swagger documents it.
+    Bare,
+}
+
+/// Skyhigh as a simulated vendor: the state and configuration of a running
+/// [`SkyhighSim`](super::SkyhighSim), shared by its handlers and its handle.
+pub struct Skyhigh {
     pub(crate) incidents: RwLock<Vec<Rec>>,
     pub(crate) user: String,
     pub(crate) password: String,
@@ -48,32 +82,36 @@ pub(crate) struct Shared {
     pub(crate) sessions: OnceLock<Sessions>,
 }
 
-impl Shared {
+/// The state and plug of a simulator with these options.
+pub(crate) fn open(options: &super::SkyhighOptions) -> (Arc<Skyhigh>, SkyhighVendor) {
+    let shared = Arc::new(Skyhigh {
+        incidents: RwLock::new(super::data::seeded(options.incidents, options.seed)),
+        user: options.user.clone(),
+        password: options.password.as_str().to_owned(),
+        tenant_id: options.tenant_id.clone(),
+        token_ttl: options.token_ttl,
+        envelope: AtomicBool::new(!options.bare),
+        repeat_boundary: AtomicBool::new(options.repeat_boundary),
+        iam_tokens: Sessions::new(),
+        sessions: OnceLock::new(),
+    });
+    let vendor = SkyhighVendor {
+        shared: Arc::clone(&shared),
+    };
+    (shared, vendor)
+}
+
+impl Skyhigh {
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<Rec>> {
-        self.incidents.read().unwrap_or_else(|e| e.into_inner())
+        read_lock(&self.incidents)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Vec<Rec>> {
-        self.incidents.write().unwrap_or_else(|e| e.into_inner())
+        write_lock(&self.incidents)
     }
 
     fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        headers.get_all(AUTHORIZATION).iter().any(|v| {
-            let Some((scheme, cred)) = v.to_str().ok().and_then(|v| v.trim().split_once(' '))
-            else {
-                return false;
-            };
-            scheme.eq_ignore_ascii_case("basic")
-                && BASE64
-                    .decode(cred.trim())
-                    .ok()
-                    .and_then(|d| String::from_utf8(d).ok())
-                    .and_then(|d| {
-                        let (u, p) = d.split_once(':')?;
-                        Some(u == self.user && p == self.password)
-                    })
-                    .unwrap_or(false)
-        })
+        basic_auth_is(headers, &self.user, &self.password)
     }
 
     /// The answer with `body` in the configured shape.
@@ -134,7 +172,7 @@ fn info(actual_limit: usize, error: Option<Value>, next_start: Option<String>) -
 
 /// Skyhigh plugged into the simulator server.
 pub(crate) struct SkyhighVendor {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<Skyhigh>,
 }
 
 impl Vendor for SkyhighVendor {
@@ -198,11 +236,11 @@ impl Vendor for SkyhighVendor {
     }
 }
 
-async fn not_found(State(shared): State<Arc<Shared>>) -> Response {
+async fn not_found(State(shared): State<Arc<Skyhigh>>) -> Response {
     shared.error(StatusCode::NOT_FOUND, "No such endpoint", None)
 }
 
-async fn method_not_allowed(State(shared): State<Arc<Shared>>) -> Response {
+async fn method_not_allowed(State(shared): State<Arc<Skyhigh>>) -> Response {
     shared.error(
         StatusCode::METHOD_NOT_ALLOWED,
         "Request method not supported",
@@ -285,7 +323,7 @@ fn incident_criteria_match(rec: &Rec, criteria: &Value) -> bool {
 }
 
 async fn query_incidents(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Skyhigh>>,
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
@@ -420,9 +458,9 @@ async fn query_incidents(
         // short one at the end of the window.
         matching.truncate(limit);
         if matching.len() == limit {
-            matching.last().map(|r| format_ms(time(r)))
+            matching.last().map(|r| iso_ms(time(r)))
         } else {
-            Some(format_ms(end))
+            Some(iso_ms(end))
         }
     } else {
         // As documented: the incidents sharing the last time within the limit stay in the
@@ -437,7 +475,7 @@ async fn query_incidents(
                 served += 1;
             }
         }
-        let next = matching.get(served).map(|r| format_ms(time(r)));
+        let next = matching.get(served).map(|r| iso_ms(time(r)));
         matching.truncate(served);
         next
     };
@@ -474,7 +512,7 @@ fn workflow_status(value: &str) -> Option<&'static str> {
     .find(|s| *s == squashed)
 }
 
-async fn modify_incidents(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn modify_incidents(State(shared): State<Arc<Skyhigh>>, body: Bytes) -> Response {
     let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&body) else {
         return shared.error(
             StatusCode::BAD_REQUEST,
@@ -526,11 +564,11 @@ async fn modify_incidents(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
     shared.answer(StatusCode::OK, info(applied, error, None))
 }
 
-async fn information_keys_handler(State(shared): State<Arc<Shared>>) -> Response {
+async fn information_keys_handler(State(shared): State<Arc<Skyhigh>>) -> Response {
     shared.answer(StatusCode::OK, information_keys())
 }
 
-async fn groups(State(shared): State<Arc<Shared>>) -> Response {
+async fn groups(State(shared): State<Arc<Skyhigh>>) -> Response {
     let mut all: Vec<String> = KNOWN_GROUPS.iter().map(|g| (*g).to_owned()).collect();
     all.extend(shared.read().iter().map(|r| r.group.clone()));
     all.sort();
@@ -551,7 +589,7 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// `POST {API}/token?grant_type=password&token_type=iam` with Basic (checked by
 /// `authorize`) and an optional `bps-tenant-id`.
 async fn iam_token(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Skyhigh>>,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
@@ -595,7 +633,7 @@ async fn iam_token(
 /// `POST /neo/neo-auth-service/oauth/token?grant_type=iam_token` (`x-iam-token`) or
 /// `grant_type=password` (`x-auth-username`, `x-auth-password`).
 async fn neo_token(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Skyhigh>>,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {

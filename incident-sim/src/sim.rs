@@ -1,0 +1,321 @@
+//! The skeleton every vendor simulator stands on: a vendor is a [`SimVendor`] (its options,
+//! its state and its plug into the [`SimServer`]), [`SimBuilder`] configures and starts it,
+//! and [`Sim`] is the running simulator. The names each vendor exports, such as
+//! [`QRadarSim`](crate::QRadarSim) and [`QRadarSimBuilder`](crate::QRadarSimBuilder), are
+//! aliases of these two types; the vendor adds its own setters and inspection methods.
+//!
+//! # Adding a vendor
+//!
+//! Besides its routes and its state (a [`Vendor`] plug, see [`server`](crate::server)), a
+//! vendor module declares
+//!
+//! - its options, a [`clap::Args`] struct: each field is a setting of the builder and a flag
+//!   of the vendor's subcommand of the `incident-sim` binary, with its default;
+//! - its names and setters, with the crate's `sim_names!` and `setters!` macros;
+//! - its [`SimVendor`] implementation: how the options become the state and the plug, and
+//!   what the binary prints once the simulator listens.
+//!
+//! Its subcommand is one line of the `Simulator` enum of [`cli`](crate::cli).
+
+use std::fmt;
+use std::io;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, FromArgMatches};
+
+use crate::server::{ServerOptions, SimServer, Vendor};
+
+/// A vendor API simulated on a [`SimServer`], implemented by the state of a running
+/// simulator of that vendor, such as [`QRadar`](crate::qradar::QRadar): what its handlers
+/// and its [`Sim`] handle share.
+pub trait SimVendor: Sized + Send + Sync + 'static {
+    /// What a [`SimBuilder`] sets, which are also the flags of the vendor's subcommand of
+    /// the `incident-sim` binary; the defaults are those of an empty command line.
+    type Options: Args + FromArgMatches + Clone + fmt::Debug + Send + Sync + 'static;
+
+    /// The vendor's subcommand of the binary, e.g. `qradar`.
+    const COMMAND: &'static str;
+
+    /// Prefix of the variables the binary prints: `QRADAR` prints `QRADAR_URL=...` and,
+    /// with `--https`, `QRADAR_CA_CERT=...`.
+    const ENV_PREFIX: &'static str;
+
+    /// The state a simulator with these options starts with, and its plug into a server
+    /// that listens as `server` says.
+    fn open(
+        options: &Self::Options,
+        server: &ServerOptions,
+    ) -> io::Result<(Arc<Self>, impl Vendor)>;
+
+    /// How the server keeps what it holds for clients; the builder adds the port and
+    /// HTTPS. Default: [`ServerOptions::new`].
+    fn server_options(options: &Self::Options) -> ServerOptions {
+        let _ = options;
+        ServerOptions::new()
+    }
+
+    /// What the binary prints after `<PREFIX>_URL`, in order, each name without the
+    /// prefix, e.g. `("TOKEN", "sim-sec-token")` for `QRADAR_TOKEN=sim-sec-token`.
+    fn variables(sim: &Sim<Self>) -> Vec<(&'static str, String)>;
+
+    /// One line for standard error, e.g. `QRadar simulator: 25 offenses`.
+    fn summary(sim: &Sim<Self>) -> String;
+}
+
+/// Configures and starts a [`Sim`]: the vendor's own settings (its setters, such as
+/// [`QRadarSimBuilder::offenses`](crate::QRadarSimBuilder::offenses)), and where to listen.
+pub struct SimBuilder<V: SimVendor> {
+    pub(crate) options: V::Options,
+    https: bool,
+    port: u16,
+}
+
+impl<V: SimVendor> Default for SimBuilder<V> {
+    fn default() -> Self {
+        SimBuilder::from_options(defaults())
+    }
+}
+
+impl<V: SimVendor> Clone for SimBuilder<V> {
+    fn clone(&self) -> Self {
+        SimBuilder {
+            options: self.options.clone(),
+            https: self.https,
+            port: self.port,
+        }
+    }
+}
+
+impl<V: SimVendor> fmt::Debug for SimBuilder<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimBuilder")
+            .field("vendor", &V::COMMAND)
+            .field("options", &self.options)
+            .field("https", &self.https)
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+impl<V: SimVendor> SimBuilder<V> {
+    /// A builder with these options, plain HTTP on a free port.
+    pub fn from_options(options: V::Options) -> Self {
+        SimBuilder {
+            options,
+            https: false,
+            port: 0,
+        }
+    }
+
+    /// Serve HTTPS with a freshly generated self-signed certificate valid for `localhost`
+    /// and `127.0.0.1` (see [`SimServer::ca_cert_pem`]).
+    pub fn https(mut self, on: bool) -> Self {
+        self.https = on;
+        self
+    }
+
+    /// Listen on this port of `127.0.0.1` (default 0: a free port chosen by the system).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds `127.0.0.1` (see [`port`](Self::port)), spawns the server on the current tokio
+    /// runtime and returns once the socket is listening.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside a tokio runtime.
+    pub async fn start(self) -> io::Result<Sim<V>> {
+        let options = V::server_options(&self.options)
+            .port(self.port)
+            .https(self.https);
+        let (shared, vendor) = V::open(&self.options, &options)?;
+        let server = SimServer::start(vendor, options).await?;
+        Ok(Sim {
+            server,
+            shared,
+            options: self.options,
+        })
+    }
+}
+
+/// A running vendor simulator, such as [`QRadarSim`](crate::QRadarSim). Dropping it stops
+/// the server and closes its connections.
+///
+/// It dereferences to its [`SimServer`]: `url()`, `ca_cert_pem()`, `inject()`,
+/// `requests()`, `last_request()`, `sessions()`, the counters.
+pub struct Sim<V: SimVendor> {
+    server: SimServer,
+    pub(crate) shared: Arc<V>,
+    pub(crate) options: V::Options,
+}
+
+impl<V: SimVendor> Sim<V> {
+    /// A builder with the vendor's defaults: see its options.
+    pub fn builder() -> SimBuilder<V> {
+        SimBuilder::default()
+    }
+
+    /// The server this simulator runs on (also reachable by deref).
+    pub fn server(&self) -> &SimServer {
+        &self.server
+    }
+}
+
+impl<V: SimVendor> fmt::Debug for Sim<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sim")
+            .field("vendor", &V::COMMAND)
+            .field("url", &self.url())
+            .field("connections_accepted", &self.connections_accepted())
+            .field("requests_served", &self.requests_served())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<V: SimVendor> Deref for Sim<V> {
+    type Target = SimServer;
+
+    fn deref(&self) -> &SimServer {
+        &self.server
+    }
+}
+
+impl<V: SimVendor> AsRef<SimServer> for Sim<V> {
+    fn as_ref(&self) -> &SimServer {
+        &self.server
+    }
+}
+
+/// Options as an empty command line gives them: the defaults their flags declare.
+fn defaults<O: Args + FromArgMatches>() -> O {
+    let command = O::augment_args(clap::Command::new("defaults").no_binary_name(true));
+    command
+        .try_get_matches_from(Vec::<String>::new())
+        .and_then(|matches| O::from_arg_matches(&matches))
+        .expect("the options of a simulator have no required flag")
+}
+
+/// A password or token among a vendor's options: `Debug` shows `"***"` in its place.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl Secret {
+    /// The value itself.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Reads a flag's whole seconds as a duration.
+pub(crate) fn seconds(raw: &str) -> Result<Duration, String> {
+    raw.parse()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("expected whole seconds, got {raw:?}"))
+}
+
+/// The variables of a simulator whose clients log on with a user name and a password.
+pub(crate) fn logon_variables((user, password): (&str, &str)) -> Vec<(&'static str, String)> {
+    vec![
+        ("USERNAME", user.to_owned()),
+        ("PASSWORD", password.to_owned()),
+    ]
+}
+
+/// Declares a vendor: the aliases of its simulator and builder, the `Debug` of its state
+/// (which shows none of it) and its [`SimVendor`] implementation, whose functions are
+/// written as `name(arguments) = body;`:
+///
+/// ```text
+/// sim_vendor! {
+///     QRadar: QRadarSim, QRadarSimBuilder, "IBM QRadar SIEM";
+///     options: QRadarOptions, command: "qradar", env_prefix: "QRADAR";
+///     open(options, server) = Ok(handlers::open(options, server.is_https()));
+///     variables(sim) = vec![("TOKEN", sim.token().to_owned())];
+///     summary(sim) = format!("QRadar simulator: {} offenses", sim.options.offenses);
+/// }
+/// ```
+///
+/// `server_options(options) = ...;` may follow `open`.
+macro_rules! sim_vendor {
+    (
+        $vendor:ident: $sim:ident, $builder:ident, $what:literal;
+        options: $options:ty, command: $command:literal, env_prefix: $prefix:literal;
+        open($o:ident, $s:tt) = $open:expr;
+        $(server_options($so:ident) = $server_options:expr;)?
+        variables($v:ident) = $variables:expr;
+        summary($m:ident) = $summary:expr;
+    ) => {
+        impl ::std::fmt::Debug for $vendor {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($vendor)).finish_non_exhaustive()
+            }
+        }
+
+        #[doc = concat!("A running ", $what, " simulator: a [`Sim`](crate::Sim) with the methods below. Dropping it stops the server.")]
+        pub type $sim = $crate::sim::Sim<$vendor>;
+
+        #[doc = concat!("Configures and starts a [`", stringify!($sim), "`]: a [`SimBuilder`](crate::SimBuilder) with the setters below.")]
+        pub type $builder = $crate::sim::SimBuilder<$vendor>;
+
+        impl $crate::sim::SimVendor for $vendor {
+            type Options = $options;
+            const COMMAND: &'static str = $command;
+            const ENV_PREFIX: &'static str = $prefix;
+
+            fn open(
+                $o: &$options,
+                $s: &$crate::server::ServerOptions,
+            ) -> ::std::io::Result<(::std::sync::Arc<Self>, impl $crate::server::Vendor)> {
+                $open
+            }
+
+            $(
+                fn server_options($so: &$options) -> $crate::server::ServerOptions {
+                    $server_options
+                }
+            )?
+
+            fn variables($v: &$sim) -> Vec<(&'static str, String)> {
+                $variables
+            }
+
+            fn summary($m: &$sim) -> String {
+                $summary
+            }
+        }
+    };
+}
+pub(crate) use sim_vendor;
+
+/// Setters of a vendor's [`SimBuilder`] that write their arguments into its options, each
+/// as its doc comments, then `name(argument: Type, ..) => field = value, ..;`.
+macro_rules! setters {
+    ($vendor:ty { $($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),+) => $($field:ident = $value:expr),+;)* }) => {
+        impl $crate::sim::SimBuilder<$vendor> {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, $($arg: $ty),+) -> Self {
+                    $(self.options.$field = $value;)+
+                    self
+                }
+            )*
+        }
+    };
+}
+pub(crate) use setters;
