@@ -23,9 +23,13 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
 use clap::{Args, FromArgMatches};
 
-use crate::server::{ServerOptions, SimServer, Vendor};
+use crate::server::{ServerContext, ServerOptions, Sessions, SimServer, Vendor};
 
 /// A vendor API simulated on a [`SimServer`], implemented by the state of a running
 /// simulator of that vendor, such as [`QRadar`](crate::qradar::QRadar): what its handlers
@@ -42,12 +46,26 @@ pub trait SimVendor: Sized + Send + Sync + 'static {
     /// with `--https`, `QRADAR_CA_CERT=...`.
     const ENV_PREFIX: &'static str;
 
-    /// The state a simulator with these options starts with, and its plug into a server
-    /// that listens as `server` says.
+    /// The state a simulator with these options starts with, on a server that listens as
+    /// `server` says and accepts the session tokens of `sessions`.
     fn open(
         options: &Self::Options,
         server: &ServerOptions,
-    ) -> io::Result<(Arc<Self>, impl Vendor)>;
+        sessions: &Sessions,
+    ) -> io::Result<Self>;
+
+    /// The vendor's routes, with their state applied: see [`Vendor::router`].
+    fn router(self: Arc<Self>, ctx: &ServerContext) -> Router;
+
+    /// Admits a request or answers it: see [`Vendor::authorize`].
+    #[allow(
+        clippy::result_large_err,
+        reason = "the rejection is the response itself, built once per refused request"
+    )]
+    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response>;
+
+    /// The vendor's error response: see [`Vendor::error_response`].
+    fn error_response(&self, status: StatusCode, message: &str) -> Response;
 
     /// How the server keeps what it holds for clients; the builder adds the port and
     /// HTTPS. Default: [`ServerOptions::new`].
@@ -132,8 +150,10 @@ impl<V: SimVendor> SimBuilder<V> {
         let options = V::server_options(&self.options)
             .port(self.port)
             .https(self.https);
-        let (shared, vendor) = V::open(&self.options, &options)?;
-        let server = SimServer::start(vendor, options).await?;
+        let sessions = Sessions::new();
+        let shared = Arc::new(V::open(&self.options, &options, &sessions)?);
+        let plug = Plug(Arc::clone(&shared));
+        let server = SimServer::start_with_sessions(plug, options, sessions).await?;
         Ok(Sim {
             server,
             shared,
@@ -190,6 +210,27 @@ impl<V: SimVendor> AsRef<SimServer> for Sim<V> {
     }
 }
 
+/// A vendor's state plugged into its server.
+struct Plug<V>(Arc<V>);
+
+impl<V: SimVendor> Vendor for Plug<V> {
+    fn name(&self) -> &'static str {
+        V::COMMAND
+    }
+
+    fn router(&self, ctx: &ServerContext) -> Router {
+        V::router(Arc::clone(&self.0), ctx)
+    }
+
+    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+        self.0.authorize(parts, sessions)
+    }
+
+    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+        self.0.error_response(status, message)
+    }
+}
+
 /// Options as an empty command line gives them: the defaults their flags declare.
 fn defaults<O: Args + FromArgMatches>() -> O {
     let command = O::augment_args(clap::Command::new("defaults").no_binary_name(true));
@@ -239,13 +280,14 @@ pub(crate) fn logon_variables((user, password): (&str, &str)) -> Vec<(&'static s
 
 /// Declares a vendor: the aliases of its simulator and builder, the `Debug` of its state
 /// (which shows none of it) and its [`SimVendor`] implementation, whose functions are
-/// written as `name(arguments) = body;`:
+/// written as `name(arguments) = body;`, and whose plug into the server is the state's
+/// own `routes`, `admit` and `error_body`:
 ///
 /// ```text
 /// sim_vendor! {
 ///     QRadar: QRadarSim, QRadarSimBuilder, "IBM QRadar SIEM";
 ///     options: QRadarOptions, command: "qradar", env_prefix: "QRADAR";
-///     open(options, server) = Ok(handlers::open(options, server.is_https()));
+///     open(options, server, sessions) = Ok(QRadar::open(options, server, sessions));
 ///     variables(sim) = vec![("TOKEN", sim.token().to_owned())];
 ///     summary(sim) = format!("QRadar simulator: {} offenses", sim.options.offenses);
 /// }
@@ -256,7 +298,7 @@ macro_rules! sim_vendor {
     (
         $vendor:ident: $sim:ident, $builder:ident, $what:literal;
         options: $options:ty, command: $command:literal, env_prefix: $prefix:literal;
-        open($o:ident, $s:tt) = $open:expr;
+        open($o:ident, $s:tt, $n:tt) = $open:expr;
         $(server_options($so:ident) = $server_options:expr;)?
         variables($v:ident) = $variables:expr;
         summary($m:ident) = $summary:expr;
@@ -281,8 +323,32 @@ macro_rules! sim_vendor {
             fn open(
                 $o: &$options,
                 $s: &$crate::server::ServerOptions,
-            ) -> ::std::io::Result<(::std::sync::Arc<Self>, impl $crate::server::Vendor)> {
+                $n: &$crate::server::Sessions,
+            ) -> ::std::io::Result<Self> {
                 $open
+            }
+
+            fn router(
+                self: ::std::sync::Arc<Self>,
+                ctx: &$crate::server::ServerContext,
+            ) -> ::axum::Router {
+                $vendor::routes(self, ctx)
+            }
+
+            fn authorize(
+                &self,
+                parts: &mut ::axum::http::request::Parts,
+                sessions: &$crate::server::Sessions,
+            ) -> Result<(), ::axum::response::Response> {
+                $vendor::admit(self, parts, sessions)
+            }
+
+            fn error_response(
+                &self,
+                status: ::axum::http::StatusCode,
+                message: &str,
+            ) -> ::axum::response::Response {
+                $vendor::error_body(self, status, message)
             }
 
             $(

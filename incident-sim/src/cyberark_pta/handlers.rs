@@ -6,8 +6,8 @@
     reason = "an error is the response itself, built once per refused request"
 )]
 
+use std::io;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,9 +18,10 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::PtaOptions;
 use super::model::State as SimState;
 use crate::clock::now_ms;
-use crate::server::{MAX_REQUEST_BODY, ServerContext, Sessions, Vendor};
+use crate::server::{MAX_REQUEST_BODY, ServerContext, Sessions};
 
 /// The logon types PVWA takes in `API/auth/{type}/Logon`.
 pub(crate) const LOGON_TYPES: &[&str] = &["CyberArk", "LDAP", "RADIUS", "Windows"];
@@ -29,42 +30,28 @@ pub(crate) const LOGON_TYPES: &[&str] = &["CyberArk", "LDAP", "RADIUS", "Windows
 /// [`PtaSim`](super::PtaSim), shared by its handlers and its handle.
 pub struct Pta {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) username: String,
-    pub(crate) password: String,
+    pub(crate) options: PtaOptions,
     /// The application path, lower case, without slashes (`passwordvault`).
     pub(crate) app: String,
-    pub(crate) session_ttl: Option<Duration>,
-    pub(crate) dates_in_seconds: bool,
-    pub(crate) sessions: RwLock<Option<Sessions>>,
+    pub(crate) sessions: Sessions,
 }
 
-/// The state and plug of a simulator with these options; refuses an empty application
-/// path.
-pub(crate) fn open(options: &super::PtaOptions) -> std::io::Result<(Arc<Pta>, PtaVendor)> {
-    let app = options.app_path.trim_matches('/').to_ascii_lowercase();
-    if app.is_empty() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the application path is empty",
-        ));
+impl Pta {
+    /// The state of a simulator with these options; refuses an empty application path.
+    pub(crate) fn open(options: &PtaOptions, sessions: &Sessions) -> io::Result<Pta> {
+        let app = options.app_path.trim_matches('/').to_ascii_lowercase();
+        if app.is_empty() {
+            let message = "the application path is empty";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+        }
+        let (events, risks) = (options.events, options.risk_events);
+        Ok(Pta {
+            state: RwLock::new(SimState::seeded(events, risks, options.seed)),
+            options: options.clone(),
+            app,
+            sessions: sessions.clone(),
+        })
     }
-    let shared = Arc::new(Pta {
-        state: RwLock::new(SimState::seeded(
-            options.events,
-            options.risk_events,
-            options.seed,
-        )),
-        username: options.username.clone(),
-        password: options.password.as_str().to_owned(),
-        app,
-        session_ttl: options.session_ttl,
-        dates_in_seconds: options.dates_in_seconds,
-        sessions: RwLock::new(None),
-    });
-    let vendor = PtaVendor {
-        shared: Arc::clone(&shared),
-    };
-    Ok((shared, vendor))
 }
 
 impl Pta {
@@ -170,35 +157,23 @@ fn bad_request(message: &str) -> Response {
 #[derive(Clone, Debug)]
 struct Token(String);
 
-/// PTA plugged into the simulator server.
-pub(crate) struct PtaVendor {
-    pub(crate) shared: Arc<Pta>,
-}
-
 fn is_logon(segments: &[String]) -> bool {
     matches!(segments, [api, auth, _, logon] if api == "api" && auth == "auth" && logon == "logon")
 }
 
-impl Vendor for PtaVendor {
-    fn name(&self) -> &'static str {
-        "cyberark-pta"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        if let Ok(mut s) = self.shared.sessions.write() {
-            *s = Some(ctx.sessions().clone());
-        }
-        Router::new()
-            .fallback(dispatch)
-            .with_state(Arc::clone(&self.shared))
+/// Pta plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Pta {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
+        Router::new().fallback(dispatch).with_state(self)
     }
 
     /// Outside the application: IIS's HTML 404. The logon needs no token; everything else
     /// needs `Authorization: <token>` (401 with `CAIWS001E` without one, `ITATS955E` for an
     /// unknown or expired one, and for `Bearer <token>`).
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path().to_owned();
-        let Some((segments, _)) = self.shared.route(&path) else {
+        let Some((segments, _)) = self.route(&path) else {
             return Err(iis_not_found(&path));
         };
         if is_logon(&segments) {
@@ -227,7 +202,7 @@ impl Vendor for PtaVendor {
         Ok(())
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         pvwa_error(status, "CAWS00001E", message)
     }
 }
@@ -322,7 +297,9 @@ fn logon(shared: &Pta, kind: &str, body: &Bytes) -> Result<Response, Response> {
         ));
     }
     // Vault user names compare without regard to case; passwords exactly.
-    if !username.eq_ignore_ascii_case(&shared.username) || password != shared.password {
+    if !username.eq_ignore_ascii_case(&shared.options.username)
+        || password != shared.options.password.as_str()
+    {
         return Err(pvwa_error(
             StatusCode::FORBIDDEN,
             "PASWS013E",
@@ -330,13 +307,7 @@ fn logon(shared: &Pta, kind: &str, body: &Bytes) -> Result<Response, Response> {
         ));
     }
     let concurrent = body.get("concurrentSession").and_then(Value::as_bool);
-    let sessions = shared
-        .sessions
-        .read()
-        .ok()
-        .and_then(|s| s.clone())
-        .ok_or_else(|| pvwa_error(StatusCode::SERVICE_UNAVAILABLE, "CAWS00001E", "Not ready."))?;
-    let token = sessions.issue(shared.session_ttl);
+    let token = shared.sessions.issue(shared.options.session_ttl);
     let mut state = shared.write()?;
     state.logons.push((*kind).to_owned());
     state.concurrent.push(concurrent);
@@ -344,11 +315,8 @@ fn logon(shared: &Pta, kind: &str, body: &Bytes) -> Result<Response, Response> {
 }
 
 fn logoff(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
-    if let (Some(Token(token)), Ok(Some(sessions))) = (
-        parts.extensions.get::<Token>(),
-        shared.sessions.read().map(|s| s.clone()),
-    ) {
-        sessions.revoke(token);
+    if let Some(Token(token)) = parts.extensions.get::<Token>() {
+        shared.sessions.revoke(token);
     }
     shared.write()?.logoffs += 1;
     Ok((
@@ -424,7 +392,7 @@ fn date_ms(shared: &Pta, name: &str, raw: &str) -> Result<i64, Response> {
         .ok()
         .filter(|n: &f64| n.is_finite())
         .ok_or_else(|| bad_request(&format!("The value of {name} is not a number.")))?;
-    Ok(if shared.dates_in_seconds {
+    Ok(if shared.options.dates_in_seconds {
         (n * 1000.0) as i64
     } else {
         n as i64

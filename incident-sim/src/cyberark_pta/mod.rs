@@ -127,7 +127,7 @@ setters!(Pta {
 sim_vendor! {
     Pta: PtaSim, PtaSimBuilder, "CyberArk PTA (PVWA)";
     options: PtaOptions, command: "cyberark-pta", env_prefix: "PTA";
-    open(options, _) = handlers::open(options);
+    open(options, _, sessions) = Pta::open(options, sessions);
     variables(sim) = logon_variables((sim.username(), sim.password()));
     summary(sim) = {
         let o = &sim.options;

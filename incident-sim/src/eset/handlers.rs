@@ -18,13 +18,14 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::EsetOptions;
 use super::query::{Filter, Order, is_reason, page_token, read_page_token};
 use super::state::{
     CLOSED, Comment, Incident, OPEN, REASONS, SEVERITIES, State as SimState, UNSPECIFIED_REASON,
     USERS, now,
 };
 use crate::server::sessions::{fresh_id, read_lock, relock, write_lock};
-use crate::server::{ServerContext, Sessions, Vendor};
+use crate::server::{ServerContext, Sessions};
 
 /// The page size when `pageSize` is 0 or absent.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -122,7 +123,7 @@ pub struct Eset {
     /// Unspent refresh tokens, with the API user each was issued to.
     pub(crate) refresh_tokens: Mutex<HashMap<String, usize>>,
     pub(crate) rate_limit: Mutex<RateLimit>,
-    pub(crate) sessions: Mutex<Option<Sessions>>,
+    pub(crate) sessions: Sessions,
     pub(crate) password_grants: AtomicU64,
     pub(crate) refresh_grants: AtomicU64,
     pub(crate) rate_limited: AtomicU64,
@@ -138,36 +139,29 @@ impl Eset {
     }
 }
 
-/// The state and plug of a simulator with these options.
-pub(crate) fn open(options: &super::EsetOptions) -> (Arc<Eset>, EsetVendor) {
-    let first = (
-        options.username.clone(),
-        options.password.as_str().to_owned(),
-    );
-    let more = options
-        .more_users
-        .iter()
-        .map(|(user, password)| (user.clone(), password.as_str().to_owned()));
-    let shared = Arc::new(Eset {
-        state: RwLock::new(SimState::seeded(options.incidents, options.seed)),
-        users: std::iter::once(first).chain(more).collect(),
-        token_lifetime: options.token_lifetime,
-        refresh_tokens: Mutex::new(HashMap::new()),
-        rate_limit: Mutex::new(RateLimit::new(options.rate_limit)),
-        sessions: Mutex::new(None),
-        password_grants: AtomicU64::new(0),
-        refresh_grants: AtomicU64::new(0),
-        rate_limited: AtomicU64::new(0),
-    });
-    let vendor = EsetVendor {
-        shared: Arc::clone(&shared),
-    };
-    (shared, vendor)
-}
-
-/// ESET Connect plugged into the simulator server.
-pub(crate) struct EsetVendor {
-    pub(crate) shared: Arc<Eset>,
+impl Eset {
+    /// The state of a simulator with these options.
+    pub(crate) fn open(options: &EsetOptions, sessions: &Sessions) -> Eset {
+        let users = std::iter::once((&options.username, &options.password)).chain(
+            options
+                .more_users
+                .iter()
+                .map(|(user, password)| (user, password)),
+        );
+        Eset {
+            state: RwLock::new(SimState::seeded(options.incidents, options.seed)),
+            users: users
+                .map(|(user, password)| (user.clone(), password.as_str().to_owned()))
+                .collect(),
+            token_lifetime: options.token_lifetime,
+            refresh_tokens: Mutex::new(HashMap::new()),
+            rate_limit: Mutex::new(RateLimit::new(options.rate_limit)),
+            sessions: sessions.clone(),
+            password_grants: AtomicU64::new(0),
+            refresh_grants: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+        }
+    }
 }
 
 /// The gRPC code grpc-gateway pairs with an HTTP status.
@@ -259,21 +253,16 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     )
 }
 
-impl Vendor for EsetVendor {
-    fn name(&self) -> &'static str {
-        "eset"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        *relock(&self.shared.sessions) = Some(ctx.sessions().clone());
-        Router::new()
-            .fallback(dispatch)
-            .with_state(Arc::clone(&self.shared))
+/// Eset plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Eset {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
+        Router::new().fallback(dispatch).with_state(self)
     }
 
     /// `/oauth/token` (the IAM host) needs no token; everything else a bearer token the
     /// sessions accept (401 otherwise), then a place in the rate limit (429).
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         if parts.uri.path() == "/oauth/token" {
             return Ok(());
         }
@@ -289,8 +278,8 @@ impl Vendor for EsetVendor {
                 "Token has expired or is invalid.",
             ));
         };
-        if !relock(&self.shared.rate_limit).take(token_user(token)) {
-            self.shared.rate_limited.fetch_add(1, Ordering::Relaxed);
+        if !relock(&self.rate_limit).take(token_user(token)) {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
             let mut response = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 8,
@@ -304,7 +293,7 @@ impl Vendor for EsetVendor {
         Ok(())
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         error(status, grpc_code(status), message)
     }
 }
@@ -475,11 +464,10 @@ fn token(shared: &Eset, parts: &Parts, body: &[u8]) -> Response {
             );
         }
     };
-    let Some(sessions) = relock(&shared.sessions).clone() else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, 14, "The IAM is starting.");
-    };
     let access = fresh_id(&format!("{TOKEN_PREFIX}{user}-"));
-    sessions.insert(access.clone(), Some(shared.token_lifetime));
+    shared
+        .sessions
+        .insert(access.clone(), Some(shared.token_lifetime));
     let refresh = fresh_id("rt-");
     {
         let mut store = relock(&shared.refresh_tokens);

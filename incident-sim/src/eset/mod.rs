@@ -160,7 +160,7 @@ impl EsetSimBuilder {
 sim_vendor! {
     Eset: EsetSim, EsetSimBuilder, "ESET Connect";
     options: EsetOptions, command: "eset", env_prefix: "ESET";
-    open(options, _) = Ok(handlers::open(options));
+    open(options, _, sessions) = Ok(Eset::open(options, sessions));
     server_options(options) = ServerOptions::new().pending_ttl(options.pending_ttl);
     variables(sim) = [vec![("IAM_URL", sim.iam_url())], logon_variables(sim.credentials())].concat();
     summary(sim) = format!("ESET Connect simulator: {} incidents", sim.options.incidents);

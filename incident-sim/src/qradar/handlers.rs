@@ -1,8 +1,7 @@
 //! QRadar's plug into the simulator server (authorization, error body),
 //! routing and the endpoint handlers.
 
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Json;
 use axum::Router;
@@ -16,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
 
+use super::QRadarOptions;
 use super::error::ApiError;
 use super::model::{
     ClosingReason, Note, OFFENSE_TYPES, Offense, OffenseType, SEC_USER, State as SimState, Status,
@@ -27,7 +27,7 @@ use super::query::{
 };
 use crate::clock::now_ms;
 use crate::server::sessions::{basic_auth_is, fresh_id};
-use crate::server::{ServerContext, Sessions, Vendor};
+use crate::server::{ServerContext, ServerOptions, Sessions};
 
 /// The name of the session cookie, and of the header that carries its value back.
 pub(crate) const SEC: &str = "SEC";
@@ -40,34 +40,30 @@ pub(crate) const SESSION_PREFIX: &str = "sim-session-";
 /// [`QRadarSim`](super::QRadarSim), shared by its handlers and its handle.
 pub struct QRadar {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) token: String,
-    pub(crate) user: String,
-    pub(crate) password: String,
-    /// How long a session handed out in the `SEC` cookie lives (`None`: until expired or
-    /// revoked).
-    pub(crate) session_ttl: Option<Duration>,
+    pub(crate) options: QRadarOptions,
     /// Whether the server speaks HTTPS: the cookie is then marked `Secure`, as a console's
     /// is (over plain HTTP a `Secure` cookie would never be sent back).
     pub(crate) https: bool,
-    /// The server's sessions, for the logout handler; set when the router is built.
-    pub(crate) sessions: OnceLock<Sessions>,
+    /// The server's sessions, for the logout handler.
+    pub(crate) sessions: Sessions,
 }
 
-/// The state and plug of a simulator with these options.
-pub(crate) fn open(options: &super::QRadarOptions, https: bool) -> (Arc<QRadar>, QRadarVendor) {
-    let shared = Arc::new(QRadar {
-        state: RwLock::new(SimState::seeded(options.offenses, options.seed)),
-        token: options.token.as_str().to_owned(),
-        user: options.user.clone(),
-        password: options.password.as_str().to_owned(),
-        session_ttl: options.session_ttl,
-        https,
-        sessions: OnceLock::new(),
-    });
-    let vendor = QRadarVendor {
-        shared: Arc::clone(&shared),
-    };
-    (shared, vendor)
+impl QRadar {
+    /// The state of a simulator with these options, on this server; the configured token
+    /// is a session that never expires by itself.
+    pub(crate) fn open(
+        options: &QRadarOptions,
+        server: &ServerOptions,
+        sessions: &Sessions,
+    ) -> QRadar {
+        sessions.insert(options.token.as_str(), None);
+        QRadar {
+            state: RwLock::new(SimState::seeded(options.offenses, options.seed)),
+            options: options.clone(),
+            https: server.is_https(),
+            sessions: sessions.clone(),
+        }
+    }
 }
 
 /// How a request proved who it is.
@@ -127,8 +123,8 @@ impl QRadar {
         {
             return Some(classify(token));
         }
-        basic_auth_is(headers, &self.user, &self.password)
-            .then(|| Credential::Basic(self.user.clone()))
+        basic_auth_is(headers, &self.options.user, self.options.password.as_str())
+            .then(|| Credential::Basic(self.options.user.clone()))
     }
 
     /// The `Set-Cookie` value that hands out (or confirms) a session.
@@ -148,28 +144,18 @@ struct Actor(String);
 #[derive(Clone, Debug)]
 struct SessionCookie(String);
 
-/// QRadar plugged into the simulator server.
-pub(crate) struct QRadarVendor {
-    pub(crate) shared: Arc<QRadar>,
-}
-
-impl Vendor for QRadarVendor {
-    fn name(&self) -> &'static str {
-        "qradar"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        // The configured token is a session that never expires by itself.
-        ctx.sessions().insert(self.shared.token.clone(), None);
-        let _ = self.shared.sessions.set(ctx.sessions().clone());
-        router(Arc::clone(&self.shared))
+/// QRadar plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl QRadar {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
+        router(self)
     }
 
     /// Credentials first (401), then the `Version` header (422). A Basic-authenticated
     /// request that passes both opens a session, whose token its answer hands out in the
     /// `SEC` cookie, as a console does; an answer in a session carries the cookie again.
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
-        let Some(credential) = self.shared.authenticate(&parts.headers, sessions) else {
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+        let Some(credential) = self.authenticate(&parts.headers, sessions) else {
             return Err(ApiError::unauthorized().into_response());
         };
         for v in parts.headers.get_all("version") {
@@ -183,10 +169,10 @@ impl Vendor for QRadarVendor {
         }
         let (actor, session) = match credential {
             Credential::ServiceToken => (SEC_USER.to_owned(), None),
-            Credential::Session(token) => (self.shared.user.clone(), Some(token)),
+            Credential::Session(token) => (self.options.user.clone(), Some(token)),
             Credential::Basic(user) => {
                 let token = fresh_id(SESSION_PREFIX);
-                sessions.insert(token.clone(), self.shared.session_ttl);
+                sessions.insert(token.clone(), self.options.session_ttl);
                 (user, Some(token))
             }
         };
@@ -197,7 +183,7 @@ impl Vendor for QRadarVendor {
         Ok(())
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         ApiError::for_status(status, message).into_response()
     }
 }
@@ -264,10 +250,8 @@ async fn session_cookie(State(shared): State<Arc<QRadar>>, req: Request, next: N
 /// the one a Basic request just opened) and clears the cookie. An authorized-service token
 /// is no session and stays valid.
 async fn logout(State(shared): State<Arc<QRadar>>, req: Request) -> Response {
-    if let Some(SessionCookie(token)) = req.extensions().get::<SessionCookie>()
-        && let Some(sessions) = shared.sessions.get()
-    {
-        sessions.revoke(token);
+    if let Some(SessionCookie(token)) = req.extensions().get::<SessionCookie>() {
+        shared.sessions.revoke(token);
     }
     let mut response = StatusCode::OK.into_response();
     response.headers_mut().insert(

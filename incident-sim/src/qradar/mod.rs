@@ -117,7 +117,7 @@ setters!(QRadar {
 sim_vendor! {
     QRadar: QRadarSim, QRadarSimBuilder, "IBM QRadar SIEM";
     options: QRadarOptions, command: "qradar", env_prefix: "QRADAR";
-    open(options, server) = Ok(handlers::open(options, server.is_https()));
+    open(options, server, sessions) = Ok(QRadar::open(options, server, sessions));
     variables(sim) = vec![("TOKEN", sim.token().to_owned())];
     summary(sim) = format!("QRadar simulator: {} offenses", sim.options.offenses);
 }

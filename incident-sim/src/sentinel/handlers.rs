@@ -2,7 +2,7 @@
 //! the endpoint handlers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,10 +14,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
+use super::SentinelOptions;
 use super::model::{State as SimState, USERS};
 use crate::clock::{iso_ms, now_ms};
 use crate::server::sessions::{basic_auth_is, read_lock, write_lock};
-use crate::server::{ServerContext, Sessions, Vendor};
+use crate::server::{ServerContext, Sessions};
 
 /// The authentication service's token collection.
 pub(crate) const TOKENS: &str = "/SentinelAuthServices/auth/tokens";
@@ -26,11 +27,10 @@ pub(crate) const TOKENS: &str = "/SentinelAuthServices/auth/tokens";
 /// [`SentinelSim`](super::SentinelSim), shared by its handlers and its handle.
 pub struct Sentinel {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) config: super::SentinelOptions,
+    pub(crate) options: SentinelOptions,
     pub(crate) issued: AtomicU64,
     pub(crate) deleted: AtomicU64,
-    /// The server's session tokens, known once the server has started.
-    pub(crate) sessions: OnceLock<Sessions>,
+    pub(crate) sessions: Sessions,
 }
 
 impl Sentinel {
@@ -44,25 +44,22 @@ impl Sentinel {
 
     /// Whether the request carries the configured Basic credentials.
     fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        let config = &self.config;
-        basic_auth_is(headers, &config.user, config.password.as_str())
+        basic_auth_is(headers, &self.options.user, self.options.password.as_str())
     }
 }
 
-/// The state and plug of a simulator with these options; the incidents are seeded when the
-/// server's address, which their links name, is known.
-pub(crate) fn open(options: &super::SentinelOptions) -> (Arc<Sentinel>, SentinelVendor) {
-    let shared = Arc::new(Sentinel {
-        state: RwLock::default(),
-        config: options.clone(),
-        issued: AtomicU64::new(0),
-        deleted: AtomicU64::new(0),
-        sessions: OnceLock::new(),
-    });
-    let vendor = SentinelVendor {
-        shared: Arc::clone(&shared),
-    };
-    (shared, vendor)
+impl Sentinel {
+    /// The state of a simulator with these options; the incidents are seeded when the
+    /// server's address, which their links name, is known.
+    pub(crate) fn open(options: &SentinelOptions, sessions: &Sessions) -> Sentinel {
+        Sentinel {
+            state: RwLock::default(),
+            options: options.clone(),
+            issued: AtomicU64::new(0),
+            deleted: AtomicU64::new(0),
+            sessions: sessions.clone(),
+        }
+    }
 }
 
 /// The token of an `Authorization: X-SAML <token>` header.
@@ -85,33 +82,25 @@ pub(crate) fn fault(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// Sentinel plugged into the simulator server.
-pub(crate) struct SentinelVendor {
-    pub(crate) shared: Arc<Sentinel>,
-}
-
-impl Vendor for SentinelVendor {
-    fn name(&self) -> &'static str {
-        "sentinel"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        let config = &self.shared.config;
-        let base = config.link_base.as_deref().unwrap_or(ctx.url());
-        *self.shared.write() = SimState::seeded(base, config.incidents, config.seed);
-        let _ = self.shared.sessions.set(ctx.sessions().clone());
-        router(Arc::clone(&self.shared))
+/// Sentinel plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Sentinel {
+    pub(crate) fn routes(self: Arc<Self>, ctx: &ServerContext) -> Router {
+        let options = &self.options;
+        let base = options.link_base.as_deref().unwrap_or(ctx.url());
+        *self.write() = SimState::seeded(base, options.incidents, options.seed);
+        router(self)
     }
 
     /// The token service takes Basic credentials (and, to delete a token, that token as
     /// `X-SAML`); everything else needs a live `X-SAML` token.
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path();
         let headers = &parts.headers;
         let ok = if path == TOKENS && parts.method == Method::POST {
-            self.shared.basic_ok(headers)
+            self.basic_ok(headers)
         } else if path.starts_with(TOKENS) && parts.method == Method::DELETE {
-            self.shared.basic_ok(headers) || saml_token(headers).is_some_and(|t| sessions.check(t))
+            self.basic_ok(headers) || saml_token(headers).is_some_and(|t| sessions.check(t))
         } else {
             saml_token(headers).is_some_and(|t| sessions.check(t))
         };
@@ -125,7 +114,7 @@ impl Vendor for SentinelVendor {
         }
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         fault(status, message)
     }
 }
@@ -243,20 +232,14 @@ fn id_of(raw: &str) -> Result<u64, Refusal> {
 // tokens
 // ---------------------------------------------------------------------------------------
 
-fn sessions(sh: &Sentinel) -> Result<&Sessions, Refusal> {
-    sh.sessions
-        .get()
-        .ok_or_else(|| refuse(StatusCode::INTERNAL_SERVER_ERROR, "No session store."))
-}
-
 async fn issue_token(State(sh): State<Arc<Sentinel>>) -> Answer {
-    let token = sessions(&sh)?.issue(sh.config.token_ttl);
+    let token = sh.sessions.issue(sh.options.token_ttl);
     sh.issued.fetch_add(1, Ordering::Relaxed);
     Ok(json_answer(StatusCode::OK, &json!({"Token": token})))
 }
 
 async fn delete_token(State(sh): State<Arc<Sentinel>>, Path(token): Path<String>) -> Answer {
-    if sessions(&sh)?.revoke(&token) {
+    if sh.sessions.revoke(&token) {
         sh.deleted.fetch_add(1, Ordering::Relaxed);
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {

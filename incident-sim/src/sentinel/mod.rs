@@ -89,7 +89,7 @@ setters!(Sentinel {
 sim_vendor! {
     Sentinel: SentinelSim, SentinelSimBuilder, "NetIQ / OpenText Sentinel";
     options: SentinelOptions, command: "sentinel", env_prefix: "SENTINEL";
-    open(options, _) = Ok(handlers::open(options));
+    open(options, _, sessions) = Ok(Sentinel::open(options, sessions));
     variables(sim) = logon_variables(sim.credentials());
     summary(sim) = format!("Sentinel simulator: {} incidents", sim.options.incidents);
 }

@@ -275,6 +275,15 @@ impl SimServer {
     ///
     /// Panics if called outside a tokio runtime.
     pub async fn start<V: Vendor>(vendor: V, options: ServerOptions) -> io::Result<SimServer> {
+        SimServer::start_with_sessions(vendor, options, Sessions::new()).await
+    }
+
+    /// Like [`start`](Self::start), with session tokens the vendor holds already.
+    pub(crate) async fn start_with_sessions<V: Vendor>(
+        vendor: V,
+        options: ServerOptions,
+        sessions: Sessions,
+    ) -> io::Result<SimServer> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
         let addr = listener.local_addr()?;
         let (tls, ca_pem) = if options.https {
@@ -283,7 +292,6 @@ impl SimServer {
         } else {
             (None, None)
         };
-        let sessions = Sessions::new();
         let ctx = ServerContext {
             url: base_url(options.https, addr),
             sessions: sessions.clone(),

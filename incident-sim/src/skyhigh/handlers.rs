@@ -15,10 +15,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 
+use super::SkyhighOptions;
 use super::data::{KNOWN_GROUPS, Rec, information_keys, parse_ms};
 use crate::clock::{iso_ms, now_ms};
 use crate::server::sessions::{basic_auth_is, read_lock, write_lock};
-use crate::server::{ServerContext, Sessions, Vendor};
+use crate::server::{ServerContext, Sessions};
 
 /// The API below the host.
 pub(crate) const API: &str = "/shnapi/rest/external/api/v1";
@@ -68,37 +69,29 @@ pub enum ResponseShape {
 /// [`SkyhighSim`](super::SkyhighSim), shared by its handlers and its handle.
 pub struct Skyhigh {
     pub(crate) incidents: RwLock<Vec<Rec>>,
-    pub(crate) user: String,
-    pub(crate) password: String,
-    pub(crate) tenant_id: Option<String>,
-    pub(crate) token_ttl: Duration,
+    pub(crate) options: SkyhighOptions,
     pub(crate) envelope: AtomicBool,
     /// [`super::PageBoundary::RepeatBoundary`] rather than the documented default.
     pub(crate) repeat_boundary: AtomicBool,
     /// IAM tokens (step one of the token flow).
     pub(crate) iam_tokens: Sessions,
     /// The server's sessions, where access tokens live (so that `Fault::ExpireSessions`
-    /// revokes them); set when the router is built.
-    pub(crate) sessions: OnceLock<Sessions>,
+    /// revokes them).
+    pub(crate) sessions: Sessions,
 }
 
-/// The state and plug of a simulator with these options.
-pub(crate) fn open(options: &super::SkyhighOptions) -> (Arc<Skyhigh>, SkyhighVendor) {
-    let shared = Arc::new(Skyhigh {
-        incidents: RwLock::new(super::data::seeded(options.incidents, options.seed)),
-        user: options.user.clone(),
-        password: options.password.as_str().to_owned(),
-        tenant_id: options.tenant_id.clone(),
-        token_ttl: options.token_ttl,
-        envelope: AtomicBool::new(!options.bare),
-        repeat_boundary: AtomicBool::new(options.repeat_boundary),
-        iam_tokens: Sessions::new(),
-        sessions: OnceLock::new(),
-    });
-    let vendor = SkyhighVendor {
-        shared: Arc::clone(&shared),
-    };
-    (shared, vendor)
+impl Skyhigh {
+    /// The state of a simulator with these options.
+    pub(crate) fn open(options: &SkyhighOptions, sessions: &Sessions) -> Skyhigh {
+        Skyhigh {
+            incidents: RwLock::new(super::data::seeded(options.incidents, options.seed)),
+            options: options.clone(),
+            envelope: AtomicBool::new(!options.bare),
+            repeat_boundary: AtomicBool::new(options.repeat_boundary),
+            iam_tokens: Sessions::new(),
+            sessions: sessions.clone(),
+        }
+    }
 }
 
 impl Skyhigh {
@@ -111,7 +104,7 @@ impl Skyhigh {
     }
 
     fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        basic_auth_is(headers, &self.user, &self.password)
+        basic_auth_is(headers, &self.options.user, self.options.password.as_str())
     }
 
     /// The answer with `body` in the configured shape.
@@ -170,18 +163,10 @@ fn info(actual_limit: usize, error: Option<Value>, next_start: Option<String>) -
     })
 }
 
-/// Skyhigh plugged into the simulator server.
-pub(crate) struct SkyhighVendor {
-    pub(crate) shared: Arc<Skyhigh>,
-}
-
-impl Vendor for SkyhighVendor {
-    fn name(&self) -> &'static str {
-        "skyhigh"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        let _ = self.shared.sessions.set(ctx.sessions().clone());
+/// Skyhigh plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Skyhigh {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
         Router::new()
             .route(&format!("{API}/queryIncidents"), post(query_incidents))
             .route(&format!("{API}/modifyIncidents"), post(modify_incidents))
@@ -194,17 +179,17 @@ impl Vendor for SkyhighVendor {
             .route(NEO, post(neo_token))
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
-            .with_state(Arc::clone(&self.shared))
+            .with_state(self)
     }
 
     /// The token exchange needs no credentials here (it checks its own); everything else
     /// needs Basic or an access token (`x-access-token` or `Authorization: Bearer`).
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path();
         if path == NEO {
             return Ok(());
         }
-        if self.shared.basic_ok(&parts.headers) {
+        if self.basic_ok(&parts.headers) {
             return Ok(());
         }
         let token_ok = parts
@@ -224,15 +209,15 @@ impl Vendor for SkyhighVendor {
         if token_ok && path != format!("{API}/token") {
             return Ok(());
         }
-        Err(self.shared.error(
+        Err(self.error(
             StatusCode::UNAUTHORIZED,
             "Full authentication is required to access this resource",
             None,
         ))
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
-        self.shared.error(status, message, None)
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
+        self.error(status, message, None)
     }
 }
 
@@ -610,7 +595,7 @@ async fn iam_token(
         return oauth_error(StatusCode::UNAUTHORIZED, "unauthorized", "Bad credentials");
     }
     if let (Some(want), Some(got)) = (
-        &shared.tenant_id,
+        &shared.options.tenant_id,
         headers.get("bps-tenant-id").and_then(|v| v.to_str().ok()),
     ) && want != got
     {
@@ -645,8 +630,8 @@ async fn neo_token(
     let ok = match grant {
         Some("iam_token") => header("x-iam-token").is_some_and(|t| shared.iam_tokens.check(t)),
         Some("password") => {
-            header("x-auth-username") == Some(shared.user.as_str())
-                && header("x-auth-password") == Some(shared.password.as_str())
+            header("x-auth-username") == Some(shared.options.user.as_str())
+                && header("x-auth-password") == Some(shared.options.password.as_str())
         }
         _ => {
             return oauth_error(
@@ -659,21 +644,18 @@ async fn neo_token(
     if !ok {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "Bad credentials");
     }
-    let Some(sessions) = shared.sessions.get() else {
-        return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Not ready");
-    };
-    let access = sessions.issue(Some(shared.token_ttl));
+    let access = shared.sessions.issue(Some(shared.options.token_ttl));
     let body = json!({
         "access_token": access,
         "token_type": "bearer",
         "refresh_token": format!("refresh-{}", &access[4..]),
-        "expires_in": shared.token_ttl.as_secs(),
+        "expires_in": shared.options.token_ttl.as_secs(),
         "scope": "read write",
         "tenantName": "Example Corp",
         "tenantID": 12345,
-        "user": shared.user,
+        "user": shared.options.user,
         "userId": 4711,
-        "email": shared.user,
+        "email": shared.options.user,
         "jti": format!("jti-{}", &access[4..20]),
     });
     (

@@ -123,7 +123,7 @@ setters!(Skyhigh {
 sim_vendor! {
     Skyhigh: SkyhighSim, SkyhighSimBuilder, "Skyhigh Security Cloud";
     options: SkyhighOptions, command: "skyhigh", env_prefix: "SKYHIGH";
-    open(options, _) = Ok(handlers::open(options));
+    open(options, _, sessions) = Ok(Skyhigh::open(options, sessions));
     variables(sim) = logon_variables(sim.credentials());
     summary(sim) = format!("Skyhigh simulator: {} incidents", sim.options.incidents);
 }
