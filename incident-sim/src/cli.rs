@@ -367,8 +367,11 @@ mod tests {
             panic!("qradar")
         };
         let q = q.options;
-        assert_eq!((q.offenses, q.seed, q.user.as_str()), (100_000, 7, "u"));
-        assert_eq!((q.token.as_str(), q.password.as_str()), ("t", "p"));
+        assert_eq!(
+            (q.offenses, q.common.seed, q.common.user.as_str()),
+            (100_000, 7, "u")
+        );
+        assert_eq!((q.token.as_str(), q.common.password.as_str()), ("t", "p"));
         assert_eq!(q.session_ttl, Some(Duration::from_secs(90)));
 
         let Simulator::CyberarkPta(p) = parse(&[
@@ -395,8 +398,11 @@ mod tests {
             panic!("cyberark-pta")
         };
         let p = p.options;
-        assert_eq!((p.events, p.risk_events, p.seed), (5000, 7, 3));
-        assert_eq!((p.username.as_str(), p.password.as_str()), ("u", "p"));
+        assert_eq!((p.events, p.risk_events, p.common.seed), (5000, 7, 3));
+        assert_eq!(
+            (p.common.user.as_str(), p.common.password.as_str()),
+            ("u", "p")
+        );
         assert_eq!(p.app_path, "PV");
         assert_eq!(p.session_ttl, Some(Duration::from_secs(60)));
         assert!(p.dates_in_seconds);
@@ -424,8 +430,11 @@ mod tests {
             panic!("eset")
         };
         let e = e.options;
-        assert_eq!((e.incidents, e.seed, e.rate_limit), (500, 7, None));
-        assert_eq!((e.username.as_str(), e.password.as_str()), ("u@x", "p"));
+        assert_eq!((e.incidents, e.common.seed, e.rate_limit), (500, 7, None));
+        assert_eq!(
+            (e.common.user.as_str(), e.common.password.as_str()),
+            ("u@x", "p")
+        );
         assert_eq!(e.token_lifetime, Duration::from_secs(5));
         assert_eq!(e.pending_ttl, Duration::from_secs(2));
 
@@ -448,8 +457,11 @@ mod tests {
             panic!("sentinel")
         };
         let s = s.options;
-        assert_eq!((s.incidents, s.seed, s.user.as_str()), (5000, 7, "u"));
-        assert_eq!(s.password.as_str(), "p");
+        assert_eq!(
+            (s.incidents, s.common.seed, s.common.user.as_str()),
+            (5000, 7, "u")
+        );
+        assert_eq!(s.common.password.as_str(), "p");
         assert_eq!(s.token_ttl, Some(Duration::from_secs(30)));
 
         let Simulator::Skyhigh(k) = parse(&[
@@ -471,8 +483,11 @@ mod tests {
             panic!("skyhigh")
         };
         let k = k.options;
-        assert_eq!((k.incidents, k.seed, k.user.as_str()), (5000, 9, "u"));
-        assert_eq!(k.password.as_str(), "p");
+        assert_eq!(
+            (k.incidents, k.common.seed, k.common.user.as_str()),
+            (5000, 9, "u")
+        );
+        assert_eq!(k.common.password.as_str(), "p");
         assert!(k.bare && k.repeat_boundary);
     }
 
@@ -481,7 +496,7 @@ mod tests {
     fn the_flag_defaults_are_the_builder_defaults() {
         let q = crate::QRadarSim::builder().options;
         assert_eq!(q.session_ttl, Some(crate::qradar::DEFAULT_SESSION_TTL));
-        assert_eq!(q.seed, crate::qradar::DEFAULT_SEED);
+        assert_eq!(q.common.seed, crate::qradar::DEFAULT_SEED);
         let p = crate::PtaSim::builder().options;
         assert_eq!(
             p.session_ttl,

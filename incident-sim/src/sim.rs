@@ -19,16 +19,18 @@
 
 use std::fmt;
 use std::io;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use clap::{Args, FromArgMatches};
 
+use crate::server::sessions::basic_auth_is;
 use crate::server::{ServerContext, ServerOptions, Sessions, SimServer, Vendor};
 
 /// A vendor API simulated on a [`SimServer`], implemented by the state of a running
@@ -37,7 +39,14 @@ use crate::server::{ServerContext, ServerOptions, Sessions, SimServer, Vendor};
 pub trait SimVendor: Sized + Send + Sync + 'static {
     /// What a [`SimBuilder`] sets, which are also the flags of the vendor's subcommand of
     /// the `incident-sim` binary; the defaults are those of an empty command line.
-    type Options: Args + FromArgMatches + Clone + fmt::Debug + Send + Sync + 'static;
+    type Options: Args
+        + FromArgMatches
+        + AsMut<Common<Self>>
+        + Clone
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static;
 
     /// The vendor's subcommand of the binary, e.g. `qradar`.
     const COMMAND: &'static str;
@@ -45,6 +54,20 @@ pub trait SimVendor: Sized + Send + Sync + 'static {
     /// Prefix of the variables the binary prints: `QRADAR` prints `QRADAR_URL=...` and,
     /// with `--https`, `QRADAR_CA_CERT=...`.
     const ENV_PREFIX: &'static str;
+
+    /// The data generator's seed unless [`SimBuilder::seed`] says otherwise.
+    const DEFAULT_SEED: u64;
+
+    /// The user name the simulator accepts unless [`SimBuilder::credentials`] says
+    /// otherwise.
+    const DEFAULT_USER: &'static str;
+
+    /// The password the simulator accepts unless [`SimBuilder::credentials`] says
+    /// otherwise.
+    const DEFAULT_PASSWORD: &'static str;
+
+    /// The flag of the subcommand that sets the user name (default `user`: `--user`).
+    const USER_FLAG: &'static str = "user";
 
     /// The state a simulator with these options starts with, on a server that listens as
     /// `server` says and accepts the session tokens of `sessions`.
@@ -131,6 +154,23 @@ impl<V: SimVendor> SimBuilder<V> {
     /// and `127.0.0.1` (see [`SimServer::ca_cert_pem`]).
     pub fn https(mut self, on: bool) -> Self {
         self.https = on;
+        self
+    }
+
+    /// Seed of the data generator; the same seed gives the same data (default
+    /// [`SimVendor::DEFAULT_SEED`]).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.options.as_mut().seed = seed;
+        self
+    }
+
+    /// The user name and password the simulator accepts (default
+    /// [`SimVendor::DEFAULT_USER`] / [`SimVendor::DEFAULT_PASSWORD`]); the vendor's module
+    /// says where and how.
+    pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        let common = self.options.as_mut();
+        common.user = user.into();
+        common.password = Secret(password.into());
         self
     }
 
@@ -240,6 +280,51 @@ fn defaults<O: Args + FromArgMatches>() -> O {
         .expect("the options of a simulator have no required flag")
 }
 
+/// The flags every simulator has, for its data and its credentials, with the vendor's
+/// defaults; a vendor's options hold them.
+#[derive(Args)]
+pub struct Common<V: SimVendor> {
+    /// Seed of the data generator
+    #[arg(long, value_name = "N", default_value_t = V::DEFAULT_SEED)]
+    pub(crate) seed: u64,
+    /// Accepted user name
+    #[arg(long = V::USER_FLAG, value_name = "U", default_value = V::DEFAULT_USER)]
+    pub(crate) user: String,
+    /// Accepted password
+    #[arg(long, value_name = "P", default_value = V::DEFAULT_PASSWORD)]
+    pub(crate) password: Secret,
+    #[arg(skip)]
+    vendor: PhantomData<fn() -> V>,
+}
+
+impl<V: SimVendor> Common<V> {
+    /// Whether the request carries these credentials as HTTP Basic.
+    pub(crate) fn accepts_basic(&self, headers: &HeaderMap) -> bool {
+        basic_auth_is(headers, &self.user, self.password.as_str())
+    }
+}
+
+impl<V: SimVendor> Clone for Common<V> {
+    fn clone(&self) -> Self {
+        Common {
+            seed: self.seed,
+            user: self.user.clone(),
+            password: self.password.clone(),
+            vendor: PhantomData,
+        }
+    }
+}
+
+impl<V: SimVendor> fmt::Debug for Common<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Common")
+            .field("seed", &self.seed)
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
 /// A password or token among a vendor's options: `Debug` shows `"***"` in its place.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Secret(pub(crate) String);
@@ -287,22 +372,31 @@ pub(crate) fn logon_variables((user, password): (&str, &str)) -> Vec<(&'static s
 /// sim_vendor! {
 ///     QRadar: QRadarSim, QRadarSimBuilder, "IBM QRadar SIEM";
 ///     options: QRadarOptions, command: "qradar", env_prefix: "QRADAR";
+///     defaults: DEFAULT_SEED, DEFAULT_USER, DEFAULT_PASSWORD;
 ///     open(options, server, sessions) = Ok(QRadar::open(options, server, sessions));
 ///     variables(sim) = vec![("TOKEN", sim.token().to_owned())];
 ///     summary(sim) = format!("QRadar simulator: {} offenses", sim.options.offenses);
 /// }
 /// ```
 ///
-/// `server_options(options) = ...;` may follow `open`.
+/// `user_flag: "username"` may follow the defaults, and `server_options(options) = ...;`
+/// may follow `open`. The options hold the [`Common`] flags in a field named `common`.
 macro_rules! sim_vendor {
     (
         $vendor:ident: $sim:ident, $builder:ident, $what:literal;
         options: $options:ty, command: $command:literal, env_prefix: $prefix:literal;
+        defaults: $seed:expr, $user:expr, $password:expr $(, user_flag: $flag:literal)?;
         open($o:ident, $s:tt, $n:tt) = $open:expr;
         $(server_options($so:ident) = $server_options:expr;)?
         variables($v:ident) = $variables:expr;
         summary($m:ident) = $summary:expr;
     ) => {
+        impl AsMut<$crate::sim::Common<$vendor>> for $options {
+            fn as_mut(&mut self) -> &mut $crate::sim::Common<$vendor> {
+                &mut self.common
+            }
+        }
+
         impl ::std::fmt::Debug for $vendor {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct(stringify!($vendor)).finish_non_exhaustive()
@@ -319,6 +413,10 @@ macro_rules! sim_vendor {
             type Options = $options;
             const COMMAND: &'static str = $command;
             const ENV_PREFIX: &'static str = $prefix;
+            const DEFAULT_SEED: u64 = $seed;
+            const DEFAULT_USER: &'static str = $user;
+            const DEFAULT_PASSWORD: &'static str = $password;
+            $(const USER_FLAG: &'static str = $flag;)?
 
             fn open(
                 $o: &$options,
@@ -372,12 +470,12 @@ pub(crate) use sim_vendor;
 /// Setters of a vendor's [`SimBuilder`] that write their arguments into its options, each
 /// as its doc comments, then `name(argument: Type, ..) => field = value, ..;`.
 macro_rules! setters {
-    ($vendor:ty { $($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),+) => $($field:ident = $value:expr),+;)* }) => {
+    ($vendor:ty { $($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),+) => $($($field:ident).+ = $value:expr),+;)* }) => {
         impl $crate::sim::SimBuilder<$vendor> {
             $(
                 $(#[$doc])*
                 pub fn $name(mut self, $($arg: $ty),+) -> Self {
-                    $(self.options.$field = $value;)+
+                    $(self.options.$($field).+ = $value;)+
                     self
                 }
             )*

@@ -46,15 +46,12 @@ impl Pta {
         }
         let (events, risks) = (options.events, options.risk_events);
         Ok(Pta {
-            state: RwLock::new(SimState::seeded(events, risks, options.seed)),
+            state: RwLock::new(SimState::seeded(events, risks, options.common.seed)),
             options: options.clone(),
             app,
             sessions: sessions.clone(),
         })
     }
-}
-
-impl Pta {
     fn read(&self) -> Result<RwLockReadGuard<'_, SimState>, Response> {
         self.state.read().map_err(|_| {
             pvwa_error(
@@ -297,8 +294,8 @@ fn logon(shared: &Pta, kind: &str, body: &Bytes) -> Result<Response, Response> {
         ));
     }
     // Vault user names compare without regard to case; passwords exactly.
-    if !username.eq_ignore_ascii_case(&shared.options.username)
-        || password != shared.options.password.as_str()
+    if !username.eq_ignore_ascii_case(&shared.options.common.user)
+        || password != shared.options.common.password.as_str()
     {
         return Err(pvwa_error(
             StatusCode::FORBIDDEN,

@@ -57,7 +57,7 @@ use clap::Args;
 mod handlers;
 mod model;
 
-use crate::sim::{Secret, logon_variables, seconds, setters, sim_vendor};
+use crate::sim::{Common, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::Pta;
@@ -82,15 +82,8 @@ pub struct PtaOptions {
     /// Risk events to seed
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub(crate) risk_events: usize,
-    /// Seed of the data generator
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
-    pub(crate) seed: u64,
-    /// Accepted user name (any case)
-    #[arg(long = "user", value_name = "U", default_value = DEFAULT_USER)]
-    pub(crate) username: String,
-    /// Accepted password
-    #[arg(long, value_name = "P", default_value = DEFAULT_PASSWORD)]
-    pub(crate) password: Secret,
+    #[command(flatten)]
+    pub(crate) common: Common<Pta>,
     /// PVWA application path
     #[arg(long, value_name = "A", default_value = DEFAULT_APP_PATH)]
     pub(crate) app_path: String,
@@ -108,12 +101,6 @@ setters!(Pta {
     events(n: usize) => events = n;
     /// Number of seeded risk events (default 30).
     risk_events(n: usize) => risk_events = n;
-    /// Seed of the data generator; the same seed gives the same data.
-    seed(seed: u64) => seed = seed;
-    /// The user name and password the logon accepts, with every logon type (default
-    /// `pta-admin` / `sim-password`). User names compare without regard to case.
-    credentials(username: impl Into<String>, password: impl Into<String>) =>
-        username = username.into(), password = Secret(password.into());
     /// The IIS application PVWA is served under (default `PasswordVault`).
     app_path(path: impl Into<String>) => app_path = path.into();
     /// How long a session token lives (default 20 minutes; `None`: until logoff or
@@ -127,6 +114,7 @@ setters!(Pta {
 sim_vendor! {
     Pta: PtaSim, PtaSimBuilder, "CyberArk PTA (PVWA)";
     options: PtaOptions, command: "cyberark-pta", env_prefix: "PTA";
+    defaults: DEFAULT_SEED, DEFAULT_USER, DEFAULT_PASSWORD;
     open(options, _, sessions) = Pta::open(options, sessions);
     variables(sim) = logon_variables((sim.username(), sim.password()));
     summary(sim) = {

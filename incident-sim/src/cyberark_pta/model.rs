@@ -3,11 +3,11 @@
 //! risk events.
 
 use std::collections::HashMap;
+use std::sync::PoisonError;
 
 use serde_json::{Map, Value, json};
 
 use crate::rng::Rng;
-use crate::server::sessions::read_lock;
 use crate::sim::Sim;
 
 use super::Pta;
@@ -347,12 +347,12 @@ impl State {
 impl Sim<Pta> {
     /// The accepted user name.
     pub fn username(&self) -> &str {
-        &self.options.username
+        &self.options.common.user
     }
 
     /// The accepted password.
     pub fn password(&self) -> &str {
-        self.options.password.as_str()
+        self.options.common.password.as_str()
     }
 
     /// The application path, e.g. `PasswordVault`.
@@ -361,7 +361,11 @@ impl Sim<Pta> {
     }
 
     fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
-        f(&read_lock(&self.shared.state))
+        f(&self
+            .shared
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner))
     }
 
     /// A security event as the list answers it.

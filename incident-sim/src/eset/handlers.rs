@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -24,7 +24,7 @@ use super::state::{
     CLOSED, Comment, Incident, OPEN, REASONS, SEVERITIES, State as SimState, UNSPECIFIED_REASON,
     USERS, now,
 };
-use crate::server::sessions::{fresh_id, read_lock, relock, write_lock};
+use crate::server::sessions::{Locked, fresh_id, relock};
 use crate::server::{ServerContext, Sessions};
 
 /// The page size when `pageSize` is 0 or absent.
@@ -116,7 +116,7 @@ fn token_user(token: &str) -> usize {
 /// ESET Connect as a simulated vendor: the state and configuration of a running
 /// [`EsetSim`](super::EsetSim), shared by its handlers and its handle.
 pub struct Eset {
-    pub(crate) state: RwLock<SimState>,
+    pub(crate) state: Locked<SimState>,
     /// The API users' names and passwords.
     pub(crate) users: Vec<(String, String)>,
     pub(crate) token_lifetime: Duration,
@@ -130,26 +130,16 @@ pub struct Eset {
 }
 
 impl Eset {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, SimState> {
-        read_lock(&self.state)
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, SimState> {
-        write_lock(&self.state)
-    }
-}
-
-impl Eset {
     /// The state of a simulator with these options.
     pub(crate) fn open(options: &EsetOptions, sessions: &Sessions) -> Eset {
-        let users = std::iter::once((&options.username, &options.password)).chain(
+        let users = std::iter::once((&options.common.user, &options.common.password)).chain(
             options
                 .more_users
                 .iter()
                 .map(|(user, password)| (user, password)),
         );
         Eset {
-            state: RwLock::new(SimState::seeded(options.incidents, options.seed)),
+            state: Locked::new(SimState::seeded(options.incidents, options.common.seed)),
             users: users
                 .map(|(user, password)| (user.clone(), password.as_str().to_owned()))
                 .collect(),
@@ -521,7 +511,7 @@ fn list(shared: &Eset, query: &str) -> Response {
             Err(e) => return invalid(&format!("Invalid pageToken: {e}.")),
         },
     };
-    let state = shared.read();
+    let state = shared.state.read();
     // Incidents are stored in creation order (seeded so, never created later): a walk of
     // everything in that order is a slice, which keeps large benchmark walks linear.
     let matching: Vec<&Incident> = match (filter.is_empty(), order.creation_order()) {
@@ -553,7 +543,7 @@ fn list(shared: &Eset, query: &str) -> Response {
 }
 
 fn get(shared: &Eset, uuid: &str) -> Response {
-    match shared.read().incident(uuid) {
+    match shared.state.read().incident(uuid) {
         Some(i) => ok(json!({"incident": i.to_json(true)})),
         None => not_found(uuid),
     }
@@ -608,7 +598,7 @@ fn update(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
             Some(_) => Err(invalid(&format!("{name} must be a string."))),
         }
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     let Some(incident) = state.incident_mut(uuid) else {
         return not_found(uuid);
     };
@@ -675,7 +665,7 @@ fn close(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
             _ => return invalid("finalComment.text must not be empty."),
         },
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     let Some(incident) = state.incident_mut(uuid) else {
         return not_found(uuid);
     };
@@ -698,7 +688,7 @@ fn reopen(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     if let Err(r) = json_object(body, true) {
         return r;
     }
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     let Some(incident) = state.incident_mut(uuid) else {
         return not_found(uuid);
     };
@@ -725,7 +715,7 @@ fn list_comments(shared: &Eset, uuid: &str, query: &str) -> Response {
             Err(e) => return invalid(&format!("Invalid pageToken: {e}.")),
         },
     };
-    let state = shared.read();
+    let state = shared.state.read();
     if state.incident(uuid).is_none() {
         return not_found(uuid);
     }
@@ -762,7 +752,7 @@ fn create_comment(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     else {
         return invalid("comment.text must not be empty.");
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     if state.incident(uuid).is_none() {
         return not_found(uuid);
     }
@@ -795,7 +785,7 @@ fn find_comment<'a>(
 }
 
 fn get_comment(shared: &Eset, uuid: &str, comment: &str) -> Response {
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     match find_comment(&mut state, uuid, comment) {
         Ok(c) => ok(json!({"comment": c.to_json()})),
         Err(r) => r,
@@ -805,7 +795,7 @@ fn get_comment(shared: &Eset, uuid: &str, comment: &str) -> Response {
 /// Answers `{}` (grpc-gateway's `google.protobuf.Empty`); a second delete of the same
 /// comment is a 404.
 fn delete_comment(shared: &Eset, uuid: &str, comment: &str) -> Response {
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     if let Err(r) = find_comment(&mut state, uuid, comment) {
         return r;
     }
@@ -831,7 +821,7 @@ fn update_comment_text(shared: &Eset, uuid: &str, comment: &str, body: &[u8]) ->
         }
         Some(_) => return invalid("text must be a string."),
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     match find_comment(&mut state, uuid, comment) {
         Ok(c) => {
             c.text = text;

@@ -57,7 +57,7 @@ mod query;
 mod state;
 
 use crate::server::ServerOptions;
-use crate::sim::{Secret, logon_variables, seconds, setters, sim_vendor};
+use crate::sim::{Common, Secret, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::Eset;
@@ -82,15 +82,8 @@ pub struct EsetOptions {
     /// Incidents to seed
     #[arg(long, value_name = "N", default_value_t = 60)]
     pub(crate) incidents: usize,
-    /// Seed of the data generator
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
-    pub(crate) seed: u64,
-    /// Accepted API user
-    #[arg(long, value_name = "U", default_value = DEFAULT_USERNAME)]
-    pub(crate) username: String,
-    /// Accepted password
-    #[arg(long, value_name = "P", default_value = DEFAULT_PASSWORD)]
-    pub(crate) password: Secret,
+    #[command(flatten)]
+    pub(crate) common: Common<Eset>,
     /// The other API users, each with its own rate limit.
     #[arg(skip)]
     pub(crate) more_users: Vec<(String, Secret)>,
@@ -125,11 +118,6 @@ setters!(Eset {
     /// Number of seeded incidents (default 60), created over 60 days from 2025-03-01, in
     /// every status and severity.
     incidents(n: usize) => incidents = n;
-    /// Seed of the data generator; the same seed gives the same incidents.
-    seed(seed: u64) => seed = seed;
-    /// The API user's name and password the IAM accepts.
-    credentials(username: impl Into<String>, password: impl Into<String>) =>
-        username = username.into(), password = Secret(password.into());
     /// Requests per second the incident host accepts from each API user, in bursts of as
     /// many (default [`DEFAULT_RATE_LIMIT`]); `None` turns the limit off (benchmarks).
     rate_limit(per_second: Option<u32>) => rate_limit = per_second;
@@ -160,6 +148,7 @@ impl EsetSimBuilder {
 sim_vendor! {
     Eset: EsetSim, EsetSimBuilder, "ESET Connect";
     options: EsetOptions, command: "eset", env_prefix: "ESET";
+    defaults: DEFAULT_SEED, DEFAULT_USERNAME, DEFAULT_PASSWORD, user_flag: "username";
     open(options, _, sessions) = Ok(Eset::open(options, sessions));
     server_options(options) = ServerOptions::new().pending_ttl(options.pending_ttl);
     variables(sim) = [vec![("IAM_URL", sim.iam_url())], logon_variables(sim.credentials())].concat();

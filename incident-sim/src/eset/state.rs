@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 use crate::rng::Rng;
-use crate::server::sessions::{read_lock, relock};
+use crate::server::sessions::relock;
 use crate::sim::Sim;
 
 use super::Eset;
@@ -400,7 +400,10 @@ impl Sim<Eset> {
 
     /// The first API user's name and password.
     pub fn credentials(&self) -> (&str, &str) {
-        (&self.options.username, self.options.password.as_str())
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
     }
 
     /// The uuids of the users incidents can be assigned to; the first is the API user.
@@ -410,20 +413,24 @@ impl Sim<Eset> {
 
     /// An incident exactly as `GET /v2/incidents/{uuid}` answers it (`incident` inside).
     pub fn incident(&self, uuid: &str) -> Option<Value> {
-        read_lock(&self.shared.state)
+        self.shared
+            .state
+            .read()
             .incident(uuid)
             .map(|i| i.to_json(true))
     }
 
     /// The uuids of every incident, oldest first.
     pub fn incident_uuids(&self) -> Vec<String> {
-        let state = read_lock(&self.shared.state);
+        let state = self.shared.state.read();
         state.incidents.iter().map(|i| i.uuid.clone()).collect()
     }
 
     /// The oldest incident that is open and has no assignee, if any.
     pub fn open_unassigned(&self) -> Option<String> {
-        read_lock(&self.shared.state)
+        self.shared
+            .state
+            .read()
             .incidents
             .iter()
             .find(|i| i.status == OPEN && i.assignee.is_empty())
@@ -432,7 +439,9 @@ impl Sim<Eset> {
 
     /// The comments of an incident, oldest first, as `GET .../comments` lists them.
     pub fn comments(&self, uuid: &str) -> Vec<Value> {
-        read_lock(&self.shared.state)
+        self.shared
+            .state
+            .read()
             .comments
             .get(uuid)
             .map(|c| c.iter().map(|c| c.to_json()).collect())

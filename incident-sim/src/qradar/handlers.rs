@@ -26,7 +26,7 @@ use super::query::{
     project, select,
 };
 use crate::clock::now_ms;
-use crate::server::sessions::{basic_auth_is, fresh_id};
+use crate::server::sessions::fresh_id;
 use crate::server::{ServerContext, ServerOptions, Sessions};
 
 /// The name of the session cookie, and of the header that carries its value back.
@@ -58,7 +58,7 @@ impl QRadar {
     ) -> QRadar {
         sessions.insert(options.token.as_str(), None);
         QRadar {
-            state: RwLock::new(SimState::seeded(options.offenses, options.seed)),
+            state: RwLock::new(SimState::seeded(options.offenses, options.common.seed)),
             options: options.clone(),
             https: server.is_https(),
             sessions: sessions.clone(),
@@ -123,8 +123,10 @@ impl QRadar {
         {
             return Some(classify(token));
         }
-        basic_auth_is(headers, &self.options.user, self.options.password.as_str())
-            .then(|| Credential::Basic(self.options.user.clone()))
+        self.options
+            .common
+            .accepts_basic(headers)
+            .then(|| Credential::Basic(self.options.common.user.clone()))
     }
 
     /// The `Set-Cookie` value that hands out (or confirms) a session.
@@ -169,7 +171,7 @@ impl QRadar {
         }
         let (actor, session) = match credential {
             Credential::ServiceToken => (SEC_USER.to_owned(), None),
-            Credential::Session(token) => (self.options.user.clone(), Some(token)),
+            Credential::Session(token) => (self.options.common.user.clone(), Some(token)),
             Credential::Basic(user) => {
                 let token = fresh_id(SESSION_PREFIX);
                 sessions.insert(token.clone(), self.options.session_ttl);

@@ -57,7 +57,7 @@ mod handlers;
 mod model;
 mod query;
 
-use crate::sim::{Secret, seconds, setters, sim_vendor};
+use crate::sim::{Common, Secret, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::QRadar;
@@ -81,18 +81,11 @@ pub struct QRadarOptions {
     /// Offenses to seed, ids 1..=N
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub(crate) offenses: usize,
-    /// Seed of the data generator
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
-    pub(crate) seed: u64,
+    #[command(flatten)]
+    pub(crate) common: Common<QRadar>,
     /// Accepted SEC token
     #[arg(long, value_name = "T", default_value = DEFAULT_TOKEN)]
     pub(crate) token: Secret,
-    /// Accepted Basic user name
-    #[arg(long, value_name = "U", default_value = DEFAULT_USER)]
-    pub(crate) user: String,
-    /// Accepted Basic password
-    #[arg(long, value_name = "P", default_value = DEFAULT_PASSWORD)]
-    pub(crate) password: Secret,
     /// Lifetime in seconds of the session a Basic request opens (its SEC cookie)
     #[arg(long, value_name = "S", default_value = "1800", value_parser = seconds)]
     pub(crate) session_ttl: Option<Duration>,
@@ -101,13 +94,11 @@ pub struct QRadarOptions {
 setters!(QRadar {
     /// Number of seeded offenses, with ids `1..=n` (default 25).
     offenses(n: usize) => offenses = n;
-    /// Seed of the data generator; the same seed gives the same offenses.
-    seed(seed: u64) => seed = seed;
     /// Token accepted in the `SEC` header (default `sim-sec-token`).
     token(t: impl Into<String>) => token = Secret(t.into());
     /// Credentials accepted as HTTP Basic auth (default `admin` / `sim-password`).
     basic_auth(user: impl Into<String>, password: impl Into<String>) =>
-        user = user.into(), password = Secret(password.into());
+        common.user = user.into(), common.password = Secret(password.into());
     /// How long a session opened by a Basic-authenticated request (its token handed out
     /// in the `SEC` cookie) lives (default [`DEFAULT_SESSION_TTL`]; `None`: until expired
     /// on demand or logged out).
@@ -117,6 +108,7 @@ setters!(QRadar {
 sim_vendor! {
     QRadar: QRadarSim, QRadarSimBuilder, "IBM QRadar SIEM";
     options: QRadarOptions, command: "qradar", env_prefix: "QRADAR";
+    defaults: DEFAULT_SEED, DEFAULT_USER, DEFAULT_PASSWORD;
     open(options, server, sessions) = Ok(QRadar::open(options, server, sessions));
     variables(sim) = vec![("TOKEN", sim.token().to_owned())];
     summary(sim) = format!("QRadar simulator: {} offenses", sim.options.offenses);

@@ -1,13 +1,12 @@
 //! Simulator state and the deterministic seed data.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, PoisonError};
 
 use serde_json::{Map, Value, json};
 
 use super::query::{Kind, Record, Val};
 use crate::rng::Rng;
-use crate::server::sessions::read_lock;
 use crate::sim::Sim;
 
 use super::QRadar;
@@ -920,14 +919,20 @@ impl Sim<QRadar> {
 
     /// The accepted Basic auth user name and password.
     pub fn basic_credentials(&self) -> (&str, &str) {
-        (&self.options.user, self.options.password.as_str())
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
     }
 
     /// Current state of an offense, exactly as `GET /api/siem/offenses/{id}`
     /// would return it.
     pub fn offense(&self, id: u64) -> Option<Value> {
         let id = i64::try_from(id).ok()?;
-        read_lock(&self.shared.state)
+        self.shared
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
             .offense(id)
             .map(Record::to_json)
     }
@@ -937,7 +942,10 @@ impl Sim<QRadar> {
         let Ok(id) = i64::try_from(offense_id) else {
             return Vec::new();
         };
-        read_lock(&self.shared.state)
+        self.shared
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
             .notes
             .get(&id)
             .map(|notes| notes.iter().map(Record::to_json).collect())

@@ -1,8 +1,8 @@
 //! Sentinel's plug into the simulator server (authorization, fault body), routing and
 //! the endpoint handlers.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::SentinelOptions;
 use super::model::{State as SimState, USERS};
 use crate::clock::{iso_ms, now_ms};
-use crate::server::sessions::{basic_auth_is, read_lock, write_lock};
+use crate::server::sessions::Locked;
 use crate::server::{ServerContext, Sessions};
 
 /// The authentication service's token collection.
@@ -26,7 +26,7 @@ pub(crate) const TOKENS: &str = "/SentinelAuthServices/auth/tokens";
 /// Sentinel as a simulated vendor: the state and configuration of a running
 /// [`SentinelSim`](super::SentinelSim), shared by its handlers and its handle.
 pub struct Sentinel {
-    pub(crate) state: RwLock<SimState>,
+    pub(crate) state: Locked<SimState>,
     pub(crate) options: SentinelOptions,
     pub(crate) issued: AtomicU64,
     pub(crate) deleted: AtomicU64,
@@ -34,26 +34,11 @@ pub struct Sentinel {
 }
 
 impl Sentinel {
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, SimState> {
-        read_lock(&self.state)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, SimState> {
-        write_lock(&self.state)
-    }
-
-    /// Whether the request carries the configured Basic credentials.
-    fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        basic_auth_is(headers, &self.options.user, self.options.password.as_str())
-    }
-}
-
-impl Sentinel {
     /// The state of a simulator with these options; the incidents are seeded when the
     /// server's address, which their links name, is known.
     pub(crate) fn open(options: &SentinelOptions, sessions: &Sessions) -> Sentinel {
         Sentinel {
-            state: RwLock::default(),
+            state: Locked::default(),
             options: options.clone(),
             issued: AtomicU64::new(0),
             deleted: AtomicU64::new(0),
@@ -88,7 +73,7 @@ impl Sentinel {
     pub(crate) fn routes(self: Arc<Self>, ctx: &ServerContext) -> Router {
         let options = &self.options;
         let base = options.link_base.as_deref().unwrap_or(ctx.url());
-        *self.write() = SimState::seeded(base, options.incidents, options.seed);
+        *self.state.write() = SimState::seeded(base, options.incidents, options.common.seed);
         router(self)
     }
 
@@ -98,9 +83,10 @@ impl Sentinel {
         let path = parts.uri.path();
         let headers = &parts.headers;
         let ok = if path == TOKENS && parts.method == Method::POST {
-            self.basic_ok(headers)
+            self.options.common.accepts_basic(headers)
         } else if path.starts_with(TOKENS) && parts.method == Method::DELETE {
-            self.basic_ok(headers) || saml_token(headers).is_some_and(|t| sessions.check(t))
+            self.options.common.accepts_basic(headers)
+                || saml_token(headers).is_some_and(|t| sessions.check(t))
         } else {
             saml_token(headers).is_some_and(|t| sessions.check(t))
         };
@@ -366,7 +352,7 @@ async fn list_incidents(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
         .rfind(|(k, _)| k == "query")
         .map(|(_, v)| v.as_str());
     let terms = filter(query)?;
-    let st = sh.read();
+    let st = sh.state.read();
     let items: Vec<&Value> = st
         .incidents
         .values()
@@ -381,7 +367,7 @@ async fn list_events(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
         .iter()
         .rfind(|(k, _)| k == "query")
         .map(|(_, v)| v.as_str());
-    let st = sh.read();
+    let st = sh.state.read();
     let items: Vec<&Value> = match query {
         None => st.events.values().flatten().collect(),
         // The form of the incident's `events` link: incident-id.e{id}.
@@ -407,7 +393,7 @@ async fn list_events(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
 
 async fn get_incident(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let id = id_of(&raw)?;
-    let st = sh.read();
+    let st = sh.state.read();
     let incident = st
         .incidents
         .get(&id)
@@ -417,7 +403,7 @@ async fn get_incident(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) 
 
 async fn delete_incident(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let id = id_of(&raw)?;
-    let mut st = sh.write();
+    let mut st = sh.state.write();
     st.incidents
         .remove(&id)
         .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No incident {id}.")))?;
@@ -495,7 +481,7 @@ fn actor(st: &SimState) -> Value {
 
 async fn create_incident(State(sh): State<Arc<Sentinel>>, body: Bytes) -> Answer {
     let fields = incident_body(&body)?;
-    let mut st = sh.write();
+    let mut st = sh.state.write();
     let id = st.next_incident;
     st.next_incident += 1;
     let now = iso_ms(now_ms());
@@ -528,7 +514,7 @@ async fn put_incident(
 ) -> Answer {
     let id = id_of(&raw)?;
     let fields = incident_body(&body)?;
-    let mut st = sh.write();
+    let mut st = sh.state.write();
     let modifier = actor(&st);
     let incident = st
         .incidents
@@ -558,7 +544,7 @@ async fn get_event(
     State(sh): State<Arc<Sentinel>>,
     Path((event, incident)): Path<(String, String)>,
 ) -> Answer {
-    let st = sh.read();
+    let st = sh.state.read();
     let found = incident
         .parse::<u64>()
         .ok()
@@ -575,7 +561,7 @@ async fn get_event(
 }
 
 async fn get_external_data(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
-    let st = sh.read();
+    let st = sh.state.read();
     raw.parse::<u64>()
         .ok()
         .and_then(|id| st.external_data.get(&id))
@@ -584,7 +570,7 @@ async fn get_external_data(State(sh): State<Arc<Sentinel>>, Path(raw): Path<Stri
 }
 
 async fn get_annotation(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
-    let st = sh.read();
+    let st = sh.state.read();
     raw.parse::<u64>()
         .ok()
         .and_then(|id| st.annotations.get(&id))

@@ -34,7 +34,7 @@ use clap::Args;
 mod handlers;
 mod model;
 
-use crate::sim::{Secret, logon_variables, seconds, setters, sim_vendor};
+use crate::sim::{Common, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::Sentinel;
@@ -53,15 +53,8 @@ pub struct SentinelOptions {
     /// Incidents to seed, ids 1..=N
     #[arg(long, value_name = "N", default_value_t = 60)]
     pub(crate) incidents: usize,
-    /// Seed of the data generator
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
-    pub(crate) seed: u64,
-    /// Accepted user name
-    #[arg(long, value_name = "U", default_value = DEFAULT_USER)]
-    pub(crate) user: String,
-    /// Accepted password
-    #[arg(long, value_name = "P", default_value = DEFAULT_PASSWORD)]
-    pub(crate) password: Secret,
+    #[command(flatten)]
+    pub(crate) common: Common<Sentinel>,
     /// Token lifetime in seconds (default: no expiry)
     #[arg(long, value_name = "S", value_parser = seconds)]
     pub(crate) token_ttl: Option<Duration>,
@@ -73,11 +66,6 @@ pub struct SentinelOptions {
 setters!(Sentinel {
     /// Number of seeded incidents, with ids `1..=n` (default 60).
     incidents(n: usize) => incidents = n;
-    /// Seed of the data generator; the same seed gives the same incidents.
-    seed(seed: u64) => seed = seed;
-    /// The user name and password accepted for tokens (default `admin` / `sim-password`).
-    credentials(user: impl Into<String>, password: impl Into<String>) =>
-        user = user.into(), password = Secret(password.into());
     /// How long a token lives (default: until deleted or expired by a fault).
     token_ttl(ttl: Duration) => token_ttl = Some(ttl);
     /// The base of every URL the simulator writes (`meta.@href`, references, `next` and
@@ -89,6 +77,7 @@ setters!(Sentinel {
 sim_vendor! {
     Sentinel: SentinelSim, SentinelSimBuilder, "NetIQ / OpenText Sentinel";
     options: SentinelOptions, command: "sentinel", env_prefix: "SENTINEL";
+    defaults: DEFAULT_SEED, DEFAULT_USER, DEFAULT_PASSWORD;
     open(options, _, sessions) = Ok(Sentinel::open(options, sessions));
     variables(sim) = logon_variables(sim.credentials());
     summary(sim) = format!("Sentinel simulator: {} incidents", sim.options.incidents);

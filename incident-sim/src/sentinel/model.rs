@@ -255,17 +255,20 @@ pub fn seeded_incidents_json(base: &str, n: usize, seed: u64) -> String {
 impl Sim<Sentinel> {
     /// The accepted user name and password.
     pub fn credentials(&self) -> (&str, &str) {
-        (&self.options.user, self.options.password.as_str())
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
     }
 
     /// Current state of an incident, exactly as `GET .../objects/incident/{id}` answers.
     pub fn incident(&self, id: u64) -> Option<Value> {
-        self.shared.read().incidents.get(&id).cloned()
+        self.shared.state.read().incidents.get(&id).cloned()
     }
 
     /// The ids of every incident, in order.
     pub fn incident_ids(&self) -> Vec<u64> {
-        self.shared.read().incidents.keys().copied().collect()
+        self.shared.state.read().incidents.keys().copied().collect()
     }
 
     /// Tokens issued so far (logons).

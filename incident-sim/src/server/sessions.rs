@@ -35,14 +35,26 @@ pub(crate) fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Reads a lock whose contents stay consistent even if a writer panicked, as [`relock`].
-pub(crate) fn read_lock<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(PoisonError::into_inner)
-}
+/// A value behind a read/write lock whose contents stay consistent even if a holder
+/// panicked (as [`relock`]'s), so poisoning is not an error for it.
+#[derive(Debug, Default)]
+pub(crate) struct Locked<T>(RwLock<T>);
 
-/// Writes a lock whose contents stay consistent even if a writer panicked, as [`relock`].
-pub(crate) fn write_lock<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(PoisonError::into_inner)
+impl<T> Locked<T> {
+    /// A lock holding `value`.
+    pub(crate) fn new(value: T) -> Locked<T> {
+        Locked(RwLock::new(value))
+    }
+
+    /// Reads the value.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Changes the value.
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Whether one of the `Authorization` headers carries HTTP Basic credentials (the scheme

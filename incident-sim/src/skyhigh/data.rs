@@ -450,7 +450,10 @@ pub fn seeded_incidents_json(n: usize, seed: u64) -> String {
 impl Sim<Skyhigh> {
     /// The accepted user name and password.
     pub fn credentials(&self) -> (&str, &str) {
-        (&self.options.user, self.options.password.as_str())
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
     }
 
     /// Changes the shape of the answers from now on.
@@ -467,13 +470,18 @@ impl Sim<Skyhigh> {
 
     /// An incident as `queryIncidents` would list it.
     pub fn incident(&self, id: &str) -> Option<Value> {
-        let incidents = self.shared.read();
+        let incidents = self.shared.incidents.read();
         incidents.iter().find(|r| r.id == id).map(|r| r.to_json())
     }
 
     /// Every incident, in the order `queryIncidents` lists them (ascending `timeModified`).
     pub fn incidents(&self) -> Vec<Value> {
-        self.shared.read().iter().map(|r| r.to_json()).collect()
+        self.shared
+            .incidents
+            .read()
+            .iter()
+            .map(|r| r.to_json())
+            .collect()
     }
 }
 

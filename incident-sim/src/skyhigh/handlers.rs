@@ -2,7 +2,7 @@
 //! endpoint handlers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::SkyhighOptions;
 use super::data::{KNOWN_GROUPS, Rec, information_keys, parse_ms};
 use crate::clock::{iso_ms, now_ms};
-use crate::server::sessions::{basic_auth_is, read_lock, write_lock};
+use crate::server::sessions::Locked;
 use crate::server::{ServerContext, Sessions};
 
 /// The API below the host.
@@ -68,7 +68,7 @@ pub enum ResponseShape {
 /// Skyhigh as a simulated vendor: the state and configuration of a running
 /// [`SkyhighSim`](super::SkyhighSim), shared by its handlers and its handle.
 pub struct Skyhigh {
-    pub(crate) incidents: RwLock<Vec<Rec>>,
+    pub(crate) incidents: Locked<Vec<Rec>>,
     pub(crate) options: SkyhighOptions,
     pub(crate) envelope: AtomicBool,
     /// [`super::PageBoundary::RepeatBoundary`] rather than the documented default.
@@ -84,7 +84,7 @@ impl Skyhigh {
     /// The state of a simulator with these options.
     pub(crate) fn open(options: &SkyhighOptions, sessions: &Sessions) -> Skyhigh {
         Skyhigh {
-            incidents: RwLock::new(super::data::seeded(options.incidents, options.seed)),
+            incidents: Locked::new(super::data::seeded(options.incidents, options.common.seed)),
             options: options.clone(),
             envelope: AtomicBool::new(!options.bare),
             repeat_boundary: AtomicBool::new(options.repeat_boundary),
@@ -92,21 +92,6 @@ impl Skyhigh {
             sessions: sessions.clone(),
         }
     }
-}
-
-impl Skyhigh {
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<Rec>> {
-        read_lock(&self.incidents)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Vec<Rec>> {
-        write_lock(&self.incidents)
-    }
-
-    fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        basic_auth_is(headers, &self.options.user, self.options.password.as_str())
-    }
-
     /// The answer with `body` in the configured shape.
     fn answer(&self, status: StatusCode, body: Value) -> Response {
         self.answer_text(status, body.to_string())
@@ -189,7 +174,7 @@ impl Skyhigh {
         if path == NEO {
             return Ok(());
         }
-        if self.basic_ok(&parts.headers) {
+        if self.options.common.accepts_basic(&parts.headers) {
             return Ok(());
         }
         let token_ok = parts
@@ -412,7 +397,7 @@ async fn query_incidents(
     let repeat_boundary = shared.repeat_boundary.load(Ordering::Relaxed);
     // Enough to fill the page, its ties and the one after them (the next start).
     let wanted = limit.saturating_add(MAX_TIES).saturating_add(1);
-    let state = shared.read();
+    let state = shared.incidents.read();
     let mut matching: Vec<&Rec> = if by_created {
         let mut m: Vec<&Rec> = state.iter().filter(keep).collect();
         m.sort_by_key(|r| (r.created_ms, r.num));
@@ -509,7 +494,7 @@ async fn modify_incidents(State(shared): State<Arc<Skyhigh>>, body: Bytes) -> Re
     let mut details = Vec::new();
     let mut applied = 0;
     {
-        let mut state = shared.write();
+        let mut state = shared.incidents.write();
         for item in &items {
             let id = item.get("incidentId").and_then(Value::as_str).unwrap_or("");
             let detail =
@@ -555,7 +540,7 @@ async fn information_keys_handler(State(shared): State<Arc<Skyhigh>>) -> Respons
 
 async fn groups(State(shared): State<Arc<Skyhigh>>) -> Response {
     let mut all: Vec<String> = KNOWN_GROUPS.iter().map(|g| (*g).to_owned()).collect();
-    all.extend(shared.read().iter().map(|r| r.group.clone()));
+    all.extend(shared.incidents.read().iter().map(|r| r.group.clone()));
     all.sort();
     all.dedup();
     shared.answer(StatusCode::OK, json!(all))
@@ -591,7 +576,7 @@ async fn iam_token(
             "Expected grant_type=password&token_type=iam",
         );
     }
-    if !shared.basic_ok(&headers) {
+    if !shared.options.common.accepts_basic(&headers) {
         return oauth_error(StatusCode::UNAUTHORIZED, "unauthorized", "Bad credentials");
     }
     if let (Some(want), Some(got)) = (
@@ -630,8 +615,8 @@ async fn neo_token(
     let ok = match grant {
         Some("iam_token") => header("x-iam-token").is_some_and(|t| shared.iam_tokens.check(t)),
         Some("password") => {
-            header("x-auth-username") == Some(shared.options.user.as_str())
-                && header("x-auth-password") == Some(shared.options.password.as_str())
+            header("x-auth-username") == Some(shared.options.common.user.as_str())
+                && header("x-auth-password") == Some(shared.options.common.password.as_str())
         }
         _ => {
             return oauth_error(
@@ -653,9 +638,9 @@ async fn neo_token(
         "scope": "read write",
         "tenantName": "Example Corp",
         "tenantID": 12345,
-        "user": shared.options.user,
+        "user": shared.options.common.user,
         "userId": 4711,
-        "email": shared.options.user,
+        "email": shared.options.common.user,
         "jti": format!("jti-{}", &access[4..20]),
     });
     (

@@ -53,7 +53,7 @@ use clap::Args;
 mod data;
 mod handlers;
 
-use crate::sim::{Secret, logon_variables, setters, sim_vendor};
+use crate::sim::{Common, logon_variables, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use data::seeded_incidents_json;
@@ -74,15 +74,8 @@ pub struct SkyhighOptions {
     /// Incidents to seed
     #[arg(long, value_name = "N", default_value_t = 60)]
     pub(crate) incidents: usize,
-    /// Seed of the data generator
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
-    pub(crate) seed: u64,
-    /// Accepted user name
-    #[arg(long, value_name = "U", default_value = DEFAULT_USER)]
-    pub(crate) user: String,
-    /// Accepted password
-    #[arg(long, value_name = "P", default_value = DEFAULT_PASSWORD)]
-    pub(crate) password: Secret,
+    #[command(flatten)]
+    pub(crate) common: Common<Skyhigh>,
     /// The only `bps-tenant-id` the IAM token endpoint accepts (any when unset).
     #[arg(skip)]
     pub(crate) tenant_id: Option<String>,
@@ -103,11 +96,6 @@ setters!(Skyhigh {
     /// [`FIRST_INCIDENT_TIME`] on, about a third sharing their time with the one before
     /// (at most four share one instant).
     incidents(n: usize) => incidents = n;
-    /// Seed of the data generator; the same seed gives the same incidents.
-    seed(seed: u64) => seed = seed;
-    /// Credentials accepted as HTTP Basic and by the token endpoints.
-    credentials(user: impl Into<String>, password: impl Into<String>) =>
-        user = user.into(), password = Secret(password.into());
     /// The only `bps-tenant-id` the IAM token endpoint accepts (any when unset).
     tenant_id(tenant: impl Into<String>) => tenant_id = Some(tenant.into());
     /// The lifetime of access tokens, announced as `expires_in` (default 600 s).
@@ -123,6 +111,7 @@ setters!(Skyhigh {
 sim_vendor! {
     Skyhigh: SkyhighSim, SkyhighSimBuilder, "Skyhigh Security Cloud";
     options: SkyhighOptions, command: "skyhigh", env_prefix: "SKYHIGH";
+    defaults: DEFAULT_SEED, DEFAULT_USER, DEFAULT_PASSWORD;
     open(options, _, sessions) = Ok(Skyhigh::open(options, sessions));
     variables(sim) = logon_variables(sim.credentials());
     summary(sim) = format!("Skyhigh simulator: {} incidents", sim.options.incidents);
