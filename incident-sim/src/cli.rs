@@ -135,7 +135,7 @@ where
         .build()
         .map_err(|e| format!("error: cannot start the runtime: {e}"))?;
     runtime.block_on(async {
-        let launched = match cli.simulator {
+        let launched: io::Result<Launched> = match cli.simulator {
             #[cfg(feature = "qradar")]
             Simulator::Qradar(serve) => launch::<crate::qradar::QRadar>(serve).await,
             #[cfg(feature = "sentinel")]
@@ -153,17 +153,17 @@ where
 
 impl Simulator {
     fn common(&self) -> &CommonArgs {
-        match self {
+        match *self {
             #[cfg(feature = "qradar")]
-            Simulator::Qradar(serve) => &serve.common,
+            Simulator::Qradar(ref serve) => &serve.common,
             #[cfg(feature = "sentinel")]
-            Simulator::Sentinel(serve) => &serve.common,
+            Simulator::Sentinel(ref serve) => &serve.common,
             #[cfg(feature = "cyberark-pta")]
-            Simulator::CyberarkPta(serve) => &serve.common,
+            Simulator::CyberarkPta(ref serve) => &serve.common,
             #[cfg(feature = "eset")]
-            Simulator::Eset(serve) => &serve.common,
+            Simulator::Eset(ref serve) => &serve.common,
             #[cfg(feature = "skyhigh")]
-            Simulator::Skyhigh(serve) => &serve.common,
+            Simulator::Skyhigh(ref serve) => &serve.common,
         }
     }
 }

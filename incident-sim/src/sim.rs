@@ -6,16 +6,21 @@
 //!
 //! # Adding a vendor
 //!
-//! Besides its routes and its state (a [`Vendor`] plug, see [`server`](crate::server)), a
-//! vendor module declares
+//! A vendor module declares
 //!
+//! - its state, a type with its routes (`routes`), its credential check (`admit`) and its
+//!   error body (`error_body`), which the skeleton plugs into the server as a
+//!   [`Vendor`];
 //! - its options, a [`clap::Args`] struct: each field is a setting of the builder and a flag
-//!   of the vendor's subcommand of the `incident-sim` binary, with its default;
-//! - its names and setters, with the crate's `sim_names!` and `setters!` macros;
-//! - its [`SimVendor`] implementation: how the options become the state and the plug, and
-//!   what the binary prints once the simulator listens.
+//!   of the vendor's subcommand of the `incident-sim` binary, with its default; a field
+//!   `common` holds the [`Common`] flags (seed, user name, password);
+//! - its setters, with the crate's `setters!` macro, and its inspection methods on
+//!   [`Sim<Vendor>`](Sim);
+//! - with the crate's `sim_vendor!` macro: the names of its simulator and builder, and its
+//!   [`SimVendor`] implementation (how the options become the state, and what the binary
+//!   prints once the simulator listens).
 //!
-//! Its subcommand is one line of the `Simulator` enum of [`cli`](crate::cli).
+//! Its subcommand is one variant of the `Simulator` enum of [`cli`](crate::cli).
 
 use std::fmt;
 use std::io;

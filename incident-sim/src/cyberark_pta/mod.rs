@@ -1,6 +1,6 @@
 //! Simulator of the CyberArk PTA API of a self-hosted PVWA (`/PasswordVault/API/...`).
 //!
-//! The simulator runs on the shared [`SimServer`] (`127.0.0.1` with a random port, HTTP or
+//! The simulator runs on the shared [`SimServer`](crate::SimServer) (`127.0.0.1` with a random port, HTTP or
 //! HTTPS with a self-signed certificate, request log, faults, sessions), which [`PtaSim`]
 //! dereferences to. It keeps state: status updates are visible to later requests and through
 //! the inspection methods of [`PtaSim`].

@@ -1,8 +1,8 @@
 //! Simulator of ESET Connect incident management (`/v2/incidents...`) and of the OAuth
 //! endpoint of its IAM host (`/oauth/token`).
 //!
-//! One [`SimServer`] plays both hosts: the incident routes and `POST /oauth/token` do not
-//! collide, so [`SimServer::url`] and [`EsetSim::iam_url`] are the same address (with
+//! One [`SimServer`](crate::SimServer) plays both hosts: the incident routes and `POST /oauth/token` do not
+//! collide, so [`SimServer::url`](crate::SimServer::url) and [`EsetSim::iam_url`] are the same address (with
 //! `--https`, one certificate covers both). Tokens the IAM issues are sessions of the
 //! server, so `sim.sessions().expire_all()` and [`Fault::ExpireSessions`] make the incident
 //! host answer 401.

@@ -156,6 +156,10 @@ impl QRadar {
     /// Credentials first (401), then the `Version` header (422). A Basic-authenticated
     /// request that passes both opens a session, whose token its answer hands out in the
     /// `SEC` cookie, as a console does; an answer in a session carries the cookie again.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the rejection is the response itself, built once per refused request"
+    )]
     pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let Some(credential) = self.authenticate(&parts.headers, sessions) else {
             return Err(ApiError::unauthorized().into_response());

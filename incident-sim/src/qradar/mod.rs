@@ -1,6 +1,6 @@
 //! Simulator of the IBM QRadar SIEM offenses REST API (`/api/siem/...`).
 //!
-//! The simulator runs on the shared [`SimServer`] (`127.0.0.1` with a random
+//! The simulator runs on the shared [`SimServer`](crate::SimServer) (`127.0.0.1` with a random
 //! port, HTTP or HTTPS with a self-signed certificate, HTTP/1.1 and HTTP/2,
 //! request log, faults, sessions), which [`QRadarSim`] dereferences to. It
 //! keeps state: updates, notes and new closing reasons are visible to later

@@ -79,6 +79,10 @@ impl Sentinel {
 
     /// The token service takes Basic credentials (and, to delete a token, that token as
     /// `X-SAML`); everything else needs a live `X-SAML` token.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the rejection is the response itself, built once per refused request"
+    )]
     pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path();
         let headers = &parts.headers;

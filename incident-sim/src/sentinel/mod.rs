@@ -1,7 +1,7 @@
 //! Simulator of the NetIQ / OpenText Sentinel REST API: X-SAML sessions and incidents
 //! (`/SentinelAuthServices/...`, `/SentinelRESTServices/objects/...`).
 //!
-//! It runs on the shared [`SimServer`] (`127.0.0.1` with a random port, HTTP or HTTPS with
+//! It runs on the shared [`SimServer`](crate::SimServer) (`127.0.0.1` with a random port, HTTP or HTTPS with
 //! a self-signed certificate, request log, faults, sessions), which [`SentinelSim`]
 //! dereferences to, and keeps state: created, updated and deleted incidents show in later
 //! answers and through [`SentinelSim::incident`].

@@ -169,6 +169,10 @@ impl Skyhigh {
 
     /// The token exchange needs no credentials here (it checks its own); everything else
     /// needs Basic or an access token (`x-access-token` or `Authorization: Bearer`).
+    #[allow(
+        clippy::result_large_err,
+        reason = "the rejection is the response itself, built once per refused request"
+    )]
     pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path();
         if path == NEO {

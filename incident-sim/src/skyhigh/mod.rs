@@ -1,7 +1,7 @@
 //! Simulator of the Skyhigh Security Cloud incidents API
 //! (`/shnapi/rest/external/api/v1/...`).
 //!
-//! The simulator runs on the shared [`SimServer`] (`127.0.0.1` with a random port, HTTP or
+//! The simulator runs on the shared [`SimServer`](crate::SimServer) (`127.0.0.1` with a random port, HTTP or
 //! HTTPS with a self-signed certificate, HTTP/1.1 and HTTP/2, request log, faults,
 //! sessions), which [`SkyhighSim`] dereferences to. It keeps state: a modified incident
 //! gets its new status and a new `timeModified`, so it moves to the end of the time order,
