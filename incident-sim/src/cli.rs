@@ -368,7 +368,7 @@ mod tests {
         };
         let q = q.options;
         assert_eq!(
-            (q.offenses, q.common.seed, q.common.user.as_str()),
+            (q.offenses, q.common.seed(), q.common.user.as_str()),
             (100_000, 7, "u")
         );
         assert_eq!((q.token.as_str(), q.common.password.as_str()), ("t", "p"));
@@ -398,7 +398,7 @@ mod tests {
             panic!("cyberark-pta")
         };
         let p = p.options;
-        assert_eq!((p.events, p.risk_events, p.common.seed), (5000, 7, 3));
+        assert_eq!((p.events, p.risk_events, p.common.seed()), (5000, 7, 3));
         assert_eq!(
             (p.common.user.as_str(), p.common.password.as_str()),
             ("u", "p")
@@ -430,7 +430,7 @@ mod tests {
             panic!("eset")
         };
         let e = e.options;
-        assert_eq!((e.incidents, e.common.seed, e.rate_limit), (500, 7, None));
+        assert_eq!((e.incidents, e.common.seed(), e.rate_limit), (500, 7, None));
         assert_eq!(
             (e.common.user.as_str(), e.common.password.as_str()),
             ("u@x", "p")
@@ -458,7 +458,7 @@ mod tests {
         };
         let s = s.options;
         assert_eq!(
-            (s.incidents, s.common.seed, s.common.user.as_str()),
+            (s.incidents, s.common.seed(), s.common.user.as_str()),
             (5000, 7, "u")
         );
         assert_eq!(s.common.password.as_str(), "p");
@@ -484,7 +484,7 @@ mod tests {
         };
         let k = k.options;
         assert_eq!(
-            (k.incidents, k.common.seed, k.common.user.as_str()),
+            (k.incidents, k.common.seed(), k.common.user.as_str()),
             (5000, 9, "u")
         );
         assert_eq!(k.common.password.as_str(), "p");
@@ -494,9 +494,34 @@ mod tests {
     /// The defaults of the flags are those of the builders, which the constants name.
     #[test]
     fn the_flag_defaults_are_the_builder_defaults() {
+        let seeds = [
+            crate::QRadarSim::builder().options.common.seed(),
+            crate::PtaSim::builder().options.common.seed(),
+            crate::EsetSim::builder().options.common.seed(),
+            crate::SentinelSim::builder().options.common.seed(),
+            crate::SkyhighSim::builder().options.common.seed(),
+        ];
+        let expected = [
+            crate::qradar::DEFAULT_SEED,
+            crate::cyberark_pta::DEFAULT_SEED,
+            crate::eset::DEFAULT_SEED,
+            crate::sentinel::DEFAULT_SEED,
+            crate::skyhigh::DEFAULT_SEED,
+        ];
+        assert_eq!(seeds, expected);
+        let users = [
+            crate::QRadarSim::builder().options.common.user,
+            crate::EsetSim::builder().options.common.user,
+            crate::SkyhighSim::builder().options.common.user,
+        ];
+        let expected = [
+            crate::qradar::DEFAULT_USER,
+            crate::eset::DEFAULT_USERNAME,
+            crate::skyhigh::DEFAULT_USER,
+        ];
+        assert_eq!(users, expected);
         let q = crate::QRadarSim::builder().options;
         assert_eq!(q.session_ttl, Some(crate::qradar::DEFAULT_SESSION_TTL));
-        assert_eq!(q.common.seed, crate::qradar::DEFAULT_SEED);
         let p = crate::PtaSim::builder().options;
         assert_eq!(
             p.session_ttl,

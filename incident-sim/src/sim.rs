@@ -165,7 +165,7 @@ impl<V: SimVendor> SimBuilder<V> {
     /// Seed of the data generator; the same seed gives the same data (default
     /// [`SimVendor::DEFAULT_SEED`]).
     pub fn seed(mut self, seed: u64) -> Self {
-        self.options.as_mut().seed = seed;
+        self.options.as_mut().seed = Some(seed);
         self
     }
 
@@ -289,9 +289,11 @@ fn defaults<O: Args + FromArgMatches>() -> O {
 /// defaults; a vendor's options hold them.
 #[derive(Args)]
 pub struct Common<V: SimVendor> {
-    /// Seed of the data generator
-    #[arg(long, value_name = "N", default_value_t = V::DEFAULT_SEED)]
-    pub(crate) seed: u64,
+    /// Seed of the data generator (default: fixed)
+    // Not `default_value_t`: clap keeps that default's text in a static, which a generic
+    // struct would share between its vendors.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
     /// Accepted user name
     #[arg(long = V::USER_FLAG, value_name = "U", default_value = V::DEFAULT_USER)]
     pub(crate) user: String,
@@ -303,6 +305,11 @@ pub struct Common<V: SimVendor> {
 }
 
 impl<V: SimVendor> Common<V> {
+    /// The seed of the data generator.
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed.unwrap_or(V::DEFAULT_SEED)
+    }
+
     /// Whether the request carries these credentials as HTTP Basic.
     pub(crate) fn accepts_basic(&self, headers: &HeaderMap) -> bool {
         basic_auth_is(headers, &self.user, self.password.as_str())

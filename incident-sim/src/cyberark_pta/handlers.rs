@@ -46,7 +46,7 @@ impl Pta {
         }
         let (events, risks) = (options.events, options.risk_events);
         Ok(Pta {
-            state: RwLock::new(SimState::seeded(events, risks, options.common.seed)),
+            state: RwLock::new(SimState::seeded(events, risks, options.common.seed())),
             options: options.clone(),
             app,
             sessions: sessions.clone(),

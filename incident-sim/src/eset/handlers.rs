@@ -139,7 +139,7 @@ impl Eset {
                 .map(|(user, password)| (user, password)),
         );
         Eset {
-            state: Locked::new(SimState::seeded(options.incidents, options.common.seed)),
+            state: Locked::new(SimState::seeded(options.incidents, options.common.seed())),
             users: users
                 .map(|(user, password)| (user.clone(), password.as_str().to_owned()))
                 .collect(),

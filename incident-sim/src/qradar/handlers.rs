@@ -58,7 +58,7 @@ impl QRadar {
     ) -> QRadar {
         sessions.insert(options.token.as_str(), None);
         QRadar {
-            state: RwLock::new(SimState::seeded(options.offenses, options.common.seed)),
+            state: RwLock::new(SimState::seeded(options.offenses, options.common.seed())),
             options: options.clone(),
             https: server.is_https(),
             sessions: sessions.clone(),

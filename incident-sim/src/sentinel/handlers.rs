@@ -73,7 +73,7 @@ impl Sentinel {
     pub(crate) fn routes(self: Arc<Self>, ctx: &ServerContext) -> Router {
         let options = &self.options;
         let base = options.link_base.as_deref().unwrap_or(ctx.url());
-        *self.state.write() = SimState::seeded(base, options.incidents, options.common.seed);
+        *self.state.write() = SimState::seeded(base, options.incidents, options.common.seed());
         router(self)
     }
 

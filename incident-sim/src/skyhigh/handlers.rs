@@ -84,7 +84,10 @@ impl Skyhigh {
     /// The state of a simulator with these options.
     pub(crate) fn open(options: &SkyhighOptions, sessions: &Sessions) -> Skyhigh {
         Skyhigh {
-            incidents: Locked::new(super::data::seeded(options.incidents, options.common.seed)),
+            incidents: Locked::new(super::data::seeded(
+                options.incidents,
+                options.common.seed(),
+            )),
             options: options.clone(),
             envelope: AtomicBool::new(!options.bare),
             repeat_boundary: AtomicBool::new(options.repeat_boundary),
