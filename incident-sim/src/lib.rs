@@ -1,15 +1,35 @@
 #![doc = include_str!("../README.md")]
+// A build with only some of the vendors leaves some of the shared helpers unused.
+#![cfg_attr(
+    not(all(
+        feature = "qradar",
+        feature = "sentinel",
+        feature = "cyberark-pta",
+        feature = "eset",
+        feature = "skyhigh"
+    )),
+    allow(
+        dead_code,
+        unused_imports,
+        unused_macros,
+        unused_variables,
+        unreachable_code
+    )
+)]
 
 pub mod cli;
+mod clock;
 #[cfg(feature = "cyberark-pta")]
 pub mod cyberark_pta;
 #[cfg(feature = "eset")]
 pub mod eset;
 #[cfg(feature = "qradar")]
 pub mod qradar;
+mod rng;
 #[cfg(feature = "sentinel")]
 pub mod sentinel;
 pub mod server;
+pub mod sim;
 #[cfg(feature = "skyhigh")]
 pub mod skyhigh;
 
@@ -22,5 +42,6 @@ pub use qradar::{QRadarSim, QRadarSimBuilder, seeded_offenses_json};
 #[cfg(feature = "sentinel")]
 pub use sentinel::{SentinelSim, SentinelSimBuilder};
 pub use server::{Fault, RecordedRequest, SimServer};
+pub use sim::{Sim, SimBuilder, SimVendor};
 #[cfg(feature = "skyhigh")]
 pub use skyhigh::{SkyhighSim, SkyhighSimBuilder};

@@ -7,7 +7,7 @@ fn main() -> ExitCode {
     match incident_sim::cli::run(std::env::args().skip(1)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("incident-sim: {message}\n\n{}", incident_sim::cli::usage());
+            eprintln!("{}", message.trim_end());
             ExitCode::from(2)
         }
     }

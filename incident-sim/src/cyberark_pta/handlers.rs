@@ -6,8 +6,8 @@
     reason = "an error is the response itself, built once per refused request"
 )]
 
+use std::io;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,26 +18,40 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::model::{State as SimState, now_ms};
-use crate::server::{MAX_REQUEST_BODY, ServerContext, Sessions, Vendor};
+use super::PtaOptions;
+use super::model::State as SimState;
+use crate::clock::now_ms;
+use crate::server::{MAX_REQUEST_BODY, ServerContext, Sessions};
 
 /// The logon types PVWA takes in `API/auth/{type}/Logon`.
 pub(crate) const LOGON_TYPES: &[&str] = &["CyberArk", "LDAP", "RADIUS", "Windows"];
 
-/// The simulator's state, configuration and sessions, shared by the handlers, the
-/// [`PtaVendor`] and the [`super::PtaSim`] handle.
-pub(crate) struct Shared {
+/// CyberArk PTA as a simulated vendor: the state and configuration of a running
+/// [`PtaSim`](super::PtaSim), shared by its handlers and its handle.
+pub struct Pta {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) username: String,
-    pub(crate) password: String,
+    pub(crate) options: PtaOptions,
     /// The application path, lower case, without slashes (`passwordvault`).
     pub(crate) app: String,
-    pub(crate) session_ttl: Option<Duration>,
-    pub(crate) dates_in_seconds: bool,
-    pub(crate) sessions: RwLock<Option<Sessions>>,
+    pub(crate) sessions: Sessions,
 }
 
-impl Shared {
+impl Pta {
+    /// The state of a simulator with these options; refuses an empty application path.
+    pub(crate) fn open(options: &PtaOptions, sessions: &Sessions) -> io::Result<Pta> {
+        let app = options.app_path.trim_matches('/').to_ascii_lowercase();
+        if app.is_empty() {
+            let message = "the application path is empty";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+        }
+        let (events, risks) = (options.events, options.risk_events);
+        Ok(Pta {
+            state: RwLock::new(SimState::seeded(events, risks, options.common.seed())),
+            options: options.clone(),
+            app,
+            sessions: sessions.clone(),
+        })
+    }
     fn read(&self) -> Result<RwLockReadGuard<'_, SimState>, Response> {
         self.state.read().map_err(|_| {
             pvwa_error(
@@ -140,35 +154,23 @@ fn bad_request(message: &str) -> Response {
 #[derive(Clone, Debug)]
 struct Token(String);
 
-/// PTA plugged into the simulator server.
-pub(crate) struct PtaVendor {
-    pub(crate) shared: Arc<Shared>,
-}
-
 fn is_logon(segments: &[String]) -> bool {
     matches!(segments, [api, auth, _, logon] if api == "api" && auth == "auth" && logon == "logon")
 }
 
-impl Vendor for PtaVendor {
-    fn name(&self) -> &'static str {
-        "cyberark-pta"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        if let Ok(mut s) = self.shared.sessions.write() {
-            *s = Some(ctx.sessions().clone());
-        }
-        Router::new()
-            .fallback(dispatch)
-            .with_state(Arc::clone(&self.shared))
+/// Pta plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Pta {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
+        Router::new().fallback(dispatch).with_state(self)
     }
 
     /// Outside the application: IIS's HTML 404. The logon needs no token; everything else
     /// needs `Authorization: <token>` (401 with `CAIWS001E` without one, `ITATS955E` for an
     /// unknown or expired one, and for `Bearer <token>`).
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path().to_owned();
-        let Some((segments, _)) = self.shared.route(&path) else {
+        let Some((segments, _)) = self.route(&path) else {
             return Err(iis_not_found(&path));
         };
         if is_logon(&segments) {
@@ -197,12 +199,12 @@ impl Vendor for PtaVendor {
         Ok(())
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         pvwa_error(status, "CAWS00001E", message)
     }
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn dispatch(State(shared): State<Arc<Pta>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST_BODY).await else {
         return bad_request("The request body could not be read.");
@@ -277,7 +279,7 @@ fn ok_json(value: &impl serde::Serialize) -> Response {
     }
 }
 
-fn logon(shared: &Shared, kind: &str, body: &Bytes) -> Result<Response, Response> {
+fn logon(shared: &Pta, kind: &str, body: &Bytes) -> Result<Response, Response> {
     let Some(kind) = LOGON_TYPES.iter().find(|t| t.eq_ignore_ascii_case(kind)) else {
         return Err(no_route(&format!("/{}/API/auth/{kind}/Logon", shared.app)));
     };
@@ -292,7 +294,9 @@ fn logon(shared: &Shared, kind: &str, body: &Bytes) -> Result<Response, Response
         ));
     }
     // Vault user names compare without regard to case; passwords exactly.
-    if !username.eq_ignore_ascii_case(&shared.username) || password != shared.password {
+    if !username.eq_ignore_ascii_case(&shared.options.common.user)
+        || password != shared.options.common.password.as_str()
+    {
         return Err(pvwa_error(
             StatusCode::FORBIDDEN,
             "PASWS013E",
@@ -300,25 +304,16 @@ fn logon(shared: &Shared, kind: &str, body: &Bytes) -> Result<Response, Response
         ));
     }
     let concurrent = body.get("concurrentSession").and_then(Value::as_bool);
-    let sessions = shared
-        .sessions
-        .read()
-        .ok()
-        .and_then(|s| s.clone())
-        .ok_or_else(|| pvwa_error(StatusCode::SERVICE_UNAVAILABLE, "CAWS00001E", "Not ready."))?;
-    let token = sessions.issue(shared.session_ttl);
+    let token = shared.sessions.issue(shared.options.session_ttl);
     let mut state = shared.write()?;
     state.logons.push((*kind).to_owned());
     state.concurrent.push(concurrent);
     Ok(ok_json(&token))
 }
 
-fn logoff(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
-    if let (Some(Token(token)), Ok(Some(sessions))) = (
-        parts.extensions.get::<Token>(),
-        shared.sessions.read().map(|s| s.clone()),
-    ) {
-        sessions.revoke(token);
+fn logoff(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
+    if let Some(Token(token)) = parts.extensions.get::<Token>() {
+        shared.sessions.revoke(token);
     }
     shared.write()?.logoffs += 1;
     Ok((
@@ -387,21 +382,21 @@ fn status_value(raw: &str) -> Result<&'static str, Response> {
 }
 
 /// A date filter in the configured unit, as milliseconds.
-fn date_ms(shared: &Shared, name: &str, raw: &str) -> Result<i64, Response> {
+fn date_ms(shared: &Pta, name: &str, raw: &str) -> Result<i64, Response> {
     let n: f64 = raw
         .trim()
         .parse()
         .ok()
         .filter(|n: &f64| n.is_finite())
         .ok_or_else(|| bad_request(&format!("The value of {name} is not a number.")))?;
-    Ok(if shared.dates_in_seconds {
+    Ok(if shared.options.dates_in_seconds {
         (n * 1000.0) as i64
     } else {
         n as i64
     })
 }
 
-fn list_events(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
+fn list_events(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
     let params = query(parts);
     let status = param(&params, "status").map(status_value).transpose()?;
     let mut from = param(&params, "fromUpdateDate")
@@ -435,7 +430,7 @@ fn list_events(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
     Ok(ok_json(&events))
 }
 
-fn update_event(shared: &Shared, id: String, body: &Bytes) -> Result<Response, Response> {
+fn update_event(shared: &Pta, id: String, body: &Bytes) -> Result<Response, Response> {
     let body = json_body(body)?;
     let status = match body.get("mStatus").and_then(Value::as_str) {
         Some(s) => status_value(s)?,
@@ -487,7 +482,7 @@ fn parse_filter(filter: &str) -> Result<Vec<(String, String)>, Response> {
     }
 }
 
-fn list_risks(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
+fn list_risks(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
     let params = query(parts);
     let clauses = param(&params, "filter")
         .map(parse_filter)
@@ -554,7 +549,7 @@ fn list_risks(shared: &Shared, parts: &Parts) -> Result<Response, Response> {
     Ok(ok_json(&json!({ "entities": entities })))
 }
 
-fn update_risk(shared: &Shared, id: String, body: &Bytes) -> Result<Response, Response> {
+fn update_risk(shared: &Pta, id: String, body: &Bytes) -> Result<Response, Response> {
     let body = json_body(body)?;
     let status = match body.get("status").and_then(Value::as_str) {
         Some(s) => status_value(s)?,

@@ -3,48 +3,19 @@
 //! risk events.
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::PoisonError;
 
 use serde_json::{Map, Value, json};
+
+use crate::rng::Rng;
+use crate::sim::Sim;
+
+use super::Pta;
 
 /// Fixed reference time (2025-01-01T00:00:00Z): seeded times fall in the 30 days before it.
 pub(crate) const BASE_TIME_MS: i64 = 1_735_689_600_000;
 const DAY_MS: i64 = 86_400_000;
 const WINDOW_MS: i64 = 30 * DAY_MS;
-
-/// Milliseconds since the epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(BASE_TIME_MS, |d| {
-            i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-        })
-}
-
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
 
 const VAULT_USERS: &[&str] = &[
     "Administrator",
@@ -91,7 +62,7 @@ const SCORES: &[f64] = &[
 
 /// A MongoDB-style ObjectId, as PTA's ids are: the creation second, then 8 random bytes.
 fn object_id(rng: &mut Rng, ms: i64) -> String {
-    format!("{:08x}{:016x}", (ms / 1000) as u32, rng.next())
+    format!("{:08x}{:016x}", (ms / 1000) as u32, rng.next_u64())
 }
 
 fn resolved(host: &str, ip: &str) -> Value {
@@ -223,7 +194,7 @@ fn generate_event(rng: &mut Rng, created: i64) -> Map<String, Value> {
                     "mitigationAction": if live { "terminate" } else { "suspend" },
                     "sessionIsLive": if live { "true" } else { "false" },
                     "matchPatterns": pattern,
-                    "sessionIDs": [format!("{:016x}", rng.next())]
+                    "sessionIDs": [format!("{:016x}", rng.next_u64())]
                 }),
             )
         }
@@ -327,7 +298,7 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn seeded(events: usize, risks: usize, seed: u64) -> State {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut state = State::default();
         for i in 0..events {
             // Spread over the window, oldest first, a few minutes apart at least.
@@ -370,6 +341,67 @@ impl State {
     pub(crate) fn risk_mut(&mut self, id: &str) -> Option<&mut Map<String, Value>> {
         let i = *self.risk_index.get(id)?;
         self.risks.get_mut(i)
+    }
+}
+
+impl Sim<Pta> {
+    /// The accepted user name.
+    pub fn username(&self) -> &str {
+        &self.options.common.user
+    }
+
+    /// The accepted password.
+    pub fn password(&self) -> &str {
+        self.options.common.password.as_str()
+    }
+
+    /// The application path, e.g. `PasswordVault`.
+    pub fn app_path(&self) -> &str {
+        self.options.app_path.trim_matches('/')
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        f(&self
+            .shared
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// A security event as the list answers it.
+    pub fn event(&self, id: &str) -> Option<Value> {
+        self.read(|s| s.event(id).cloned().map(Value::Object))
+    }
+
+    /// Every security event, in creation order.
+    pub fn events(&self) -> Vec<Value> {
+        self.read(|s| s.events.iter().cloned().map(Value::Object).collect())
+    }
+
+    /// A risk event as the list answers it.
+    pub fn risk_event(&self, id: &str) -> Option<Value> {
+        self.read(|s| s.risk(id).cloned().map(Value::Object))
+    }
+
+    /// Every risk event, in detection order.
+    pub fn risk_events(&self) -> Vec<Value> {
+        self.read(|s| s.risks.iter().cloned().map(Value::Object).collect())
+    }
+
+    /// The logon type of every successful logon so far, as PVWA names it (`CyberArk`,
+    /// `LDAP`, `RADIUS`, `Windows`).
+    pub fn logons(&self) -> Vec<String> {
+        self.read(|s| s.logons.clone())
+    }
+
+    /// The `concurrentSession` each successful logon sent.
+    pub fn concurrent_sessions(&self) -> Vec<Option<bool>> {
+        self.read(|s| s.concurrent.clone())
+    }
+
+    /// How many logoffs were answered.
+    pub fn logoffs(&self) -> u64 {
+        self.read(|s| s.logoffs)
     }
 }
 

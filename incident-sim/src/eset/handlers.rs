@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -18,13 +18,14 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::EsetOptions;
 use super::query::{Filter, Order, is_reason, page_token, read_page_token};
 use super::state::{
     CLOSED, Comment, Incident, OPEN, REASONS, SEVERITIES, State as SimState, UNSPECIFIED_REASON,
     USERS, now,
 };
-use super::{fresh_id, relock};
-use crate::server::{ServerContext, Sessions, Vendor};
+use crate::server::sessions::{Locked, fresh_id, relock};
+use crate::server::{ServerContext, Sessions};
 
 /// The page size when `pageSize` is 0 or absent.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -112,36 +113,45 @@ fn token_user(token: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The ESET state and credentials, shared by the handlers, the [`EsetVendor`] and the
-/// [`super::EsetSim`] handle.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) state: RwLock<SimState>,
+/// ESET Connect as a simulated vendor: the state and configuration of a running
+/// [`EsetSim`](super::EsetSim), shared by its handlers and its handle.
+pub struct Eset {
+    pub(crate) state: Locked<SimState>,
     /// The API users' names and passwords.
     pub(crate) users: Vec<(String, String)>,
     pub(crate) token_lifetime: Duration,
     /// Unspent refresh tokens, with the API user each was issued to.
     pub(crate) refresh_tokens: Mutex<HashMap<String, usize>>,
     pub(crate) rate_limit: Mutex<RateLimit>,
-    pub(crate) sessions: Mutex<Option<Sessions>>,
+    pub(crate) sessions: Sessions,
     pub(crate) password_grants: AtomicU64,
     pub(crate) refresh_grants: AtomicU64,
     pub(crate) rate_limited: AtomicU64,
 }
 
-impl Shared {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, SimState> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
+impl Eset {
+    /// The state of a simulator with these options.
+    pub(crate) fn open(options: &EsetOptions, sessions: &Sessions) -> Eset {
+        let users = std::iter::once((&options.common.user, &options.common.password)).chain(
+            options
+                .more_users
+                .iter()
+                .map(|(user, password)| (user, password)),
+        );
+        Eset {
+            state: Locked::new(SimState::seeded(options.incidents, options.common.seed())),
+            users: users
+                .map(|(user, password)| (user.clone(), password.as_str().to_owned()))
+                .collect(),
+            token_lifetime: options.token_lifetime,
+            refresh_tokens: Mutex::new(HashMap::new()),
+            rate_limit: Mutex::new(RateLimit::new(options.rate_limit)),
+            sessions: sessions.clone(),
+            password_grants: AtomicU64::new(0),
+            refresh_grants: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+        }
     }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, SimState> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// ESET Connect plugged into the simulator server.
-pub(crate) struct EsetVendor {
-    pub(crate) shared: Arc<Shared>,
 }
 
 /// The gRPC code grpc-gateway pairs with an HTTP status.
@@ -233,21 +243,16 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     )
 }
 
-impl Vendor for EsetVendor {
-    fn name(&self) -> &'static str {
-        "eset"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        *relock(&self.shared.sessions) = Some(ctx.sessions().clone());
-        Router::new()
-            .fallback(dispatch)
-            .with_state(Arc::clone(&self.shared))
+/// Eset plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Eset {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
+        Router::new().fallback(dispatch).with_state(self)
     }
 
     /// `/oauth/token` (the IAM host) needs no token; everything else a bearer token the
     /// sessions accept (401 otherwise), then a place in the rate limit (429).
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         if parts.uri.path() == "/oauth/token" {
             return Ok(());
         }
@@ -263,8 +268,8 @@ impl Vendor for EsetVendor {
                 "Token has expired or is invalid.",
             ));
         };
-        if !relock(&self.shared.rate_limit).take(token_user(token)) {
-            self.shared.rate_limited.fetch_add(1, Ordering::Relaxed);
+        if !relock(&self.rate_limit).take(token_user(token)) {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
             let mut response = error(
                 StatusCode::TOO_MANY_REQUESTS,
                 8,
@@ -278,12 +283,12 @@ impl Vendor for EsetVendor {
         Ok(())
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         error(status, grpc_code(status), message)
     }
 }
 
-async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn dispatch(State(shared): State<Arc<Eset>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     // The server gate read the body already; this is bounded by MAX_REQUEST_BODY.
     let body = axum::body::to_bytes(body, usize::MAX)
@@ -383,7 +388,7 @@ fn query_params(query: &str) -> HashMap<String, String> {
 }
 
 /// `POST /oauth/token` on the IAM host: the password and refresh_token grants.
-fn token(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
+fn token(shared: &Eset, parts: &Parts, body: &[u8]) -> Response {
     let form_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -449,11 +454,10 @@ fn token(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
             );
         }
     };
-    let Some(sessions) = relock(&shared.sessions).clone() else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, 14, "The IAM is starting.");
-    };
     let access = fresh_id(&format!("{TOKEN_PREFIX}{user}-"));
-    sessions.insert(access.clone(), Some(shared.token_lifetime));
+    shared
+        .sessions
+        .insert(access.clone(), Some(shared.token_lifetime));
     let refresh = fresh_id("rt-");
     {
         let mut store = relock(&shared.refresh_tokens);
@@ -483,7 +487,7 @@ fn page_size(params: &HashMap<String, String>) -> Result<usize, Response> {
     }
 }
 
-fn list(shared: &Shared, query: &str) -> Response {
+fn list(shared: &Eset, query: &str) -> Response {
     let params = query_params(query);
     let size = match page_size(&params) {
         Ok(n) => n,
@@ -507,7 +511,7 @@ fn list(shared: &Shared, query: &str) -> Response {
             Err(e) => return invalid(&format!("Invalid pageToken: {e}.")),
         },
     };
-    let state = shared.read();
+    let state = shared.state.read();
     // Incidents are stored in creation order (seeded so, never created later): a walk of
     // everything in that order is a slice, which keeps large benchmark walks linear.
     let matching: Vec<&Incident> = match (filter.is_empty(), order.creation_order()) {
@@ -538,8 +542,8 @@ fn list(shared: &Shared, query: &str) -> Response {
     ok(json!({"incidents": page, "nextPageToken": next}))
 }
 
-fn get(shared: &Shared, uuid: &str) -> Response {
-    match shared.read().incident(uuid) {
+fn get(shared: &Eset, uuid: &str) -> Response {
+    match shared.state.read().incident(uuid) {
         Some(i) => ok(json!({"incident": i.to_json(true)})),
         None => not_found(uuid),
     }
@@ -557,7 +561,7 @@ fn json_object(body: &[u8], allow_empty: bool) -> Result<serde_json::Map<String,
 
 /// `basic-attributes:update`: only the fields named in `updateMask` change; a masked field
 /// missing from the body is cleared (FieldMask semantics).
-fn update(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn update(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     let body = match json_object(body, false) {
         Ok(o) => o,
         Err(r) => return r,
@@ -594,7 +598,7 @@ fn update(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
             Some(_) => Err(invalid(&format!("{name} must be a string."))),
         }
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     let Some(incident) = state.incident_mut(uuid) else {
         return not_found(uuid);
     };
@@ -638,7 +642,7 @@ fn update(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
 /// and one revision of ESET's page marks the body optional: an empty body, no
 /// `closureReason`, null, empty or the explicit zero value close the incident with no
 /// reason. Only a value that names no reason is refused.
-fn close(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn close(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     let body = match json_object(body, true) {
         Ok(o) => o,
         Err(r) => return r,
@@ -661,7 +665,7 @@ fn close(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
             _ => return invalid("finalComment.text must not be empty."),
         },
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     let Some(incident) = state.incident_mut(uuid) else {
         return not_found(uuid);
     };
@@ -680,11 +684,11 @@ fn close(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     ok(json!({"incident": json}))
 }
 
-fn reopen(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn reopen(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     if let Err(r) = json_object(body, true) {
         return r;
     }
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     let Some(incident) = state.incident_mut(uuid) else {
         return not_found(uuid);
     };
@@ -697,7 +701,7 @@ fn reopen(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     ok(json!({"incident": incident.to_json(true)}))
 }
 
-fn list_comments(shared: &Shared, uuid: &str, query: &str) -> Response {
+fn list_comments(shared: &Eset, uuid: &str, query: &str) -> Response {
     let params = query_params(query);
     let size = match page_size(&params) {
         Ok(n) => n,
@@ -711,7 +715,7 @@ fn list_comments(shared: &Shared, uuid: &str, query: &str) -> Response {
             Err(e) => return invalid(&format!("Invalid pageToken: {e}.")),
         },
     };
-    let state = shared.read();
+    let state = shared.state.read();
     if state.incident(uuid).is_none() {
         return not_found(uuid);
     }
@@ -735,7 +739,7 @@ fn list_comments(shared: &Shared, uuid: &str, query: &str) -> Response {
     ok(json!({"comments": page, "nextPageToken": next}))
 }
 
-fn create_comment(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
+fn create_comment(shared: &Eset, uuid: &str, body: &[u8]) -> Response {
     let body = match json_object(body, false) {
         Ok(o) => o,
         Err(r) => return r,
@@ -748,7 +752,7 @@ fn create_comment(shared: &Shared, uuid: &str, body: &[u8]) -> Response {
     else {
         return invalid("comment.text must not be empty.");
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     if state.incident(uuid).is_none() {
         return not_found(uuid);
     }
@@ -780,8 +784,8 @@ fn find_comment<'a>(
         .ok_or_else(|| comment_not_found(uuid, comment))
 }
 
-fn get_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
-    let mut state = shared.write();
+fn get_comment(shared: &Eset, uuid: &str, comment: &str) -> Response {
+    let mut state = shared.state.write();
     match find_comment(&mut state, uuid, comment) {
         Ok(c) => ok(json!({"comment": c.to_json()})),
         Err(r) => r,
@@ -790,8 +794,8 @@ fn get_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
 
 /// Answers `{}` (grpc-gateway's `google.protobuf.Empty`); a second delete of the same
 /// comment is a 404.
-fn delete_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
-    let mut state = shared.write();
+fn delete_comment(shared: &Eset, uuid: &str, comment: &str) -> Response {
+    let mut state = shared.state.write();
     if let Err(r) = find_comment(&mut state, uuid, comment) {
         return r;
     }
@@ -802,7 +806,7 @@ fn delete_comment(shared: &Shared, uuid: &str, comment: &str) -> Response {
 }
 
 /// `text:update` with `{"text"}` (the public client's body) or `{"comment": {"text"}}`.
-fn update_comment_text(shared: &Shared, uuid: &str, comment: &str, body: &[u8]) -> Response {
+fn update_comment_text(shared: &Eset, uuid: &str, comment: &str, body: &[u8]) -> Response {
     let body = match json_object(body, false) {
         Ok(o) => o,
         Err(r) => return r,
@@ -817,7 +821,7 @@ fn update_comment_text(shared: &Shared, uuid: &str, comment: &str, body: &[u8]) 
         }
         Some(_) => return invalid("text must be a string."),
     };
-    let mut state = shared.write();
+    let mut state = shared.state.write();
     match find_comment(&mut state, uuid, comment) {
         Ok(c) => {
             c.text = text;

@@ -1,8 +1,8 @@
 //! Simulator of ESET Connect incident management (`/v2/incidents...`) and of the OAuth
 //! endpoint of its IAM host (`/oauth/token`).
 //!
-//! One [`SimServer`] plays both hosts: the incident routes and `POST /oauth/token` do not
-//! collide, so [`SimServer::url`] and [`EsetSim::iam_url`] are the same address (with
+//! One [`SimServer`](crate::SimServer) plays both hosts: the incident routes and `POST /oauth/token` do not
+//! collide, so [`SimServer::url`](crate::SimServer::url) and [`EsetSim::iam_url`] are the same address (with
 //! `--https`, one certificate covers both). Tokens the IAM issues are sessions of the
 //! server, so `sim.sessions().expire_all()` and [`Fault::ExpireSessions`] make the incident
 //! host answer 401.
@@ -48,26 +48,19 @@
 //! request; the answer is kept [`EsetSimBuilder::pending_ttl`], ESET's 10 minutes, then a
 //! poll gets 404); a gateway timeout is `Fault::HtmlError { status: 504 }`.
 
-use std::collections::HashMap;
-use std::fmt;
-use std::hash::{BuildHasher, RandomState};
-use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
-use serde_json::Value;
+use clap::Args;
 
-pub mod cli;
 mod handlers;
 mod query;
 mod state;
 
-use crate::server::{DEFAULT_PENDING_TTL, ServerOptions, SimServer};
-use handlers::{EsetVendor, RateLimit, Shared};
-use state::{OPEN, State, USERS};
+use crate::server::ServerOptions;
+use crate::sim::{Common, Secret, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
+pub use handlers::Eset;
 
 /// The API user's name a simulator accepts unless [`EsetSimBuilder::credentials`] says
 /// otherwise.
@@ -83,89 +76,62 @@ pub const DEFAULT_RATE_LIMIT: u32 = 10;
 /// otherwise: ESET's 60 minutes.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
-/// A fresh id a client cannot guess: 32 hexadecimal digits after `prefix`.
-pub(crate) fn fresh_id(prefix: &str) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let high = RandomState::new().hash_one(n);
-    let low = RandomState::new().hash_one(n ^ high);
-    format!("{prefix}{high:016x}{low:016x}")
+/// What an [`EsetSimBuilder`] sets: the flags of `incident-sim eset`.
+#[derive(Args, Clone, Debug)]
+pub struct EsetOptions {
+    /// Incidents to seed
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub(crate) incidents: usize,
+    #[command(flatten)]
+    pub(crate) common: Common<Eset>,
+    /// The other API users, each with its own rate limit.
+    #[arg(skip)]
+    pub(crate) more_users: Vec<(String, Secret)>,
+    /// Requests per second, 0 for none
+    #[arg(long, value_name = "N", default_value = "10", value_parser = per_second)]
+    pub(crate) rate_limit: ::std::option::Option<u32>,
+    /// Access token lifetime in seconds
+    #[arg(long, value_name = "S", default_value = "3600", value_parser = lifetime)]
+    pub(crate) token_lifetime: Duration,
+    /// How long a pending (202) answer is kept, in seconds
+    #[arg(long, value_name = "S", default_value = "600", value_parser = seconds)]
+    pub(crate) pending_ttl: Duration,
 }
 
-/// Locks a mutex whose contents stay consistent even if a holder panicked.
-pub(crate) fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+/// `--rate-limit`: 0 turns the limit off.
+fn per_second(raw: &str) -> Result<Option<u32>, String> {
+    let n: u32 = raw
+        .parse()
+        .map_err(|_| format!("expected a number, got {raw:?}"))?;
+    Ok((n > 0).then_some(n))
 }
 
-/// Configures and starts an [`EsetSim`].
-#[derive(Clone)]
-pub struct EsetSimBuilder {
-    incidents: usize,
-    seed: u64,
-    /// The API users, the first being the one [`EsetSim::credentials`] gives.
-    users: Vec<(String, String)>,
-    rate_limit: Option<u32>,
-    token_lifetime: Duration,
-    pending_ttl: Duration,
-    https: bool,
-    port: u16,
+/// `--token-lifetime`: at least a second.
+fn lifetime(raw: &str) -> Result<Duration, String> {
+    seconds(raw).and_then(|d| match d.is_zero() {
+        true => Err("a token must live at least 1 second".to_owned()),
+        false => Ok(d),
+    })
 }
 
-impl Default for EsetSimBuilder {
-    fn default() -> Self {
-        EsetSimBuilder {
-            incidents: 60,
-            seed: DEFAULT_SEED,
-            users: vec![(DEFAULT_USERNAME.to_owned(), DEFAULT_PASSWORD.to_owned())],
-            rate_limit: Some(DEFAULT_RATE_LIMIT),
-            token_lifetime: DEFAULT_TOKEN_LIFETIME,
-            pending_ttl: DEFAULT_PENDING_TTL,
-            https: false,
-            port: 0,
-        }
-    }
-}
-
-impl fmt::Debug for EsetSimBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.users.iter().map(|(u, _)| u.as_str()).collect();
-        f.debug_struct("EsetSimBuilder")
-            .field("incidents", &self.incidents)
-            .field("seed", &self.seed)
-            .field("users", &names)
-            .field("rate_limit", &self.rate_limit)
-            .field("token_lifetime", &self.token_lifetime)
-            .field("pending_ttl", &self.pending_ttl)
-            .field("https", &self.https)
-            .field("port", &self.port)
-            .finish_non_exhaustive()
-    }
-}
-
-impl EsetSimBuilder {
+setters!(Eset {
     /// Number of seeded incidents (default 60), created over 60 days from 2025-03-01, in
     /// every status and severity.
-    pub fn incidents(mut self, n: usize) -> Self {
-        self.incidents = n;
-        self
-    }
+    incidents(n: usize) => incidents = n;
+    /// Requests per second the incident host accepts from each API user, in bursts of as
+    /// many (default [`DEFAULT_RATE_LIMIT`]); `None` turns the limit off (benchmarks).
+    rate_limit(per_second: Option<u32>) => rate_limit = per_second;
+    /// How long an access token lives (default [`DEFAULT_TOKEN_LIFETIME`]); `expires_in`
+    /// says so in whole seconds. Short lifetimes make clients refresh in the middle of a
+    /// walk.
+    token_lifetime(lifetime: Duration) => token_lifetime = lifetime;
+    /// How long the answer of a slow query ([`Fault::Pending`]) waits to be retrieved,
+    /// from its first 202 (default [`DEFAULT_PENDING_TTL`](crate::server::DEFAULT_PENDING_TTL), ESET's 10 minutes); a poll
+    /// after that gets 404, as ESET answers once it has cleared its cache. Tests shorten it.
+    pending_ttl(ttl: Duration) => pending_ttl = ttl;
+});
 
-    /// Seed of the data generator; the same seed gives the same incidents.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// The API user's name and password the IAM accepts.
-    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
-        let user = (username.into(), password.into());
-        match self.users.first_mut() {
-            Some(first) => *first = user,
-            None => self.users.push(user),
-        }
-        self
-    }
-
+impl EsetSimBuilder {
     /// Adds another API user the IAM accepts. Each API user has a rate limit of its own, as
     /// ESET applies the limit per set of API credentials.
     pub fn add_api_user(
@@ -173,176 +139,18 @@ impl EsetSimBuilder {
         username: impl Into<String>,
         password: impl Into<String>,
     ) -> Self {
-        self.users.push((username.into(), password.into()));
+        let user = (username.into(), Secret(password.into()));
+        self.options.more_users.push(user);
         self
-    }
-
-    /// Requests per second the incident host accepts from each API user, in bursts of as
-    /// many (default [`DEFAULT_RATE_LIMIT`]); `None` turns the limit off (benchmarks).
-    pub fn rate_limit(mut self, per_second: Option<u32>) -> Self {
-        self.rate_limit = per_second;
-        self
-    }
-
-    /// How long an access token lives (default [`DEFAULT_TOKEN_LIFETIME`]); `expires_in`
-    /// says so in whole seconds. Short lifetimes make clients refresh in the middle of a
-    /// walk.
-    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.token_lifetime = lifetime;
-        self
-    }
-
-    /// How long the answer of a slow query ([`Fault::Pending`]) waits to be retrieved,
-    /// from its first 202 (default [`DEFAULT_PENDING_TTL`], ESET's 10 minutes); a poll
-    /// after that gets 404, as ESET answers once it has cleared its cache. Tests shorten it.
-    pub fn pending_ttl(mut self, ttl: Duration) -> Self {
-        self.pending_ttl = ttl;
-        self
-    }
-
-    /// Serve HTTPS with a freshly generated self-signed certificate valid for `localhost`
-    /// and `127.0.0.1` (see [`SimServer::ca_cert_pem`]).
-    pub fn https(mut self, on: bool) -> Self {
-        self.https = on;
-        self
-    }
-
-    /// Listen on this port of `127.0.0.1` (default 0: a free port).
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Binds `127.0.0.1`, spawns the server on the current tokio runtime and returns once
-    /// the socket is listening.
-    ///
-    /// # Panics
-    ///
-    /// Panics if called outside a tokio runtime.
-    pub async fn start(self) -> io::Result<EsetSim> {
-        let shared = Arc::new(Shared {
-            state: RwLock::new(State::seeded(self.incidents, self.seed)),
-            users: self.users,
-            token_lifetime: self.token_lifetime,
-            refresh_tokens: Mutex::new(HashMap::new()),
-            rate_limit: Mutex::new(RateLimit::new(self.rate_limit)),
-            sessions: Mutex::new(None),
-            password_grants: AtomicU64::new(0),
-            refresh_grants: AtomicU64::new(0),
-            rate_limited: AtomicU64::new(0),
-        });
-        let vendor = EsetVendor {
-            shared: Arc::clone(&shared),
-        };
-        let options = ServerOptions::new()
-            .port(self.port)
-            .https(self.https)
-            .pending_ttl(self.pending_ttl);
-        let server = SimServer::start(vendor, options).await?;
-        Ok(EsetSim { server, shared })
     }
 }
 
-/// A running ESET Connect simulator (both hosts on one server). Dropping it stops the
-/// server.
-///
-/// It dereferences to its [`SimServer`]: `url()`, `ca_cert_pem()`, `inject()`,
-/// `requests()`, `sessions()`, the counters.
-pub struct EsetSim {
-    server: SimServer,
-    shared: Arc<Shared>,
-}
-
-impl fmt::Debug for EsetSim {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EsetSim")
-            .field("url", &self.url())
-            .field("requests_served", &self.requests_served())
-            .finish_non_exhaustive()
-    }
-}
-
-crate::server::sim_handle!(EsetSim);
-
-impl EsetSim {
-    /// A builder with the defaults: 60 incidents, fixed seed, `api-user@example.com` /
-    /// `sim-eset-password`, 10 requests per second, tokens for an hour, plain HTTP.
-    pub fn builder() -> EsetSimBuilder {
-        EsetSimBuilder::default()
-    }
-
-    /// The IAM host's base URL: the same server as [`url`](SimServer::url).
-    pub fn iam_url(&self) -> String {
-        self.server.url()
-    }
-
-    /// The first API user's name and password.
-    pub fn credentials(&self) -> (&str, &str) {
-        self.shared
-            .users
-            .first()
-            .map_or(("", ""), |(u, p)| (u.as_str(), p.as_str()))
-    }
-
-    /// The uuids of the users incidents can be assigned to; the first is the API user.
-    pub fn users(&self) -> Vec<String> {
-        USERS.iter().map(|u| (*u).to_owned()).collect()
-    }
-
-    /// An incident exactly as `GET /v2/incidents/{uuid}` answers it (`incident` inside).
-    pub fn incident(&self, uuid: &str) -> Option<Value> {
-        let state = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
-        state.incident(uuid).map(|i| i.to_json(true))
-    }
-
-    /// The uuids of every incident, oldest first.
-    pub fn incident_uuids(&self) -> Vec<String> {
-        let state = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
-        state.incidents.iter().map(|i| i.uuid.clone()).collect()
-    }
-
-    /// The oldest incident that is open and has no assignee, if any.
-    pub fn open_unassigned(&self) -> Option<String> {
-        let state = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
-        state
-            .incidents
-            .iter()
-            .find(|i| i.status == OPEN && i.assignee.is_empty())
-            .map(|i| i.uuid.clone())
-    }
-
-    /// The comments of an incident, oldest first, as `GET .../comments` lists them.
-    pub fn comments(&self, uuid: &str) -> Vec<Value> {
-        let state = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
-        state
-            .comments
-            .get(uuid)
-            .map(|c| c.iter().map(|c| c.to_json()).collect())
-            .unwrap_or_default()
-    }
-
-    /// Tokens handed out so far by the password grant and by the refresh_token grant.
-    pub fn token_grants(&self) -> (u64, u64) {
-        (
-            self.shared.password_grants.load(Ordering::Relaxed),
-            self.shared.refresh_grants.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Requests answered 429 by the rate limit so far, all API users together.
-    pub fn rate_limited(&self) -> u64 {
-        self.shared.rate_limited.load(Ordering::Relaxed)
-    }
-
-    /// Refuses every refresh token handed out so far (`invalid_grant`), as after a
-    /// password change: clients must fall back to the password grant.
-    pub fn revoke_refresh_tokens(&self) {
-        relock(&self.shared.refresh_tokens).clear();
-    }
-
-    /// Changes the rate limit of the incident host, per API user (`None`: off); every
-    /// user starts again with a full burst.
-    pub fn set_rate_limit(&self, per_second: Option<u32>) {
-        *relock(&self.shared.rate_limit) = RateLimit::new(per_second);
-    }
+sim_vendor! {
+    Eset: EsetSim, EsetSimBuilder, "ESET Connect";
+    options: EsetOptions, command: "eset", env_prefix: "ESET";
+    defaults: DEFAULT_SEED, DEFAULT_USERNAME, DEFAULT_PASSWORD, user_flag: "username";
+    open(options, _, sessions) = Ok(Eset::open(options, sessions));
+    server_options(options) = ServerOptions::new().pending_ttl(options.pending_ttl);
+    variables(sim) = [vec![("IAM_URL", sim.iam_url())], logon_variables(sim.credentials())].concat();
+    summary(sim) = format!("ESET Connect simulator: {} incidents", sim.options.incidents);
 }

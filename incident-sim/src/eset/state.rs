@@ -2,9 +2,17 @@
 //! the proto3 JSON they are served as.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime, UtcOffset};
+
+use crate::rng::Rng;
+use crate::server::sessions::relock;
+use crate::sim::Sim;
+
+use super::Eset;
+use super::handlers::RateLimit;
 
 /// Fixed reference time (2025-03-01T00:00:00Z): seeded incidents are created in the 60 days
 /// after it, so the same seed always gives the same data.
@@ -155,7 +163,7 @@ pub(crate) struct State {
     pub(crate) incidents: Vec<Incident>,
     pub(crate) index: HashMap<String, usize>,
     pub(crate) comments: HashMap<String, Vec<Comment>>,
-    rng: SplitMix64,
+    rng: Rng,
 }
 
 impl State {
@@ -193,7 +201,7 @@ impl State {
 
     /// `n` incidents from `seed`.
     pub(crate) fn seeded(n: usize, seed: u64) -> State {
-        let mut rng = SplitMix64(seed);
+        let mut rng = Rng::new(seed);
         let mut state = State::default();
         let base =
             OffsetDateTime::from_unix_timestamp(BASE_TIME).unwrap_or(OffsetDateTime::UNIX_EPOCH);
@@ -370,9 +378,9 @@ pub(crate) fn now() -> OffsetDateTime {
 }
 
 /// An RFC 4122 version 4 uuid from the generator.
-fn uuid(rng: &mut SplitMix64) -> String {
-    let a = rng.next();
-    let b = rng.next();
+fn uuid(rng: &mut Rng) -> String {
+    let a = rng.next_u64();
+    let b = rng.next_u64();
     format!(
         "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
         a >> 32,
@@ -384,22 +392,85 @@ fn uuid(rng: &mut SplitMix64) -> String {
     )
 }
 
-/// splitmix64: tiny, fast and good enough for plausible-looking test data.
-#[derive(Debug, Default)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+impl Sim<Eset> {
+    /// The IAM host's base URL: the same server as [`url`](crate::SimServer::url).
+    pub fn iam_url(&self) -> String {
+        self.url()
     }
 
-    /// In `0..n`; 0 when `n` is 0.
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+    /// The first API user's name and password.
+    pub fn credentials(&self) -> (&str, &str) {
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
+    }
+
+    /// The uuids of the users incidents can be assigned to; the first is the API user.
+    pub fn users(&self) -> Vec<String> {
+        USERS.iter().map(|u| (*u).to_owned()).collect()
+    }
+
+    /// An incident exactly as `GET /v2/incidents/{uuid}` answers it (`incident` inside).
+    pub fn incident(&self, uuid: &str) -> Option<Value> {
+        self.shared
+            .state
+            .read()
+            .incident(uuid)
+            .map(|i| i.to_json(true))
+    }
+
+    /// The uuids of every incident, oldest first.
+    pub fn incident_uuids(&self) -> Vec<String> {
+        let state = self.shared.state.read();
+        state.incidents.iter().map(|i| i.uuid.clone()).collect()
+    }
+
+    /// The oldest incident that is open and has no assignee, if any.
+    pub fn open_unassigned(&self) -> Option<String> {
+        self.shared
+            .state
+            .read()
+            .incidents
+            .iter()
+            .find(|i| i.status == OPEN && i.assignee.is_empty())
+            .map(|i| i.uuid.clone())
+    }
+
+    /// The comments of an incident, oldest first, as `GET .../comments` lists them.
+    pub fn comments(&self, uuid: &str) -> Vec<Value> {
+        self.shared
+            .state
+            .read()
+            .comments
+            .get(uuid)
+            .map(|c| c.iter().map(|c| c.to_json()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Tokens handed out so far by the password grant and by the refresh_token grant.
+    pub fn token_grants(&self) -> (u64, u64) {
+        (
+            self.shared.password_grants.load(Ordering::Relaxed),
+            self.shared.refresh_grants.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Requests answered 429 by the rate limit so far, all API users together.
+    pub fn rate_limited(&self) -> u64 {
+        self.shared.rate_limited.load(Ordering::Relaxed)
+    }
+
+    /// Refuses every refresh token handed out so far (`invalid_grant`), as after a
+    /// password change: clients must fall back to the password grant.
+    pub fn revoke_refresh_tokens(&self) {
+        relock(&self.shared.refresh_tokens).clear();
+    }
+
+    /// Changes the rate limit of the incident host, per API user (`None`: off); every
+    /// user starts again with a full burst.
+    pub fn set_rate_limit(&self, per_second: Option<u32>) {
+        *relock(&self.shared.rate_limit) = RateLimit::new(per_second);
     }
 }
 

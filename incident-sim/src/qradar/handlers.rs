@@ -1,34 +1,33 @@
 //! QRadar's plug into the simulator server (authorization, error body),
 //! routing and the endpoint handlers.
 
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, COOKIE, RANGE, SET_COOKIE};
+use axum::http::header::{CONTENT_RANGE, CONTENT_TYPE, COOKIE, RANGE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::Value;
 
+use super::QRadarOptions;
 use super::error::ApiError;
 use super::model::{
     ClosingReason, Note, OFFENSE_TYPES, Offense, OffenseType, SEC_USER, State as SimState, Status,
-    USERS, User, known_user, now_ms,
+    USERS, User, known_user,
 };
 use super::query::{
     FieldSel, Filter, ItemRange, Record, Sort, json_array, page_bounds, parse_fields, parse_range,
     project, select,
 };
+use crate::clock::now_ms;
 use crate::server::sessions::fresh_id;
-use crate::server::{ServerContext, Sessions, Vendor};
+use crate::server::{ServerContext, ServerOptions, Sessions};
 
 /// The name of the session cookie, and of the header that carries its value back.
 pub(crate) const SEC: &str = "SEC";
@@ -37,21 +36,34 @@ pub(crate) const SEC: &str = "SEC";
 /// it is told apart from authorized-service tokens (which get no cookie).
 pub(crate) const SESSION_PREFIX: &str = "sim-session-";
 
-/// The QRadar state and credentials, shared by the handlers, the
-/// [`QRadarVendor`] and the [`super::QRadarSim`] handle.
-pub(crate) struct Shared {
+/// IBM QRadar as a simulated vendor: the state and configuration of a running
+/// [`QRadarSim`](super::QRadarSim), shared by its handlers and its handle.
+pub struct QRadar {
     pub(crate) state: RwLock<SimState>,
-    pub(crate) token: String,
-    pub(crate) user: String,
-    pub(crate) password: String,
-    /// How long a session handed out in the `SEC` cookie lives (`None`: until expired or
-    /// revoked).
-    pub(crate) session_ttl: Option<Duration>,
+    pub(crate) options: QRadarOptions,
     /// Whether the server speaks HTTPS: the cookie is then marked `Secure`, as a console's
     /// is (over plain HTTP a `Secure` cookie would never be sent back).
     pub(crate) https: bool,
-    /// The server's sessions, for the logout handler; set when the router is built.
-    pub(crate) sessions: OnceLock<Sessions>,
+    /// The server's sessions, for the logout handler.
+    pub(crate) sessions: Sessions,
+}
+
+impl QRadar {
+    /// The state of a simulator with these options, on this server; the configured token
+    /// is a session that never expires by itself.
+    pub(crate) fn open(
+        options: &QRadarOptions,
+        server: &ServerOptions,
+        sessions: &Sessions,
+    ) -> QRadar {
+        sessions.insert(options.token.as_str(), None);
+        QRadar {
+            state: RwLock::new(SimState::seeded(options.offenses, options.common.seed())),
+            options: options.clone(),
+            https: server.is_https(),
+            sessions: sessions.clone(),
+        }
+    }
 }
 
 /// How a request proved who it is.
@@ -66,7 +78,7 @@ enum Credential {
     Basic(String),
 }
 
-impl Shared {
+impl QRadar {
     fn read(&self) -> Result<RwLockReadGuard<'_, SimState>, ApiError> {
         self.state
             .read()
@@ -111,16 +123,10 @@ impl Shared {
         {
             return Some(classify(token));
         }
-        headers.get_all(AUTHORIZATION).iter().find_map(|v| {
-            let (scheme, cred) = v.to_str().ok()?.trim().split_once(' ')?;
-            if !scheme.eq_ignore_ascii_case("basic") {
-                return None;
-            }
-            let decoded = String::from_utf8(BASE64.decode(cred.trim()).ok()?).ok()?;
-            let (user, password) = decoded.split_once(':')?;
-            (user == self.user && password == self.password)
-                .then(|| Credential::Basic(user.to_owned()))
-        })
+        self.options
+            .common
+            .accepts_basic(headers)
+            .then(|| Credential::Basic(self.options.common.user.clone()))
     }
 
     /// The `Set-Cookie` value that hands out (or confirms) a session.
@@ -140,26 +146,22 @@ struct Actor(String);
 #[derive(Clone, Debug)]
 struct SessionCookie(String);
 
-/// QRadar plugged into the simulator server.
-pub(crate) struct QRadarVendor {
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl Vendor for QRadarVendor {
-    fn name(&self) -> &'static str {
-        "qradar"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        let _ = self.shared.sessions.set(ctx.sessions().clone());
-        router(Arc::clone(&self.shared))
+/// QRadar plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl QRadar {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
+        router(self)
     }
 
     /// Credentials first (401), then the `Version` header (422). A Basic-authenticated
     /// request that passes both opens a session, whose token its answer hands out in the
     /// `SEC` cookie, as a console does; an answer in a session carries the cookie again.
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
-        let Some(credential) = self.shared.authenticate(&parts.headers, sessions) else {
+    #[allow(
+        clippy::result_large_err,
+        reason = "the rejection is the response itself, built once per refused request"
+    )]
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+        let Some(credential) = self.authenticate(&parts.headers, sessions) else {
             return Err(ApiError::unauthorized().into_response());
         };
         for v in parts.headers.get_all("version") {
@@ -173,10 +175,10 @@ impl Vendor for QRadarVendor {
         }
         let (actor, session) = match credential {
             Credential::ServiceToken => (SEC_USER.to_owned(), None),
-            Credential::Session(token) => (self.shared.user.clone(), Some(token)),
+            Credential::Session(token) => (self.options.common.user.clone(), Some(token)),
             Credential::Basic(user) => {
                 let token = fresh_id(SESSION_PREFIX);
-                sessions.insert(token.clone(), self.shared.session_ttl);
+                sessions.insert(token.clone(), self.options.session_ttl);
                 (user, Some(token))
             }
         };
@@ -187,12 +189,12 @@ impl Vendor for QRadarVendor {
         Ok(())
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         ApiError::for_status(status, message).into_response()
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<QRadar>) -> Router {
     Router::new()
         .route("/api/siem/offenses", get(list_offenses))
         .route(
@@ -238,7 +240,7 @@ fn router(shared: Arc<Shared>) -> Router {
 /// Ansible collection reads that header on every answer it gets, errors included, and
 /// fails when a session answer has none. A handler that set its own cookie (the logout)
 /// keeps it.
-async fn session_cookie(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+async fn session_cookie(State(shared): State<Arc<QRadar>>, req: Request, next: Next) -> Response {
     let session = req.extensions().get::<SessionCookie>().cloned();
     let mut response = next.run(req).await;
     if let Some(SessionCookie(token)) = session
@@ -253,11 +255,9 @@ async fn session_cookie(State(shared): State<Arc<Shared>>, req: Request, next: N
 /// `POST /api/auth/logout`: ends the session of the request (a `SEC` cookie session, or
 /// the one a Basic request just opened) and clears the cookie. An authorized-service token
 /// is no session and stays valid.
-async fn logout(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    if let Some(SessionCookie(token)) = req.extensions().get::<SessionCookie>()
-        && let Some(sessions) = shared.sessions.get()
-    {
-        sessions.revoke(token);
+async fn logout(State(shared): State<Arc<QRadar>>, req: Request) -> Response {
+    if let Some(SessionCookie(token)) = req.extensions().get::<SessionCookie>() {
+        shared.sessions.revoke(token);
     }
     let mut response = StatusCode::OK.into_response();
     response.headers_mut().insert(
@@ -490,14 +490,14 @@ fn offense_not_found(id: impl std::fmt::Display) -> ApiError {
     ))
 }
 
-async fn list_offenses(State(sh): State<Arc<Shared>>, ctx: Ctx) -> Result<Response, ApiError> {
+async fn list_offenses(State(sh): State<Arc<QRadar>>, ctx: Ctx) -> Result<Response, ApiError> {
     let q = ListQuery::<Offense>::parse(&ctx, Sorting::On(None, 1030), 1010)?;
     let st = sh.read()?;
     Ok(q.respond(st.offenses.iter()))
 }
 
 async fn get_offense(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -518,7 +518,7 @@ fn fmt_id(id: Option<i64>) -> String {
 }
 
 async fn update_offense(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -657,7 +657,7 @@ async fn update_offense(
 // ---------------------------------------------------------------------------
 
 async fn list_notes(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -672,7 +672,7 @@ async fn list_notes(
 }
 
 async fn create_note(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -700,7 +700,7 @@ async fn create_note(
 }
 
 async fn get_note(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<(String, String)>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -734,7 +734,7 @@ async fn get_note(
 // ---------------------------------------------------------------------------
 
 async fn list_actors(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -768,7 +768,7 @@ async fn list_actors(
 // ---------------------------------------------------------------------------
 
 async fn list_closing_reasons(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let include_reserved = ctx.bool_param("include_reserved")?.unwrap_or(false);
@@ -783,7 +783,7 @@ async fn list_closing_reasons(
 }
 
 async fn get_closing_reason(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     path: Result<Path<String>, PathRejection>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
@@ -807,7 +807,7 @@ async fn get_closing_reason(
 }
 
 async fn create_closing_reason(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<QRadar>>,
     ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let fields = ctx.fields()?;

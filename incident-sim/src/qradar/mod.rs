@@ -1,6 +1,6 @@
 //! Simulator of the IBM QRadar SIEM offenses REST API (`/api/siem/...`).
 //!
-//! The simulator runs on the shared [`SimServer`] (`127.0.0.1` with a random
+//! The simulator runs on the shared [`SimServer`](crate::SimServer) (`127.0.0.1` with a random
 //! port, HTTP or HTTPS with a self-signed certificate, HTTP/1.1 and HTTP/2,
 //! request log, faults, sessions), which [`QRadarSim`] dereferences to. It
 //! keeps state: updates, notes and new closing reasons are visible to later
@@ -48,25 +48,20 @@
 //! Errors use QRadar's JSON body
 //! `{"http_response":{"code":..,"message":..},"code":..,"message":..,"description":..,"details":{}}`.
 
-use std::fmt;
-use std::io;
-use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use serde_json::Value;
+use clap::Args;
 
-pub mod cli;
 mod error;
 mod handlers;
 mod model;
 mod query;
 
-use crate::server::{ServerOptions, SimServer};
-use handlers::{QRadarVendor, Shared};
-use model::State;
-use query::Record;
+use crate::sim::{Common, Secret, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
+pub use handlers::QRadar;
+pub use model::seeded_offenses_json;
 
 /// The `SEC` token a simulator accepts unless [`QRadarSimBuilder::token`] says otherwise.
 pub const DEFAULT_TOKEN: &str = "sim-sec-token";
@@ -74,201 +69,47 @@ pub const DEFAULT_TOKEN: &str = "sim-sec-token";
 pub const DEFAULT_USER: &str = "admin";
 /// The Basic password a simulator accepts by default.
 pub const DEFAULT_PASSWORD: &str = "sim-password";
-
 /// The data generator's seed unless [`QRadarSimBuilder::seed`] says otherwise.
 pub const DEFAULT_SEED: u64 = 0x0051_4144_4152_5349;
 /// How long a session handed out in the `SEC` cookie lives unless
 /// [`QRadarSimBuilder::session_ttl`] says otherwise: 30 minutes.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
 
-/// The JSON array `GET /api/siem/offenses` (without `Range`, `filter` or
-/// `fields`) answers from a fresh simulator seeded with `n` offenses and
-/// `seed`: every field of QRadar's offense, with one to three rules and log
-/// sources each, about 1.3 kB per offense. Deterministic, for decode tests and
-/// benchmarks that need realistic data without a server.
-pub fn seeded_offenses_json(n: usize, seed: u64) -> String {
-    query::json_array(State::seeded(n, seed).offenses.iter())
+/// What a [`QRadarSimBuilder`] sets: the flags of `incident-sim qradar`.
+#[derive(Args, Clone, Debug)]
+pub struct QRadarOptions {
+    /// Offenses to seed, ids 1..=N
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub(crate) offenses: usize,
+    #[command(flatten)]
+    pub(crate) common: Common<QRadar>,
+    /// Accepted SEC token
+    #[arg(long, value_name = "T", default_value = DEFAULT_TOKEN)]
+    pub(crate) token: Secret,
+    /// Lifetime in seconds of the session a Basic request opens (its SEC cookie)
+    #[arg(long, value_name = "S", default_value = "1800", value_parser = seconds)]
+    pub(crate) session_ttl: Option<Duration>,
 }
 
-/// Configures and starts a [`QRadarSim`].
-#[derive(Clone)]
-pub struct QRadarSimBuilder {
-    offenses: usize,
-    seed: u64,
-    token: String,
-    user: String,
-    password: String,
-    session_ttl: Option<Duration>,
-    https: bool,
-    port: u16,
-}
-
-impl Default for QRadarSimBuilder {
-    fn default() -> Self {
-        QRadarSimBuilder {
-            offenses: 25,
-            seed: DEFAULT_SEED,
-            token: DEFAULT_TOKEN.to_owned(),
-            user: DEFAULT_USER.to_owned(),
-            password: DEFAULT_PASSWORD.to_owned(),
-            session_ttl: Some(DEFAULT_SESSION_TTL),
-            https: false,
-            port: 0,
-        }
-    }
-}
-
-impl fmt::Debug for QRadarSimBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QRadarSimBuilder")
-            .field("offenses", &self.offenses)
-            .field("seed", &self.seed)
-            .field("user", &self.user)
-            .field("session_ttl", &self.session_ttl)
-            .field("https", &self.https)
-            .field("port", &self.port)
-            .finish_non_exhaustive()
-    }
-}
-
-impl QRadarSimBuilder {
+setters!(QRadar {
     /// Number of seeded offenses, with ids `1..=n` (default 25).
-    pub fn offenses(mut self, n: usize) -> Self {
-        self.offenses = n;
-        self
-    }
-
-    /// Seed of the data generator; the same seed gives the same offenses.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
+    offenses(n: usize) => offenses = n;
     /// Token accepted in the `SEC` header (default `sim-sec-token`).
-    pub fn token(mut self, t: impl Into<String>) -> Self {
-        self.token = t.into();
-        self
-    }
-
-    /// Credentials accepted as HTTP Basic auth (default `admin` /
-    /// `sim-password`).
-    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.user = user.into();
-        self.password = password.into();
-        self
-    }
-
+    token(t: impl Into<String>) => token = Secret(t.into());
+    /// Credentials accepted as HTTP Basic auth (default `admin` / `sim-password`).
+    basic_auth(user: impl Into<String>, password: impl Into<String>) =>
+        common.user = user.into(), common.password = Secret(password.into());
     /// How long a session opened by a Basic-authenticated request (its token handed out
     /// in the `SEC` cookie) lives (default [`DEFAULT_SESSION_TTL`]; `None`: until expired
     /// on demand or logged out).
-    pub fn session_ttl(mut self, ttl: Option<Duration>) -> Self {
-        self.session_ttl = ttl;
-        self
-    }
+    session_ttl(ttl: Option<Duration>) => session_ttl = ttl;
+});
 
-    /// Serve HTTPS with a freshly generated self-signed certificate valid for
-    /// `localhost` and `127.0.0.1` (see [`SimServer::ca_cert_pem`]).
-    pub fn https(mut self, on: bool) -> Self {
-        self.https = on;
-        self
-    }
-
-    /// Listen on this port of `127.0.0.1` (default 0: a free port chosen by
-    /// the system).
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Binds `127.0.0.1` (see [`port`](Self::port)), spawns the server on the current tokio runtime
-    /// and returns once the socket is listening.
-    ///
-    /// # Panics
-    ///
-    /// Panics if called outside a tokio runtime.
-    pub async fn start(self) -> io::Result<QRadarSim> {
-        let shared = Arc::new(Shared {
-            state: RwLock::new(State::seeded(self.offenses, self.seed)),
-            token: self.token,
-            user: self.user,
-            password: self.password,
-            session_ttl: self.session_ttl,
-            https: self.https,
-            sessions: OnceLock::new(),
-        });
-        let vendor = QRadarVendor {
-            shared: Arc::clone(&shared),
-        };
-        let options = ServerOptions::new().port(self.port).https(self.https);
-        let server = SimServer::start(vendor, options).await?;
-        server.sessions().insert(shared.token.clone(), None);
-        Ok(QRadarSim { server, shared })
-    }
-}
-
-/// A running QRadar simulator. Dropping it stops the server and closes its
-/// connections.
-///
-/// It dereferences to its [`SimServer`]: `url()`, `ca_cert_pem()`,
-/// `inject()`, `requests()`, `last_request()`, `sessions()`, the counters.
-pub struct QRadarSim {
-    server: SimServer,
-    shared: Arc<Shared>,
-}
-
-impl fmt::Debug for QRadarSim {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QRadarSim")
-            .field("url", &self.url())
-            .field("connections_accepted", &self.connections_accepted())
-            .field("requests_served", &self.requests_served())
-            .finish_non_exhaustive()
-    }
-}
-
-crate::server::sim_handle!(QRadarSim);
-
-impl QRadarSim {
-    /// A builder with the defaults: 25 offenses, fixed seed, token
-    /// `sim-sec-token`, Basic `admin` / `sim-password`, plain HTTP.
-    pub fn builder() -> QRadarSimBuilder {
-        QRadarSimBuilder::default()
-    }
-
-    /// The server this simulator runs on (also reachable by deref).
-    pub fn server(&self) -> &SimServer {
-        &self.server
-    }
-
-    /// The configured `SEC` token (accepted until the sessions are expired
-    /// or it is revoked).
-    pub fn token(&self) -> &str {
-        &self.shared.token
-    }
-
-    /// The accepted Basic auth user name and password.
-    pub fn basic_credentials(&self) -> (&str, &str) {
-        (&self.shared.user, &self.shared.password)
-    }
-
-    /// Current state of an offense, exactly as `GET /api/siem/offenses/{id}`
-    /// would return it.
-    pub fn offense(&self, id: u64) -> Option<Value> {
-        let id = i64::try_from(id).ok()?;
-        let state = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
-        state.offense(id).map(Record::to_json)
-    }
-
-    /// Notes of an offense, oldest first (empty for an unknown offense).
-    pub fn notes(&self, offense_id: u64) -> Vec<Value> {
-        let Ok(id) = i64::try_from(offense_id) else {
-            return Vec::new();
-        };
-        let state = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
-        state
-            .notes
-            .get(&id)
-            .map(|notes| notes.iter().map(Record::to_json).collect())
-            .unwrap_or_default()
-    }
+sim_vendor! {
+    QRadar: QRadarSim, QRadarSimBuilder, "IBM QRadar SIEM";
+    options: QRadarOptions, command: "qradar", env_prefix: "QRADAR";
+    defaults: DEFAULT_SEED, DEFAULT_USER, DEFAULT_PASSWORD;
+    open(options, server, sessions) = Ok(QRadar::open(options, server, sessions));
+    variables(sim) = vec![("TOKEN", sim.token().to_owned())];
+    summary(sim) = format!("QRadar simulator: {} offenses", sim.options.offenses);
 }

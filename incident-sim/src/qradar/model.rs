@@ -1,12 +1,15 @@
 //! Simulator state and the deterministic seed data.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{OnceLock, PoisonError};
 
 use serde_json::{Map, Value, json};
 
 use super::query::{Kind, Record, Val};
+use crate::rng::Rng;
+use crate::sim::Sim;
+
+use super::QRadar;
 
 /// Fixed reference time (2025-01-01T00:00:00Z): seeded timestamps are placed
 /// in the 30 days before it, so the same seed always yields the same data.
@@ -17,15 +20,6 @@ const WINDOW_MS: i64 = 30 * DAY_MS;
 /// Name recorded as note author / closing user for SEC-token requests, in the
 /// form QRadar uses for authorized services.
 pub(crate) const SEC_USER: &str = "API_user: sim";
-
-/// Milliseconds since the epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(BASE_TIME_MS, |d| {
-            i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-        })
-}
 
 // ---------------------------------------------------------------------------
 // users, offense types, catalogs
@@ -746,55 +740,8 @@ impl State {
     }
 }
 
-/// splitmix64: tiny, fast and good enough for plausible-looking test data.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform-ish in `0..n`; 0 when `n <= 0`.
-    fn below(&mut self, n: i64) -> i64 {
-        match u64::try_from(n) {
-            Ok(n) if n > 0 => (self.next() % n) as i64,
-            _ => 0,
-        }
-    }
-
-    fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    fn chance(&mut self, percent: i64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as i64) as usize]
-    }
-
-    /// Between `lo` and `hi` distinct elements of `items`, in catalog order.
-    fn pick_some<'a, T>(&mut self, items: &'a [T], lo: i64, hi: i64) -> Vec<&'a T> {
-        let k = (self.between(lo, hi).max(0) as usize).min(items.len());
-        let mut chosen: Vec<usize> = Vec::with_capacity(k);
-        while chosen.len() < k {
-            let i = self.below(items.len() as i64) as usize;
-            if !chosen.contains(&i) {
-                chosen.push(i);
-            }
-        }
-        chosen.sort_unstable();
-        chosen.into_iter().map(|i| &items[i]).collect()
-    }
-}
-
 fn generate_offenses(n: usize, seed: u64) -> Vec<Offense> {
-    let mut rng = SplitMix64(seed);
+    let mut rng = Rng::new(seed);
     let span = n.max(1) as i64;
     (0..n)
         .map(|i| {
@@ -802,30 +749,30 @@ fn generate_offenses(n: usize, seed: u64) -> Vec<Offense> {
             // can predate creation by up to a day and a half, so sorting by
             // start_time is observably different from id order.
             let created = BASE_TIME_MS - WINDOW_MS + (i as i64 + 1) * WINDOW_MS / span;
-            let start_time = (created - rng.below(36 * 3_600_000))
+            let start_time = (created - rng.below_i64(36 * 3_600_000))
                 .clamp(BASE_TIME_MS - WINDOW_MS, BASE_TIME_MS - 3_600_000);
             generate_offense(&mut rng, i as i64 + 1, start_time)
         })
         .collect()
 }
 
-fn generate_offense(rng: &mut SplitMix64, id: i64, start_time: i64) -> Offense {
-    let scenario = &SCENARIOS[rng.below(SCENARIOS.len() as i64) as usize];
+fn generate_offense(rng: &mut Rng, id: i64, start_time: i64) -> Offense {
+    let scenario = &SCENARIOS[rng.below_i64(SCENARIOS.len() as i64) as usize];
     let offense_type = *rng.pick(scenario.types);
 
     let log_sources = rng.pick_some(LOG_SOURCES, 1, 3);
     let offense_source = match offense_type {
         0 => format!(
             "10.{}.{}.{}",
-            rng.below(255),
-            rng.below(255),
+            rng.below_i64(255),
+            rng.below_i64(255),
             rng.between(1, 254)
         ),
         1 => format!(
             "{}.{}.{}.{}",
             rng.between(23, 223),
-            rng.below(255),
-            rng.below(255),
+            rng.below_i64(255),
+            rng.below_i64(255),
             rng.between(1, 254)
         ),
         2 => scenario.event_name.to_owned(),
@@ -851,13 +798,13 @@ fn generate_offense(rng: &mut SplitMix64, id: i64, start_time: i64) -> Offense {
     let severity = rng.between(0, 10);
     let magnitude = ((5 * relevance + 3 * severity + 3 * credibility + 5) / 11).clamp(0, 10);
 
-    let active_for = rng.below((BASE_TIME_MS - start_time).min(3 * DAY_MS));
+    let active_for = rng.below_i64((BASE_TIME_MS - start_time).min(3 * DAY_MS));
     let last_updated_time = start_time + active_for;
     let first_persisted_time = start_time + rng.between(1_000, 60_000);
     let mut last_persisted_time =
-        (last_updated_time + rng.below(300_000)).max(first_persisted_time);
+        (last_updated_time + rng.below_i64(300_000)).max(first_persisted_time);
 
-    let roll = rng.below(100);
+    let roll = rng.below_i64(100);
     let status = match roll {
         0..70 => Status::Open,
         70..80 => Status::Hidden,
@@ -865,7 +812,7 @@ fn generate_offense(rng: &mut SplitMix64, id: i64, start_time: i64) -> Offense {
     };
     let (close_time, closing_user, closing_reason_id) = if status == Status::Closed {
         let close =
-            last_updated_time + rng.below((BASE_TIME_MS - last_updated_time).min(2 * DAY_MS));
+            last_updated_time + rng.below_i64((BASE_TIME_MS - last_updated_time).min(2 * DAY_MS));
         last_persisted_time = last_persisted_time.max(close);
         (
             Some(close),
@@ -951,6 +898,58 @@ fn generate_offense(rng: &mut SplitMix64, id: i64, start_time: i64) -> Offense {
         rules,
         log_sources,
         json: OnceLock::new(),
+    }
+}
+
+/// The JSON array `GET /api/siem/offenses` (without `Range`, `filter` or
+/// `fields`) answers from a fresh simulator seeded with `n` offenses and
+/// `seed`: every field of QRadar's offense, with one to three rules and log
+/// sources each, about 1.3 kB per offense. Deterministic, for decode tests and
+/// benchmarks that need realistic data without a server.
+pub fn seeded_offenses_json(n: usize, seed: u64) -> String {
+    super::query::json_array(State::seeded(n, seed).offenses.iter())
+}
+
+impl Sim<QRadar> {
+    /// The configured `SEC` token (accepted until the sessions are expired
+    /// or it is revoked).
+    pub fn token(&self) -> &str {
+        self.options.token.as_str()
+    }
+
+    /// The accepted Basic auth user name and password.
+    pub fn basic_credentials(&self) -> (&str, &str) {
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
+    }
+
+    /// Current state of an offense, exactly as `GET /api/siem/offenses/{id}`
+    /// would return it.
+    pub fn offense(&self, id: u64) -> Option<Value> {
+        let id = i64::try_from(id).ok()?;
+        self.shared
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .offense(id)
+            .map(Record::to_json)
+    }
+
+    /// Notes of an offense, oldest first (empty for an unknown offense).
+    pub fn notes(&self, offense_id: u64) -> Vec<Value> {
+        let Ok(id) = i64::try_from(offense_id) else {
+            return Vec::new();
+        };
+        self.shared
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .notes
+            .get(&id)
+            .map(|notes| notes.iter().map(Record::to_json).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -1,9 +1,8 @@
 //! Sentinel's plug into the simulator server (authorization, fault body), routing and
 //! the endpoint handlers.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,61 +12,38 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 
-use super::model::{State as SimState, USERS, iso, now_ms};
-use crate::server::{ServerContext, Sessions, Vendor};
+use super::SentinelOptions;
+use super::model::{State as SimState, USERS};
+use crate::clock::{iso_ms, now_ms};
+use crate::server::sessions::Locked;
+use crate::server::{ServerContext, Sessions};
 
 /// The authentication service's token collection.
 pub(crate) const TOKENS: &str = "/SentinelAuthServices/auth/tokens";
 
-/// How the simulator was configured.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub(crate) incidents: usize,
-    pub(crate) seed: u64,
-    pub(crate) user: String,
-    pub(crate) password: String,
-    pub(crate) token_ttl: Option<Duration>,
-    pub(crate) link_base: Option<String>,
-}
-
-/// The state, configuration and counters, shared by the handlers, the vendor plug and the
-/// [`super::SentinelSim`] handle.
-pub(crate) struct Shared {
-    pub(crate) state: RwLock<SimState>,
-    pub(crate) config: Config,
+/// Sentinel as a simulated vendor: the state and configuration of a running
+/// [`SentinelSim`](super::SentinelSim), shared by its handlers and its handle.
+pub struct Sentinel {
+    pub(crate) state: Locked<SimState>,
+    pub(crate) options: SentinelOptions,
     pub(crate) issued: AtomicU64,
     pub(crate) deleted: AtomicU64,
-    /// The server's session tokens, known once the server has started.
-    pub(crate) sessions: OnceLock<Sessions>,
+    pub(crate) sessions: Sessions,
 }
 
-impl Shared {
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, SimState> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, SimState> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Whether the request carries the configured Basic credentials.
-    fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        headers.get_all(AUTHORIZATION).iter().any(|v| {
-            let Some((scheme, cred)) = v.to_str().ok().and_then(|v| v.trim().split_once(' '))
-            else {
-                return false;
-            };
-            scheme.eq_ignore_ascii_case("basic")
-                && BASE64
-                    .decode(cred.trim())
-                    .ok()
-                    .and_then(|d| String::from_utf8(d).ok())
-                    .is_some_and(|d| d == format!("{}:{}", self.config.user, self.config.password))
-        })
+impl Sentinel {
+    /// The state of a simulator with these options; the incidents are seeded when the
+    /// server's address, which their links name, is known.
+    pub(crate) fn open(options: &SentinelOptions, sessions: &Sessions) -> Sentinel {
+        Sentinel {
+            state: Locked::default(),
+            options: options.clone(),
+            issued: AtomicU64::new(0),
+            deleted: AtomicU64::new(0),
+            sessions: sessions.clone(),
+        }
     }
 }
 
@@ -91,33 +67,30 @@ pub(crate) fn fault(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// Sentinel plugged into the simulator server.
-pub(crate) struct SentinelVendor {
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl Vendor for SentinelVendor {
-    fn name(&self) -> &'static str {
-        "sentinel"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        let config = &self.shared.config;
-        let base = config.link_base.as_deref().unwrap_or(ctx.url());
-        *self.shared.write() = SimState::seeded(base, config.incidents, config.seed);
-        let _ = self.shared.sessions.set(ctx.sessions().clone());
-        router(Arc::clone(&self.shared))
+/// Sentinel plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Sentinel {
+    pub(crate) fn routes(self: Arc<Self>, ctx: &ServerContext) -> Router {
+        let options = &self.options;
+        let base = options.link_base.as_deref().unwrap_or(ctx.url());
+        *self.state.write() = SimState::seeded(base, options.incidents, options.common.seed());
+        router(self)
     }
 
     /// The token service takes Basic credentials (and, to delete a token, that token as
     /// `X-SAML`); everything else needs a live `X-SAML` token.
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    #[allow(
+        clippy::result_large_err,
+        reason = "the rejection is the response itself, built once per refused request"
+    )]
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path();
         let headers = &parts.headers;
         let ok = if path == TOKENS && parts.method == Method::POST {
-            self.shared.basic_ok(headers)
+            self.options.common.accepts_basic(headers)
         } else if path.starts_with(TOKENS) && parts.method == Method::DELETE {
-            self.shared.basic_ok(headers) || saml_token(headers).is_some_and(|t| sessions.check(t))
+            self.options.common.accepts_basic(headers)
+                || saml_token(headers).is_some_and(|t| sessions.check(t))
         } else {
             saml_token(headers).is_some_and(|t| sessions.check(t))
         };
@@ -131,12 +104,12 @@ impl Vendor for SentinelVendor {
         }
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
         fault(status, message)
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<Sentinel>) -> Router {
     Router::new()
         .route(TOKENS, axum::routing::post(issue_token))
         .route(
@@ -249,20 +222,14 @@ fn id_of(raw: &str) -> Result<u64, Refusal> {
 // tokens
 // ---------------------------------------------------------------------------------------
 
-fn sessions(sh: &Shared) -> Result<&Sessions, Refusal> {
-    sh.sessions
-        .get()
-        .ok_or_else(|| refuse(StatusCode::INTERNAL_SERVER_ERROR, "No session store."))
-}
-
-async fn issue_token(State(sh): State<Arc<Shared>>) -> Answer {
-    let token = sessions(&sh)?.issue(sh.config.token_ttl);
+async fn issue_token(State(sh): State<Arc<Sentinel>>) -> Answer {
+    let token = sh.sessions.issue(sh.options.token_ttl);
     sh.issued.fetch_add(1, Ordering::Relaxed);
     Ok(json_answer(StatusCode::OK, &json!({"Token": token})))
 }
 
-async fn delete_token(State(sh): State<Arc<Shared>>, Path(token): Path<String>) -> Answer {
-    if sessions(&sh)?.revoke(&token) {
+async fn delete_token(State(sh): State<Arc<Sentinel>>, Path(token): Path<String>) -> Answer {
+    if sh.sessions.revoke(&token) {
         sh.deleted.fetch_add(1, Ordering::Relaxed);
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -382,14 +349,14 @@ fn matches(object: &Value, terms: &[(String, String)]) -> bool {
         })
 }
 
-async fn list_incidents(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
+async fn list_incidents(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
     let params = params(&uri)?;
     let query = params
         .iter()
         .rfind(|(k, _)| k == "query")
         .map(|(_, v)| v.as_str());
     let terms = filter(query)?;
-    let st = sh.read();
+    let st = sh.state.read();
     let items: Vec<&Value> = st
         .incidents
         .values()
@@ -398,13 +365,13 @@ async fn list_incidents(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
     page(&st.base, uri.path(), &params, items)
 }
 
-async fn list_events(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
+async fn list_events(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
     let params = params(&uri)?;
     let query = params
         .iter()
         .rfind(|(k, _)| k == "query")
         .map(|(_, v)| v.as_str());
-    let st = sh.read();
+    let st = sh.state.read();
     let items: Vec<&Value> = match query {
         None => st.events.values().flatten().collect(),
         // The form of the incident's `events` link: incident-id.e{id}.
@@ -428,9 +395,9 @@ async fn list_events(State(sh): State<Arc<Shared>>, uri: Uri) -> Answer {
 // incidents
 // ---------------------------------------------------------------------------------------
 
-async fn get_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+async fn get_incident(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let id = id_of(&raw)?;
-    let st = sh.read();
+    let st = sh.state.read();
     let incident = st
         .incidents
         .get(&id)
@@ -438,9 +405,9 @@ async fn get_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) ->
     Ok(json_answer(StatusCode::OK, incident))
 }
 
-async fn delete_incident(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
+async fn delete_incident(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
     let id = id_of(&raw)?;
-    let mut st = sh.write();
+    let mut st = sh.state.write();
     st.incidents
         .remove(&id)
         .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No incident {id}.")))?;
@@ -516,12 +483,12 @@ fn actor(st: &SimState) -> Value {
     Value::String(st.href("user", USERS[0].0))
 }
 
-async fn create_incident(State(sh): State<Arc<Shared>>, body: Bytes) -> Answer {
+async fn create_incident(State(sh): State<Arc<Sentinel>>, body: Bytes) -> Answer {
     let fields = incident_body(&body)?;
-    let mut st = sh.write();
+    let mut st = sh.state.write();
     let id = st.next_incident;
     st.next_incident += 1;
-    let now = iso(now_ms());
+    let now = iso_ms(now_ms());
     let mut incident = Map::new();
     incident.insert("meta".into(), st.meta("incident", id));
     incident.insert("state".into(), json!("OPEN"));
@@ -545,13 +512,13 @@ async fn create_incident(State(sh): State<Arc<Shared>>, body: Bytes) -> Answer {
 /// Merges the fields of the body into the incident (fields left out are kept) and answers
 /// a bare 200, as the documentation's sample shows.
 async fn put_incident(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<Sentinel>>,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Answer {
     let id = id_of(&raw)?;
     let fields = incident_body(&body)?;
-    let mut st = sh.write();
+    let mut st = sh.state.write();
     let modifier = actor(&st);
     let incident = st
         .incidents
@@ -568,7 +535,7 @@ async fn put_incident(
             time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
         })
         .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
-    incident.insert("moddate".into(), json!(iso(now.max(last + 1))));
+    incident.insert("moddate".into(), json!(iso_ms(now.max(last + 1))));
     incident.insert("modifier".into(), modifier);
     Ok(StatusCode::OK.into_response())
 }
@@ -578,10 +545,10 @@ async fn put_incident(
 // ---------------------------------------------------------------------------------------
 
 async fn get_event(
-    State(sh): State<Arc<Shared>>,
+    State(sh): State<Arc<Sentinel>>,
     Path((event, incident)): Path<(String, String)>,
 ) -> Answer {
-    let st = sh.read();
+    let st = sh.state.read();
     let found = incident
         .parse::<u64>()
         .ok()
@@ -597,8 +564,8 @@ async fn get_event(
     Ok(json_answer(StatusCode::OK, found))
 }
 
-async fn get_external_data(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
-    let st = sh.read();
+async fn get_external_data(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
+    let st = sh.state.read();
     raw.parse::<u64>()
         .ok()
         .and_then(|id| st.external_data.get(&id))
@@ -606,8 +573,8 @@ async fn get_external_data(State(sh): State<Arc<Shared>>, Path(raw): Path<String
         .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No external data '{raw}'.")))
 }
 
-async fn get_annotation(State(sh): State<Arc<Shared>>, Path(raw): Path<String>) -> Answer {
-    let st = sh.read();
+async fn get_annotation(State(sh): State<Arc<Sentinel>>, Path(raw): Path<String>) -> Answer {
+    let st = sh.state.read();
     raw.parse::<u64>()
         .ok()
         .and_then(|id| st.annotations.get(&id))

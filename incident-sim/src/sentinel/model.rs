@@ -1,9 +1,15 @@
 //! The Sentinel simulator's state and its deterministic seed data.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::Ordering;
 
 use serde_json::{Map, Value, json};
+
+use crate::clock::iso_ms;
+use crate::rng::Rng;
+use crate::sim::Sim;
+
+use super::Sentinel;
 
 /// Fixed reference time (2025-01-01T00:00:00Z): seeded dates fall in the 30 days before
 /// it, so the same seed always gives the same data.
@@ -20,31 +26,6 @@ pub(crate) const USERS: &[(u64, &str)] = &[
     (3, "analyst2"),
     (4, "soc_lead"),
 ];
-
-/// Milliseconds since the epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(BASE_TIME_MS, |d| {
-            i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-        })
-}
-
-/// `2012-04-25T13:33:44.522Z` for milliseconds since the epoch.
-pub(crate) fn iso(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
 
 /// What an incident is about: name, category, description, severity range.
 struct Scenario {
@@ -107,30 +88,6 @@ static RESOLUTIONS: &[&str] = &[
     "Compte verrouillé, mot de passe réinitialisé.",
 ];
 
-/// splitmix64: tiny, fast and good enough for plausible-looking test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: i64) -> i64 {
-        match u64::try_from(n) {
-            Ok(n) if n > 0 => (self.next() % n) as i64,
-            _ => 0,
-        }
-    }
-
-    fn between(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below(hi - lo + 1)
-    }
-}
-
 /// Everything mutable behind the simulator's lock. Objects are kept as the JSON Sentinel
 /// sends, with absolute URLs built on the link base.
 #[derive(Debug, Default)]
@@ -166,17 +123,17 @@ impl State {
             next_incident: n as u64 + 1,
             ..State::default()
         };
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut next_external = 1u64;
         let mut next_annotation = 1u64;
         for id in 1..=n as u64 {
-            let scenario = &SCENARIOS[rng.below(SCENARIOS.len() as i64) as usize];
+            let scenario = &SCENARIOS[rng.below_i64(SCENARIOS.len() as i64) as usize];
             // Spread over 30 days, oldest first, distinct to the millisecond.
             let created = BASE_TIME_MS - 30 * DAY_MS
                 + (id as i64 - 1) * (30 * DAY_MS / (n.max(1) as i64))
-                + rng.below(3_600_000);
+                + rng.below_i64(3_600_000);
             let modified = created + rng.between(60_000, 2 * DAY_MS);
-            let roll = rng.below(100);
+            let roll = rng.below_i64(100);
             let state_name = match roll {
                 0..=29 => "OPEN",
                 30..=49 => "ASSIGNED",
@@ -184,7 +141,7 @@ impl State {
                 60..=89 => "CLOSED",
                 _ => "REJECTED",
             };
-            let user = USERS[rng.below(USERS.len() as i64) as usize].0;
+            let user = USERS[rng.below_i64(USERS.len() as i64) as usize].0;
             let users: Vec<Value> = if state_name == "OPEN" {
                 Vec::new()
             } else {
@@ -205,13 +162,13 @@ impl State {
             );
             incident.insert("crit-rating".into(), json!("0"));
             incident.insert("vuln-rating".into(), json!("0"));
-            incident.insert("createdate".into(), json!(iso(created)));
-            incident.insert("moddate".into(), json!(iso(modified)));
+            incident.insert("createdate".into(), json!(iso_ms(created)));
+            incident.insert("moddate".into(), json!(iso_ms(modified)));
             incident.insert("creator".into(), json!(state.href("user", 1)));
             incident.insert("modifier".into(), json!(state.href("user", user)));
             incident.insert("users".into(), Value::Array(users));
             if matches!(state_name, "CLOSED" | "REJECTED") {
-                let r = RESOLUTIONS[rng.below(RESOLUTIONS.len() as i64) as usize];
+                let r = RESOLUTIONS[rng.below_i64(RESOLUTIONS.len() as i64) as usize];
                 incident.insert("resolution".into(), json!(r));
             }
             incident.insert("events".into(), state.events_link(id));
@@ -219,26 +176,26 @@ impl State {
                 .map(|i| {
                     let uuid = format!(
                         "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
-                        rng.next() as u32,
-                        rng.next() as u16,
-                        rng.next() as u16,
-                        rng.next() as u16,
-                        rng.next() & 0xFFFF_FFFF_FFFF
+                        rng.next_u64() as u32,
+                        rng.next_u64() as u16,
+                        rng.next_u64() as u16,
+                        rng.next_u64() as u16,
+                        rng.next_u64() & 0xFFFF_FFFF_FFFF
                     );
                     let at = created - 60_000 * (i + 1);
                     json!({
                         "meta": {"type": "incident-events", "@href": format!("{}{OBJECTS}/incident-events/{uuid}/{id}", state.base)},
                         "event-id": uuid.to_lowercase(),
                         "incident-id": id,
-                        "event-time": iso(at),
-                        "createdate": iso(created),
-                        "moddate": iso(created),
+                        "event-time": iso_ms(at),
+                        "createdate": iso_ms(created),
+                        "moddate": iso_ms(created),
                     })
                 })
                 .collect();
             state.events.insert(id, events);
             let mut external = Vec::new();
-            if rng.below(3) == 0 {
+            if rng.below_i64(3) == 0 {
                 let xid = next_external;
                 next_external += 1;
                 state.external_data.insert(
@@ -249,8 +206,8 @@ impl State {
                         "source": "ServiceNow",
                         "type": "ticket",
                         "data": {"number": format!("INC{:07}", 40_000 + xid), "priority": "2 - High"},
-                        "createdate": iso(modified),
-                        "moddate": iso(modified),
+                        "createdate": iso_ms(modified),
+                        "moddate": iso_ms(modified),
                         "creator": state.href("user", 1),
                         "modifier": state.href("user", 1),
                     }),
@@ -267,8 +224,8 @@ impl State {
                     json!({
                         "meta": state.meta("annotation", aid),
                         "text": format!("Triage started by user {user}."),
-                        "createdate": iso(modified),
-                        "moddate": iso(modified),
+                        "createdate": iso_ms(modified),
+                        "moddate": iso_ms(modified),
                         "creator": state.href("user", user),
                         "modifier": state.href("user", user),
                     }),
@@ -282,6 +239,46 @@ impl State {
             state.incidents.insert(id, Value::Object(incident));
         }
         state
+    }
+}
+
+/// The page `GET /SentinelRESTServices/objects/incident` answers (without `page`,
+/// `pagesize`, `query` or `field`) from a simulator seeded with `n` incidents and `seed`,
+/// with links on `base`: every field of Sentinel's incident. Deterministic, for decode
+/// tests and benchmarks that need realistic data without a server.
+pub fn seeded_incidents_json(base: &str, n: usize, seed: u64) -> String {
+    let state = State::seeded(base, n, seed);
+    let objects: Vec<&Value> = state.incidents.values().collect();
+    serde_json::json!({ "objects": objects }).to_string()
+}
+
+impl Sim<Sentinel> {
+    /// The accepted user name and password.
+    pub fn credentials(&self) -> (&str, &str) {
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
+    }
+
+    /// Current state of an incident, exactly as `GET .../objects/incident/{id}` answers.
+    pub fn incident(&self, id: u64) -> Option<Value> {
+        self.shared.state.read().incidents.get(&id).cloned()
+    }
+
+    /// The ids of every incident, in order.
+    pub fn incident_ids(&self) -> Vec<u64> {
+        self.shared.state.read().incidents.keys().copied().collect()
+    }
+
+    /// Tokens issued so far (logons).
+    pub fn tokens_issued(&self) -> u64 {
+        self.shared.issued.load(Ordering::Relaxed)
+    }
+
+    /// Tokens deleted so far (sign-outs).
+    pub fn tokens_deleted(&self) -> u64 {
+        self.shared.deleted.load(Ordering::Relaxed)
     }
 }
 
@@ -309,6 +306,6 @@ mod tests {
             "http://h:1/SentinelRESTServices/objects/incident/1"
         );
         assert!(first["createdate"].as_str().unwrap().ends_with('Z'));
-        assert_eq!(iso(1_335_360_824_522), "2012-04-25T13:33:44.522Z");
+        assert_eq!(iso_ms(1_335_360_824_522), "2012-04-25T13:33:44.522Z");
     }
 }

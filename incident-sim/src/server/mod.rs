@@ -238,8 +238,8 @@ pub(crate) struct Shared {
 /// A running simulator server. Dropping it stops the server and closes its
 /// connections.
 ///
-/// Vendor simulators such as [`QRadarSim`](crate::QRadarSim) dereference to
-/// it, so these methods are theirs too.
+/// Vendor simulators ([`Sim`](crate::Sim), such as [`QRadarSim`](crate::QRadarSim))
+/// dereference to it, so these methods are theirs too.
 pub struct SimServer {
     addr: SocketAddr,
     https: bool,
@@ -275,6 +275,15 @@ impl SimServer {
     ///
     /// Panics if called outside a tokio runtime.
     pub async fn start<V: Vendor>(vendor: V, options: ServerOptions) -> io::Result<SimServer> {
+        SimServer::start_with_sessions(vendor, options, Sessions::new()).await
+    }
+
+    /// Like [`start`](Self::start), with session tokens the vendor holds already.
+    pub(crate) async fn start_with_sessions<V: Vendor>(
+        vendor: V,
+        options: ServerOptions,
+        sessions: Sessions,
+    ) -> io::Result<SimServer> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
         let addr = listener.local_addr()?;
         let (tls, ca_pem) = if options.https {
@@ -283,7 +292,6 @@ impl SimServer {
         } else {
             (None, None)
         };
-        let sessions = Sessions::new();
         let ctx = ServerContext {
             url: base_url(options.https, addr),
             sessions: sessions.clone(),
@@ -390,25 +398,3 @@ fn base_url(https: bool, addr: SocketAddr) -> String {
     let scheme = if https { "https" } else { "http" };
     format!("{scheme}://{addr}")
 }
-
-/// Makes a vendor simulator that holds its [`SimServer`] in a field named `server`
-/// dereference to it (`url()`, `inject()`, `requests()`, `sessions()`, the counters), and
-/// implements `AsRef<SimServer>`: written once for every vendor.
-macro_rules! sim_handle {
-    ($sim:ty) => {
-        impl ::std::ops::Deref for $sim {
-            type Target = $crate::server::SimServer;
-
-            fn deref(&self) -> &$crate::server::SimServer {
-                &self.server
-            }
-        }
-
-        impl ::std::convert::AsRef<$crate::server::SimServer> for $sim {
-            fn as_ref(&self) -> &$crate::server::SimServer {
-                &self.server
-            }
-        }
-    };
-}
-pub(crate) use sim_handle;

@@ -4,8 +4,13 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 /// Most tokens a [`Sessions`] store keeps. Issuing one more first forgets
 /// the expired tokens, then the oldest ones, so a client that logs on in a
@@ -28,6 +33,44 @@ pub(crate) fn fresh_id(prefix: &str) -> String {
 /// for them.
 pub(crate) fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A value behind a read/write lock whose contents stay consistent even if a holder
+/// panicked (as [`relock`]'s), so poisoning is not an error for it.
+#[derive(Debug, Default)]
+pub(crate) struct Locked<T>(RwLock<T>);
+
+impl<T> Locked<T> {
+    /// A lock holding `value`.
+    pub(crate) fn new(value: T) -> Locked<T> {
+        Locked(RwLock::new(value))
+    }
+
+    /// Reads the value.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Changes the value.
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether one of the `Authorization` headers carries HTTP Basic credentials (the scheme
+/// in any case) for `user` and `password`.
+pub(crate) fn basic_auth_is(headers: &HeaderMap, user: &str, password: &str) -> bool {
+    headers.get_all(AUTHORIZATION).iter().any(|v| {
+        let Some((scheme, cred)) = v.to_str().ok().and_then(|v| v.trim().split_once(' ')) else {
+            return false;
+        };
+        scheme.eq_ignore_ascii_case("basic")
+            && BASE64
+                .decode(cred.trim())
+                .ok()
+                .and_then(|d| String::from_utf8(d).ok())
+                .is_some_and(|d| d.split_once(':') == Some((user, password)))
+    })
 }
 
 #[derive(Debug)]

@@ -1,40 +1,22 @@
 //! The incidents a Skyhigh simulator serves: seeded, deterministic, realistic, with several
 //! incidents sharing a `timeModified` so that page boundaries fall inside such groups.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
+use crate::clock::iso_ms;
+use crate::rng::Rng;
+use crate::sim::Sim;
+
+use super::{PageBoundary, ResponseShape, Skyhigh};
+
 /// 2024-05-01T00:00:00Z: the first seeded incident's time.
 pub(crate) const BASE_TIME_MS: i64 = 1_714_521_600_000;
-
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(BASE_TIME_MS, |d| {
-            i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-        })
-}
-
-/// `yyyy-mm-ddThh:mm:ss.sssZ`, as the service writes times.
-pub(crate) fn format_ms(ms: i64) -> String {
-    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
 
 /// Reads a request time as the service does: `yyyy-mm-ddThh:mm:ss[.sss][Z|±hh:mm|±hhmm]`,
 /// no zone meaning UTC. Milliseconds since the epoch.
@@ -59,27 +41,6 @@ pub(crate) fn parse_ms(text: &str) -> Option<i64> {
                 .map(|t| t.assume_offset(UtcOffset::UTC))
         })?;
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
-}
-
-/// splitmix64: tiny, fast and good enough for plausible-looking test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
 }
 
 /// One stored incident.
@@ -140,10 +101,10 @@ impl Rec {
             "instanceName": self.instance_name,
             "responses": self.responses,
             "serviceNames": self.services,
-            "significantlyUpdatedAt": format_ms(self.modified_ms),
+            "significantlyUpdatedAt": iso_ms(self.modified_ms),
             "status": self.status,
-            "timeCreated": format_ms(self.created_ms),
-            "timeModified": format_ms(self.modified_ms),
+            "timeCreated": iso_ms(self.created_ms),
+            "timeModified": iso_ms(self.modified_ms),
         })
     }
 }
@@ -239,7 +200,7 @@ pub(crate) const MAX_SHARED: usize = 4;
 /// `n` incidents from `seed`, in ascending `timeModified` order. About a third share their
 /// `timeModified` with the one before.
 pub(crate) fn seeded(n: usize, seed: u64) -> Vec<Rec> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(n);
     let mut modified = BASE_TIME_MS;
     let mut run = 0;
@@ -294,9 +255,9 @@ pub(crate) fn seeded(n: usize, seed: u64) -> Vec<Rec> {
                     vec![rng.pick(&["Modified", "Uploaded", "Shared"]).to_string()];
                 rec.information = json!({
                     "collaborationSharedLink": rng.below(4) == 0,
-                    "contentItemCreatedOn": format_ms(created - 86_400_000),
+                    "contentItemCreatedOn": iso_ms(created - 86_400_000),
                     "contentItemHierarchy": folder,
-                    "contentItemId": format!("{folder}/{file}:{}", rng.next() % 100_000),
+                    "contentItemId": format!("{folder}/{file}:{}", rng.next_u64() % 100_000),
                     "contentItemName": file,
                     "contentItemParent": "Documents",
                     "contentItemSize": 10_000 + rng.below(500_000),
@@ -318,7 +279,7 @@ pub(crate) fn seeded(n: usize, seed: u64) -> Vec<Rec> {
                 rec.group = "Alert.Policy.CloudAccess".to_owned();
                 rec.responses = vec![response.to_owned()];
                 rec.information = json!({
-                    "contentItemCreatedOn": format_ms(created),
+                    "contentItemCreatedOn": iso_ms(created),
                     "contentItemId": "UNKNOWN",
                     "contentItemName": *rng.pick(&["/", "/css/webfonts/office365icons.eot?", "/api/v2/download"]),
                     "contentItemType": "REQUEST",
@@ -473,13 +434,64 @@ pub(crate) const KNOWN_GROUPS: &[&str] = &[
     "Threat.PrivilegeAccess.Detected",
 ];
 
+/// The JSON `queryIncidents` would list (bare, without the envelope) from a fresh simulator
+/// seeded with `n` incidents and `seed`: `{"incidents": [...], "responseInfo": {...}}`.
+/// Deterministic, for decode tests and benchmarks.
+pub fn seeded_incidents_json(n: usize, seed: u64) -> String {
+    let incidents: Vec<Value> = seeded(n, seed).iter().map(|r| r.to_json()).collect();
+    serde_json::json!({
+        "incidents": incidents,
+        "responseInfo": {"actualLimit": n, "apiElapsedMillis": 1, "error": null,
+                         "nextOffset": null, "nextStartTime": null, "source": "seed"}
+    })
+    .to_string()
+}
+
+impl Sim<Skyhigh> {
+    /// The accepted user name and password.
+    pub fn credentials(&self) -> (&str, &str) {
+        (
+            &self.options.common.user,
+            self.options.common.password.as_str(),
+        )
+    }
+
+    /// Changes the shape of the answers from now on.
+    pub fn set_response_shape(&self, shape: ResponseShape) {
+        let envelope = shape == ResponseShape::Envelope;
+        self.shared.envelope.store(envelope, Ordering::Relaxed);
+    }
+
+    /// Changes how pages end at incidents sharing a timestamp, from now on.
+    pub fn set_page_boundary(&self, boundary: PageBoundary) {
+        let repeat = boundary == PageBoundary::RepeatBoundary;
+        self.shared.repeat_boundary.store(repeat, Ordering::Relaxed);
+    }
+
+    /// An incident as `queryIncidents` would list it.
+    pub fn incident(&self, id: &str) -> Option<Value> {
+        let incidents = self.shared.incidents.read();
+        incidents.iter().find(|r| r.id == id).map(|r| r.to_json())
+    }
+
+    /// Every incident, in the order `queryIncidents` lists them (ascending `timeModified`).
+    pub fn incidents(&self) -> Vec<Value> {
+        self.shared
+            .incidents
+            .read()
+            .iter()
+            .map(|r| r.to_json())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn times_round_trip_and_data_is_deterministic() {
-        assert_eq!(format_ms(BASE_TIME_MS), "2024-05-01T00:00:00.000Z");
+        assert_eq!(iso_ms(BASE_TIME_MS), "2024-05-01T00:00:00.000Z");
         for text in [
             "2024-05-01T00:00:00.000Z",
             "2024-05-01T00:00:00Z",

@@ -2,7 +2,7 @@
 //! endpoint handlers.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -13,13 +13,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
-use super::MAX_TIES;
-use super::data::{KNOWN_GROUPS, Rec, format_ms, information_keys, now_ms, parse_ms};
-use crate::server::{ServerContext, Sessions, Vendor};
+use super::SkyhighOptions;
+use super::data::{KNOWN_GROUPS, Rec, information_keys, parse_ms};
+use crate::clock::{iso_ms, now_ms};
+use crate::server::sessions::Locked;
+use crate::server::{ServerContext, Sessions};
 
 /// The API below the host.
 pub(crate) const API: &str = "/shnapi/rest/external/api/v1";
@@ -31,51 +31,70 @@ const SOURCE: &str = "shnapi-sim.node.local.consul";
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
 
-/// The Skyhigh state and configuration, shared by the handlers, the vendor and the handle.
-pub(crate) struct Shared {
-    pub(crate) incidents: RwLock<Vec<Rec>>,
-    pub(crate) user: String,
-    pub(crate) password: String,
-    pub(crate) tenant_id: Option<String>,
-    pub(crate) token_ttl: Duration,
+/// Most incidents a page holds beyond its `limit` in [`PageBoundary::IncludeTies`]: the
+/// incidents that share the timestamp of the last one within the limit, up to this many.
+/// The same bound as `skyhigh_client::MAX_TIES`.
+pub const MAX_TIES: usize = 1_000;
+
+/// How a page of `queryIncidents` ends when later incidents share the timestamp of its last
+/// one, and what its `nextStartTime` is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PageBoundary {
+    /// As Skyhigh documents it (the default): the incidents sharing the timestamp of the last
+    /// one within the limit are added to the page, at most [`MAX_TIES`] of them;
+    /// `nextStartTime` is the time of the first incident not served, `null` when the window
+    /// holds no more.
+    #[default]
+    IncludeTies,
+    /// As some tenants answer: a page stops at the limit and its `nextStartTime` is the time
+    /// of its last incident, so the incidents at that instant come again on the next page;
+    /// a short page's `nextStartTime` is the end of the window.
+    RepeatBoundary,
+}
+
+/// The shape of the simulator's answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseShape {
+    /// The Spring envelope `{headers, body, statusCode, statusCodeValue}`, as the service
+    /// answers (the default).
+    #[default]
+    Envelope,
+    /// The bare object, as the swagger documents it.
+    Bare,
+}
+
+/// Skyhigh as a simulated vendor: the state and configuration of a running
+/// [`SkyhighSim`](super::SkyhighSim), shared by its handlers and its handle.
+pub struct Skyhigh {
+    pub(crate) incidents: Locked<Vec<Rec>>,
+    pub(crate) options: SkyhighOptions,
     pub(crate) envelope: AtomicBool,
     /// [`super::PageBoundary::RepeatBoundary`] rather than the documented default.
     pub(crate) repeat_boundary: AtomicBool,
     /// IAM tokens (step one of the token flow).
     pub(crate) iam_tokens: Sessions,
     /// The server's sessions, where access tokens live (so that `Fault::ExpireSessions`
-    /// revokes them); set when the router is built.
-    pub(crate) sessions: OnceLock<Sessions>,
+    /// revokes them).
+    pub(crate) sessions: Sessions,
 }
 
-impl Shared {
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<Rec>> {
-        self.incidents.read().unwrap_or_else(|e| e.into_inner())
+impl Skyhigh {
+    /// The state of a simulator with these options.
+    pub(crate) fn open(options: &SkyhighOptions, sessions: &Sessions) -> Skyhigh {
+        Skyhigh {
+            incidents: Locked::new(super::data::seeded(
+                options.incidents,
+                options.common.seed(),
+            )),
+            options: options.clone(),
+            envelope: AtomicBool::new(!options.bare),
+            repeat_boundary: AtomicBool::new(options.repeat_boundary),
+            iam_tokens: Sessions::new(),
+            sessions: sessions.clone(),
+        }
     }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Vec<Rec>> {
-        self.incidents.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn basic_ok(&self, headers: &HeaderMap) -> bool {
-        headers.get_all(AUTHORIZATION).iter().any(|v| {
-            let Some((scheme, cred)) = v.to_str().ok().and_then(|v| v.trim().split_once(' '))
-            else {
-                return false;
-            };
-            scheme.eq_ignore_ascii_case("basic")
-                && BASE64
-                    .decode(cred.trim())
-                    .ok()
-                    .and_then(|d| String::from_utf8(d).ok())
-                    .and_then(|d| {
-                        let (u, p) = d.split_once(':')?;
-                        Some(u == self.user && p == self.password)
-                    })
-                    .unwrap_or(false)
-        })
-    }
-
     /// The answer with `body` in the configured shape.
     fn answer(&self, status: StatusCode, body: Value) -> Response {
         self.answer_text(status, body.to_string())
@@ -132,18 +151,10 @@ fn info(actual_limit: usize, error: Option<Value>, next_start: Option<String>) -
     })
 }
 
-/// Skyhigh plugged into the simulator server.
-pub(crate) struct SkyhighVendor {
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl Vendor for SkyhighVendor {
-    fn name(&self) -> &'static str {
-        "skyhigh"
-    }
-
-    fn router(&self, ctx: &ServerContext) -> Router {
-        let _ = self.shared.sessions.set(ctx.sessions().clone());
+/// Skyhigh plugged into the simulator server, through its
+/// [`SimVendor`](crate::SimVendor) implementation.
+impl Skyhigh {
+    pub(crate) fn routes(self: Arc<Self>, _: &ServerContext) -> Router {
         Router::new()
             .route(&format!("{API}/queryIncidents"), post(query_incidents))
             .route(&format!("{API}/modifyIncidents"), post(modify_incidents))
@@ -156,17 +167,21 @@ impl Vendor for SkyhighVendor {
             .route(NEO, post(neo_token))
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
-            .with_state(Arc::clone(&self.shared))
+            .with_state(self)
     }
 
     /// The token exchange needs no credentials here (it checks its own); everything else
     /// needs Basic or an access token (`x-access-token` or `Authorization: Bearer`).
-    fn authorize(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
+    #[allow(
+        clippy::result_large_err,
+        reason = "the rejection is the response itself, built once per refused request"
+    )]
+    pub(crate) fn admit(&self, parts: &mut Parts, sessions: &Sessions) -> Result<(), Response> {
         let path = parts.uri.path();
         if path == NEO {
             return Ok(());
         }
-        if self.shared.basic_ok(&parts.headers) {
+        if self.options.common.accepts_basic(&parts.headers) {
             return Ok(());
         }
         let token_ok = parts
@@ -186,23 +201,23 @@ impl Vendor for SkyhighVendor {
         if token_ok && path != format!("{API}/token") {
             return Ok(());
         }
-        Err(self.shared.error(
+        Err(self.error(
             StatusCode::UNAUTHORIZED,
             "Full authentication is required to access this resource",
             None,
         ))
     }
 
-    fn error_response(&self, status: StatusCode, message: &str) -> Response {
-        self.shared.error(status, message, None)
+    pub(crate) fn error_body(&self, status: StatusCode, message: &str) -> Response {
+        self.error(status, message, None)
     }
 }
 
-async fn not_found(State(shared): State<Arc<Shared>>) -> Response {
+async fn not_found(State(shared): State<Arc<Skyhigh>>) -> Response {
     shared.error(StatusCode::NOT_FOUND, "No such endpoint", None)
 }
 
-async fn method_not_allowed(State(shared): State<Arc<Shared>>) -> Response {
+async fn method_not_allowed(State(shared): State<Arc<Skyhigh>>) -> Response {
     shared.error(
         StatusCode::METHOD_NOT_ALLOWED,
         "Request method not supported",
@@ -285,7 +300,7 @@ fn incident_criteria_match(rec: &Rec, criteria: &Value) -> bool {
 }
 
 async fn query_incidents(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Skyhigh>>,
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
@@ -389,7 +404,7 @@ async fn query_incidents(
     let repeat_boundary = shared.repeat_boundary.load(Ordering::Relaxed);
     // Enough to fill the page, its ties and the one after them (the next start).
     let wanted = limit.saturating_add(MAX_TIES).saturating_add(1);
-    let state = shared.read();
+    let state = shared.incidents.read();
     let mut matching: Vec<&Rec> = if by_created {
         let mut m: Vec<&Rec> = state.iter().filter(keep).collect();
         m.sort_by_key(|r| (r.created_ms, r.num));
@@ -420,9 +435,9 @@ async fn query_incidents(
         // short one at the end of the window.
         matching.truncate(limit);
         if matching.len() == limit {
-            matching.last().map(|r| format_ms(time(r)))
+            matching.last().map(|r| iso_ms(time(r)))
         } else {
-            Some(format_ms(end))
+            Some(iso_ms(end))
         }
     } else {
         // As documented: the incidents sharing the last time within the limit stay in the
@@ -437,7 +452,7 @@ async fn query_incidents(
                 served += 1;
             }
         }
-        let next = matching.get(served).map(|r| format_ms(time(r)));
+        let next = matching.get(served).map(|r| iso_ms(time(r)));
         matching.truncate(served);
         next
     };
@@ -474,7 +489,7 @@ fn workflow_status(value: &str) -> Option<&'static str> {
     .find(|s| *s == squashed)
 }
 
-async fn modify_incidents(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn modify_incidents(State(shared): State<Arc<Skyhigh>>, body: Bytes) -> Response {
     let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&body) else {
         return shared.error(
             StatusCode::BAD_REQUEST,
@@ -486,7 +501,7 @@ async fn modify_incidents(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
     let mut details = Vec::new();
     let mut applied = 0;
     {
-        let mut state = shared.write();
+        let mut state = shared.incidents.write();
         for item in &items {
             let id = item.get("incidentId").and_then(Value::as_str).unwrap_or("");
             let detail =
@@ -526,13 +541,13 @@ async fn modify_incidents(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
     shared.answer(StatusCode::OK, info(applied, error, None))
 }
 
-async fn information_keys_handler(State(shared): State<Arc<Shared>>) -> Response {
+async fn information_keys_handler(State(shared): State<Arc<Skyhigh>>) -> Response {
     shared.answer(StatusCode::OK, information_keys())
 }
 
-async fn groups(State(shared): State<Arc<Shared>>) -> Response {
+async fn groups(State(shared): State<Arc<Skyhigh>>) -> Response {
     let mut all: Vec<String> = KNOWN_GROUPS.iter().map(|g| (*g).to_owned()).collect();
-    all.extend(shared.read().iter().map(|r| r.group.clone()));
+    all.extend(shared.incidents.read().iter().map(|r| r.group.clone()));
     all.sort();
     all.dedup();
     shared.answer(StatusCode::OK, json!(all))
@@ -551,7 +566,7 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 /// `POST {API}/token?grant_type=password&token_type=iam` with Basic (checked by
 /// `authorize`) and an optional `bps-tenant-id`.
 async fn iam_token(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Skyhigh>>,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
@@ -568,11 +583,11 @@ async fn iam_token(
             "Expected grant_type=password&token_type=iam",
         );
     }
-    if !shared.basic_ok(&headers) {
+    if !shared.options.common.accepts_basic(&headers) {
         return oauth_error(StatusCode::UNAUTHORIZED, "unauthorized", "Bad credentials");
     }
     if let (Some(want), Some(got)) = (
-        &shared.tenant_id,
+        &shared.options.tenant_id,
         headers.get("bps-tenant-id").and_then(|v| v.to_str().ok()),
     ) && want != got
     {
@@ -595,7 +610,7 @@ async fn iam_token(
 /// `POST /neo/neo-auth-service/oauth/token?grant_type=iam_token` (`x-iam-token`) or
 /// `grant_type=password` (`x-auth-username`, `x-auth-password`).
 async fn neo_token(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<Skyhigh>>,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
@@ -607,8 +622,8 @@ async fn neo_token(
     let ok = match grant {
         Some("iam_token") => header("x-iam-token").is_some_and(|t| shared.iam_tokens.check(t)),
         Some("password") => {
-            header("x-auth-username") == Some(shared.user.as_str())
-                && header("x-auth-password") == Some(shared.password.as_str())
+            header("x-auth-username") == Some(shared.options.common.user.as_str())
+                && header("x-auth-password") == Some(shared.options.common.password.as_str())
         }
         _ => {
             return oauth_error(
@@ -621,21 +636,18 @@ async fn neo_token(
     if !ok {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", "Bad credentials");
     }
-    let Some(sessions) = shared.sessions.get() else {
-        return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Not ready");
-    };
-    let access = sessions.issue(Some(shared.token_ttl));
+    let access = shared.sessions.issue(Some(shared.options.token_ttl));
     let body = json!({
         "access_token": access,
         "token_type": "bearer",
         "refresh_token": format!("refresh-{}", &access[4..]),
-        "expires_in": shared.token_ttl.as_secs(),
+        "expires_in": shared.options.token_ttl.as_secs(),
         "scope": "read write",
         "tenantName": "Example Corp",
         "tenantID": 12345,
-        "user": shared.user,
+        "user": shared.options.common.user,
         "userId": 4711,
-        "email": shared.user,
+        "email": shared.options.common.user,
         "jti": format!("jti-{}", &access[4..20]),
     });
     (
