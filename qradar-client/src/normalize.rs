@@ -11,7 +11,7 @@ use incident_core::{
 };
 
 use crate::client::{QRadarClient, VENDOR};
-use crate::filter::Filter;
+use crate::model::Filter;
 use crate::model::{ClosingReason, Offense, OffenseStatus};
 
 /// The page size the normalized listing uses unless the query sets one.

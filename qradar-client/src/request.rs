@@ -12,7 +12,7 @@ use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result};
 use serde::de::DeserializeOwned;
 
 use crate::client::VENDOR;
-use crate::filter::Filter;
+use crate::model::Filter;
 use incident_core::Transport;
 
 /// The page size [`List::into_stream`] uses unless [`List::page_size`] says otherwise.

@@ -1,4 +1,5 @@
-//! What QRadar sends: the objects of the offenses API, with the vendor's field names.
+//! What QRadar sends, the objects of the offenses API with the vendor's field names, and
+//! the vocabulary of what a request says: [`filter`] expressions.
 //!
 //! Every field is an `Option` because `fields=` can leave any of them out and real
 //! appliances send `null` for many; numbers documented as integers also decode from whole
@@ -8,12 +9,14 @@
 
 mod assignable_actor;
 mod closing_reason;
+pub mod filter;
 mod note;
 mod offense;
 mod offense_type;
 
 pub use assignable_actor::AssignableActor;
 pub use closing_reason::ClosingReason;
+pub use filter::{FieldFilter, Filter, FilterValue};
 pub use note::Note;
 pub use offense::{LogSource, Offense, OffenseRule, OffenseStatus, RuleType};
 pub use offense_type::{DatabaseType, OffenseType};
