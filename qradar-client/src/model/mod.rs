@@ -1,5 +1,6 @@
 //! What QRadar sends, the objects of the offenses API with the vendor's field names, and
-//! the vocabulary of what a request says: [`filter`] expressions.
+//! the vocabulary of what a request says: [`filter`] expressions, the `Range` of a list and
+//! the [`Page`] it answers.
 //!
 //! Every field is an `Option` because `fields=` can leave any of them out and real
 //! appliances send `null` for many; numbers documented as integers also decode from whole
@@ -13,6 +14,7 @@ pub mod filter;
 mod note;
 mod offense;
 mod offense_type;
+mod range;
 
 pub use assignable_actor::AssignableActor;
 pub use closing_reason::ClosingReason;
@@ -20,3 +22,5 @@ pub use filter::{FieldFilter, Filter, FilterValue};
 pub use note::Note;
 pub use offense::{LogSource, Offense, OffenseRule, OffenseStatus, RuleType};
 pub use offense_type::{DatabaseType, OffenseType};
+pub(crate) use range::Range;
+pub use range::{ContentRange, Page};
