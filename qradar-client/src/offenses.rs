@@ -1,17 +1,10 @@
 //! Offenses (`/siem/offenses`): list, get, update; their notes and assignable actors.
 
-use incident_core::{ApiPath, ApiRequest, Error, Result};
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 
+pub use crate::model::StatusUpdate;
 use crate::model::{AssignableActor, Note, Offense};
-use crate::request::{Get, List, endpoint};
-use incident_core::Transport;
-
-/// A list of offenses (`GET /siem/offenses`).
-pub type ListOffenses = List<Offense, endpoint::Offenses>;
-/// A list of an offense's notes (`GET /siem/offenses/{offense_id}/notes`).
-pub type ListNotes = List<Note, endpoint::Notes>;
-/// A list of the users an offense can be assigned to.
-pub type ListAssignableActors = List<AssignableActor, endpoint::AssignableActors>;
+use crate::request::{List, Single};
 
 fn offense_path(id: u64) -> Result<ApiPath> {
     ApiPath::new("/siem/offenses").segment(id)
@@ -29,13 +22,14 @@ impl OffensesApi {
     }
 
     /// Lists offenses (`GET /siem/offenses`), with `filter`, `fields`, `sort` and `Range`.
-    pub fn list(&self) -> ListOffenses {
-        List::new(self.transport.clone(), Ok(ApiPath::new("/siem/offenses")))
+    pub fn list(&self) -> List<Offense> {
+        List::new(&self.transport, Ok(ApiPath::new("/siem/offenses")))
     }
 
     /// Reads one offense (`GET /siem/offenses/{offense_id}`).
-    pub fn get(&self, offense_id: u64) -> Get<Offense> {
-        Get::new(self.transport.clone(), offense_path(offense_id))
+    pub fn get(&self, offense_id: u64) -> Single<Offense> {
+        let request = offense_path(offense_id).map(ApiRequest::get);
+        Single::new(&self.transport, request)
     }
 
     /// Starts an update of one offense (`POST /siem/offenses/{offense_id}`).
@@ -56,6 +50,7 @@ impl OffensesApi {
             status: None,
             assigned_to: None,
             fields: None,
+            options: CallOptions::default(),
         }
     }
 
@@ -69,28 +64,10 @@ impl OffensesApi {
 
     /// Lists the users an offense can be assigned to
     /// (`GET /siem/offenses/{offense_id}/assignable_actors`).
-    pub fn assignable_actors(&self, offense_id: u64) -> ListAssignableActors {
-        List::new(
-            self.transport.clone(),
-            offense_path(offense_id).map(|p| p.then("assignable_actors")),
-        )
+    pub fn assignable_actors(&self, offense_id: u64) -> List<AssignableActor> {
+        let path = offense_path(offense_id).map(|p| p.then("assignable_actors"));
+        List::new(&self.transport, path)
     }
-}
-
-/// The status an update moves an offense to. Closing carries its closing reason, so a close
-/// without one cannot be expressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StatusUpdate {
-    /// `OPEN`: shows a hidden offense again, or reopens a closed one.
-    Open,
-    /// `HIDDEN`: hides the offense.
-    Hidden,
-    /// `CLOSED` with this closing reason id.
-    Closed {
-        /// The closing reason (see [`crate::QRadarClient::closing_reasons`]).
-        closing_reason_id: u64,
-    },
 }
 
 /// An offense update: every setting is a query parameter and the body is empty, as QRadar
@@ -106,6 +83,7 @@ pub struct UpdateOffense {
     status: Option<StatusUpdate>,
     assigned_to: Option<String>,
     fields: Option<String>,
+    options: CallOptions,
 }
 
 impl UpdateOffense {
@@ -154,7 +132,9 @@ impl UpdateOffense {
         self
     }
 
-    pub(crate) fn request(&self) -> Result<ApiRequest> {
+    incident_core::call_options!(options);
+
+    fn request(&self) -> Result<ApiRequest> {
         if self.protected.is_none()
             && self.follow_up.is_none()
             && self.status.is_none()
@@ -164,7 +144,7 @@ impl UpdateOffense {
         }
         if self
             .assigned_to
-            .as_deref()
+            .as_ref()
             .is_some_and(|u| u.trim().is_empty())
         {
             return Err(Error::invalid_input(
@@ -172,19 +152,12 @@ impl UpdateOffense {
                 "the user name is empty",
             ));
         }
-        let (status, reason) = match self.status {
-            None => (None, None),
-            Some(StatusUpdate::Open) => (Some("OPEN"), None),
-            Some(StatusUpdate::Hidden) => (Some("HIDDEN"), None),
-            Some(StatusUpdate::Closed { closing_reason_id }) => {
-                (Some("CLOSED"), Some(closing_reason_id.to_string()))
-            }
-        };
+        let (status, reason) = self.status.map(StatusUpdate::query).unzip();
         Ok(ApiRequest::post(offense_path(self.offense_id)?)
             .query_opt("protected", self.protected.map(|b| b.to_string()))
             .query_opt("follow_up", self.follow_up.map(|b| b.to_string()))
-            .query_opt("status", status)
-            .query_opt("closing_reason_id", reason)
+            .query_opt("status", status.map(|s| s.as_str().to_owned()))
+            .query_opt("closing_reason_id", reason.flatten().map(|r| r.to_string()))
             .query_opt("assigned_to", self.assigned_to.clone())
             .query_opt("fields", self.fields.clone())
             // Setting flags and the assignee twice changes nothing; a status change is not
@@ -193,10 +166,14 @@ impl UpdateOffense {
             .idempotent(self.status.is_none()))
     }
 
+    /// The update as a [`Call`].
+    pub fn call(self) -> Call<Offense> {
+        Call::json(&self.transport, self.request()).options(self.options)
+    }
+
     /// Sends the update and returns the offense as it is afterwards.
     pub async fn send(self) -> Result<Offense> {
-        let req = self.request()?;
-        self.transport.execute(req).await?.json()
+        self.call().await
     }
 }
 
@@ -216,58 +193,28 @@ impl NotesApi {
 
     /// Lists the notes (`GET /siem/offenses/{offense_id}/notes`), with `filter`, `fields`
     /// and `Range` (QRadar does not sort notes).
-    pub fn list(&self) -> ListNotes {
-        List::new(self.transport.clone(), self.path())
+    pub fn list(&self) -> List<Note> {
+        List::new(&self.transport, self.path())
     }
 
     /// Reads one note (`GET /siem/offenses/{offense_id}/notes/{note_id}`).
-    pub fn get(&self, note_id: u64) -> Get<Note> {
-        Get::new(
-            self.transport.clone(),
-            self.path().and_then(|p| p.segment(note_id)),
-        )
+    pub fn get(&self, note_id: u64) -> Single<Note> {
+        let request = self.path().and_then(|p| p.segment(note_id));
+        Single::new(&self.transport, request.map(ApiRequest::get))
     }
 
     /// Adds a note (`POST /siem/offenses/{offense_id}/notes?note_text=...`, answered with
-    /// 201). Notes cannot be deleted through the API. Not retried after a 5xx or a
-    /// connection failure, since the note may have been created.
-    pub fn create(&self, note_text: impl Into<String>) -> CreateNote {
-        CreateNote {
-            transport: self.transport.clone(),
-            path: self.path(),
-            note_text: note_text.into(),
-            fields: None,
-        }
+    /// 201). An empty note is refused before sending. Notes cannot be deleted through the
+    /// API. Not retried after a 5xx or a connection failure, since the note may have been
+    /// created.
+    pub fn create(&self, note_text: impl Into<String>) -> Single<Note> {
+        let note_text = note_text.into();
+        let request = if note_text.trim().is_empty() {
+            Err(Error::invalid_input("note_text", "the note is empty"))
+        } else {
+            self.path()
+                .map(|p| ApiRequest::post(p).query("note_text", note_text))
+        };
+        Single::new(&self.transport, request)
     }
 }
-
-/// A note to create; end it with [`send`](Self::send) or `.await` it.
-#[derive(Debug)]
-#[must_use = "a note is not created until the request is sent"]
-pub struct CreateNote {
-    transport: Transport,
-    path: Result<ApiPath>,
-    note_text: String,
-    fields: Option<String>,
-}
-
-impl CreateNote {
-    /// Returns only these fields of the created note.
-    pub fn fields(mut self, fields: impl Into<String>) -> Self {
-        self.fields = Some(fields.into());
-        self
-    }
-
-    /// Creates the note and returns it.
-    pub async fn send(self) -> Result<Note> {
-        if self.note_text.trim().is_empty() {
-            return Err(Error::invalid_input("note_text", "the note is empty"));
-        }
-        let req = ApiRequest::post(self.path?)
-            .query("note_text", self.note_text)
-            .query_opt("fields", self.fields);
-        self.transport.execute(req).await?.json()
-    }
-}
-
-incident_core::impl_into_future!([] CreateNote => Note);

@@ -334,3 +334,32 @@ impl Offense {
         self.status == Some(OffenseStatus::Closed)
     }
 }
+
+/// The status an update moves an offense to. Closing carries its closing reason, so a close
+/// without one cannot be expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusUpdate {
+    /// `OPEN`: shows a hidden offense again, or reopens a closed one.
+    Open,
+    /// `HIDDEN`: hides the offense.
+    Hidden,
+    /// `CLOSED` with this closing reason id.
+    Closed {
+        /// The closing reason (see [`crate::QRadarClient::closing_reasons`]).
+        closing_reason_id: u64,
+    },
+}
+
+impl StatusUpdate {
+    /// The `status` sent, and the `closing_reason_id` that goes with it.
+    pub(crate) fn query(self) -> (OffenseStatus, Option<u64>) {
+        match self {
+            StatusUpdate::Open => (OffenseStatus::Open, None),
+            StatusUpdate::Hidden => (OffenseStatus::Hidden, None),
+            StatusUpdate::Closed { closing_reason_id } => {
+                (OffenseStatus::Closed, Some(closing_reason_id))
+            }
+        }
+    }
+}
