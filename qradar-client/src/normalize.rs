@@ -12,7 +12,7 @@ use incident_core::{
 
 use crate::client::{QRadarClient, VENDOR};
 use crate::model::Filter;
-use crate::model::{ClosingReason, Offense, OffenseStatus};
+use crate::model::{ClosingReason, Offense, OffenseStatus, StatusUpdate};
 
 /// The page size the normalized listing uses unless the query sets one.
 pub const NORMALIZED_PAGE_SIZE: u32 = 100;
@@ -63,10 +63,9 @@ fn verdict_from_reason(text: &str) -> Option<Verdict> {
 /// Converts an offense to a normalized incident. `reasons` names closing reasons (pass an
 /// empty slice to leave [`Incident::close_reason`] as the reason id).
 pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Result<Incident> {
-    let id = offense.id.ok_or_else(|| Error::Protocol {
-        vendor: VENDOR,
-        message: "an offense without an id".into(),
-    })?;
+    let id = offense
+        .id
+        .ok_or_else(|| Error::protocol(VENDOR, "an offense without an id"))?;
     let description = offense
         .description
         .as_deref()
@@ -112,17 +111,13 @@ fn parse_id(id: &str) -> Result<u64> {
 }
 
 fn status_filter(status: &IncidentStatus) -> Result<Filter> {
-    let status_is = |s| Filter::status(s);
+    let open = || Filter::status(OffenseStatus::Open);
     Ok(match status {
-        IncidentStatus::New => {
-            status_is(OffenseStatus::Open).and(Filter::field("assigned_to").is_null())
-        }
-        IncidentStatus::InProgress => {
-            status_is(OffenseStatus::Open).and(Filter::field("assigned_to").is_not_null())
-        }
-        IncidentStatus::Closed | IncidentStatus::Resolved => status_is(OffenseStatus::Closed),
+        IncidentStatus::New => open().and(Filter::field("assigned_to").is_null()),
+        IncidentStatus::InProgress => open().and(Filter::field("assigned_to").is_not_null()),
+        IncidentStatus::Closed | IncidentStatus::Resolved => Filter::status(OffenseStatus::Closed),
         IncidentStatus::Other(s) if s.eq_ignore_ascii_case("hidden") => {
-            status_is(OffenseStatus::Hidden)
+            Filter::status(OffenseStatus::Hidden)
         }
         other => {
             return Err(Error::unsupported(
@@ -139,15 +134,13 @@ pub fn query_filter(query: &IncidentQuery, after: Option<u64>) -> Result<Option<
     if let Some(after) = after {
         parts.push(Filter::id_gt(after));
     }
-    let mut statuses: Option<Filter> = None;
-    for s in &query.statuses {
-        let f = status_filter(s)?;
-        statuses = Some(match statuses {
-            None => f,
-            Some(acc) => acc.or(f),
-        });
-    }
-    parts.extend(statuses);
+    let statuses = query.statuses.iter().map(status_filter);
+    parts.extend(
+        statuses
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .reduce(Filter::or),
+    );
     if let Some(w) = &query.window {
         let field = match w.field {
             TimeField::Created => "first_persisted_time",
@@ -194,10 +187,14 @@ impl QRadarClient {
         Ok(reasons)
     }
 
-    /// The cached closing reasons for naming the reason of a closed offense. A failure to
-    /// list them (a token without that capability, say) is logged and leaves the reason as
-    /// its id, rather than failing a read or an update that has already been applied.
-    async fn closing_reasons_for_display(&self) -> Arc<Vec<ClosingReason>> {
+    /// The cached closing reasons for naming the reason of a closed offense, when one of
+    /// `offenses` has one. A failure to list them (a token without that capability, say) is
+    /// logged and leaves the reason as its id, rather than failing a read or an update that
+    /// has already been applied.
+    async fn closing_reasons_for_display(&self, offenses: &[Offense]) -> Arc<Vec<ClosingReason>> {
+        if offenses.iter().all(|o| o.closing_reason_id.is_none()) {
+            return Arc::default();
+        }
         match self.closing_reasons_cached(false).await {
             Ok(reasons) => reasons,
             Err(error) => {
@@ -205,6 +202,14 @@ impl QRadarClient {
                 Arc::default()
             }
         }
+    }
+
+    /// One offense as an incident, its closing reason named.
+    async fn incident(&self, offense: Offense) -> Result<Incident> {
+        let reasons = self
+            .closing_reasons_for_display(std::slice::from_ref(&offense))
+            .await;
+        incident_from_offense(offense, &reasons)
     }
 
     /// Finds the usable closing reason a normalized closure names: by id (`"2"`) or by text
@@ -318,12 +323,12 @@ impl IncidentSource for QRadarClient {
         cursor: Option<&Cursor>,
     ) -> Result<IncidentPage> {
         self.capabilities().check_query(VENDOR, query)?;
-        let after = match cursor {
-            None => None,
-            Some(c) => Some(c.as_str().parse::<u64>().map_err(|_| {
+        let after = cursor.map(|c| {
+            c.as_str().parse::<u64>().map_err(|_| {
                 Error::invalid_input("cursor", format!("{:?} is not a QRadar cursor", c.as_str()))
-            })?),
-        };
+            })
+        });
+        let after = after.transpose()?;
         let mut size = u64::from(query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE)).max(1);
         if let Some(limit) = query.limit {
             size = size.min((limit as u64).max(1));
@@ -334,11 +339,7 @@ impl IncidentSource for QRadarClient {
         }
         let page = list.send().await?;
         let total = page.total();
-        let reasons = if page.items.iter().any(|o| o.closing_reason_id.is_some()) {
-            self.closing_reasons_for_display().await
-        } else {
-            Arc::default()
-        };
+        let reasons = self.closing_reasons_for_display(&page.items).await;
         let got = page.items.len() as u64;
         let items = page
             .items
@@ -358,35 +359,28 @@ impl IncidentSource for QRadarClient {
     }
 
     async fn get_incident(&self, id: &str) -> Result<Incident> {
-        let offense = self.offenses().get(parse_id(id)?).send().await?;
-        let reasons = if offense.closing_reason_id.is_some() {
-            self.closing_reasons_for_display().await
-        } else {
-            Arc::default()
-        };
-        incident_from_offense(offense, &reasons)
+        let offense = self.offenses().get(parse_id(id)?).await?;
+        self.incident(offense).await
     }
 
     async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
         self.capabilities().check_update(VENDOR, update)?;
         let offense_id = parse_id(id)?;
-        let mut change = self.offenses().update(offense_id);
-        let mut changes = false;
-        let mut notes: Vec<String> = Vec::new();
-        match &update.status {
-            None => {}
+        let assign = match &update.assignee {
+            None => None,
+            Some(AssigneeChange::Assign(user)) => Some(user.clone()),
+            Some(_) => return Err(Error::unsupported(VENDOR, "removing the assignee")),
+        };
+        let mut notes: Vec<String> = update.note.iter().cloned().collect();
+        let status = match &update.status {
+            None => None,
             Some(StatusChange::Set(
                 target @ (IncidentStatus::New | IncidentStatus::InProgress),
             )) => {
                 // QRadar has one OPEN status; New and In Progress differ by the assignee, which
                 // the API can set but not remove. Refuse what the result would contradict.
-                let assigning = matches!(update.assignee, Some(AssigneeChange::Assign(_)));
-                let assigned = assigning
-                    || self
-                        .offenses()
-                        .get(offense_id)
-                        .fields("id,assigned_to")
-                        .send()
+                let assigned = assign.is_some()
+                    || (self.offenses().get(offense_id).fields("id,assigned_to"))
                         .await?
                         .assigned_to
                         .is_some();
@@ -402,14 +396,12 @@ impl IncidentSource for QRadarClient {
                         "In Progress means open and assigned in QRadar: assign the offense too",
                     ));
                 }
-                change = change.open();
-                changes = true;
+                Some(StatusUpdate::Open)
             }
             Some(StatusChange::Set(IncidentStatus::Other(s)))
                 if s.eq_ignore_ascii_case("hidden") =>
             {
-                change = change.hide();
-                changes = true;
+                Some(StatusUpdate::Hidden)
             }
             Some(StatusChange::Set(other)) => {
                 return Err(Error::unsupported(
@@ -419,15 +411,13 @@ impl IncidentSource for QRadarClient {
             }
             Some(StatusChange::Close(closure)) => {
                 let reason = self.resolve_closing_reason(closure).await?;
-                let reason_id = reason.id.ok_or_else(|| Error::Protocol {
-                    vendor: VENDOR,
-                    message: "a closing reason without an id".into(),
-                })?;
-                change = change.close(reason_id);
-                changes = true;
+                let closing_reason_id = reason
+                    .id
+                    .ok_or_else(|| Error::protocol(VENDOR, "a closing reason without an id"))?;
                 if let (Some(_), Some(verdict)) = (&closure.reason, &closure.verdict) {
                     notes.push(format!("Verdict: {verdict}"));
                 }
+                Some(StatusUpdate::Closed { closing_reason_id })
             }
             Some(other) => {
                 return Err(Error::unsupported(
@@ -435,40 +425,27 @@ impl IncidentSource for QRadarClient {
                     format!("the status change {other:?}"),
                 ));
             }
-        }
-        match &update.assignee {
-            None => {}
-            Some(AssigneeChange::Assign(user)) => {
-                change = change.assign_to(user.clone());
-                changes = true;
-            }
-            Some(_) => return Err(Error::unsupported(VENDOR, "removing the assignee")),
-        }
-        if let Some(note) = &update.note {
-            notes.insert(0, note.clone());
-        }
-        let offense = if changes {
-            Some(change.send().await?)
-        } else {
-            None
         };
+        let mut offense = None;
+        if status.is_some() || assign.is_some() {
+            let mut change = self.offenses().update(offense_id);
+            if let Some(status) = status {
+                change = change.status(status);
+            }
+            if let Some(user) = assign {
+                change = change.assign_to(user);
+            }
+            offense = Some(change.await?);
+        }
         if !notes.is_empty() {
-            self.offenses()
-                .notes(offense_id)
-                .create(notes.join("\n"))
-                .send()
-                .await?;
+            let note = self.offenses().notes(offense_id).create(notes.join("\n"));
+            note.await?;
         }
         let offense = match offense {
             Some(o) => o,
-            None => self.offenses().get(offense_id).send().await?,
+            None => self.offenses().get(offense_id).await?,
         };
-        let reasons = if offense.closing_reason_id.is_some() {
-            self.closing_reasons_for_display().await
-        } else {
-            Arc::default()
-        };
-        incident_from_offense(offense, &reasons)
+        self.incident(offense).await
     }
 }
 
