@@ -56,11 +56,11 @@ impl ClosingReasonsApi {
 impl List<ClosingReason> {
     /// Includes reserved reasons (default `false`). Reserved reasons cannot close offenses.
     pub fn include_reserved(self, include: bool) -> Self {
-        self.param("include_reserved", include.to_string())
+        self.flag("include_reserved", include)
     }
 
     /// Includes deleted reasons (default `false`). Deleted reasons cannot close offenses.
     pub fn include_deleted(self, include: bool) -> Self {
-        self.param("include_deleted", include.to_string())
+        self.flag("include_deleted", include)
     }
 }

@@ -3,7 +3,7 @@
 use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 
 pub use crate::model::StatusUpdate;
-use crate::model::{AssignableActor, Note, Offense};
+use crate::model::{AssignableActor, Note, Offense, OffenseChanges};
 use crate::request::{List, Single};
 
 fn offense_path(id: u64) -> Result<ApiPath> {
@@ -45,10 +45,7 @@ impl OffensesApi {
         UpdateOffense {
             transport: self.transport.clone(),
             offense_id,
-            protected: None,
-            follow_up: None,
-            status: None,
-            assigned_to: None,
+            changes: OffenseChanges::default(),
             fields: None,
             options: CallOptions::default(),
         }
@@ -78,10 +75,7 @@ impl OffensesApi {
 pub struct UpdateOffense {
     transport: Transport,
     offense_id: u64,
-    protected: Option<bool>,
-    follow_up: Option<bool>,
-    status: Option<StatusUpdate>,
-    assigned_to: Option<String>,
+    changes: OffenseChanges,
     fields: Option<String>,
     options: CallOptions,
 }
@@ -89,19 +83,19 @@ pub struct UpdateOffense {
 impl UpdateOffense {
     /// Protects (`true`) or unprotects the offense.
     pub fn protected(mut self, protected: bool) -> Self {
-        self.protected = Some(protected);
+        self.changes.protected = Some(protected);
         self
     }
 
     /// Sets or clears the follow-up flag.
     pub fn follow_up(mut self, follow_up: bool) -> Self {
-        self.follow_up = Some(follow_up);
+        self.changes.follow_up = Some(follow_up);
         self
     }
 
     /// Moves the offense to `status`.
     pub fn status(mut self, status: StatusUpdate) -> Self {
-        self.status = Some(status);
+        self.changes.status = Some(status);
         self
     }
 
@@ -122,7 +116,7 @@ impl UpdateOffense {
 
     /// Assigns the offense to a user (see [`OffensesApi::assignable_actors`]).
     pub fn assign_to(mut self, user: impl Into<String>) -> Self {
-        self.assigned_to = Some(user.into());
+        self.changes.assigned_to = Some(user.into());
         self
     }
 
@@ -135,35 +129,15 @@ impl UpdateOffense {
     incident_core::call_options!(options);
 
     fn request(&self) -> Result<ApiRequest> {
-        if self.protected.is_none()
-            && self.follow_up.is_none()
-            && self.status.is_none()
-            && self.assigned_to.is_none()
-        {
-            return Err(Error::invalid_input("offense update", "nothing to change"));
-        }
-        if self
-            .assigned_to
-            .as_ref()
-            .is_some_and(|u| u.trim().is_empty())
-        {
-            return Err(Error::invalid_input(
-                "assigned_to",
-                "the user name is empty",
-            ));
-        }
-        let (status, reason) = self.status.map(StatusUpdate::query).unzip();
-        Ok(ApiRequest::post(offense_path(self.offense_id)?)
-            .query_opt("protected", self.protected.map(|b| b.to_string()))
-            .query_opt("follow_up", self.follow_up.map(|b| b.to_string()))
-            .query_opt("status", status.map(|s| s.as_str().to_owned()))
-            .query_opt("closing_reason_id", reason.flatten().map(|r| r.to_string()))
-            .query_opt("assigned_to", self.assigned_to.clone())
+        let request = self
+            .changes
+            .apply(ApiRequest::post(offense_path(self.offense_id)?))?;
+        Ok(request
             .query_opt("fields", self.fields.clone())
             // Setting flags and the assignee twice changes nothing; a status change is not
             // retried, because a close that succeeded before a 5xx would be refused the
             // second time (409, code 1008) and hide the success.
-            .idempotent(self.status.is_none()))
+            .idempotent(self.changes.status.is_none()))
     }
 
     /// The update as a [`Call`].

@@ -15,7 +15,7 @@ use incident_core::{
 use serde::de::DeserializeOwned;
 
 use crate::client::VENDOR;
-use crate::model::{Filter, Range, Record, Sortable};
+use crate::model::{Filter, ListParams, Range, Record, Sortable};
 
 pub use crate::model::{ContentRange, Page};
 pub use incident_core::paging::{DEFAULT_PAGE_SIZE, DEFAULT_PREFETCH};
@@ -85,11 +85,7 @@ fn offset_page<T>(page: Page<T>, asked: u64) -> OffsetPage<T> {
 pub struct List<T> {
     transport: Transport,
     path: Result<ApiPath, String>,
-    filter: Option<Filter>,
-    fields: Option<String>,
-    sort: Option<String>,
-    range: Option<Range>,
-    params: Vec<(&'static str, String)>,
+    params: ListParams,
     page_size: u64,
     prefetch: usize,
     max_items: Option<u64>,
@@ -103,11 +99,7 @@ impl<T: Record> List<T> {
         List {
             transport: transport.clone(),
             path: path.map_err(|e| e.to_string()),
-            filter: None,
-            fields: None,
-            sort: None,
-            range: None,
-            params: Vec::new(),
+            params: ListParams::default(),
             page_size: DEFAULT_PAGE_SIZE,
             prefetch: DEFAULT_PREFETCH,
             max_items: None,
@@ -118,15 +110,14 @@ impl<T: Record> List<T> {
     }
 
     /// Sets a parameter of one endpoint; the last value set is the one sent.
-    pub(crate) fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.params.retain(|(n, _)| *n != name);
-        self.params.push((name, value.into()));
+    pub(crate) fn flag(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.params.flag(name, value.to_string());
         self
     }
 
     /// Keeps only the items matching `filter` (QRadar's `filter` parameter).
     pub fn filter(mut self, filter: Filter) -> Self {
-        self.filter = Some(filter);
+        self.params.filter = Some(filter);
         self
     }
 
@@ -138,14 +129,14 @@ impl<T: Record> List<T> {
     /// Returns only these fields, e.g. `"id,status,rules(id)"`. Every model field is an
     /// `Option`, so objects with fields left out still decode.
     pub fn fields(mut self, fields: impl Into<String>) -> Self {
-        self.fields = Some(fields.into());
+        self.params.fields = Some(fields.into());
         self
     }
 
     /// Asks for the items at positions `start..=end` (zero-based, inclusive), sent as the
     /// `Range: items=start-end` header. `end` before `start` is refused when sent.
     pub fn range(mut self, start: u64, end: u64) -> Self {
-        self.range = Some(Range { start, end });
+        self.params.range = Some(Range { start, end });
         self
     }
 
@@ -182,20 +173,7 @@ impl<T: Record> List<T> {
     fn request(&self, range: Option<Range>) -> Result<ApiRequest> {
         let path = self.path.clone();
         let path = path.map_err(|reason| Error::invalid_input("path segment", reason))?;
-        if let Some(filter) = &self.filter {
-            filter.validate()?;
-        }
-        let mut request = ApiRequest::get(path)
-            .query_opt("filter", self.filter.as_ref().map(Filter::to_string))
-            .query_opt("fields", self.fields.clone())
-            .query_opt("sort", self.sort.clone());
-        for (name, value) in &self.params {
-            request = request.query(*name, value.clone());
-        }
-        if let Some(range) = range {
-            let (name, value) = range.header()?;
-            request = request.header(name, value);
-        }
+        let request = self.params.apply(ApiRequest::get(path), range)?;
         Ok(self.options.apply(request))
     }
 
@@ -210,7 +188,7 @@ impl<T: Record> List<T> {
     /// The page asked for ([`range`](Self::range), else the whole list as QRadar sends it),
     /// as a [`Call`].
     pub fn call(self) -> Call<Page<T>> {
-        self.page(self.range)
+        self.page(self.params.range)
     }
 
     /// Sends the request and returns one page.
@@ -259,9 +237,9 @@ impl<T: Record> List<T> {
             .vendor(VENDOR)
             .page_size(list.page_size)
             .prefetch(list.prefetch)
-            .first_position(list.range.map_or(0, |r| r.start))
+            .first_position(list.params.range.map_or(0, |r| r.start))
             .identify_by(T::key);
-        if let Some(last) = list.range.map(|r| r.end) {
+        if let Some(last) = list.params.range.map(|r| r.end) {
             paginator = paginator.last_position(last);
         }
         if let Some(max) = list.max_items {
@@ -277,7 +255,7 @@ impl<T: Record> List<T> {
 impl<T: Sortable> List<T> {
     /// Sorts the items, e.g. `"+id"` or `"-start_time"` (`+` ascending, `-` descending).
     pub fn sort(mut self, sort: impl Into<String>) -> Self {
-        self.sort = Some(sort.into());
+        self.params.sort = Some(sort.into());
         self
     }
 }

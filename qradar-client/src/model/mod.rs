@@ -11,19 +11,20 @@
 mod assignable_actor;
 mod closing_reason;
 pub mod filter;
+mod list;
 mod note;
 mod offense;
 mod offense_type;
-mod range;
 
 pub use assignable_actor::AssignableActor;
 pub use closing_reason::ClosingReason;
 pub use filter::{FieldFilter, Filter, FilterValue};
+pub use list::{ContentRange, Page};
+pub(crate) use list::{ListParams, Range};
 pub use note::Note;
+pub(crate) use offense::OffenseChanges;
 pub use offense::{LogSource, Offense, OffenseRule, OffenseStatus, RuleType, StatusUpdate};
 pub use offense_type::{DatabaseType, OffenseType};
-pub(crate) use range::Range;
-pub use range::{ContentRange, Page};
 
 /// A record a QRadar list returns, named so that a walk recognizes a page of records it
 /// already delivered ([`Paginator::identify_by`](incident_core::Paginator::identify_by)).

@@ -1,8 +1,50 @@
-//! QRadar's paging vocabulary: the `Range: items=start-end` header of a list request, the
-//! `Content-Range` of its answer, and the page they frame.
+//! What a list request says, and what frames its answer: QRadar's `filter`, `fields` and
+//! `sort` parameters with an endpoint's own flags, the `Range: items=start-end` header, the
+//! `Content-Range` of the answer and the page they frame.
 
 use incident_core::http::{HeaderName, HeaderValue};
-use incident_core::{Error, Result};
+use incident_core::{ApiRequest, Error, Result};
+
+use super::Filter;
+
+/// The parameters of a list request, as QRadar documents them for every collection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ListParams {
+    pub(crate) filter: Option<Filter>,
+    pub(crate) fields: Option<String>,
+    pub(crate) sort: Option<String>,
+    pub(crate) range: Option<Range>,
+    /// The parameters of one endpoint (`include_reserved`), with the last value set.
+    flags: Vec<(&'static str, String)>,
+}
+
+impl ListParams {
+    /// Sets a parameter of one endpoint; the last value set is the one sent.
+    pub(crate) fn flag(&mut self, name: &'static str, value: String) {
+        self.flags.retain(|(n, _)| *n != name);
+        self.flags.push((name, value));
+    }
+
+    /// `request` with these parameters, asking for `range`; a filter or a range that cannot
+    /// be written is refused.
+    pub(crate) fn apply(&self, request: ApiRequest, range: Option<Range>) -> Result<ApiRequest> {
+        if let Some(filter) = &self.filter {
+            filter.validate()?;
+        }
+        let mut request = request
+            .query_opt("filter", self.filter.as_ref().map(Filter::to_string))
+            .query_opt("fields", self.fields.clone())
+            .query_opt("sort", self.sort.clone());
+        for (name, value) in &self.flags {
+            request = request.query(*name, value.clone());
+        }
+        if let Some(range) = range {
+            let (name, value) = range.header()?;
+            request = request.header(name, value);
+        }
+        Ok(request)
+    }
+}
 
 /// How many positions `start..=end` holds; `None` when that is not a `u64`.
 fn span(start: u64, end: u64) -> Option<u64> {
