@@ -8,10 +8,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use incident_core::paging::{Items, OffsetPage, Paginator};
-use incident_core::{
-    ApiPath, ApiRequest, ApiResponse, Call, CallOptions, Error, Result, Transport,
-};
+use incident_core::paging::{OffsetPage, Paginator};
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 use serde::de::DeserializeOwned;
 
 use crate::client::VENDOR;
@@ -19,37 +17,6 @@ use crate::model::{Filter, ListParams, Range, Record, Sortable};
 
 pub use crate::model::{ContentRange, Page};
 pub use incident_core::paging::{DEFAULT_PAGE_SIZE, DEFAULT_PREFETCH};
-
-/// Decodes a list answer asked with `asked` items at most (`None`: no `Range` was sent).
-///
-/// More items than asked is a protocol error raised before they are decoded (incident-core's
-/// [`decode_page`](incident_core::paging::decode_page)); so is a `Content-Range` that cannot
-/// be read or does not match the items.
-fn decode_page<T: DeserializeOwned>(resp: &ApiResponse, asked: Option<u64>) -> Result<Page<T>> {
-    let raw = resp.header_str("content-range");
-    let content_range = raw
-        .map(|raw| {
-            ContentRange::parse(raw).ok_or_else(|| {
-                Error::protocol(VENDOR, format!("unreadable Content-Range header {raw:?}"))
-            })
-        })
-        .transpose()?;
-    let items = incident_core::paging::decode_page::<Items<T>>(resp, asked)?.into_vec();
-    if content_range.is_some_and(|r| !r.holds(items.len() as u64)) {
-        return Err(Error::protocol(
-            VENDOR,
-            format!(
-                "Content-Range {:?} does not match the {} items of the page",
-                raw.unwrap_or_default(),
-                items.len()
-            ),
-        ));
-    }
-    Ok(Page {
-        items,
-        content_range,
-    })
-}
 
 /// What a page says about its window, for the offset paginator.
 fn offset_page<T>(page: Page<T>, asked: u64) -> OffsetPage<T> {
@@ -181,7 +148,7 @@ impl<T: Record> List<T> {
     fn page(&self, range: Option<Range>) -> Call<Page<T>> {
         let asked = range.and_then(Range::len);
         Call::new(&self.transport, self.request(range), move |response| {
-            decode_page(response, asked)
+            Page::decode(response, asked)
         })
     }
 
@@ -197,18 +164,12 @@ impl<T: Record> List<T> {
     }
 
     /// Walks every matching item, requesting [`page_size`](Self::page_size) items at a time
-    /// with `Range` headers, from the start of [`range`](Self::range) if one was set (its
-    /// end is then the last position visited).
-    ///
-    /// Once the first answer tells how many items match, the stream requests
-    /// [`prefetch`](Self::prefetch) pages ahead of the one being read, each fetched and
-    /// decoded in a task of its own; at most `prefetch + 1` pages are held in memory, and
-    /// dropping the stream cancels the requests in flight. A page shorter than asked (a
-    /// console that caps the page size) discards the requests ahead and the walk goes on
-    /// from the first item not yet seen. The walk is incident-core's offset [`Paginator`],
-    /// with its bounds against a console that lies; here, a `Content-Range` that does not
-    /// match the items is an [`Error::Protocol`], and an answer without one is the whole
-    /// list (the `Range` was lost on the way). Must be polled inside a tokio runtime.
+    /// with `Range` headers, [`prefetch`](Self::prefetch) pages ahead, from the start of
+    /// [`range`](Self::range) if one was set (its end is then the last position visited).
+    /// The walk, what it holds in memory and its bounds against a console that lies are
+    /// incident-core's [`Paginator::offsets`]; here besides, a `Content-Range` that does not
+    /// match the items is an [`Error::Protocol`], and an answer without one is the whole list
+    /// (the `Range` was lost on the way). Must be polled inside a tokio runtime.
     ///
     /// Offsets shift when items are added or removed while the walk runs. For a walk that
     /// must not skip or repeat items, sort by id and filter on `id >` the last id seen

@@ -3,9 +3,12 @@
 //! `Content-Range` of the answer and the page they frame.
 
 use incident_core::http::{HeaderName, HeaderValue};
-use incident_core::{ApiRequest, Error, Result};
+use incident_core::paging::{Items, decode_page};
+use incident_core::{ApiRequest, ApiResponse, Error, Result};
+use serde::de::DeserializeOwned;
 
 use super::Filter;
+use crate::client::VENDOR;
 
 /// The parameters of a list request, as QRadar documents them for every collection.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +148,35 @@ pub struct Page<T> {
     /// The parsed `Content-Range` header, when the server sent one (it does when the request
     /// had a `Range`).
     pub content_range: Option<ContentRange>,
+}
+
+impl<T: DeserializeOwned> Page<T> {
+    /// Reads a list answer asked with `asked` items at most (`None`: no `Range` was sent).
+    ///
+    /// More items than asked is a protocol error raised before they are decoded
+    /// (incident-core's [`decode_page`](incident_core::paging::decode_page)); so is a
+    /// `Content-Range` that cannot be read or does not match the items.
+    pub(crate) fn decode(response: &ApiResponse, asked: Option<u64>) -> Result<Page<T>> {
+        let raw = response.header_str("content-range");
+        let content_range = raw
+            .map(|raw| {
+                ContentRange::parse(raw).ok_or_else(|| {
+                    Error::protocol(VENDOR, format!("unreadable Content-Range header {raw:?}"))
+                })
+            })
+            .transpose()?;
+        let items = decode_page::<Items<T>>(response, asked)?.into_vec();
+        if content_range.is_some_and(|r| !r.holds(items.len() as u64)) {
+            let (raw, count) = (raw.unwrap_or_default(), items.len());
+            let message =
+                format!("Content-Range {raw:?} does not match the {count} items of the page");
+            return Err(Error::protocol(VENDOR, message));
+        }
+        Ok(Page {
+            items,
+            content_range,
+        })
+    }
 }
 
 impl<T> Page<T> {
