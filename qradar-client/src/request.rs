@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use incident_core::paging::{OffsetPage, Paginator};
+use incident_core::paging::{OffsetPage, Paginator, WalkLimits};
 use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 use serde::de::DeserializeOwned;
 
@@ -55,8 +55,7 @@ pub struct List<T> {
     params: ListParams,
     page_size: u64,
     prefetch: usize,
-    max_items: Option<u64>,
-    max_pages: Option<u64>,
+    limits: WalkLimits,
     options: CallOptions,
     _item: PhantomData<fn() -> T>,
 }
@@ -69,8 +68,7 @@ impl<T: Record> List<T> {
             params: ListParams::default(),
             page_size: DEFAULT_PAGE_SIZE,
             prefetch: DEFAULT_PREFETCH,
-            max_items: None,
-            max_pages: None,
+            limits: WalkLimits::default(),
             options: CallOptions::default(),
             _item: PhantomData,
         }
@@ -121,19 +119,7 @@ impl<T: Record> List<T> {
         self
     }
 
-    /// Ends [`into_stream`](Self::into_stream) after this many items; no request asks for
-    /// items past the limit.
-    pub fn max_items(mut self, max: u64) -> Self {
-        self.max_items = Some(max);
-        self
-    }
-
-    /// Ends [`into_stream`](Self::into_stream) after this many pages (requests), so that a
-    /// console that sends one item per page of a huge total cannot keep a walk going.
-    pub fn max_pages(mut self, max: u64) -> Self {
-        self.max_pages = Some(max);
-        self
-    }
+    incident_core::walk_limits!(limits);
 
     incident_core::call_options!(options);
 
@@ -199,15 +185,10 @@ impl<T: Record> List<T> {
             .page_size(list.page_size)
             .prefetch(list.prefetch)
             .first_position(list.params.range.map_or(0, |r| r.start))
-            .identify_by(T::key);
+            .identify_by(T::key)
+            .limits(&list.limits);
         if let Some(last) = list.params.range.map(|r| r.end) {
             paginator = paginator.last_position(last);
-        }
-        if let Some(max) = list.max_items {
-            paginator = paginator.max_items(max);
-        }
-        if let Some(max) = list.max_pages {
-            paginator = paginator.max_pages(max);
         }
         paginator
     }
