@@ -12,7 +12,6 @@
 //! object with an `http_response` object, or with both a `code` and a `message`: members
 //! no offense, note, closing reason or offense type has.
 //!
-//!
 //! ```
 //! use qradar_client::{QRadarErrorCode, QRadarErrorExt};
 //!
@@ -84,12 +83,9 @@ pub struct HttpResponse {
 }
 
 fn lenient_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-    match lenient_i64_option::deserialize(d)? {
-        None => Ok(None),
-        Some(v) => u16::try_from(v)
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("{v} is not an HTTP status"))),
-    }
+    let status = |v: i64| u16::try_from(v).map_err(|_| format!("{v} is not an HTTP status"));
+    let code = lenient_i64_option::deserialize(d)?.map(status);
+    code.transpose().map_err(serde::de::Error::custom)
 }
 
 impl QRadarErrorBody {
@@ -253,20 +249,13 @@ impl ErrorParser for QRadarErrorParser {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             return VendorError::new();
         };
-        let mut out = VendorError::new();
-        if let Some(parsed) = QRadarErrorBody::from_value(&value) {
-            if let Some(code) = parsed.code {
-                out = out.with_code(code.to_string());
-                // (The transport keeps 429 and 503 as they are whatever the kind says.)
-                if let Some(kind) = QRadarErrorCode::from_code(code).kind() {
-                    out = out.with_kind(kind);
-                }
-            }
-            if let Some(message) = parsed.display_message() {
-                out = out.with_message(message);
-            }
-        }
-        out.with_body(value)
+        let parsed = QRadarErrorBody::from_value(&value).unwrap_or_default();
+        let mut out = VendorError::new().with_body(value);
+        out.code = parsed.code.map(|code| code.to_string());
+        // (The transport keeps 429 and 503 as they are whatever the kind says.)
+        out.kind = parsed.error_code().and_then(QRadarErrorCode::kind);
+        out.message = parsed.display_message();
+        out
     }
 }
 
@@ -296,11 +285,8 @@ impl ResponseHook for QRadarHook {
         }
         #[derive(Deserialize)]
         struct Peek {
-            #[serde(default)]
             http_response: Option<serde_json::Value>,
-            #[serde(default)]
             code: Option<serde_json::Value>,
-            #[serde(default)]
             message: Option<serde_json::Value>,
         }
         let Ok(peek) = serde_json::from_slice::<Peek>(body) else {
