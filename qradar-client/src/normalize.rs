@@ -1,6 +1,6 @@
 #![doc = include_str!("normalize.md")]
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
@@ -76,8 +76,6 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
         .as_deref()
         .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()))
         .map_or_else(|| format!("Offense {id}"), str::to_owned);
-    let status = status_from_qradar(&offense);
-    let severity = severity_from_qradar(offense.severity);
     let reason_text = offense.closing_reason_id.map(|rid| {
         reasons
             .iter()
@@ -87,8 +85,8 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
     });
     let mut incident = Incident::new(VENDOR, id.to_string(), title, offense.clone());
     incident.description = description;
-    incident.status = status;
-    incident.severity = severity;
+    incident.status = status_from_qradar(&offense);
+    incident.severity = severity_from_qradar(offense.severity);
     incident.assignee = offense.assigned_to.clone();
     incident.created = offense.first_persisted_time.or(offense.start_time);
     incident.updated = offense.last_persisted_time.or(offense.last_updated_time);
@@ -99,15 +97,11 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
 }
 
 fn parse_id(id: &str) -> Result<u64> {
-    Some(id)
-        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| {
-            Error::invalid_input(
-                "offense id",
-                format!("{id:?} is not a QRadar offense id (a number)"),
-            )
-        })
+    // Digits only: `parse` would take a sign too.
+    let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let not_an_id = || format!("{id:?} is not a QRadar offense id (a number)");
+    let id = id.parse().ok().filter(|_| digits);
+    id.ok_or_else(|| Error::invalid_input("offense id", not_an_id()))
 }
 
 fn status_filter(status: &IncidentStatus) -> Result<Filter> {
@@ -161,15 +155,10 @@ impl QRadarClient {
     /// All closing reasons, reserved and deleted included, cached after the first call;
     /// `refresh` reloads them.
     pub async fn closing_reasons_cached(&self, refresh: bool) -> Result<Arc<Vec<ClosingReason>>> {
-        if !refresh {
-            let cached = self
-                .closing_reasons_cache
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            if let Some(reasons) = cached {
-                return Ok(reasons);
-            }
+        let cache = &self.closing_reasons_cache;
+        let cached = cache.read().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(reasons) = cached.filter(|_| !refresh) {
+            return Ok(reasons);
         }
         let reasons: Vec<ClosingReason> = self
             .closing_reasons()
@@ -180,10 +169,7 @@ impl QRadarClient {
             .try_collect()
             .await?;
         let reasons = Arc::new(reasons);
-        *self
-            .closing_reasons_cache
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(reasons.clone());
+        *cache.write().unwrap_or_else(PoisonError::into_inner) = Some(reasons.clone());
         Ok(reasons)
     }
 
@@ -288,17 +274,15 @@ impl IncidentSource for QRadarClient {
         VENDOR
     }
 
-    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
-        std::sync::Arc::new(self.clone())
+    fn shared(&self) -> Arc<dyn IncidentSource> {
+        Arc::new(self.clone())
     }
 
     fn capabilities(&self) -> Capabilities {
+        use IncidentStatus::{Closed, InProgress, New};
+        let hidden = || IncidentStatus::Other("Hidden".into());
         let mut caps = Capabilities::none();
-        caps.settable_statuses = vec![
-            IncidentStatus::New,
-            IncidentStatus::InProgress,
-            IncidentStatus::Other("Hidden".into()),
-        ];
+        caps.settable_statuses = vec![New, InProgress, hidden()];
         caps.close = true;
         caps.close_requires_reason = true;
         caps.verdict = true;
@@ -308,12 +292,7 @@ impl IncidentSource for QRadarClient {
         caps.set_severity = false;
         caps.notes = true;
         caps.time_fields = vec![TimeField::Created, TimeField::Updated];
-        caps.filter_statuses = vec![
-            IncidentStatus::New,
-            IncidentStatus::InProgress,
-            IncidentStatus::Closed,
-            IncidentStatus::Other("Hidden".into()),
-        ];
+        caps.filter_statuses = vec![New, InProgress, Closed, hidden()];
         caps
     }
 
@@ -329,10 +308,9 @@ impl IncidentSource for QRadarClient {
             })
         });
         let after = after.transpose()?;
-        let mut size = u64::from(query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE)).max(1);
-        if let Some(limit) = query.limit {
-            size = size.min((limit as u64).max(1));
-        }
+        let limit = query.limit.map_or(u64::MAX, |limit| limit as u64);
+        let page_size = query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE);
+        let size = u64::from(page_size).min(limit).max(1);
         let mut list = self.offenses().list().sort("+id").range(0, size - 1);
         if let Some(filter) = query_filter(query, after)? {
             list = list.filter(filter);
@@ -347,15 +325,11 @@ impl IncidentSource for QRadarClient {
             .map(|o| incident_from_offense(o, &reasons))
             .collect::<Result<Vec<_>>>()?;
         let more = got == size && total.is_none_or(|t| t > got);
-        let next = match items.last() {
-            Some(last) if more => Some(Cursor::new(last.id.clone())),
-            _ => None,
-        };
-        Ok(IncidentPage::new(
-            items,
-            next,
-            if after.is_none() { total } else { None },
-        ))
+        let last = items.last().filter(|_| more);
+        let next = last.map(|last| Cursor::new(last.id.clone()));
+        // The total of a later page counts only what follows the cursor.
+        let total = total.filter(|_| after.is_none());
+        Ok(IncidentPage::new(items, next, total))
     }
 
     async fn get_incident(&self, id: &str) -> Result<Incident> {
