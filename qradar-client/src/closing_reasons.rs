@@ -1,14 +1,10 @@
 //! Offense closing reasons (`/siem/offense_closing_reasons`).
 
-use incident_core::{ApiPath, ApiRequest, Error, Transport};
+use incident_core::{ApiPath, ApiRequest, Transport};
 
 use crate::model::ClosingReason;
+pub use crate::model::{REASON_MAX_CHARS, REASON_MIN_CHARS};
 use crate::request::{List, Single};
-
-/// The shortest closing reason text QRadar accepts.
-pub const REASON_MIN_CHARS: usize = 5;
-/// The longest closing reason text QRadar accepts.
-pub const REASON_MAX_CHARS: usize = 60;
 
 const PATH: &str = "/siem/offense_closing_reasons";
 
@@ -40,15 +36,8 @@ impl ClosingReasonsApi {
     /// (code 1004) if the reason exists.
     pub fn create(&self, reason: impl Into<String>) -> Single<ClosingReason> {
         let reason = reason.into();
-        let chars = reason.trim().chars().count();
-        let request = if (REASON_MIN_CHARS..=REASON_MAX_CHARS).contains(&chars) {
-            Ok(ApiRequest::post(ApiPath::new(PATH)).query("reason", reason))
-        } else {
-            Err(Error::invalid_input(
-                "closing reason",
-                format!("must be {REASON_MIN_CHARS} to {REASON_MAX_CHARS} characters, not {chars}"),
-            ))
-        };
+        let request = ClosingReason::check_text(&reason)
+            .map(|()| ApiRequest::post(ApiPath::new(PATH)).query("reason", reason));
         Single::new(&self.transport, request)
     }
 }

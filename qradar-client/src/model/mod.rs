@@ -17,7 +17,7 @@ mod offense;
 mod offense_type;
 
 pub use assignable_actor::AssignableActor;
-pub use closing_reason::ClosingReason;
+pub use closing_reason::{ClosingReason, REASON_MAX_CHARS, REASON_MIN_CHARS};
 pub use filter::{FieldFilter, Filter, FilterValue};
 pub use list::{ContentRange, Page};
 pub(crate) use list::{ListParams, Range};
