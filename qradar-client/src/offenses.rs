@@ -129,9 +129,8 @@ impl UpdateOffense {
     incident_core::call_options!(options);
 
     fn request(&self) -> Result<ApiRequest> {
-        let request = self
-            .changes
-            .apply(ApiRequest::post(offense_path(self.offense_id)?))?;
+        let path = offense_path(self.offense_id)?;
+        let request = self.changes.apply(ApiRequest::post(path))?;
         Ok(request
             .query_opt("fields", self.fields.clone())
             // Setting flags and the assignee twice changes nothing; a status change is not

@@ -111,9 +111,8 @@ impl<T: Record> List<T> {
         self
     }
 
-    /// How many pages [`into_stream`](Self::into_stream) requests ahead of the one being
-    /// read (default [`DEFAULT_PREFETCH`]); 0 requests each page only when the previous one
-    /// has been read.
+    /// How many pages [`into_stream`](Self::into_stream) requests ahead of the one being read
+    /// (default [`DEFAULT_PREFETCH`]); 0 requests each page once the previous one is read.
     pub fn prefetch(mut self, pages: usize) -> Self {
         self.prefetch = pages;
         self
@@ -125,7 +124,7 @@ impl<T: Record> List<T> {
 
     fn request(&self, range: Option<Range>) -> Result<ApiRequest> {
         let path = self.path.clone();
-        let path = path.map_err(|reason| Error::invalid_input("path segment", reason))?;
+        let path = path.map_err(|why| Error::invalid_input("path segment", why))?;
         let request = self.params.apply(ApiRequest::get(path), range)?;
         Ok(self.options.apply(request))
     }
@@ -138,8 +137,7 @@ impl<T: Record> List<T> {
         })
     }
 
-    /// The page asked for ([`range`](Self::range), else the whole list as QRadar sends it),
-    /// as a [`Call`].
+    /// The page asked for ([`range`](Self::range), else the whole list) as a [`Call`].
     pub fn call(self) -> Call<Page<T>> {
         self.page(self.params.range)
     }
