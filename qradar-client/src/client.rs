@@ -1,12 +1,10 @@
 //! The QRadar client and its builder.
 
-use incident_core::Vendor;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-use incident_core::Error;
-use incident_core::reqwest::header::{HeaderName, HeaderValue};
-use incident_core::{Auth, Result, Secret, Transport, TransportBuilder};
+use incident_core::http::{HeaderName, HeaderValue};
+use incident_core::{Auth, Error, Result, Secret, Transport, TransportBuilder, Vendor};
 
 use crate::closing_reasons::ClosingReasonsApi;
 use crate::error::{QRadarErrorParser, QRadarHook};
@@ -103,20 +101,12 @@ impl QRadarClient {
 /// Authentication is required: an authorized-service token ([`sec_token`](Self::sec_token),
 /// recommended by IBM) or a user name and password ([`basic_auth`](Self::basic_auth)).
 /// QRadar does not accept `Authorization: Bearer`.
+#[derive(Debug)]
 pub struct QRadarClientBuilder {
     transport: TransportBuilder,
+    /// Redacted in `Debug` by incident-core.
     auth: Option<Auth>,
     api_version: String,
-}
-
-impl fmt::Debug for QRadarClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QRadarClientBuilder")
-            .field("transport", &self.transport)
-            .field("auth", &self.auth)
-            .field("api_version", &self.api_version)
-            .finish()
-    }
 }
 
 impl QRadarClientBuilder {
@@ -174,23 +164,19 @@ impl QRadarClientBuilder {
             _ => {}
         }
         let version = self.api_version.trim();
-        let valid = !version.is_empty()
-            && version.split('.').count() <= 2
-            && version
-                .split('.')
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        if !valid {
-            return Err(Error::config(format!(
-                "the API version {version:?} is not a version number such as \"26.0\""
-            )));
-        }
+        let number = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+        let header = HeaderValue::from_str(version)
+            .ok()
+            .filter(|_| version.split('.').count() <= 2 && version.split('.').all(number))
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "the API version {version:?} is not a version number such as \"26.0\""
+                ))
+            })?;
         let transport = self
             .transport
             .auth(auth)
-            .default_header(
-                HeaderName::from_static("version"),
-                HeaderValue::from_str(version).map_err(|_| Error::config("invalid API version"))?,
-            )
+            .default_header(HeaderName::from_static("version"), header)
             .build()?;
         Ok(QRadarClient {
             transport,

@@ -12,7 +12,6 @@
 //! object with an `http_response` object, or with both a `code` and a `message`: members
 //! no offense, note, closing reason or offense type has.
 //!
-//!
 //! ```
 //! use qradar_client::{QRadarErrorCode, QRadarErrorExt};
 //!
@@ -84,12 +83,9 @@ pub struct HttpResponse {
 }
 
 fn lenient_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-    match lenient_i64_option::deserialize(d)? {
-        None => Ok(None),
-        Some(v) => u16::try_from(v)
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("{v} is not an HTTP status"))),
-    }
+    let status = |v: i64| u16::try_from(v).map_err(|_| format!("{v} is not an HTTP status"));
+    let code = lenient_i64_option::deserialize(d)?.map(status);
+    code.transpose().map_err(serde::de::Error::custom)
 }
 
 impl QRadarErrorBody {
@@ -193,60 +189,48 @@ pub enum QRadarErrorCode {
     Other(i64),
 }
 
+/// Each known code, the number QRadar sends and the kind it means.
+const CODES: [(QRadarErrorCode, i64, ErrorKind); 11] = {
+    use ErrorKind::*;
+    use QRadarErrorCode as Q;
+    [
+        (Q::NotFound, 1002, NotFound),
+        (Q::AlreadyExists, 1004, Conflict),
+        (Q::InvalidParameter, 1005, InvalidRequest),
+        (Q::OffenseState, 1008, Conflict),
+        (Q::MissingCapability, 1009, Forbidden),
+        (Q::InvalidFilter, 1010, InvalidRequest),
+        (Q::InvalidSortField, 1012, InvalidRequest),
+        (Q::Server, 1020, Server),
+        (Q::InvalidSort, 1030, InvalidRequest),
+        (Q::ActorOffenseNotFound, 85101001, NotFound),
+        (Q::ActorInvalidParameter, 85101030, InvalidRequest),
+    ]
+};
+
 impl QRadarErrorCode {
     /// The typed code for a numeric one.
     pub fn from_code(code: i64) -> QRadarErrorCode {
-        match code {
-            1002 => QRadarErrorCode::NotFound,
-            1004 => QRadarErrorCode::AlreadyExists,
-            1005 => QRadarErrorCode::InvalidParameter,
-            1008 => QRadarErrorCode::OffenseState,
-            1009 => QRadarErrorCode::MissingCapability,
-            1010 => QRadarErrorCode::InvalidFilter,
-            1012 => QRadarErrorCode::InvalidSortField,
-            1020 => QRadarErrorCode::Server,
-            1030 => QRadarErrorCode::InvalidSort,
-            85101001 => QRadarErrorCode::ActorOffenseNotFound,
-            85101030 => QRadarErrorCode::ActorInvalidParameter,
-            other => QRadarErrorCode::Other(other),
-        }
+        let known = CODES.iter().find(|(_, c, _)| *c == code);
+        known.map_or(QRadarErrorCode::Other(code), |(typed, _, _)| *typed)
     }
 
     /// The numeric code QRadar sends.
     pub fn code(self) -> i64 {
         match self {
-            QRadarErrorCode::NotFound => 1002,
-            QRadarErrorCode::AlreadyExists => 1004,
-            QRadarErrorCode::InvalidParameter => 1005,
-            QRadarErrorCode::OffenseState => 1008,
-            QRadarErrorCode::MissingCapability => 1009,
-            QRadarErrorCode::InvalidFilter => 1010,
-            QRadarErrorCode::InvalidSortField => 1012,
-            QRadarErrorCode::Server => 1020,
-            QRadarErrorCode::InvalidSort => 1030,
-            QRadarErrorCode::ActorOffenseNotFound => 85101001,
-            QRadarErrorCode::ActorInvalidParameter => 85101030,
             QRadarErrorCode::Other(code) => code,
+            // Every other variant is in `CODES`, each once (the tests go through them all).
+            known => CODES
+                .iter()
+                .find(|(t, _, _)| *t == known)
+                .map_or(0, |e| e.1),
         }
     }
 
     /// The broad class the code means, or `None` for a code not known here (the HTTP status
     /// then decides).
     pub fn kind(self) -> Option<ErrorKind> {
-        Some(match self {
-            QRadarErrorCode::NotFound | QRadarErrorCode::ActorOffenseNotFound => {
-                ErrorKind::NotFound
-            }
-            QRadarErrorCode::AlreadyExists | QRadarErrorCode::OffenseState => ErrorKind::Conflict,
-            QRadarErrorCode::InvalidParameter
-            | QRadarErrorCode::InvalidFilter
-            | QRadarErrorCode::InvalidSortField
-            | QRadarErrorCode::InvalidSort
-            | QRadarErrorCode::ActorInvalidParameter => ErrorKind::InvalidRequest,
-            QRadarErrorCode::MissingCapability => ErrorKind::Forbidden,
-            QRadarErrorCode::Server => ErrorKind::Server,
-            QRadarErrorCode::Other(_) => return None,
-        })
+        CODES.iter().find(|(t, _, _)| *t == self).map(|e| e.2)
     }
 }
 
@@ -265,20 +249,13 @@ impl ErrorParser for QRadarErrorParser {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
             return VendorError::new();
         };
-        let mut out = VendorError::new();
-        if let Some(parsed) = QRadarErrorBody::from_value(&value) {
-            if let Some(code) = parsed.code {
-                out = out.with_code(code.to_string());
-                // (The transport keeps 429 and 503 as they are whatever the kind says.)
-                if let Some(kind) = QRadarErrorCode::from_code(code).kind() {
-                    out = out.with_kind(kind);
-                }
-            }
-            if let Some(message) = parsed.display_message() {
-                out = out.with_message(message);
-            }
-        }
-        out.with_body(value)
+        let parsed = QRadarErrorBody::from_value(&value).unwrap_or_default();
+        let mut out = VendorError::new().with_body(value);
+        out.code = parsed.code.map(|code| code.to_string());
+        // (The transport keeps 429 and 503 as they are whatever the kind says.)
+        out.kind = parsed.error_code().and_then(QRadarErrorCode::kind);
+        out.message = parsed.display_message();
+        out
     }
 }
 
@@ -308,11 +285,8 @@ impl ResponseHook for QRadarHook {
         }
         #[derive(Deserialize)]
         struct Peek {
-            #[serde(default)]
             http_response: Option<serde_json::Value>,
-            #[serde(default)]
             code: Option<serde_json::Value>,
-            #[serde(default)]
             message: Option<serde_json::Value>,
         }
         let Ok(peek) = serde_json::from_slice::<Peek>(body) else {

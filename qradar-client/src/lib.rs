@@ -3,7 +3,6 @@
 pub mod client;
 pub mod closing_reasons;
 pub mod error;
-pub mod filter;
 pub mod model;
 pub mod normalize;
 pub mod offense_types;
@@ -12,10 +11,10 @@ pub mod request;
 
 pub use client::{DEFAULT_API_VERSION, QRADAR, QRadarClient, QRadarClientBuilder};
 pub use error::{QRadarErrorBody, QRadarErrorCode, QRadarErrorExt, QRadarErrorParser, QRadarHook};
-pub use filter::Filter;
+pub use model::filter::{self, Filter};
 pub use model::*;
-pub use offenses::{StatusUpdate, UpdateOffense};
-pub use request::{ContentRange, Get, List, Page};
+pub use offenses::UpdateOffense;
+pub use request::{List, Single};
 
 pub use incident_core;
 /// The error, result and secret types of every call, re-exported so that no direct

@@ -1,6 +1,6 @@
 #![doc = include_str!("normalize.md")]
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
@@ -11,8 +11,8 @@ use incident_core::{
 };
 
 use crate::client::{QRadarClient, VENDOR};
-use crate::filter::Filter;
-use crate::model::{ClosingReason, Offense, OffenseStatus};
+use crate::model::Filter;
+use crate::model::{ClosingReason, Offense, OffenseStatus, StatusUpdate};
 
 /// The page size the normalized listing uses unless the query sets one.
 pub const NORMALIZED_PAGE_SIZE: u32 = 100;
@@ -63,10 +63,9 @@ fn verdict_from_reason(text: &str) -> Option<Verdict> {
 /// Converts an offense to a normalized incident. `reasons` names closing reasons (pass an
 /// empty slice to leave [`Incident::close_reason`] as the reason id).
 pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Result<Incident> {
-    let id = offense.id.ok_or_else(|| Error::Protocol {
-        vendor: VENDOR,
-        message: "an offense without an id".into(),
-    })?;
+    let id = offense
+        .id
+        .ok_or_else(|| Error::protocol(VENDOR, "an offense without an id"))?;
     let description = offense
         .description
         .as_deref()
@@ -77,8 +76,6 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
         .as_deref()
         .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()))
         .map_or_else(|| format!("Offense {id}"), str::to_owned);
-    let status = status_from_qradar(&offense);
-    let severity = severity_from_qradar(offense.severity);
     let reason_text = offense.closing_reason_id.map(|rid| {
         reasons
             .iter()
@@ -88,8 +85,8 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
     });
     let mut incident = Incident::new(VENDOR, id.to_string(), title, offense.clone());
     incident.description = description;
-    incident.status = status;
-    incident.severity = severity;
+    incident.status = status_from_qradar(&offense);
+    incident.severity = severity_from_qradar(offense.severity);
     incident.assignee = offense.assigned_to.clone();
     incident.created = offense.first_persisted_time.or(offense.start_time);
     incident.updated = offense.last_persisted_time.or(offense.last_updated_time);
@@ -100,29 +97,21 @@ pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Res
 }
 
 fn parse_id(id: &str) -> Result<u64> {
-    Some(id)
-        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| {
-            Error::invalid_input(
-                "offense id",
-                format!("{id:?} is not a QRadar offense id (a number)"),
-            )
-        })
+    // Digits only: `parse` would take a sign too.
+    let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let not_an_id = || format!("{id:?} is not a QRadar offense id (a number)");
+    let id = id.parse().ok().filter(|_| digits);
+    id.ok_or_else(|| Error::invalid_input("offense id", not_an_id()))
 }
 
 fn status_filter(status: &IncidentStatus) -> Result<Filter> {
-    let status_is = |s| Filter::status(s);
+    let open = || Filter::status(OffenseStatus::Open);
     Ok(match status {
-        IncidentStatus::New => {
-            status_is(OffenseStatus::Open).and(Filter::field("assigned_to").is_null())
-        }
-        IncidentStatus::InProgress => {
-            status_is(OffenseStatus::Open).and(Filter::field("assigned_to").is_not_null())
-        }
-        IncidentStatus::Closed | IncidentStatus::Resolved => status_is(OffenseStatus::Closed),
+        IncidentStatus::New => open().and(Filter::field("assigned_to").is_null()),
+        IncidentStatus::InProgress => open().and(Filter::field("assigned_to").is_not_null()),
+        IncidentStatus::Closed | IncidentStatus::Resolved => Filter::status(OffenseStatus::Closed),
         IncidentStatus::Other(s) if s.eq_ignore_ascii_case("hidden") => {
-            status_is(OffenseStatus::Hidden)
+            Filter::status(OffenseStatus::Hidden)
         }
         other => {
             return Err(Error::unsupported(
@@ -139,15 +128,13 @@ pub fn query_filter(query: &IncidentQuery, after: Option<u64>) -> Result<Option<
     if let Some(after) = after {
         parts.push(Filter::id_gt(after));
     }
-    let mut statuses: Option<Filter> = None;
-    for s in &query.statuses {
-        let f = status_filter(s)?;
-        statuses = Some(match statuses {
-            None => f,
-            Some(acc) => acc.or(f),
-        });
-    }
-    parts.extend(statuses);
+    let statuses = query.statuses.iter().map(status_filter);
+    parts.extend(
+        statuses
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .reduce(Filter::or),
+    );
     if let Some(w) = &query.window {
         let field = match w.field {
             TimeField::Created => "first_persisted_time",
@@ -168,15 +155,10 @@ impl QRadarClient {
     /// All closing reasons, reserved and deleted included, cached after the first call;
     /// `refresh` reloads them.
     pub async fn closing_reasons_cached(&self, refresh: bool) -> Result<Arc<Vec<ClosingReason>>> {
-        if !refresh {
-            let cached = self
-                .closing_reasons_cache
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            if let Some(reasons) = cached {
-                return Ok(reasons);
-            }
+        let cache = &self.closing_reasons_cache;
+        let cached = cache.read().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(reasons) = cached.filter(|_| !refresh) {
+            return Ok(reasons);
         }
         let reasons: Vec<ClosingReason> = self
             .closing_reasons()
@@ -187,17 +169,18 @@ impl QRadarClient {
             .try_collect()
             .await?;
         let reasons = Arc::new(reasons);
-        *self
-            .closing_reasons_cache
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(reasons.clone());
+        *cache.write().unwrap_or_else(PoisonError::into_inner) = Some(reasons.clone());
         Ok(reasons)
     }
 
-    /// The cached closing reasons for naming the reason of a closed offense. A failure to
-    /// list them (a token without that capability, say) is logged and leaves the reason as
-    /// its id, rather than failing a read or an update that has already been applied.
-    async fn closing_reasons_for_display(&self) -> Arc<Vec<ClosingReason>> {
+    /// The cached closing reasons for naming the reason of a closed offense, when one of
+    /// `offenses` has one. A failure to list them (a token without that capability, say) is
+    /// logged and leaves the reason as its id, rather than failing a read or an update that
+    /// has already been applied.
+    async fn closing_reasons_for_display(&self, offenses: &[Offense]) -> Arc<Vec<ClosingReason>> {
+        if offenses.iter().all(|o| o.closing_reason_id.is_none()) {
+            return Arc::default();
+        }
         match self.closing_reasons_cached(false).await {
             Ok(reasons) => reasons,
             Err(error) => {
@@ -205,6 +188,14 @@ impl QRadarClient {
                 Arc::default()
             }
         }
+    }
+
+    /// One offense as an incident, its closing reason named.
+    async fn incident(&self, offense: Offense) -> Result<Incident> {
+        let reasons = self
+            .closing_reasons_for_display(std::slice::from_ref(&offense))
+            .await;
+        incident_from_offense(offense, &reasons)
     }
 
     /// Finds the usable closing reason a normalized closure names: by id (`"2"`) or by text
@@ -283,17 +274,15 @@ impl IncidentSource for QRadarClient {
         VENDOR
     }
 
-    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
-        std::sync::Arc::new(self.clone())
+    fn shared(&self) -> Arc<dyn IncidentSource> {
+        Arc::new(self.clone())
     }
 
     fn capabilities(&self) -> Capabilities {
+        use IncidentStatus::{Closed, InProgress, New};
+        let hidden = || IncidentStatus::Other("Hidden".into());
         let mut caps = Capabilities::none();
-        caps.settable_statuses = vec![
-            IncidentStatus::New,
-            IncidentStatus::InProgress,
-            IncidentStatus::Other("Hidden".into()),
-        ];
+        caps.settable_statuses = vec![New, InProgress, hidden()];
         caps.close = true;
         caps.close_requires_reason = true;
         caps.verdict = true;
@@ -303,12 +292,7 @@ impl IncidentSource for QRadarClient {
         caps.set_severity = false;
         caps.notes = true;
         caps.time_fields = vec![TimeField::Created, TimeField::Updated];
-        caps.filter_statuses = vec![
-            IncidentStatus::New,
-            IncidentStatus::InProgress,
-            IncidentStatus::Closed,
-            IncidentStatus::Other("Hidden".into()),
-        ];
+        caps.filter_statuses = vec![New, InProgress, Closed, hidden()];
         caps
     }
 
@@ -318,27 +302,22 @@ impl IncidentSource for QRadarClient {
         cursor: Option<&Cursor>,
     ) -> Result<IncidentPage> {
         self.capabilities().check_query(VENDOR, query)?;
-        let after = match cursor {
-            None => None,
-            Some(c) => Some(c.as_str().parse::<u64>().map_err(|_| {
+        let after = cursor.map(|c| {
+            c.as_str().parse::<u64>().map_err(|_| {
                 Error::invalid_input("cursor", format!("{:?} is not a QRadar cursor", c.as_str()))
-            })?),
-        };
-        let mut size = u64::from(query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE)).max(1);
-        if let Some(limit) = query.limit {
-            size = size.min((limit as u64).max(1));
-        }
+            })
+        });
+        let after = after.transpose()?;
+        let limit = query.limit.map_or(u64::MAX, |limit| limit as u64);
+        let page_size = query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE);
+        let size = u64::from(page_size).min(limit).max(1);
         let mut list = self.offenses().list().sort("+id").range(0, size - 1);
         if let Some(filter) = query_filter(query, after)? {
             list = list.filter(filter);
         }
         let page = list.send().await?;
         let total = page.total();
-        let reasons = if page.items.iter().any(|o| o.closing_reason_id.is_some()) {
-            self.closing_reasons_for_display().await
-        } else {
-            Arc::default()
-        };
+        let reasons = self.closing_reasons_for_display(&page.items).await;
         let got = page.items.len() as u64;
         let items = page
             .items
@@ -346,47 +325,36 @@ impl IncidentSource for QRadarClient {
             .map(|o| incident_from_offense(o, &reasons))
             .collect::<Result<Vec<_>>>()?;
         let more = got == size && total.is_none_or(|t| t > got);
-        let next = match items.last() {
-            Some(last) if more => Some(Cursor::new(last.id.clone())),
-            _ => None,
-        };
-        Ok(IncidentPage::new(
-            items,
-            next,
-            if after.is_none() { total } else { None },
-        ))
+        let last = items.last().filter(|_| more);
+        let next = last.map(|last| Cursor::new(last.id.clone()));
+        // The total of a later page counts only what follows the cursor.
+        let total = total.filter(|_| after.is_none());
+        Ok(IncidentPage::new(items, next, total))
     }
 
     async fn get_incident(&self, id: &str) -> Result<Incident> {
-        let offense = self.offenses().get(parse_id(id)?).send().await?;
-        let reasons = if offense.closing_reason_id.is_some() {
-            self.closing_reasons_for_display().await
-        } else {
-            Arc::default()
-        };
-        incident_from_offense(offense, &reasons)
+        let offense = self.offenses().get(parse_id(id)?).await?;
+        self.incident(offense).await
     }
 
     async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
         self.capabilities().check_update(VENDOR, update)?;
         let offense_id = parse_id(id)?;
-        let mut change = self.offenses().update(offense_id);
-        let mut changes = false;
-        let mut notes: Vec<String> = Vec::new();
-        match &update.status {
-            None => {}
+        let assign = match &update.assignee {
+            None => None,
+            Some(AssigneeChange::Assign(user)) => Some(user.clone()),
+            Some(_) => return Err(Error::unsupported(VENDOR, "removing the assignee")),
+        };
+        let mut notes: Vec<String> = update.note.iter().cloned().collect();
+        let status = match &update.status {
+            None => None,
             Some(StatusChange::Set(
                 target @ (IncidentStatus::New | IncidentStatus::InProgress),
             )) => {
                 // QRadar has one OPEN status; New and In Progress differ by the assignee, which
                 // the API can set but not remove. Refuse what the result would contradict.
-                let assigning = matches!(update.assignee, Some(AssigneeChange::Assign(_)));
-                let assigned = assigning
-                    || self
-                        .offenses()
-                        .get(offense_id)
-                        .fields("id,assigned_to")
-                        .send()
+                let assigned = assign.is_some()
+                    || (self.offenses().get(offense_id).fields("id,assigned_to"))
                         .await?
                         .assigned_to
                         .is_some();
@@ -402,14 +370,12 @@ impl IncidentSource for QRadarClient {
                         "In Progress means open and assigned in QRadar: assign the offense too",
                     ));
                 }
-                change = change.open();
-                changes = true;
+                Some(StatusUpdate::Open)
             }
             Some(StatusChange::Set(IncidentStatus::Other(s)))
                 if s.eq_ignore_ascii_case("hidden") =>
             {
-                change = change.hide();
-                changes = true;
+                Some(StatusUpdate::Hidden)
             }
             Some(StatusChange::Set(other)) => {
                 return Err(Error::unsupported(
@@ -419,15 +385,13 @@ impl IncidentSource for QRadarClient {
             }
             Some(StatusChange::Close(closure)) => {
                 let reason = self.resolve_closing_reason(closure).await?;
-                let reason_id = reason.id.ok_or_else(|| Error::Protocol {
-                    vendor: VENDOR,
-                    message: "a closing reason without an id".into(),
-                })?;
-                change = change.close(reason_id);
-                changes = true;
+                let closing_reason_id = reason
+                    .id
+                    .ok_or_else(|| Error::protocol(VENDOR, "a closing reason without an id"))?;
                 if let (Some(_), Some(verdict)) = (&closure.reason, &closure.verdict) {
                     notes.push(format!("Verdict: {verdict}"));
                 }
+                Some(StatusUpdate::Closed { closing_reason_id })
             }
             Some(other) => {
                 return Err(Error::unsupported(
@@ -435,40 +399,27 @@ impl IncidentSource for QRadarClient {
                     format!("the status change {other:?}"),
                 ));
             }
-        }
-        match &update.assignee {
-            None => {}
-            Some(AssigneeChange::Assign(user)) => {
-                change = change.assign_to(user.clone());
-                changes = true;
-            }
-            Some(_) => return Err(Error::unsupported(VENDOR, "removing the assignee")),
-        }
-        if let Some(note) = &update.note {
-            notes.insert(0, note.clone());
-        }
-        let offense = if changes {
-            Some(change.send().await?)
-        } else {
-            None
         };
+        let mut offense = None;
+        if status.is_some() || assign.is_some() {
+            let mut change = self.offenses().update(offense_id);
+            if let Some(status) = status {
+                change = change.status(status);
+            }
+            if let Some(user) = assign {
+                change = change.assign_to(user);
+            }
+            offense = Some(change.await?);
+        }
         if !notes.is_empty() {
-            self.offenses()
-                .notes(offense_id)
-                .create(notes.join("\n"))
-                .send()
-                .await?;
+            let note = self.offenses().notes(offense_id).create(notes.join("\n"));
+            note.await?;
         }
         let offense = match offense {
             Some(o) => o,
-            None => self.offenses().get(offense_id).send().await?,
+            None => self.offenses().get(offense_id).await?,
         };
-        let reasons = if offense.closing_reason_id.is_some() {
-            self.closing_reasons_for_display().await
-        } else {
-            Arc::default()
-        };
-        incident_from_offense(offense, &reasons)
+        self.incident(offense).await
     }
 }
 

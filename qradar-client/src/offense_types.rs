@@ -1,13 +1,9 @@
 //! Offense types (`/siem/offense_types`): what an offense is indexed on.
 
-use incident_core::ApiPath;
+use incident_core::{ApiPath, ApiRequest, Transport};
 
 use crate::model::OffenseType;
-use crate::request::{Get, List, endpoint};
-use incident_core::Transport;
-
-/// A list of offense types (`GET /siem/offense_types`); only `id` is sortable.
-pub type ListOffenseTypes = List<OffenseType, endpoint::OffenseTypes>;
+use crate::request::{List, Single};
 
 /// Offense type operations; get it from [`crate::QRadarClient::offense_types`].
 #[derive(Debug, Clone)]
@@ -20,19 +16,14 @@ impl OffenseTypesApi {
         OffenseTypesApi { transport }
     }
 
-    /// Lists offense types.
-    pub fn list(&self) -> ListOffenseTypes {
-        List::new(
-            self.transport.clone(),
-            Ok(ApiPath::new("/siem/offense_types")),
-        )
+    /// Lists offense types (`GET /siem/offense_types`); only `id` is sortable.
+    pub fn list(&self) -> List<OffenseType> {
+        List::new(&self.transport, Ok(ApiPath::new("/siem/offense_types")))
     }
 
     /// Reads one offense type; its id is the value of [`Offense::offense_type`](crate::Offense::offense_type).
-    pub fn get(&self, offense_type_id: u64) -> Get<OffenseType> {
-        Get::new(
-            self.transport.clone(),
-            ApiPath::new("/siem/offense_types").segment(offense_type_id),
-        )
+    pub fn get(&self, offense_type_id: u64) -> Single<OffenseType> {
+        let request = ApiPath::new("/siem/offense_types").segment(offense_type_id);
+        Single::new(&self.transport, request.map(ApiRequest::get))
     }
 }

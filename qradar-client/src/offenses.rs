@@ -1,17 +1,10 @@
 //! Offenses (`/siem/offenses`): list, get, update; their notes and assignable actors.
 
-use incident_core::{ApiPath, ApiRequest, Error, Result};
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 
-use crate::model::{AssignableActor, Note, Offense};
-use crate::request::{Get, List, endpoint};
-use incident_core::Transport;
-
-/// A list of offenses (`GET /siem/offenses`).
-pub type ListOffenses = List<Offense, endpoint::Offenses>;
-/// A list of an offense's notes (`GET /siem/offenses/{offense_id}/notes`).
-pub type ListNotes = List<Note, endpoint::Notes>;
-/// A list of the users an offense can be assigned to.
-pub type ListAssignableActors = List<AssignableActor, endpoint::AssignableActors>;
+pub use crate::model::StatusUpdate;
+use crate::model::{AssignableActor, Note, Offense, OffenseChanges};
+use crate::request::{List, Single};
 
 fn offense_path(id: u64) -> Result<ApiPath> {
     ApiPath::new("/siem/offenses").segment(id)
@@ -29,13 +22,14 @@ impl OffensesApi {
     }
 
     /// Lists offenses (`GET /siem/offenses`), with `filter`, `fields`, `sort` and `Range`.
-    pub fn list(&self) -> ListOffenses {
-        List::new(self.transport.clone(), Ok(ApiPath::new("/siem/offenses")))
+    pub fn list(&self) -> List<Offense> {
+        List::new(&self.transport, Ok(ApiPath::new("/siem/offenses")))
     }
 
     /// Reads one offense (`GET /siem/offenses/{offense_id}`).
-    pub fn get(&self, offense_id: u64) -> Get<Offense> {
-        Get::new(self.transport.clone(), offense_path(offense_id))
+    pub fn get(&self, offense_id: u64) -> Single<Offense> {
+        let request = offense_path(offense_id).map(ApiRequest::get);
+        Single::new(&self.transport, request)
     }
 
     /// Starts an update of one offense (`POST /siem/offenses/{offense_id}`).
@@ -51,11 +45,9 @@ impl OffensesApi {
         UpdateOffense {
             transport: self.transport.clone(),
             offense_id,
-            protected: None,
-            follow_up: None,
-            status: None,
-            assigned_to: None,
+            changes: OffenseChanges::default(),
             fields: None,
+            options: CallOptions::default(),
         }
     }
 
@@ -69,28 +61,10 @@ impl OffensesApi {
 
     /// Lists the users an offense can be assigned to
     /// (`GET /siem/offenses/{offense_id}/assignable_actors`).
-    pub fn assignable_actors(&self, offense_id: u64) -> ListAssignableActors {
-        List::new(
-            self.transport.clone(),
-            offense_path(offense_id).map(|p| p.then("assignable_actors")),
-        )
+    pub fn assignable_actors(&self, offense_id: u64) -> List<AssignableActor> {
+        let path = offense_path(offense_id).map(|p| p.then("assignable_actors"));
+        List::new(&self.transport, path)
     }
-}
-
-/// The status an update moves an offense to. Closing carries its closing reason, so a close
-/// without one cannot be expressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StatusUpdate {
-    /// `OPEN`: shows a hidden offense again, or reopens a closed one.
-    Open,
-    /// `HIDDEN`: hides the offense.
-    Hidden,
-    /// `CLOSED` with this closing reason id.
-    Closed {
-        /// The closing reason (see [`crate::QRadarClient::closing_reasons`]).
-        closing_reason_id: u64,
-    },
 }
 
 /// An offense update: every setting is a query parameter and the body is empty, as QRadar
@@ -101,29 +75,27 @@ pub enum StatusUpdate {
 pub struct UpdateOffense {
     transport: Transport,
     offense_id: u64,
-    protected: Option<bool>,
-    follow_up: Option<bool>,
-    status: Option<StatusUpdate>,
-    assigned_to: Option<String>,
+    changes: OffenseChanges,
     fields: Option<String>,
+    options: CallOptions,
 }
 
 impl UpdateOffense {
     /// Protects (`true`) or unprotects the offense.
     pub fn protected(mut self, protected: bool) -> Self {
-        self.protected = Some(protected);
+        self.changes.protected = Some(protected);
         self
     }
 
     /// Sets or clears the follow-up flag.
     pub fn follow_up(mut self, follow_up: bool) -> Self {
-        self.follow_up = Some(follow_up);
+        self.changes.follow_up = Some(follow_up);
         self
     }
 
     /// Moves the offense to `status`.
     pub fn status(mut self, status: StatusUpdate) -> Self {
-        self.status = Some(status);
+        self.changes.status = Some(status);
         self
     }
 
@@ -144,7 +116,7 @@ impl UpdateOffense {
 
     /// Assigns the offense to a user (see [`OffensesApi::assignable_actors`]).
     pub fn assign_to(mut self, user: impl Into<String>) -> Self {
-        self.assigned_to = Some(user.into());
+        self.changes.assigned_to = Some(user.into());
         self
     }
 
@@ -154,49 +126,27 @@ impl UpdateOffense {
         self
     }
 
-    pub(crate) fn request(&self) -> Result<ApiRequest> {
-        if self.protected.is_none()
-            && self.follow_up.is_none()
-            && self.status.is_none()
-            && self.assigned_to.is_none()
-        {
-            return Err(Error::invalid_input("offense update", "nothing to change"));
-        }
-        if self
-            .assigned_to
-            .as_deref()
-            .is_some_and(|u| u.trim().is_empty())
-        {
-            return Err(Error::invalid_input(
-                "assigned_to",
-                "the user name is empty",
-            ));
-        }
-        let (status, reason) = match self.status {
-            None => (None, None),
-            Some(StatusUpdate::Open) => (Some("OPEN"), None),
-            Some(StatusUpdate::Hidden) => (Some("HIDDEN"), None),
-            Some(StatusUpdate::Closed { closing_reason_id }) => {
-                (Some("CLOSED"), Some(closing_reason_id.to_string()))
-            }
-        };
-        Ok(ApiRequest::post(offense_path(self.offense_id)?)
-            .query_opt("protected", self.protected.map(|b| b.to_string()))
-            .query_opt("follow_up", self.follow_up.map(|b| b.to_string()))
-            .query_opt("status", status)
-            .query_opt("closing_reason_id", reason)
-            .query_opt("assigned_to", self.assigned_to.clone())
+    incident_core::call_options!(options);
+
+    fn request(&self) -> Result<ApiRequest> {
+        let path = offense_path(self.offense_id)?;
+        let request = self.changes.apply(ApiRequest::post(path))?;
+        Ok(request
             .query_opt("fields", self.fields.clone())
             // Setting flags and the assignee twice changes nothing; a status change is not
             // retried, because a close that succeeded before a 5xx would be refused the
             // second time (409, code 1008) and hide the success.
-            .idempotent(self.status.is_none()))
+            .idempotent(self.changes.status.is_none()))
+    }
+
+    /// The update as a [`Call`].
+    pub fn call(self) -> Call<Offense> {
+        Call::json(&self.transport, self.request()).options(self.options)
     }
 
     /// Sends the update and returns the offense as it is afterwards.
     pub async fn send(self) -> Result<Offense> {
-        let req = self.request()?;
-        self.transport.execute(req).await?.json()
+        self.call().await
     }
 }
 
@@ -216,58 +166,28 @@ impl NotesApi {
 
     /// Lists the notes (`GET /siem/offenses/{offense_id}/notes`), with `filter`, `fields`
     /// and `Range` (QRadar does not sort notes).
-    pub fn list(&self) -> ListNotes {
-        List::new(self.transport.clone(), self.path())
+    pub fn list(&self) -> List<Note> {
+        List::new(&self.transport, self.path())
     }
 
     /// Reads one note (`GET /siem/offenses/{offense_id}/notes/{note_id}`).
-    pub fn get(&self, note_id: u64) -> Get<Note> {
-        Get::new(
-            self.transport.clone(),
-            self.path().and_then(|p| p.segment(note_id)),
-        )
+    pub fn get(&self, note_id: u64) -> Single<Note> {
+        let request = self.path().and_then(|p| p.segment(note_id));
+        Single::new(&self.transport, request.map(ApiRequest::get))
     }
 
     /// Adds a note (`POST /siem/offenses/{offense_id}/notes?note_text=...`, answered with
-    /// 201). Notes cannot be deleted through the API. Not retried after a 5xx or a
-    /// connection failure, since the note may have been created.
-    pub fn create(&self, note_text: impl Into<String>) -> CreateNote {
-        CreateNote {
-            transport: self.transport.clone(),
-            path: self.path(),
-            note_text: note_text.into(),
-            fields: None,
-        }
+    /// 201). An empty note is refused before sending. Notes cannot be deleted through the
+    /// API. Not retried after a 5xx or a connection failure, since the note may have been
+    /// created.
+    pub fn create(&self, note_text: impl Into<String>) -> Single<Note> {
+        let note_text = note_text.into();
+        let request = if note_text.trim().is_empty() {
+            Err(Error::invalid_input("note_text", "the note is empty"))
+        } else {
+            self.path()
+                .map(|p| ApiRequest::post(p).query("note_text", note_text))
+        };
+        Single::new(&self.transport, request)
     }
 }
-
-/// A note to create; end it with [`send`](Self::send) or `.await` it.
-#[derive(Debug)]
-#[must_use = "a note is not created until the request is sent"]
-pub struct CreateNote {
-    transport: Transport,
-    path: Result<ApiPath>,
-    note_text: String,
-    fields: Option<String>,
-}
-
-impl CreateNote {
-    /// Returns only these fields of the created note.
-    pub fn fields(mut self, fields: impl Into<String>) -> Self {
-        self.fields = Some(fields.into());
-        self
-    }
-
-    /// Creates the note and returns it.
-    pub async fn send(self) -> Result<Note> {
-        if self.note_text.trim().is_empty() {
-            return Err(Error::invalid_input("note_text", "the note is empty"));
-        }
-        let req = ApiRequest::post(self.path?)
-            .query("note_text", self.note_text)
-            .query_opt("fields", self.fields);
-        self.transport.execute(req).await?.json()
-    }
-}
-
-incident_core::impl_into_future!([] CreateNote => Note);

@@ -1,432 +1,22 @@
-//! Request builders shared by every QRadar endpoint: lists with `filter`, `fields`, `sort` and
-//! `Range`, single-object reads with `fields`, pages with their `Content-Range`, and streams
-//! that walk every page.
+//! The two shapes of QRadar operations: a [`List`] (`filter`, `fields`, `sort`, `Range`),
+//! answered one [`Page`] at a time or walked page by page, and a [`Single`] object read or
+//! written, with `fields`. Both end in an [`incident_core::Call`], so every operation takes
+//! the per-call options of incident-core (`deadline`, `retry_policy`, `header`).
 
+use std::future::IntoFuture;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use incident_core::paging::{Items, OffsetPage, Paginator};
-use incident_core::reqwest::header::{HeaderName, HeaderValue};
-use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result};
+use incident_core::paging::{OffsetPage, Paginator, WalkLimits};
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 use serde::de::DeserializeOwned;
 
 use crate::client::VENDOR;
-use crate::filter::Filter;
-use incident_core::Transport;
+use crate::model::{Filter, ListParams, Range, Record, Sortable};
 
-/// The page size [`List::into_stream`] uses unless [`List::page_size`] says otherwise.
-pub const DEFAULT_PAGE_SIZE: u64 = 100;
-
-/// How many pages [`List::into_stream`] requests ahead unless [`List::prefetch`] says
-/// otherwise: one, so that at most two requests of a stream are in flight.
-pub const DEFAULT_PREFETCH: usize = 1;
-
-/// Marker types naming each list endpoint, so that each list request offers exactly the
-/// parameters its endpoint documents (`sort` only where QRadar accepts it, `include_reserved`
-/// only on closing reasons).
-pub mod endpoint {
-    /// `GET /siem/offenses`.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Offenses;
-    /// `GET /siem/offenses/{offense_id}/notes`.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Notes;
-    /// `GET /siem/offenses/{offense_id}/assignable_actors`.
-    #[derive(Debug, Clone, Copy)]
-    pub struct AssignableActors;
-    /// `GET /siem/offense_closing_reasons`.
-    #[derive(Debug, Clone, Copy)]
-    pub struct ClosingReasons;
-    /// `GET /siem/offense_types`.
-    #[derive(Debug, Clone, Copy)]
-    pub struct OffenseTypes;
-
-    use crate::model::{AssignableActor, ClosingReason, Note, Offense, OffenseType};
-
-    /// How the records of an endpoint are named, so that a walk recognizes a page of
-    /// records it already delivered (incident-core's `Paginator::identify_by`): the id, and
-    /// the update time where the record has one. `None` when `fields` left the id out.
-    pub trait Keyed<T> {
-        /// The id (and version) of `item`.
-        fn key(item: &T) -> Option<(u64, Option<i128>)>;
-    }
-    impl Keyed<Offense> for Offenses {
-        fn key(o: &Offense) -> Option<(u64, Option<i128>)> {
-            Some((o.id?, o.last_updated_time.map(|t| t.unix_timestamp_nanos())))
-        }
-    }
-    impl Keyed<Note> for Notes {
-        fn key(n: &Note) -> Option<(u64, Option<i128>)> {
-            Some((n.id?, None))
-        }
-    }
-    impl Keyed<AssignableActor> for AssignableActors {
-        fn key(a: &AssignableActor) -> Option<(u64, Option<i128>)> {
-            Some((a.user_id?, None))
-        }
-    }
-    impl Keyed<ClosingReason> for ClosingReasons {
-        fn key(c: &ClosingReason) -> Option<(u64, Option<i128>)> {
-            Some((c.id?, None))
-        }
-    }
-    impl Keyed<OffenseType> for OffenseTypes {
-        fn key(t: &OffenseType) -> Option<(u64, Option<i128>)> {
-            Some((t.id?, None))
-        }
-    }
-
-    /// Endpoints that accept the `sort` parameter.
-    pub trait Sortable {}
-    impl Sortable for Offenses {}
-    impl Sortable for AssignableActors {}
-    impl Sortable for OffenseTypes {}
-}
-
-/// The `Content-Range` of a list answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ContentRange {
-    /// `items start-end/total`: the items at positions `start..=end` (zero-based).
-    Items {
-        /// First position.
-        start: u64,
-        /// Last position (inclusive).
-        end: u64,
-        /// How many items match in total; `None` when the server sent `*`.
-        total: Option<u64>,
-    },
-    /// `items */total`: the requested range starts past the last item.
-    Unsatisfied {
-        /// How many items match in total.
-        total: Option<u64>,
-    },
-}
-
-impl ContentRange {
-    /// Parses `items 0-49/120` and `items */3` (also `*` as total, and the `items=` form some
-    /// proxies write).
-    pub fn parse(value: &str) -> Option<ContentRange> {
-        let rest = value.trim().strip_prefix("items")?.trim_start();
-        let rest = rest.strip_prefix('=').unwrap_or(rest).trim();
-        let (range, total) = rest.split_once('/')?;
-        let total = match total.trim() {
-            "*" => None,
-            t => Some(t.parse().ok()?),
-        };
-        let range = range.trim();
-        if range == "*" {
-            return Some(ContentRange::Unsatisfied { total });
-        }
-        let (start, end) = range.split_once('-')?;
-        let start: u64 = start.trim().parse().ok()?;
-        let end: u64 = end.trim().parse().ok()?;
-        (end >= start).then_some(ContentRange::Items { start, end, total })
-    }
-
-    /// How many items match in total, when known.
-    pub fn total(&self) -> Option<u64> {
-        match self {
-            ContentRange::Items { total, .. } | ContentRange::Unsatisfied { total } => *total,
-        }
-    }
-}
-
-/// One page of a list answer.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Page<T> {
-    /// The items.
-    pub items: Vec<T>,
-    /// The parsed `Content-Range` header, when the server sent one (it does when the request
-    /// had a `Range`).
-    pub content_range: Option<ContentRange>,
-}
-
-impl<T> Page<T> {
-    /// How many items match in total, when the server said.
-    pub fn total(&self) -> Option<u64> {
-        self.content_range.and_then(|r| r.total())
-    }
-
-    /// The start of the next page, or `None` when this page is the last one.
-    pub fn next_start(&self) -> Option<u64> {
-        match self.content_range? {
-            // Nothing follows the last position a `u64` can hold.
-            ContentRange::Items { end, total, .. } => {
-                let next = end.checked_add(1)?;
-                total.is_none_or(|total| next < total).then_some(next)
-            }
-            ContentRange::Unsatisfied { .. } => None,
-        }
-    }
-}
-
-/// The `Range: items=start-end` request header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Range {
-    start: u64,
-    end: u64,
-}
-
-impl Range {
-    /// How many items the range asks for; `None` when that is not a `u64` (`0-18446744073709551615`).
-    fn len(self) -> Option<u64> {
-        self.end.checked_sub(self.start)?.checked_add(1)
-    }
-}
-
-/// Decodes a list answer asked with `asked` items at most (`None`: no `Range` was sent).
-///
-/// More items than asked is a protocol error raised before they are decoded (incident-core's
-/// [`decode_page`](incident_core::paging::decode_page)), so that a console cannot make the
-/// client build millions of records; so is a `Content-Range` that does not match the items.
-pub(crate) fn decode_page<T: DeserializeOwned>(
-    resp: &ApiResponse,
-    asked: Option<u64>,
-) -> Result<Page<T>> {
-    let (raw, content_range) = match resp.header_str("content-range") {
-        None => (None, None),
-        Some(raw) => (
-            Some(raw),
-            Some(ContentRange::parse(raw).ok_or_else(|| Error::Protocol {
-                vendor: VENDOR,
-                message: format!("unreadable Content-Range header {raw:?}"),
-            })?),
-        ),
-    };
-    let items = incident_core::paging::decode_page::<Items<T>>(resp, asked)?.into_vec();
-    let got = items.len() as u64;
-    let matches = match content_range {
-        None => true,
-        Some(ContentRange::Items { start, end, .. }) => {
-            end.checked_sub(start).and_then(|d| d.checked_add(1)) == Some(got)
-        }
-        Some(ContentRange::Unsatisfied { .. }) => got == 0,
-    };
-    if !matches {
-        return Err(Error::Protocol {
-            vendor: VENDOR,
-            message: format!(
-                "Content-Range {:?} does not match the {got} items of the page",
-                raw.unwrap_or_default()
-            ),
-        });
-    }
-    Ok(Page {
-        items,
-        content_range,
-    })
-}
-
-/// A list request: `GET` on a collection, with the parameters endpoint `E` accepts.
-///
-/// End it with [`send`](Self::send) (or `.await` it directly) for one page, or with
-/// [`into_stream`](Self::into_stream) to walk every item page by page.
-#[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent or streamed"]
-pub struct List<T, E> {
-    transport: Transport,
-    path: Result<ApiPath, String>,
-    filter: Option<Filter>,
-    fields: Option<String>,
-    sort: Option<String>,
-    range: Option<Range>,
-    page_size: u64,
-    prefetch: usize,
-    max_items: Option<u64>,
-    max_pages: Option<u64>,
-    extra: Vec<(&'static str, String)>,
-    _marker: PhantomData<fn() -> (T, E)>,
-}
-
-impl<T, E> List<T, E>
-where
-    T: DeserializeOwned + Send + 'static,
-    E: endpoint::Keyed<T> + Send + 'static,
-{
-    pub(crate) fn new(transport: Transport, path: Result<ApiPath>) -> Self {
-        List {
-            transport,
-            path: path.map_err(|e| e.to_string()),
-            filter: None,
-            fields: None,
-            sort: None,
-            range: None,
-            page_size: DEFAULT_PAGE_SIZE,
-            prefetch: DEFAULT_PREFETCH,
-            max_items: None,
-            max_pages: None,
-            extra: Vec::new(),
-            _marker: PhantomData,
-        }
-    }
-
-    pub(crate) fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.extra.retain(|(n, _)| *n != name);
-        self.extra.push((name, value.into()));
-        self
-    }
-
-    /// Keeps only the items matching `filter` (QRadar's `filter` parameter).
-    pub fn filter(mut self, filter: Filter) -> Self {
-        self.filter = Some(filter);
-        self
-    }
-
-    /// Keeps only the items matching a filter written in QRadar's syntax, sent as is.
-    pub fn filter_raw(mut self, filter: impl Into<String>) -> Self {
-        self.filter = Some(Filter::raw(filter.into()));
-        self
-    }
-
-    /// Returns only these fields, e.g. `"id,status,rules(id)"`. Every model field is an
-    /// `Option`, so objects with fields left out still decode.
-    pub fn fields(mut self, fields: impl Into<String>) -> Self {
-        self.fields = Some(fields.into());
-        self
-    }
-
-    /// Asks for the items at positions `start..=end` (zero-based, inclusive), sent as the
-    /// `Range: items=start-end` header. `end` before `start` is refused when sent.
-    pub fn range(mut self, start: u64, end: u64) -> Self {
-        self.range = Some(Range { start, end });
-        self
-    }
-
-    /// The number of items per request when streaming (default [`DEFAULT_PAGE_SIZE`]).
-    pub fn page_size(mut self, size: u64) -> Self {
-        self.page_size = size;
-        self
-    }
-
-    /// How many pages [`into_stream`](Self::into_stream) requests ahead of the one being
-    /// read (default [`DEFAULT_PREFETCH`]); 0 requests each page only when the previous one
-    /// has been read.
-    pub fn prefetch(mut self, pages: usize) -> Self {
-        self.prefetch = pages;
-        self
-    }
-
-    /// Ends [`into_stream`](Self::into_stream) after this many items; no request asks for
-    /// items past the limit.
-    pub fn max_items(mut self, max: u64) -> Self {
-        self.max_items = Some(max);
-        self
-    }
-
-    /// Ends [`into_stream`](Self::into_stream) after this many pages (requests), so that a
-    /// console that sends one item per page of a huge total cannot keep a walk going.
-    pub fn max_pages(mut self, max: u64) -> Self {
-        self.max_pages = Some(max);
-        self
-    }
-
-    fn request(&self, range: Option<Range>) -> Result<ApiRequest> {
-        let path = self
-            .path
-            .clone()
-            .map_err(|reason| Error::invalid_input("path segment", reason))?;
-        if let Some(filter) = &self.filter {
-            filter.validate()?;
-        }
-        let mut req = ApiRequest::get(path)
-            .query_opt("filter", self.filter.as_ref().map(|f| f.to_string()))
-            .query_opt("fields", self.fields.clone())
-            .query_opt("sort", self.sort.clone());
-        for (name, value) in &self.extra {
-            req = req.query(*name, value.clone());
-        }
-        if let Some(Range { start, end }) = range {
-            if end < start {
-                return Err(Error::invalid_input(
-                    "range",
-                    format!("the range end {end} is before its start {start}"),
-                ));
-            }
-            let value = HeaderValue::from_str(&format!("items={start}-{end}"))
-                .map_err(|_| Error::invalid_input("range", "unencodable range"))?;
-            req = req.header(HeaderName::from_static("range"), value);
-        }
-        Ok(req)
-    }
-
-    /// Sends the request and returns one page.
-    pub async fn send(self) -> Result<Page<T>> {
-        let req = self.request(self.range)?;
-        let asked = self.range.and_then(Range::len);
-        let resp = self.transport.execute(req).await?;
-        decode_page(&resp, asked)
-    }
-
-    /// Walks every matching item, requesting [`page_size`](Self::page_size) items at a time
-    /// with `Range` headers, starting at the position of [`range`](Self::range) if one was
-    /// set (its end is then the last position visited).
-    ///
-    /// Once the first answer tells how many items match, the stream requests
-    /// [`prefetch`](Self::prefetch) pages ahead of the one being read (default
-    /// [`DEFAULT_PREFETCH`]), and each page is fetched and decoded in a task of its own: the
-    /// console prepares the next page and another core decodes it while this one is read.
-    /// At most `prefetch + 1` pages are held in memory, whatever the number of items.
-    /// Dropping the stream cancels the requests still in flight. A page shorter than asked
-    /// (a console that caps the page size) discards the requests ahead and the walk goes on
-    /// from the first item not yet seen. Must be polled inside a tokio runtime, as every
-    /// request of this crate. The walk is incident-core's offset [`Paginator`].
-    ///
-    /// A console that lies cannot keep the walk going nor fill memory: a page holding more
-    /// items than asked is refused before they are decoded; a `Content-Range` that does not
-    /// match the items, or a page from another position than asked, is an
-    /// [`Error::Protocol`]; the walk never goes past the first total reported; an answer
-    /// without `Content-Range` is the whole list (QRadar always sends one for a `Range`, so
-    /// the `Range` was lost on the way). [`max_items`](Self::max_items) and
-    /// [`max_pages`](Self::max_pages) bound a console that sends one item per page.
-    ///
-    /// Offsets shift when items are added or removed while the walk runs. For a walk that
-    /// must not skip or repeat items, sort by id and filter on `id >` the last id seen
-    /// (the normalized `IncidentSource` stream does this).
-    pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
-        self.paginator().items()
-    }
-
-    /// The walk of [`into_stream`](Self::into_stream) as a paginator, for page-level access
-    /// ([`Paginator::pages`]: each page with the position of the next one and the total).
-    pub fn paginator(self) -> Paginator<T, u64> {
-        let page_size = self.page_size;
-        let prefetch = self.prefetch;
-        let (max_items, max_pages) = (self.max_items, self.max_pages);
-        let first = self.range.map_or(0, |r| r.start);
-        let last = self.range.map(|r| r.end);
-        let list = Arc::new(self);
-        let mut paginator = Paginator::offsets(move |start, len| {
-            // Built here, not in the task, so that a refused request fails before any task.
-            let request = list.request(Some(Range {
-                start,
-                end: start + (len - 1),
-            }));
-            let transport = list.transport.clone();
-            async move {
-                let resp = transport.execute(request?).await?;
-                Ok(offset_page(decode_page(&resp, Some(len))?, len))
-            }
-        })
-        .vendor(VENDOR)
-        .page_size(page_size)
-        .prefetch(prefetch)
-        .first_position(first)
-        .identify_by(E::key);
-        if let Some(last) = last {
-            paginator = paginator.last_position(last);
-        }
-        if let Some(max) = max_items {
-            paginator = paginator.max_items(max);
-        }
-        if let Some(max) = max_pages {
-            paginator = paginator.max_pages(max);
-        }
-        paginator
-    }
-}
+pub use crate::model::{ContentRange, Page};
+pub use incident_core::paging::{DEFAULT_PAGE_SIZE, DEFAULT_PREFETCH};
 
 /// What a page says about its window, for the offset paginator.
 fn offset_page<T>(page: Page<T>, asked: u64) -> OffsetPage<T> {
@@ -452,34 +42,187 @@ fn offset_page<T>(page: Page<T>, asked: u64) -> OffsetPage<T> {
     }
 }
 
-impl<T, E: endpoint::Sortable> List<T, E> {
+/// A list request: `GET` on a collection of `T`, with the parameters its endpoint accepts
+/// ([`sort`](Self::sort) only where QRadar sorts).
+///
+/// `.await` it (or [`send`](Self::send) it) for one page, or walk every item with
+/// [`into_stream`](Self::into_stream).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent or streamed"]
+pub struct List<T> {
+    transport: Transport,
+    path: Result<ApiPath, String>,
+    params: ListParams,
+    page_size: u64,
+    prefetch: usize,
+    limits: WalkLimits,
+    options: CallOptions,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<T: Record> List<T> {
+    pub(crate) fn new(transport: &Transport, path: Result<ApiPath>) -> Self {
+        List {
+            transport: transport.clone(),
+            path: path.map_err(|e| e.to_string()),
+            params: ListParams::default(),
+            page_size: DEFAULT_PAGE_SIZE,
+            prefetch: DEFAULT_PREFETCH,
+            limits: WalkLimits::default(),
+            options: CallOptions::default(),
+            _item: PhantomData,
+        }
+    }
+
+    /// Sets a parameter of one endpoint; the last value set is the one sent.
+    pub(crate) fn flag(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.params.flag(name, value.to_string());
+        self
+    }
+
+    /// Keeps only the items matching `filter` (QRadar's `filter` parameter).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.params.filter = Some(filter);
+        self
+    }
+
+    /// Keeps only the items matching a filter written in QRadar's syntax, sent as is.
+    pub fn filter_raw(self, filter: impl Into<String>) -> Self {
+        self.filter(Filter::raw(filter))
+    }
+
+    /// Returns only these fields, e.g. `"id,status,rules(id)"`. Every model field is an
+    /// `Option`, so objects with fields left out still decode.
+    pub fn fields(mut self, fields: impl Into<String>) -> Self {
+        self.params.fields = Some(fields.into());
+        self
+    }
+
+    /// Asks for the items at positions `start..=end` (zero-based, inclusive), sent as the
+    /// `Range: items=start-end` header. `end` before `start` is refused when sent.
+    pub fn range(mut self, start: u64, end: u64) -> Self {
+        self.params.range = Some(Range { start, end });
+        self
+    }
+
+    /// The number of items per request when streaming (default [`DEFAULT_PAGE_SIZE`]).
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// How many pages [`into_stream`](Self::into_stream) requests ahead of the one being read
+    /// (default [`DEFAULT_PREFETCH`]); 0 requests each page once the previous one is read.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = pages;
+        self
+    }
+
+    incident_core::walk_limits!(limits);
+
+    incident_core::call_options!(options);
+
+    fn request(&self, range: Option<Range>) -> Result<ApiRequest> {
+        let path = self.path.clone();
+        let path = path.map_err(|why| Error::invalid_input("path segment", why))?;
+        let request = self.params.apply(ApiRequest::get(path), range)?;
+        Ok(self.options.apply(request))
+    }
+
+    /// The request for one page, and how its answer is read.
+    fn page(&self, range: Option<Range>) -> Call<Page<T>> {
+        let asked = range.and_then(Range::len);
+        Call::new(&self.transport, self.request(range), move |response| {
+            Page::decode(response, asked)
+        })
+    }
+
+    /// The page asked for ([`range`](Self::range), else the whole list) as a [`Call`].
+    pub fn call(self) -> Call<Page<T>> {
+        self.page(self.params.range)
+    }
+
+    /// Sends the request and returns one page.
+    pub async fn send(self) -> Result<Page<T>> {
+        self.call().await
+    }
+
+    /// Walks every matching item, requesting [`page_size`](Self::page_size) items at a time
+    /// with `Range` headers, [`prefetch`](Self::prefetch) pages ahead, from the start of
+    /// [`range`](Self::range) if one was set (its end is then the last position visited).
+    /// The walk, what it holds in memory and its bounds against a console that lies are
+    /// incident-core's [`Paginator::offsets`]; here besides, a `Content-Range` that does not
+    /// match the items is an [`Error::Protocol`], and an answer without one is the whole list
+    /// (the `Range` was lost on the way). Must be polled inside a tokio runtime.
+    ///
+    /// Offsets shift when items are added or removed while the walk runs. For a walk that
+    /// must not skip or repeat items, sort by id and filter on `id >` the last id seen
+    /// (the normalized `IncidentSource` stream does this).
+    pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
+        self.paginator().items()
+    }
+
+    /// The walk of [`into_stream`](Self::into_stream) as a paginator, for page-level access
+    /// ([`Paginator::pages`]: each page with the position of the next one and the total).
+    pub fn paginator(self) -> Paginator<T, u64> {
+        let list = Arc::new(self);
+        let fetch = {
+            let list = list.clone();
+            move |start, len| {
+                let range = Range {
+                    start,
+                    end: start + (len - 1),
+                };
+                let page = list.page(Some(range));
+                page.and_then(move |page| Ok(offset_page(page, len)))
+                    .into_future()
+            }
+        };
+        let mut paginator = Paginator::offsets(fetch)
+            .vendor(VENDOR)
+            .page_size(list.page_size)
+            .prefetch(list.prefetch)
+            .first_position(list.params.range.map_or(0, |r| r.start))
+            .identify_by(T::key)
+            .limits(&list.limits);
+        if let Some(last) = list.params.range.map(|r| r.end) {
+            paginator = paginator.last_position(last);
+        }
+        paginator
+    }
+}
+
+impl<T: Sortable> List<T> {
     /// Sorts the items, e.g. `"+id"` or `"-start_time"` (`+` ascending, `-` descending).
     pub fn sort(mut self, sort: impl Into<String>) -> Self {
-        self.sort = Some(sort.into());
+        self.params.sort = Some(sort.into());
         self
     }
 }
 
-incident_core::impl_into_future!([T, E] List<T, E> => Page<T>, where T: DeserializeOwned + Send + 'static, E: endpoint::Keyed<T> + Send + 'static);
+incident_core::impl_into_future!([T] List<T> => Page<T>, where T: Record);
 
-/// A request for one object, with the optional `fields` parameter. End it with
-/// [`send`](Self::send) or `.await` it directly.
-#[derive(Debug, Clone)]
+/// A request answered with one object: a read, or a write that returns what it made, with
+/// QRadar's `fields` selection. `.await` it (or [`send`](Self::send) it).
+#[derive(Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct Get<T> {
+pub struct Single<T> {
     transport: Transport,
-    path: Result<ApiPath, String>,
+    request: Result<ApiRequest>,
     fields: Option<String>,
-    _marker: PhantomData<fn() -> T>,
+    options: CallOptions,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl<T: DeserializeOwned + Send + 'static> Get<T> {
-    pub(crate) fn new(transport: Transport, path: Result<ApiPath>) -> Self {
-        Get {
-            transport,
-            path: path.map_err(|e| e.to_string()),
+impl<T: DeserializeOwned + Send + 'static> Single<T> {
+    /// `request`, or why it cannot be made (returned when awaited, before anything is sent).
+    pub(crate) fn new(transport: &Transport, request: Result<ApiRequest>) -> Self {
+        Single {
+            transport: transport.clone(),
+            request,
             fields: None,
-            _marker: PhantomData,
+            options: CallOptions::default(),
+            _item: PhantomData,
         }
     }
 
@@ -489,164 +232,18 @@ impl<T: DeserializeOwned + Send + 'static> Get<T> {
         self
     }
 
-    /// Sends the request.
+    incident_core::call_options!(options);
+
+    /// The request as a [`Call`].
+    pub fn call(self) -> Call<T> {
+        let request = self.request.map(|r| r.query_opt("fields", self.fields));
+        Call::json(&self.transport, request).options(self.options)
+    }
+
+    /// Sends the request and returns the object.
     pub async fn send(self) -> Result<T> {
-        let path = self
-            .path
-            .map_err(|reason| Error::invalid_input("path segment", reason))?;
-        let req = ApiRequest::get(path).query_opt("fields", self.fields);
-        self.transport.execute(req).await?.json()
+        self.call().await
     }
 }
 
-incident_core::impl_into_future!([T] Get<T> => T, where T: DeserializeOwned + Send + 'static);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_range_forms() {
-        assert_eq!(
-            ContentRange::parse("items 0-49/120"),
-            Some(ContentRange::Items {
-                start: 0,
-                end: 49,
-                total: Some(120)
-            })
-        );
-        assert_eq!(
-            ContentRange::parse("items */3"),
-            Some(ContentRange::Unsatisfied { total: Some(3) })
-        );
-        assert_eq!(
-            ContentRange::parse(" items 5-9/* "),
-            Some(ContentRange::Items {
-                start: 5,
-                end: 9,
-                total: None
-            })
-        );
-        assert_eq!(
-            ContentRange::parse("items=0-4/5"),
-            Some(ContentRange::Items {
-                start: 0,
-                end: 4,
-                total: Some(5)
-            })
-        );
-        for bad in [
-            "",
-            "items",
-            "bytes 0-1/2",
-            "items 4-1/9",
-            "items a-b/3",
-            "items 0-1/x",
-            "items 0-1",
-        ] {
-            assert_eq!(ContentRange::parse(bad), None, "{bad}");
-        }
-    }
-
-    /// `text` cut at every byte (either side), and with each byte replaced by characters
-    /// that trip parsers or with one bit flipped; invalid UTF-8 is replaced.
-    fn mutations(text: &str) -> Vec<String> {
-        let bytes = text.as_bytes();
-        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let mut out = Vec::new();
-        for i in 0..=bytes.len() {
-            out.push(lossy(&bytes[..i]));
-            out.push(lossy(&bytes[i..]));
-        }
-        for i in 0..bytes.len() {
-            for with in [
-                "",
-                "\u{e9}",
-                "9",
-                "99999999999999999999",
-                "-",
-                "+",
-                "/",
-                "*",
-                "=",
-            ] {
-                out.push(format!(
-                    "{}{with}{}",
-                    lossy(&bytes[..i]),
-                    lossy(&bytes[i + 1..])
-                ));
-            }
-            for bit in 0..8 {
-                let mut b = bytes.to_vec();
-                b[i] ^= 1 << bit;
-                out.push(lossy(&b));
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn mangled_content_ranges_never_panic() {
-        for valid in [
-            "items 0-49/120",
-            "items */3",
-            "items=18446744073709551614-18446744073709551615/*",
-        ] {
-            for text in mutations(valid) {
-                let outcome = std::panic::catch_unwind(|| {
-                    let range = ContentRange::parse(&text);
-                    let page = Page::<u8> {
-                        items: vec![],
-                        content_range: range,
-                    };
-                    (page.total(), page.next_start())
-                });
-                assert!(outcome.is_ok(), "Content-Range {text:?} panicked");
-            }
-        }
-        let last = ContentRange::parse("items 18446744073709551615-18446744073709551615/*");
-        let page = Page::<u8> {
-            items: vec![],
-            content_range: last,
-        };
-        assert_eq!(page.next_start(), None, "nothing follows u64::MAX");
-    }
-
-    #[test]
-    fn next_start() {
-        let page = |r| Page::<u8> {
-            items: vec![],
-            content_range: r,
-        };
-        assert_eq!(
-            page(ContentRange::parse("items 0-49/120")).next_start(),
-            Some(50)
-        );
-        assert_eq!(
-            page(ContentRange::parse("items 100-119/120")).next_start(),
-            None
-        );
-        assert_eq!(page(ContentRange::parse("items */120")).next_start(), None);
-        assert_eq!(
-            page(ContentRange::parse("items 0-9/*")).next_start(),
-            Some(10)
-        );
-        assert_eq!(page(None).next_start(), None);
-        // Server numbers at the end of u64 do not overflow.
-        let max = u64::MAX;
-        assert_eq!(
-            page(ContentRange::parse(&format!("items 0-{max}/*"))).next_start(),
-            None
-        );
-        assert_eq!(
-            page(ContentRange::parse(&format!("items 0-{max}/{max}"))).next_start(),
-            None
-        );
-        assert_eq!(
-            Range { start: 0, end: max }.len(),
-            None,
-            "a range of 2^64 items has no u64 length"
-        );
-        assert_eq!(Range { start: 3, end: 4 }.len(), Some(2));
-    }
-}
+incident_core::impl_into_future!([T] Single<T> => T, where T: DeserializeOwned + Send + 'static);

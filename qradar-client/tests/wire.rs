@@ -1702,6 +1702,107 @@ async fn an_update_is_retried_after_a_500_but_a_note_is_not() {
     assert_eq!(note.calls_async().await, 0);
 }
 
+#[tokio::test]
+async fn every_operation_takes_the_per_call_options() {
+    use incident_core::http::{HeaderName, HeaderValue};
+    let server = MockServer::start_async().await;
+    let traced = |when: When| when.header("x-correlation-id", "c-1");
+    let list = server
+        .mock_async(|when, then| {
+            traced(get_on(when, OFFENSES, &[])).header("range", "items=0-1");
+            reply(then, 200, &json!([{ "id": 1 }, { "id": 2 }]))
+                .header("content-range", "items 0-1/2");
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            traced(get_on(when, "/api/siem/offenses/1", &[("fields", "id")]));
+            reply(then, 200, &json!({ "id": 1 }));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            traced(post_on(
+                when,
+                "/api/siem/offenses/1",
+                &[("follow_up", "true")],
+            ));
+            reply(then, 200, &json!({ "id": 1, "follow_up": true }));
+        })
+        .await;
+    let note = server
+        .mock_async(|when, then| {
+            traced(post_on(
+                when,
+                "/api/siem/offenses/1/notes",
+                &[("note_text", "n")],
+            ));
+            reply(then, 201, &json!({ "id": 5 }));
+        })
+        .await;
+    // A 503 the client's policy (retries disabled) gives up on; this call's policy retries.
+    let flaky = server
+        .mock_async(|when, then| {
+            get_on(when, "/api/siem/offenses/2", &[]);
+            reply(then, 503, &json!({})).up_to_n_times(1);
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            get_on(when, "/api/siem/offenses/2", &[]);
+            reply(then, 200, &json!({ "id": 2 }));
+        })
+        .await;
+    let c = client(&server);
+    let (name, value) = (
+        HeaderName::from_static("x-correlation-id"),
+        HeaderValue::from_static("c-1"),
+    );
+    let page = c
+        .offenses()
+        .list()
+        .range(0, 1)
+        .header(name.clone(), value.clone())
+        .await
+        .unwrap();
+    assert_eq!(ids(&page.items), [1, 2]);
+    let all: Vec<Offense> = c
+        .offenses()
+        .list()
+        .page_size(2)
+        .header(name.clone(), value.clone())
+        .deadline(Duration::from_secs(30))
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), [1, 2]);
+    assert_eq!(list.calls_async().await, 2);
+    let o = c
+        .offenses()
+        .get(1)
+        .fields("id")
+        .header(name.clone(), value.clone())
+        .await
+        .unwrap();
+    assert_eq!(o.id, Some(1));
+    let call = c.offenses().update(1).follow_up(true).call();
+    let sent = call.request().unwrap().query_pairs().count();
+    assert_eq!(sent, 1, "the call shows its request before it is sent");
+    let o = call.header(name.clone(), value.clone()).await.unwrap();
+    assert_eq!(o.follow_up, Some(true));
+    let n = c.offenses().notes(1).create("n").call().header(name, value);
+    assert_eq!(n.await.unwrap().id, Some(5));
+    let fast = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(10));
+    let o = c.offenses().get(2).retry_policy(fast).await.unwrap();
+    assert_eq!(o.id, Some(2));
+    for mock in [&get, &update, &note, &flaky, &second] {
+        mock.assert_async().await;
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Secrets
 // ---------------------------------------------------------------------------------------

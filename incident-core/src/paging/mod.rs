@@ -75,6 +75,7 @@
 //! [`MAX_REMEMBERED_RECORDS`]).
 
 pub mod decode;
+mod limits;
 
 use crate::vendor::Vendor;
 use std::collections::{HashSet, VecDeque};
@@ -92,6 +93,7 @@ use crate::error::{Error, Result};
 pub use decode::{
     DEFAULT_MAX_ITEMS_PER_ANSWER, Items, bounded, decode_limited, decode_page, items_and_rest,
 };
+pub use limits::WalkLimits;
 
 /// The page size of offset and page-number paginators unless [`Paginator::page_size`] says
 /// otherwise.

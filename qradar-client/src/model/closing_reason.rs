@@ -3,6 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use incident_core::serde_helpers::lenient_u64_option;
+use incident_core::{Error, Result};
+
+/// The shortest closing reason text QRadar accepts.
+pub const REASON_MIN_CHARS: usize = 5;
+/// The longest closing reason text QRadar accepts.
+pub const REASON_MAX_CHARS: usize = 60;
 
 /// Why an offense was closed. Closing an offense requires the ID of one of these.
 ///
@@ -41,5 +47,17 @@ impl ClosingReason {
     /// defaults both to false.
     pub fn is_usable(&self) -> bool {
         self.id.is_some() && self.is_reserved != Some(true) && self.is_deleted != Some(true)
+    }
+
+    /// Refuses a reason text QRadar would refuse: outside 5 to 60 characters, once trimmed.
+    pub(crate) fn check_text(text: &str) -> Result<()> {
+        let chars = text.trim().chars().count();
+        if (REASON_MIN_CHARS..=REASON_MAX_CHARS).contains(&chars) {
+            return Ok(());
+        }
+        Err(Error::invalid_input(
+            "closing reason",
+            format!("must be {REASON_MIN_CHARS} to {REASON_MAX_CHARS} characters, not {chars}"),
+        ))
     }
 }

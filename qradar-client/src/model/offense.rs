@@ -1,6 +1,7 @@
 //! The offense: QRadar's unit of investigation, built from the events and flows that one or
 //! more rules correlated (`GET/POST /siem/offenses[/{offense_id}]`).
 
+use incident_core::{ApiRequest, Error, Result};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -332,5 +333,67 @@ impl Offense {
     /// True when the status is `CLOSED`.
     pub fn is_closed(&self) -> bool {
         self.status == Some(OffenseStatus::Closed)
+    }
+}
+
+/// The status an update moves an offense to. Closing carries its closing reason, so a close
+/// without one cannot be expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StatusUpdate {
+    /// `OPEN`: shows a hidden offense again, or reopens a closed one.
+    Open,
+    /// `HIDDEN`: hides the offense.
+    Hidden,
+    /// `CLOSED` with this closing reason id.
+    Closed {
+        /// The closing reason (see [`crate::QRadarClient::closing_reasons`]).
+        closing_reason_id: u64,
+    },
+}
+
+/// What an offense update changes (`POST /siem/offenses/{offense_id}`): each change is a
+/// query parameter, and the body is empty.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OffenseChanges {
+    pub(crate) protected: Option<bool>,
+    pub(crate) follow_up: Option<bool>,
+    pub(crate) status: Option<StatusUpdate>,
+    pub(crate) assigned_to: Option<String>,
+}
+
+impl OffenseChanges {
+    /// `request` with these changes; an update that changes nothing, or assigns to an empty
+    /// user name, is refused.
+    pub(crate) fn apply(&self, request: ApiRequest) -> Result<ApiRequest> {
+        let OffenseChanges {
+            protected,
+            follow_up,
+            status,
+            assigned_to,
+        } = self;
+        if protected.is_none() && follow_up.is_none() && status.is_none() && assigned_to.is_none() {
+            return Err(Error::invalid_input("offense update", "nothing to change"));
+        }
+        if assigned_to.as_ref().is_some_and(|u| u.trim().is_empty()) {
+            return Err(Error::invalid_input(
+                "assigned_to",
+                "the user name is empty",
+            ));
+        }
+        let (status, reason) = match status {
+            None => (None, None),
+            Some(StatusUpdate::Open) => (Some(OffenseStatus::Open), None),
+            Some(StatusUpdate::Hidden) => (Some(OffenseStatus::Hidden), None),
+            Some(StatusUpdate::Closed { closing_reason_id }) => {
+                (Some(OffenseStatus::Closed), Some(closing_reason_id))
+            }
+        };
+        Ok(request
+            .query_opt("protected", protected.map(|b| b.to_string()))
+            .query_opt("follow_up", follow_up.map(|b| b.to_string()))
+            .query_opt("status", status.map(|s| s.as_str().to_owned()))
+            .query_opt("closing_reason_id", reason.map(u64::to_string))
+            .query_opt("assigned_to", assigned_to.clone()))
     }
 }
