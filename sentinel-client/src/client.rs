@@ -226,10 +226,7 @@ impl SessionProvider for SentinelSession {
         let answer: TokenAnswer = http.execute(request).await?.json()?;
         match answer.token.filter(|t| !t.trim().is_empty()) {
             Some(token) => Ok(Session::new(token)),
-            None => Err(Error::Protocol {
-                vendor: VENDOR,
-                message: "the token answer holds no Token".into(),
-            }),
+            None => Err(Error::protocol(VENDOR, "the token answer holds no Token")),
         }
     }
 
