@@ -2,9 +2,10 @@
 //! delete, and their events.
 
 use std::fmt;
-use std::future::Future;
 
-use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result, Transport};
+use incident_core::{
+    ApiPath, ApiRequest, ApiResponse, Call, CallOptions, Error, Result, Transport,
+};
 use serde_json::{Map, Value};
 
 use crate::client::{OBJECTS_PATH, VENDOR};
@@ -26,8 +27,7 @@ pub(crate) fn incident_events_path() -> ApiPath {
     ApiPath::new(OBJECTS_PATH).then("incident-events")
 }
 
-/// Fields of an incident the server sets: never written back by an update.
-pub const READ_ONLY_FIELDS: &[&str] = &["meta", "createdate", "moddate", "creator", "modifier"];
+pub use crate::model::READ_ONLY_FIELDS;
 
 /// A list of incidents (`GET /SentinelRESTServices/objects/incident`).
 pub type ListIncidents = List<Incident>;
@@ -60,14 +60,10 @@ impl IncidentsApi {
     }
 
     /// Reads one incident (`GET /SentinelRESTServices/objects/incident/{IncidentId}`). The
-    /// future owns what it needs (it does not borrow this handle).
-    pub fn get(
-        &self,
-        id: impl fmt::Display,
-    ) -> impl Future<Output = Result<Incident>> + Send + 'static {
-        let transport = self.transport.clone();
-        let path = incident_path(&id.to_string());
-        async move { transport.execute(ApiRequest::get(path?)).await?.json() }
+    /// call owns what it needs (it does not borrow this handle).
+    pub fn get(&self, id: impl fmt::Display) -> Call<Incident> {
+        let request = incident_path(&id.to_string()).map(ApiRequest::get);
+        Call::json(&self.transport, request)
     }
 
     /// Creates an incident (`POST /SentinelRESTServices/objects/incident`) and returns it
@@ -94,9 +90,11 @@ impl IncidentsApi {
         }
         let location = response
             .header_str("location")
-            .ok_or_else(|| Error::Protocol {
-                vendor: VENDOR,
-                message: "the incident was created, but the answer names it nowhere".into(),
+            .ok_or_else(|| {
+                Error::protocol(
+                    VENDOR,
+                    "the incident was created, but the answer names it nowhere",
+                )
             })?
             .to_owned();
         self.get_ref(&ObjectRef::new(location)).await
@@ -104,9 +102,9 @@ impl IncidentsApi {
 
     /// Reads the incident a reference names (`meta.@href`, a `Location`), on the configured
     /// origin.
-    pub async fn get_ref(&self, reference: &ObjectRef) -> Result<Incident> {
-        let request = crate::objects::ref_request(&self.transport, reference, "incident")?;
-        self.transport.execute(request).await?.json()
+    pub fn get_ref(&self, reference: &ObjectRef) -> Call<Incident> {
+        let request = crate::objects::ref_request(&self.transport, reference, "incident");
+        Call::json(&self.transport, request)
     }
 
     /// Starts an update of one incident (`PUT .../objects/incident/{IncidentId}`) that
@@ -132,22 +130,16 @@ impl IncidentsApi {
             id: id.to_string(),
             changes: Map::new(),
             partial: false,
+            options: CallOptions::default(),
         }
     }
 
-    /// Deletes one incident (`DELETE .../objects/incident/{IncidentId}`). The future owns
+    /// Deletes one incident (`DELETE .../objects/incident/{IncidentId}`). The call owns
     /// what it needs. An answer with a JSON body other than the incident is a refusal and
     /// an error.
-    pub fn delete(
-        &self,
-        id: impl fmt::Display,
-    ) -> impl Future<Output = Result<()>> + Send + 'static {
-        let transport = self.transport.clone();
-        let path = incident_path(&id.to_string());
-        async move {
-            transport.execute(ApiRequest::delete(path?)).await?;
-            Ok(())
-        }
+    pub fn delete(&self, id: impl fmt::Display) -> Call<()> {
+        let request = incident_path(&id.to_string()).map(ApiRequest::delete);
+        Call::new(&self.transport, request, |_| Ok(()))
     }
 
     /// The events of an incident, through the link it carries (`events.@href`, e.g.
@@ -215,6 +207,7 @@ pub struct UpdateIncident {
     id: String,
     changes: Map<String, Value>,
     partial: bool,
+    options: CallOptions,
 }
 
 impl UpdateIncident {
@@ -276,7 +269,10 @@ impl UpdateIncident {
         self
     }
 
-    /// Sends the update and returns the incident as it is afterwards.
+    incident_core::call_options!(options);
+
+    /// Sends the update (each of its requests with the per-call options) and returns the
+    /// incident as it is afterwards.
     pub async fn send(self) -> Result<Incident> {
         if self.changes.is_empty() {
             return Err(Error::invalid_input("incident update", "nothing to change"));
@@ -289,26 +285,24 @@ impl UpdateIncident {
         } else {
             self.read_and_change(&path).await?
         };
-        let response = self.transport.execute(request).await?;
+        let response = self.execute(request).await?;
         match answered_incident(&response)? {
             Some(incident) => Ok(incident),
-            None => self.transport.execute(ApiRequest::get(path)).await?.json(),
+            None => self.execute(ApiRequest::get(path)).await?.json(),
         }
+    }
+
+    async fn execute(&self, request: ApiRequest) -> Result<ApiResponse> {
+        self.transport.execute(self.options.apply(request)).await
     }
 
     /// The `PUT` of the incident as it is now, with the changes applied and without the
     /// server-set fields.
     async fn read_and_change(&self, path: &ApiPath) -> Result<ApiRequest> {
-        let current: Value = self
-            .transport
-            .execute(ApiRequest::get(path.clone()))
-            .await?
-            .json()?;
+        let current: Value = self.execute(ApiRequest::get(path.clone())).await?.json()?;
         let Value::Object(mut body) = current else {
-            return Err(Error::Protocol {
-                vendor: VENDOR,
-                message: "the incident read before the update is not a JSON object".into(),
-            });
+            let why = "the incident read before the update is not a JSON object";
+            return Err(Error::protocol(VENDOR, why));
         };
         for field in READ_ONLY_FIELDS {
             body.remove(*field);

@@ -22,6 +22,21 @@ pub const MAX_SCANNED_PAGES: usize = 20;
 /// The prefix of the line a verdict is recorded in, inside `resolution`.
 pub const VERDICT_PREFIX: &str = "Verdict:";
 
+/// The verdicts a resolution's `Verdict:` line records and reads back, by caption.
+const VERDICTS: [Verdict; 11] = [
+    Verdict::Unknown,
+    Verdict::FalsePositive,
+    Verdict::TruePositive,
+    Verdict::Disregard,
+    Verdict::Suspicious,
+    Verdict::Benign,
+    Verdict::Test,
+    Verdict::InsufficientData,
+    Verdict::SecurityRisk,
+    Verdict::ManagedExternally,
+    Verdict::Duplicate,
+];
+
 /// The normalized status of a Sentinel state (see the module table).
 pub fn status_from_sentinel(state: Option<&IncidentState>) -> IncidentStatus {
     match state {
@@ -83,21 +98,8 @@ pub fn verdict_from_resolution(resolution: &str) -> Option<Verdict> {
     if caption.is_empty() {
         return None;
     }
-    let known = [
-        Verdict::FalsePositive,
-        Verdict::TruePositive,
-        Verdict::Disregard,
-        Verdict::Suspicious,
-        Verdict::Benign,
-        Verdict::Test,
-        Verdict::InsufficientData,
-        Verdict::SecurityRisk,
-        Verdict::ManagedExternally,
-        Verdict::Duplicate,
-        Verdict::Unknown,
-    ];
     Some(
-        known
+        VERDICTS
             .into_iter()
             .find(|v| v.caption().eq_ignore_ascii_case(caption))
             .unwrap_or_else(|| Verdict::Other(caption.to_owned())),
@@ -140,10 +142,8 @@ pub fn resolution_for(closure: &Closure) -> Option<String> {
 
 /// Converts a Sentinel incident to a normalized one (see the module table).
 pub fn incident_from_sentinel(incident: Incident) -> Result<NormalizedIncident> {
-    let id = incident.id().ok_or_else(|| Error::Protocol {
-        vendor: VENDOR,
-        message: "an incident without meta.@href, so without an id".into(),
-    })?;
+    let why = "an incident without meta.@href, so without an id";
+    let id = incident.id().ok_or_else(|| Error::protocol(VENDOR, why))?;
     let title = incident
         .name
         .as_deref()
@@ -211,19 +211,7 @@ impl IncidentSource for SentinelClient {
         caps.close_requires_reason = false;
         caps.verdict = true;
         // Written as the resolution's `Verdict:` line, which reads back.
-        caps.verdicts = vec![
-            Verdict::Unknown,
-            Verdict::FalsePositive,
-            Verdict::TruePositive,
-            Verdict::Disregard,
-            Verdict::Suspicious,
-            Verdict::Benign,
-            Verdict::Test,
-            Verdict::InsufficientData,
-            Verdict::SecurityRisk,
-            Verdict::ManagedExternally,
-            Verdict::Duplicate,
-        ];
+        caps.verdicts = VERDICTS.to_vec();
         caps.assign = true;
         caps.unassign = true;
         caps.set_severity = true;
@@ -259,11 +247,8 @@ impl IncidentSource for SentinelClient {
             size = size.min((limit as u64).max(1));
         }
         let walker = Walker {
-            transport: self.transport.clone(),
-            path: incidents_path(),
-            params: Vec::new(),
             size,
-            first: 1,
+            ..Walker::new(self.transport.clone(), incidents_path())
         };
         let mut cursor = cursor.map(|c| c.as_str().to_owned());
         for _ in 0..MAX_SCANNED_PAGES {

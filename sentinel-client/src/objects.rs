@@ -1,7 +1,8 @@
 //! The objects an incident refers to: incident-event associations, external data and
 //! annotations (read only).
 
-use incident_core::{ApiPath, ApiRequest, Error, Result, Transport};
+use incident_core::{ApiPath, ApiRequest, Call, Error, Result, Transport};
+use serde::de::DeserializeOwned;
 
 use crate::client::OBJECTS_PATH;
 use crate::incidents::incident_events_path;
@@ -28,13 +29,13 @@ pub(crate) fn ref_request(
     Ok(request)
 }
 
-async fn get_by_id<T: serde::de::DeserializeOwned>(
+fn get_by_id<T: DeserializeOwned + Send + 'static>(
     transport: &Transport,
     kind: &'static str,
     id: &str,
-) -> Result<T> {
-    let path = ApiPath::new(OBJECTS_PATH).then(kind).segment(id)?;
-    transport.execute(ApiRequest::get(path)).await?.json()
+) -> Call<T> {
+    let path = ApiPath::new(OBJECTS_PATH).then(kind).segment(id);
+    Call::json(transport, path.map(ApiRequest::get))
 }
 
 /// Incident-event associations; get it from
@@ -57,11 +58,10 @@ impl IncidentEventsApi {
 
     /// Reads one association
     /// (`GET .../objects/incident-events/{event-uuid}/{incident-id}`).
-    pub async fn get(&self, event_id: &str, incident_id: &str) -> Result<IncidentEvent> {
-        let path = incident_events_path()
-            .segment(event_id)?
-            .segment(incident_id)?;
-        self.transport.execute(ApiRequest::get(path)).await?.json()
+    pub fn get(&self, event_id: &str, incident_id: &str) -> Call<IncidentEvent> {
+        let path = incident_events_path().segment(event_id);
+        let path = path.and_then(|p| p.segment(incident_id));
+        Call::json(&self.transport, path.map(ApiRequest::get))
     }
 }
 
@@ -78,15 +78,17 @@ impl ExternalDataApi {
     }
 
     /// Reads one item (`GET .../objects/external-data/{ExternalDataId}`).
-    pub async fn get(&self, id: &str) -> Result<ExternalData> {
-        get_by_id(&self.transport, "external-data", id).await
+    pub fn get(&self, id: &str) -> Call<ExternalData> {
+        get_by_id(&self.transport, "external-data", id)
     }
 
     /// Reads the item a reference names (an incident's `external-datas` entry), on the
     /// configured origin.
-    pub async fn get_ref(&self, reference: &ObjectRef) -> Result<ExternalData> {
-        let request = ref_request(&self.transport, reference, "external-data")?;
-        self.transport.execute(request).await?.json()
+    pub fn get_ref(&self, reference: &ObjectRef) -> Call<ExternalData> {
+        Call::json(
+            &self.transport,
+            ref_request(&self.transport, reference, "external-data"),
+        )
     }
 }
 
@@ -104,14 +106,16 @@ impl AnnotationsApi {
     }
 
     /// Reads one annotation (`GET .../objects/annotation/{id}`).
-    pub async fn get(&self, id: &str) -> Result<Annotation> {
-        get_by_id(&self.transport, "annotation", id).await
+    pub fn get(&self, id: &str) -> Call<Annotation> {
+        get_by_id(&self.transport, "annotation", id)
     }
 
     /// Reads the annotation a reference names (an incident's `annotations` or `notes`
     /// entry), on the configured origin.
-    pub async fn get_ref(&self, reference: &ObjectRef) -> Result<Annotation> {
-        let request = ref_request(&self.transport, reference, "annotation")?;
-        self.transport.execute(request).await?.json()
+    pub fn get_ref(&self, reference: &ObjectRef) -> Call<Annotation> {
+        Call::json(
+            &self.transport,
+            ref_request(&self.transport, reference, "annotation"),
+        )
     }
 }

@@ -1,27 +1,28 @@
-//! What every Sentinel call shares: lists with `query`, `field`, `page` and `pagesize`,
-//! streams that follow `next` links safely or fall back to page numbers, and JSON bodies
-//! without `\u` escapes.
+//! What every Sentinel list shares: `query`, `field`, `page` and `pagesize`, and walks that
+//! follow `next` links safely or fall back to page numbers; and JSON bodies without `\u`
+//! escapes. Every operation ends in an [`incident_core::Call`] or takes the same per-call
+//! options (`deadline`, `retry_policy`, `header`).
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use incident_core::paging::{Page as CorePage, Paginator};
-use incident_core::{ApiPath, ApiRequest, Error, Result, Transport};
+use incident_core::paging::{Page as CorePage, Paginator, WalkLimits};
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::client::VENDOR;
 use crate::model::{Listed, Page};
 
+pub use crate::model::has_unicode_escape;
+
 /// The page size lists and streams ask for unless told otherwise. Sentinel's own default
 /// is *unlimited* (every matching object in one answer), so a `pagesize` is always sent.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
 
-/// Sends `body` as JSON, refusing it before sending when it would hold a `\u` escape:
-/// Sentinel's JSON parser rejects them with a 400. `serde_json` writes non-ASCII text as
-/// UTF-8, so only control characters other than `\n`, `\r`, `\t`, `\b` and `\f` (which
-/// JSON can only write as `\u00XX`) are refused.
+/// Sends `body` as JSON, refused before sending when it would hold a `\u` escape
+/// ([`has_unicode_escape`]).
 pub(crate) fn with_json<T: Serialize + ?Sized>(
     request: ApiRequest,
     body: &T,
@@ -39,24 +40,8 @@ pub(crate) fn with_json<T: Serialize + ?Sized>(
     Ok(request)
 }
 
-/// Whether serialized JSON holds a `\uXXXX` escape (an escaped backslash followed by `u`
-/// is not one).
-pub fn has_unicode_escape(json: &[u8]) -> bool {
-    let mut bytes = json.iter();
-    while let Some(&b) = bytes.next() {
-        if b == b'\\' {
-            match bytes.next() {
-                Some(b'u') => return true,
-                Some(_) => {}
-                None => return false,
-            }
-        }
-    }
-    false
-}
-
-/// How a walk asks for its pages: the collection, its parameters (`query`, `field`...)
-/// and the page size; `page` and `pagesize` are added to each request.
+/// How a walk asks for its pages: the collection, its parameters (`query`, `field`...),
+/// the page size and the per-call options; `page` and `pagesize` are added to each request.
 #[derive(Debug, Clone)]
 pub(crate) struct Walker {
     pub(crate) transport: Transport,
@@ -64,9 +49,22 @@ pub(crate) struct Walker {
     pub(crate) params: Vec<(String, String)>,
     pub(crate) size: u64,
     pub(crate) first: u64,
+    pub(crate) options: CallOptions,
 }
 
 impl Walker {
+    /// A walk of `path` from page 1, [`DEFAULT_PAGE_SIZE`] objects at a time.
+    pub(crate) fn new(transport: Transport, path: ApiPath) -> Self {
+        Walker {
+            transport,
+            path,
+            params: Vec::new(),
+            size: DEFAULT_PAGE_SIZE,
+            first: 1,
+            options: CallOptions::default(),
+        }
+    }
+
     /// A link to page `number` on the configured server (relative: the path and query).
     fn page_link(&self, number: u64) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -141,7 +139,7 @@ impl Walker {
             None => (self.page_request(self.first), self.first),
             Some(link) => self.link_request(link)?,
         };
-        let response = self.transport.execute(request).await?;
+        let response = self.transport.execute(self.options.apply(request)).await?;
         let page: Page<T> = incident_core::paging::decode_page(&response, Some(self.size))?;
         let got = page.objects.len() as u64;
         if got < self.size {
@@ -172,31 +170,26 @@ impl Walker {
 
 /// A list request: `GET` on a collection with `query`, `field`, `page` and `pagesize`.
 ///
-/// End it with [`send`](Self::send) (or `.await` it) for one page, or with
-/// [`into_stream`](Self::into_stream) to walk every object page by page.
+/// `.await` it (or [`send`](Self::send) it) for one page, or walk every object page by
+/// page with [`into_stream`](Self::into_stream).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent or streamed"]
 pub struct List<T> {
-    walker: Result<Walker, String>,
-    page: Option<u64>,
-    max_items: Option<u64>,
-    max_pages: Option<u64>,
+    walker: Walker,
+    /// Why the list cannot be requested (a link to another collection).
+    broken: Option<String>,
+    limits: WalkLimits,
+    options: CallOptions,
     _marker: PhantomData<fn() -> T>,
 }
 
 impl<T: DeserializeOwned + Listed + Send + 'static> List<T> {
     pub(crate) fn new(transport: Transport, path: ApiPath) -> Self {
         List {
-            walker: Ok(Walker {
-                transport,
-                path,
-                params: Vec::new(),
-                size: DEFAULT_PAGE_SIZE,
-                first: 1,
-            }),
-            page: None,
-            max_items: None,
-            max_pages: None,
+            walker: Walker::new(transport, path),
+            broken: None,
+            limits: WalkLimits::default(),
+            options: CallOptions::default(),
             _marker: PhantomData,
         }
     }
@@ -205,58 +198,47 @@ impl<T: DeserializeOwned + Listed + Send + 'static> List<T> {
     /// own parameters; requested on the configured origin.
     pub(crate) fn from_link(transport: Transport, link: &str, collection: ApiPath) -> Self {
         let mut list = List::new(transport.clone(), collection);
-        list.walker = transport
-            .request_for_link(link)
-            .map_err(|e| e.to_string())
-            .and_then(|linked| {
-                let mut walker = list.walker.clone()?;
-                if linked.path().as_str() != walker.path.as_str() {
-                    return Err(format!(
-                        "the link names {} instead of {}",
-                        linked.path().as_str(),
-                        walker.path.as_str()
-                    ));
-                }
-                walker.params = linked
+        match transport.request_for_link(link) {
+            Err(e) => list.broken = Some(e.to_string()),
+            Ok(linked) if linked.path().as_str() != list.walker.path.as_str() => {
+                list.broken = Some(format!(
+                    "the link names {} instead of {}",
+                    linked.path().as_str(),
+                    list.walker.path.as_str()
+                ));
+            }
+            Ok(linked) => {
+                list.walker.params = linked
                     .query_pairs()
                     .filter(|(k, _)| *k != "page" && *k != "pagesize")
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .collect();
-                Ok(walker)
-            });
+            }
+        }
         list
     }
 
     /// A list that fails with [`Error::InvalidInput`] when sent.
     pub(crate) fn invalid(transport: Transport, path: ApiPath, reason: &str) -> Self {
         let mut list = List::new(transport, path);
-        list.walker = Err(reason.to_owned());
+        list.broken = Some(reason.to_owned());
         list
-    }
-
-    fn set(mut self, change: impl FnOnce(&mut Walker)) -> Self {
-        if let Ok(walker) = &mut self.walker {
-            change(walker);
-        }
-        self
     }
 
     /// Keeps only the objects matching this filter, in Sentinel's TinyQ language, sent as
     /// is in `query` (its grammar is not publicly documented; read it in your server's
     /// `/SentinelRESTServices/apidoc`).
-    pub fn query(self, query: impl Into<String>) -> Self {
-        let query = query.into();
-        self.set(|w| {
-            w.params.retain(|(k, _)| k != "query");
-            w.params.push(("query".into(), query));
-        })
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.walker.params.retain(|(k, _)| k != "query");
+        self.walker.params.push(("query".into(), query.into()));
+        self
     }
 
     /// Returns only this field (repeat for more); `"[none]"` returns the metadata only.
     /// Every model field is an `Option`, so objects with fields left out still decode.
-    pub fn field(self, name: impl Into<String>) -> Self {
-        let name = name.into();
-        self.set(|w| w.params.push(("field".into(), name)))
+    pub fn field(mut self, name: impl Into<String>) -> Self {
+        self.walker.params.push(("field".into(), name.into()));
+        self
     }
 
     /// Returns only these fields (one `field` parameter each).
@@ -270,75 +252,68 @@ impl<T: DeserializeOwned + Listed + Send + 'static> List<T> {
 
     /// The objects per request (default [`DEFAULT_PAGE_SIZE`]); always sent, since
     /// Sentinel's default is every object at once. 0 is refused when sent.
-    pub fn page_size(self, size: u64) -> Self {
-        self.set(|w| w.size = size)
+    pub fn page_size(mut self, size: u64) -> Self {
+        self.walker.size = size;
+        self
     }
 
     /// The page [`send`](Self::send) asks for, and where [`into_stream`](Self::into_stream)
     /// starts (1-based; default 1).
     pub fn page(mut self, number: u64) -> Self {
-        self.page = Some(number);
-        self.set(|w| w.first = number)
-    }
-
-    /// Ends [`into_stream`](Self::into_stream) after this many objects.
-    pub fn max_items(mut self, max: u64) -> Self {
-        self.max_items = Some(max);
+        self.walker.first = number;
         self
     }
 
-    /// Ends [`into_stream`](Self::into_stream) after this many pages (requests).
-    pub fn max_pages(mut self, max: u64) -> Self {
-        self.max_pages = Some(max);
-        self
-    }
+    incident_core::walk_limits!(limits);
+
+    incident_core::call_options!(options);
 
     fn walker(&self) -> Result<Walker> {
-        let walker = self
-            .walker
-            .clone()
-            .map_err(|reason| Error::invalid_input("link", reason))?;
-        if walker.size == 0 {
+        if let Some(reason) = &self.broken {
+            return Err(Error::invalid_input("link", reason.clone()));
+        }
+        if self.walker.size == 0 {
             return Err(Error::invalid_input("page size", "must be at least 1"));
         }
-        if walker.first == 0 {
+        if self.walker.first == 0 {
             return Err(Error::invalid_input("page", "pages are numbered from 1"));
         }
-        Ok(walker)
+        let options = self.options.clone();
+        Ok(Walker {
+            options,
+            ..self.walker.clone()
+        })
     }
 
-    /// Sends the request and returns one page, with the server's `next` and `prev`
-    /// links. A page holding more objects than the page size is an [`Error::Protocol`].
+    /// The page asked for ([`page`](Self::page), else the first) as a [`Call`]. A page
+    /// holding more objects than the page size is an [`Error::Protocol`].
+    pub fn call(self) -> Call<Page<T>> {
+        let request = self.walker().map(|w| w.page_request(w.first));
+        Call::page(&self.walker.transport, request, Some(self.walker.size)).options(self.options)
+    }
+
+    /// Sends the request and returns one page, with the server's `next` and `prev` links.
     pub async fn send(self) -> Result<Page<T>> {
-        let walker = self.walker()?;
-        let (page, _) = walker.fetch::<T>(None).await?;
-        Ok(page)
+        self.call().await
     }
 
-    /// Walks every matching object, [`page_size`](Self::page_size) at a time, lazily:
-    /// memory holds one page whatever the total.
-    ///
-    /// Each next page is the server's `next` link when it names the next page of this
-    /// list, requested on the configured origin only (through
-    /// [`Transport::request_for_link`]: its path and query rebuilt on the configured base,
-    /// so credentials never go to the host a server names, and a NATed server's links
-    /// still work); otherwise, and when the server sends none, the next page number. A
-    /// short or empty page ends the walk. A link to another resource, a page number that
-    /// does not move forward, or a page larger than asked cannot make the walk loop or
-    /// grow: the first two fall back to page numbers, the last is an [`Error::Protocol`].
+    /// Walks every matching object, [`page_size`](Self::page_size) at a time, lazily, with
+    /// incident-core's [`Paginator::next_links`]. Each next page is the server's `next` link
+    /// when it names the next page of this list, requested on the configured origin only
+    /// ([`Transport::request_for_link`]); otherwise the next page number. A short or empty
+    /// page ends the walk; a page larger than asked is an [`Error::Protocol`].
     ///
     /// Page numbers shift when objects are added or removed while the walk runs.
     pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
         self.paginator().items()
     }
 
-    /// The walk of [`into_stream`](Self::into_stream) as incident-core's next-link
-    /// [`Paginator`], for page-level access: each page with the link of the next one,
-    /// which can be kept to resume later.
+    /// The walk of [`into_stream`](Self::into_stream) as a paginator, for page-level access:
+    /// each page with the link of the next one, which can be kept to resume later.
     pub fn paginator(self) -> Paginator<T, String> {
         let walker = self.walker().map(Arc::new).map_err(|e| e.to_string());
         let size = walker.as_ref().map_or(DEFAULT_PAGE_SIZE, |w| w.size);
-        let mut paginator = Paginator::next_links(move |link: Option<String>| {
+        Paginator::next_links(move |link: Option<String>| {
             let walker = walker.clone();
             async move {
                 let walker = walker.map_err(|reason| Error::invalid_input("list", reason))?;
@@ -348,14 +323,8 @@ impl<T: DeserializeOwned + Listed + Send + 'static> List<T> {
         })
         .vendor(VENDOR)
         .page_size(size)
-        .identify_by(T::identity);
-        if let Some(max) = self.max_items {
-            paginator = paginator.max_items(max);
-        }
-        if let Some(max) = self.max_pages {
-            paginator = paginator.max_pages(max);
-        }
-        paginator
+        .identify_by(T::identity)
+        .limits(&self.limits)
     }
 }
 
@@ -364,19 +333,6 @@ incident_core::impl_into_future!([T] List<T> => Page<T>, where T: DeserializeOwn
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unicode_escapes_are_found_exactly() {
-        assert!(has_unicode_escape(
-            br#"{"resolution":"Compte verrouill\u00e9"}"#
-        ));
-        assert!(has_unicode_escape(br#"{"a":"\u0007"}"#));
-        assert!(!has_unicode_escape("{\"a\":\"é ✓ \\n \\t\"}".as_bytes()));
-        // An escaped backslash followed by `u` is text, not an escape.
-        assert!(!has_unicode_escape(br#"{"path":"C:\\users"}"#));
-        assert!(has_unicode_escape(br#"{"path":"C:\\\u0041"}"#));
-        assert!(!has_unicode_escape(br#"\"#));
-    }
 
     #[test]
     fn bodies_with_control_characters_are_refused_before_sending() {

@@ -11,7 +11,9 @@
 mod common;
 mod incident;
 mod objects;
+mod write;
 
 pub use common::{Link, Meta, ObjectRef, Rating, iso_millis_option};
 pub use incident::{Incident, IncidentState};
 pub use objects::{Annotation, ExternalData, IncidentEvent, Listed, Page};
+pub use write::{READ_ONLY_FIELDS, has_unicode_escape};
