@@ -840,3 +840,125 @@ async fn a_delete_refused_inside_a_200_is_an_error() {
     assert_refused(&err, 200, ErrorKind::Conflict, message);
     assert_eq!(err.attempts(), 1, "an answer is not retried");
 }
+
+// ---------------------------------------------------------------------------------------
+// Per-call options
+// ---------------------------------------------------------------------------------------
+
+fn correlation() -> (
+    incident_core::http::HeaderName,
+    incident_core::http::HeaderValue,
+) {
+    let name = incident_core::http::HeaderName::from_static("x-correlation-id");
+    (
+        name,
+        incident_core::http::HeaderValue::from_static("corr-7"),
+    )
+}
+
+#[tokio::test]
+async fn per_call_options_reach_every_request_of_a_list_walk() {
+    let server = MockServer::start_async().await;
+    logon(&server, TOKEN).await;
+    let first = server
+        .mock_async(|when, then| {
+            exact_query(
+                when.method(GET).path(INCIDENTS),
+                &[("page", "1"), ("pagesize", "1")],
+            )
+            .header("authorization", saml(TOKEN))
+            .header("x-correlation-id", "corr-7");
+            json_reply(then, 200, &json!({"objects": [seed()]}));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            exact_query(
+                when.method(GET).path(INCIDENTS),
+                &[("page", "2"), ("pagesize", "1")],
+            )
+            .header("x-correlation-id", "corr-7");
+            json_reply(then, 200, &json!({"objects": []}));
+        })
+        .await;
+    let (name, value) = correlation();
+    let all: Vec<Incident> = client(&server)
+        .incidents()
+        .list()
+        .page_size(1)
+        .header(name.clone(), value.clone())
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    first.assert_async().await;
+    second.assert_async().await;
+
+    // One page, with the client's retries turned off for this call: a 503 is sent once.
+    let busy = server
+        .mock_async(|when, then| {
+            exact_query(
+                when.method(GET).path(INCIDENTS),
+                &[("page", "3"), ("pagesize", "1")],
+            )
+            .header("x-correlation-id", "corr-7");
+            then.status(503);
+        })
+        .await;
+    let list = client(&server).incidents().list().page_size(1).page(3);
+    let call = list
+        .header(name, value)
+        .retry_policy(RetryPolicy::disabled());
+    call.deadline(std::time::Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    busy.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn per_call_options_reach_a_get_and_every_request_of_an_update() {
+    let server = MockServer::start_async().await;
+    logon(&server, TOKEN).await;
+    let path = format!("{INCIDENTS}/201");
+    let busy = server
+        .mock_async(|when, then| {
+            exact_query(when.method(GET).path(format!("{INCIDENTS}/9")), &[])
+                .header("x-correlation-id", "corr-7");
+            then.status(503);
+        })
+        .await;
+    let (name, value) = correlation();
+    let c = client(&server);
+    let get = c.incidents().get(9).header(name.clone(), value.clone());
+    get.retry_policy(RetryPolicy::disabled()).await.unwrap_err();
+    busy.assert_calls_async(1).await;
+
+    let read = server
+        .mock_async(|when, then| {
+            exact_query(when.method(GET).path(path.as_str()), &[])
+                .header("authorization", saml(TOKEN))
+                .header("x-correlation-id", "corr-7");
+            json_reply(then, 200, &seed());
+        })
+        .await;
+    let put = server
+        .mock_async(|when, then| {
+            exact_query(when.method(PUT).path(path.as_str()), &[])
+                .header("authorization", saml(TOKEN))
+                .header("x-correlation-id", "corr-7");
+            json_reply(then, 200, &seed());
+        })
+        .await;
+    let updated = c
+        .incidents()
+        .update(201)
+        .state(IncidentState::Closed)
+        .header(name, value)
+        .deadline(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(updated.name.as_deref(), Some("Failed Logins"));
+    read.assert_async().await;
+    put.assert_async().await;
+}
