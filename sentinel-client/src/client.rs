@@ -57,19 +57,10 @@ pub const OBJECTS_PATH: &str = "/SentinelRESTServices/objects";
 /// client.sign_out().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SentinelClient {
     pub(crate) transport: Transport,
     session: Arc<SessionAuth<SentinelSession>>,
-}
-
-impl fmt::Debug for SentinelClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SentinelClient")
-            .field("transport", &self.transport)
-            .field("username", &self.session.provider().username)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SentinelClient {
@@ -128,20 +119,11 @@ impl SentinelClient {
 
 /// Builds a [`SentinelClient`]. Credentials are required
 /// ([`credentials`](Self::credentials)).
+#[derive(Debug)]
 pub struct SentinelClientBuilder {
     transport: TransportBuilder,
     username: Option<String>,
     password: Option<Secret>,
-}
-
-impl fmt::Debug for SentinelClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SentinelClientBuilder")
-            .field("transport", &self.transport)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
-            .finish()
-    }
 }
 
 impl SentinelClientBuilder {
