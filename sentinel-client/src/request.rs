@@ -87,34 +87,31 @@ impl Walker {
             .query("pagesize", self.size.to_string())
     }
 
+    /// The request a link stands for, on the configured origin; refused unless it names
+    /// this walk's collection.
+    fn linked(&self, link: &str) -> Result<ApiRequest> {
+        let linked = self.transport.request_for_link(link)?;
+        let (named, own) = (linked.path().as_str(), self.path.as_str());
+        if named != own {
+            let why = format!("the link names {named} instead of {own}");
+            return Err(Error::invalid_input("page link", why));
+        }
+        Ok(linked)
+    }
+
     /// The request a link (the server's `next`, or a page link this walk made) stands for,
     /// with its page number: requested on the configured origin, on this walk's collection
     /// only, always with this walk's page size.
     fn link_request(&self, link: &str) -> Result<(ApiRequest, u64)> {
-        let linked = self.transport.request_for_link(link)?;
-        if linked.path().as_str() != self.path.as_str() {
-            return Err(Error::invalid_input(
-                "page link",
-                format!(
-                    "the link names {} instead of {}",
-                    linked.path().as_str(),
-                    self.path.as_str()
-                ),
-            ));
-        }
         let mut number = None;
         let mut request = ApiRequest::get(self.path.clone());
-        for (name, value) in linked.query_pairs() {
+        for (name, value) in self.linked(link)?.query_pairs() {
             match name {
                 "pagesize" => {}
                 "page" => {
-                    number = value.trim().parse::<u64>().ok().filter(|n| *n >= 1);
-                    if number.is_none() {
-                        return Err(Error::invalid_input(
-                            "page link",
-                            format!("the page number {value:?} is not a number from 1"),
-                        ));
-                    }
+                    let n = value.trim().parse::<u64>().ok().filter(|n| *n >= 1);
+                    let why = || format!("the page number {value:?} is not a number from 1");
+                    number = Some(n.ok_or_else(|| Error::invalid_input("page link", why()))?);
                 }
                 _ => request = request.query(name.to_owned(), value.to_owned()),
             }
@@ -197,16 +194,9 @@ impl<T: DeserializeOwned + Listed + Send + 'static> List<T> {
     /// A list of the collection a link names (an incident's `events` link), with the link's
     /// own parameters; requested on the configured origin.
     pub(crate) fn from_link(transport: Transport, link: &str, collection: ApiPath) -> Self {
-        let mut list = List::new(transport.clone(), collection);
-        match transport.request_for_link(link) {
+        let mut list = List::new(transport, collection);
+        match list.walker.linked(link) {
             Err(e) => list.broken = Some(e.to_string()),
-            Ok(linked) if linked.path().as_str() != list.walker.path.as_str() => {
-                list.broken = Some(format!(
-                    "the link names {} instead of {}",
-                    linked.path().as_str(),
-                    list.walker.path.as_str()
-                ));
-            }
             Ok(linked) => {
                 list.walker.params = linked
                     .query_pairs()
