@@ -28,11 +28,7 @@ pub const SENTINEL: Vendor = Vendor::new("sentinel", "Sentinel")
 /// [`SENTINEL`], as the rest of the crate names it.
 pub(crate) const VENDOR: Vendor = SENTINEL;
 
-/// Where the authentication service issues and deletes tokens.
-pub const AUTH_TOKENS_PATH: &str = "/SentinelAuthServices/auth/tokens";
-
-/// Where the REST data objects live: `{OBJECTS_PATH}/incident`, `.../external-data`...
-pub const OBJECTS_PATH: &str = "/SentinelRESTServices/objects";
+pub use crate::model::{AUTH_TOKENS_PATH, OBJECTS_PATH};
 
 /// A client for the Sentinel REST API. Cheap to clone (`Arc` inside), `Send + Sync`.
 ///

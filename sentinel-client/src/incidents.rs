@@ -8,24 +8,12 @@ use incident_core::{
 };
 use serde_json::{Map, Value};
 
-use crate::client::{OBJECTS_PATH, VENDOR};
-use crate::model::{Incident, IncidentEvent, IncidentState, ObjectRef};
+use crate::client::VENDOR;
+use crate::model::{
+    Incident, IncidentEvent, IncidentState, ObjectRef, incident_events_path, incident_path,
+    incidents_path, strip_read_only,
+};
 use crate::request::{List, with_json};
-
-/// The incident collection, below the base URL.
-pub(crate) fn incidents_path() -> ApiPath {
-    ApiPath::new(OBJECTS_PATH).then("incident")
-}
-
-/// One incident, its id encoded as one path segment (refused when empty, `.` or `..`).
-pub(crate) fn incident_path(id: &str) -> Result<ApiPath> {
-    incidents_path().segment(id)
-}
-
-/// The incident-events collection.
-pub(crate) fn incident_events_path() -> ApiPath {
-    ApiPath::new(OBJECTS_PATH).then("incident-events")
-}
 
 pub use crate::model::READ_ONLY_FIELDS;
 
@@ -79,9 +67,7 @@ impl IncidentsApi {
         let mut body = serde_json::to_value(incident)
             .map_err(|e| Error::invalid_input("incident", e.to_string()))?;
         if let Value::Object(map) = &mut body {
-            for field in READ_ONLY_FIELDS {
-                map.remove(*field);
-            }
+            strip_read_only(map);
         }
         let request = with_json(ApiRequest::post(incidents_path()), &body)?;
         let response = self.transport.execute(request).await?;
@@ -304,9 +290,7 @@ impl UpdateIncident {
             let why = "the incident read before the update is not a JSON object";
             return Err(Error::protocol(VENDOR, why));
         };
-        for field in READ_ONLY_FIELDS {
-            body.remove(*field);
-        }
+        strip_read_only(&mut body);
         body.extend(self.changes.clone());
         with_json(ApiRequest::put(path.clone()), &body)
     }

@@ -8,8 +8,7 @@ use incident_core::{
 };
 
 use crate::client::{SentinelClient, VENDOR};
-use crate::incidents::incidents_path;
-use crate::model::{Incident, IncidentState, ObjectRef};
+use crate::model::{Incident, IncidentState, ObjectRef, incidents_path};
 use crate::request::Walker;
 
 /// The page size the normalized listing uses unless the query sets one.

@@ -4,9 +4,9 @@
 use incident_core::{ApiPath, ApiRequest, Call, Error, Result, Transport};
 use serde::de::DeserializeOwned;
 
-use crate::client::OBJECTS_PATH;
-use crate::incidents::incident_events_path;
-use crate::model::{Annotation, ExternalData, IncidentEvent, ObjectRef};
+use crate::model::{
+    Annotation, ExternalData, IncidentEvent, OBJECTS_PATH, ObjectRef, incident_events_path,
+};
 use crate::request::List;
 
 /// The request for the object a reference names, on the configured origin: refused unless

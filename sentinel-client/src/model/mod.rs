@@ -11,9 +11,13 @@
 mod common;
 mod incident;
 mod objects;
+mod paths;
 mod write;
 
 pub use common::{Link, Meta, ObjectRef, Rating, iso_millis_option};
 pub use incident::{Incident, IncidentState};
 pub use objects::{Annotation, ExternalData, IncidentEvent, Listed, Page};
+pub use paths::{AUTH_TOKENS_PATH, OBJECTS_PATH};
+pub(crate) use paths::{incident_events_path, incident_path, incidents_path};
+pub(crate) use write::strip_read_only;
 pub use write::{READ_ONLY_FIELDS, has_unicode_escape};

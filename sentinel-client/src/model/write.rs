@@ -4,6 +4,13 @@
 /// Fields of an incident the server sets: never written back by an update.
 pub const READ_ONLY_FIELDS: &[&str] = &["meta", "createdate", "moddate", "creator", "modifier"];
 
+/// Removes the fields the server sets ([`READ_ONLY_FIELDS`]) from an incident to write.
+pub(crate) fn strip_read_only(incident: &mut serde_json::Map<String, serde_json::Value>) {
+    for field in READ_ONLY_FIELDS {
+        incident.remove(*field);
+    }
+}
+
 /// Whether serialized JSON holds a `\uXXXX` escape (an escaped backslash followed by `u`
 /// is not one). Sentinel's JSON parser rejects them with a 400; `serde_json` writes
 /// non-ASCII text as UTF-8, so only control characters other than `\n`, `\r`, `\t`, `\b`
