@@ -9,9 +9,7 @@
 //! JSON body under the names servers commonly use, so that errors read well when there is
 //! one.
 //!
-//! A refusal may also come with a 2xx: the answer to a write (create, update, delete) is
-//! an empty body or the object itself, and any other JSON is a fault, an [`Error::Api`]
-//! with the status as sent ([`SentinelHook`]), never a success.
+//! A refusal may also come with a 2xx, in the answer to a write: see [`SentinelHook`].
 //!
 //! ```
 //! use sentinel_client::{FaultBody, SentinelErrorExt};

@@ -180,12 +180,10 @@ fn answered_incident(response: &ApiResponse) -> Result<Option<Incident>> {
 /// known to merge.
 ///
 /// The answer to the `PUT` is not documented either (the sample shows a bare 200): an
-/// answer holding the incident is returned; after an empty one the incident is read again.
-/// Any other JSON is a refusal inside the 2xx and an error, not followed by a read that
-/// would return the unchanged incident as if updated (see
-/// [`SentinelHook`](crate::SentinelHook)).
-/// Text is sent as UTF-8 (Sentinel refuses `\u` escapes); a text with a control character
-/// JSON can only escape is refused before sending.
+/// answer holding the incident is returned, after an empty one the incident is read again,
+/// any other JSON is an error ([`SentinelHook`](crate::SentinelHook)). A text JSON could
+/// only write with a `\u` escape is refused before sending
+/// ([`has_unicode_escape`](crate::request::has_unicode_escape)).
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until it is sent"]
 pub struct UpdateIncident {
