@@ -245,18 +245,11 @@ mod tests {
         }
     }
 
-    /// `text` cut at every byte (either side), and with each byte replaced by characters
-    /// that trip parsers or with one bit flipped; invalid UTF-8 is replaced.
+    /// `text` mangled, with the characters that trip this parser.
     fn mutations(text: &str) -> Vec<String> {
-        let bytes = text.as_bytes();
-        let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        let mut out = Vec::new();
-        for i in 0..=bytes.len() {
-            out.push(lossy(&bytes[..i]));
-            out.push(lossy(&bytes[i..]));
-        }
-        for i in 0..bytes.len() {
-            for with in [
+        incident_testkit::mutations(
+            text,
+            &[
                 "",
                 "\u{e9}",
                 "9",
@@ -266,20 +259,8 @@ mod tests {
                 "/",
                 "*",
                 "=",
-            ] {
-                out.push(format!(
-                    "{}{with}{}",
-                    lossy(&bytes[..i]),
-                    lossy(&bytes[i + 1..])
-                ));
-            }
-            for bit in 0..8 {
-                let mut b = bytes.to_vec();
-                b[i] ^= 1 << bit;
-                out.push(lossy(&b));
-            }
-        }
-        out
+            ],
+        )
     }
 
     #[test]
