@@ -1,20 +1,19 @@
 //! The PTA client and its builder.
 
-use incident_core::Vendor;
-use std::fmt;
 use std::sync::Arc;
 
 use incident_core::transport::Authenticator;
-use incident_core::{ApiPath, Error, Result, Secret, SessionAuth, Transport, TransportBuilder};
+use incident_core::{
+    ApiPath, Error, Result, Secret, SessionAuth, Transport, TransportBuilder, Vendor,
+};
 
 use crate::error::{PtaErrorParser, PtaHook};
 use crate::events::EventsApi;
 use crate::risks::RisksApi;
-use crate::session::{AuthType, PtaSession};
+use crate::session::PtaSession;
 
-/// The IIS application (virtual directory) of PVWA unless
-/// [`PtaClientBuilder::app_path`] names another: `PasswordVault`.
-pub const DEFAULT_APP_PATH: &str = "PasswordVault";
+use crate::model::AuthType;
+pub use crate::model::{DEFAULT_APP_PATH, DateUnit, EventFilterMode};
 
 /// The identity of CyberArk Privileged Threat Analytics incidents: key `cyberark-pta`, shown as "CyberArk PTA", and the
 /// product the OCSF export names; incidents are without assignees. The one identity of this client,
@@ -25,50 +24,7 @@ pub const CYBERARK_PTA: Vendor =
 /// [`CYBERARK_PTA`], as the rest of the crate names it.
 pub(crate) const VENDOR: Vendor = CYBERARK_PTA;
 
-/// How the security event list is filtered by date, which changed between PVWA versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum EventFilterMode {
-    /// PAS 11.3 and later (the default): query parameters `fromUpdateDate`, `status` and
-    /// (11.4 and later) `accountID`.
-    #[default]
-    Query,
-    /// PAS 10.3 to 11.2: the request header `lastUpdatedEventDate` carries the date; the
-    /// server filters on nothing else, so a status filter is applied by the client to the
-    /// answer, and an `accountID` filter is refused.
-    LegacyHeader,
-}
-
-/// The unit of the dates the client sends in filters (`fromUpdateDate`,
-/// `lastUpdatedEventDate`).
-///
-/// The "Get security events" page says `fromUpdateDate` is "seconds since 1970"; psPAS sends
-/// milliseconds (`ConvertTo-UnixTime -Milliseconds`), the Cortex XSOAR integration sends the
-/// legacy header in milliseconds, and every time PTA itself returns is in milliseconds.
-/// Milliseconds are the default; choose seconds for a server that follows the page's wording
-/// (check against your version: a date filter in the wrong unit matches everything or
-/// nothing). Times read from answers are decoded whatever their unit, see
-/// [`crate::model::time`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum DateUnit {
-    /// Milliseconds since 1970 (the default).
-    #[default]
-    Milliseconds,
-    /// Seconds since 1970.
-    Seconds,
-}
-
-impl DateUnit {
-    /// `t` as this unit, as sent on the wire (rounded down).
-    pub fn format(self, t: time::OffsetDateTime) -> String {
-        match self {
-            DateUnit::Milliseconds => t.unix_timestamp_nanos().div_euclid(1_000_000).to_string(),
-            DateUnit::Seconds => t.unix_timestamp().to_string(),
-        }
-    }
-}
-
+#[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) transport: Transport,
     /// `/PasswordVault` (or the configured application), empty when the base URL already
@@ -102,21 +58,9 @@ pub(crate) struct Inner {
 /// client.log_off().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct PtaClient {
     pub(crate) inner: Arc<Inner>,
-}
-
-impl fmt::Debug for PtaClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PtaClient")
-            .field("transport", &self.inner.transport)
-            .field("app", &self.inner.app_name)
-            .field("session", &self.inner.session)
-            .field("filter_mode", &self.inner.filter_mode)
-            .field("date_unit", &self.inner.date_unit)
-            .finish()
-    }
 }
 
 impl PtaClient {
@@ -188,6 +132,7 @@ impl PtaClient {
 
 /// Builds a [`PtaClient`]. The user name and password are required
 /// ([`credentials`](Self::credentials)); everything else has a default.
+#[derive(Debug)]
 pub struct PtaClientBuilder {
     transport: TransportBuilder,
     url: String,
@@ -198,21 +143,6 @@ pub struct PtaClientBuilder {
     concurrent_session: Option<bool>,
     filter_mode: EventFilterMode,
     date_unit: DateUnit,
-}
-
-impl fmt::Debug for PtaClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PtaClientBuilder")
-            .field("transport", &self.transport)
-            .field("app_path", &self.app_path)
-            .field("auth_type", &self.auth_type)
-            .field("username", &self.username)
-            .field("password", &self.password)
-            .field("concurrent_session", &self.concurrent_session)
-            .field("filter_mode", &self.filter_mode)
-            .field("date_unit", &self.date_unit)
-            .finish()
-    }
 }
 
 impl PtaClientBuilder {

@@ -3,21 +3,14 @@
 
 use incident_core::paging::Items;
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
-use incident_core::{ApiPath, ApiRequest, Error, Result};
-use serde::Serialize;
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result};
 use time::OffsetDateTime;
 
 use crate::client::{EventFilterMode, PtaClient, VENDOR};
-use crate::model::{EventStatus, SecurityEvent};
+use crate::model::{EventStatus, SecurityEvent, StatusBody};
 use crate::url_rules::{check_url_value, path_with};
 
-/// How many security events one listing may hold unless [`ListEvents::max_events`] says
-/// otherwise. PTA answers every matching event in one array, without paging: the limit
-/// keeps a server that sends millions of them from filling memory.
-pub const DEFAULT_MAX_EVENTS: u64 = 100_000;
-
-/// The request header of the legacy date filter (PAS 10.3 to 11.2).
-pub const LEGACY_DATE_HEADER: &str = "lastUpdatedEventDate";
+pub use crate::model::{DEFAULT_MAX_EVENTS, LEGACY_DATE_HEADER};
 
 /// Security event operations; get it from [`PtaClient::events`].
 #[derive(Debug, Clone)]
@@ -45,6 +38,7 @@ impl EventsApi {
             from_update_date: None,
             account_id: None,
             max_events: DEFAULT_MAX_EVENTS,
+            options: CallOptions::default(),
         }
     }
 
@@ -58,6 +52,7 @@ impl EventsApi {
         GetEvent {
             list: self.list(),
             id: event_id.into(),
+            options: CallOptions::default(),
         }
     }
 
@@ -69,6 +64,7 @@ impl EventsApi {
             base: self.client.path("API/pta/API/Events"),
             id: event_id.into(),
             status,
+            options: CallOptions::default(),
         }
     }
 
@@ -83,7 +79,7 @@ impl EventsApi {
     }
 }
 
-/// A security event listing; end it with [`send`](Self::send) or `.await` it.
+/// A security event listing; `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEvents {
@@ -92,6 +88,7 @@ pub struct ListEvents {
     from_update_date: Option<OffsetDateTime>,
     account_id: Option<String>,
     max_events: u64,
+    options: CallOptions,
 }
 
 impl ListEvents {
@@ -121,6 +118,8 @@ impl ListEvents {
         self.account_id = Some(account_id.into());
         self
     }
+
+    incident_core::call_options!(options);
 
     pub(crate) fn request(&self) -> Result<ApiRequest> {
         let events = EventsApi::new(self.client.clone());
@@ -158,28 +157,41 @@ impl ListEvents {
         Ok(req)
     }
 
-    /// Sends the request and returns the events, in the server's order.
+    /// `request` (this listing's, or why it cannot be made), answered as this listing is.
+    fn answer(self, request: Result<ApiRequest>) -> Call<Vec<SecurityEvent>> {
+        let legacy = self.client.event_filter_mode() == EventFilterMode::LegacyHeader;
+        let kept_status = self.status.filter(|_| legacy);
+        let max_events = self.max_events;
+        Call::new(self.client.transport(), request, move |resp| {
+            let listed: Items<Listed> = incident_core::paging::decode_limited(
+                resp,
+                max_events,
+                "security events in one answer (ListEvents::max_events raises it)",
+            )?;
+            let mut events: Vec<SecurityEvent> = listed.into_iter().map(|l| l.0).collect();
+            if let Some(status) = &kept_status {
+                events.retain(|e| e.status.as_ref() == Some(status));
+            }
+            Ok(events)
+        })
+        .options(self.options)
+    }
+
+    /// The listing as a [`Call`]: the events, in the server's order.
     ///
     /// The answer is decoded event by event: an event without its `id` is an
     /// [`Error::Decode`] at that event, and more than [`max_events`](Self::max_events) events
     /// an [`Error::LimitExceeded`], each raised before the rest of the answer is decoded.
     /// One answer thus costs at most its body (at most the transport's
     /// `max_response_bytes`) plus `max_events` events.
+    pub fn call(self) -> Call<Vec<SecurityEvent>> {
+        let request = self.request();
+        self.answer(request)
+    }
+
+    /// Sends the request and returns the events (see [`call`](Self::call)).
     pub async fn send(self) -> Result<Vec<SecurityEvent>> {
-        let req = self.request()?;
-        let resp = self.client.transport().execute(req).await?;
-        let listed: Items<Listed> = incident_core::paging::decode_limited(
-            &resp,
-            self.max_events,
-            "security events in one answer (ListEvents::max_events raises it)",
-        )?;
-        let mut events: Vec<SecurityEvent> = listed.into_iter().map(|l| l.0).collect();
-        if self.client.event_filter_mode() == EventFilterMode::LegacyHeader
-            && let Some(status) = &self.status
-        {
-            events.retain(|e| e.status.as_ref() == Some(status));
-        }
-        Ok(events)
+        self.call().await
     }
 }
 
@@ -199,36 +211,40 @@ impl<'de> serde::Deserialize<'de> for Listed {
     }
 }
 
-/// One security event, found through the listing; end it with [`send`](Self::send) or
-/// `.await` it.
+/// One security event, found through the listing; `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetEvent {
     list: ListEvents,
     id: String,
+    options: CallOptions,
 }
 
 impl GetEvent {
+    incident_core::call_options!(options);
+
+    /// The listing that finds the event, as a [`Call`].
+    pub fn call(self) -> Call<SecurityEvent> {
+        let GetEvent { list, id, options } = self;
+        let request = check_url_value("event id", &id).and_then(|()| list.request());
+        let list = ListEvents { options, ..list };
+        list.answer(request).and_then(move |events| {
+            events
+                .into_iter()
+                .find(|e| e.id.as_deref() == Some(id.as_str()))
+                .ok_or_else(|| Error::not_found(VENDOR, format!("security event {id:?}")))
+        })
+    }
+
     /// Lists the events and returns the one with the id.
     pub async fn send(self) -> Result<SecurityEvent> {
-        check_url_value("event id", &self.id)?;
-        let events = self.list.send().await?;
-        events
-            .into_iter()
-            .find(|e| e.id.as_deref() == Some(self.id.as_str()))
-            .ok_or_else(|| Error::not_found(VENDOR, format!("security event {:?}", self.id)))
+        self.call().await
     }
 }
 
 incident_core::impl_into_future!([] GetEvent => SecurityEvent);
 
-#[derive(Serialize)]
-struct StatusBody<'a> {
-    #[serde(rename = "mStatus")]
-    status: &'a str,
-}
-
-/// A status update of one security event; end it with [`send`](Self::send) or `.await` it.
+/// A status update of one security event; `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until it is sent"]
 pub struct UpdateEvent {
@@ -236,9 +252,12 @@ pub struct UpdateEvent {
     base: ApiPath,
     id: String,
     status: EventStatus,
+    options: CallOptions,
 }
 
 impl UpdateEvent {
+    incident_core::call_options!(options);
+
     pub(crate) fn request(&self) -> Result<ApiRequest> {
         if self.status.is_unknown() {
             return Err(Error::invalid_input(
@@ -255,10 +274,14 @@ impl UpdateEvent {
             .idempotent(true))
     }
 
+    /// The update as a [`Call`]: the event as it is afterwards.
+    pub fn call(self) -> Call<SecurityEvent> {
+        Call::json(self.client.transport(), self.request()).options(self.options)
+    }
+
     /// Sends the update and returns the event as it is afterwards.
     pub async fn send(self) -> Result<SecurityEvent> {
-        let req = self.request()?;
-        self.client.transport().execute(req).await?.json()
+        self.call().await
     }
 }
 

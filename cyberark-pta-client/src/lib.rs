@@ -7,13 +7,13 @@ pub mod model;
 pub mod normalize;
 pub mod risks;
 pub mod session;
-pub mod url_rules;
 
 pub use client::{
     CYBERARK_PTA, DEFAULT_APP_PATH, DateUnit, EventFilterMode, PtaClient, PtaClientBuilder,
 };
 pub use error::{PtaErrorBody, PtaErrorCode, PtaErrorExt, PtaErrorParser};
 pub use events::{EventsApi, GetEvent, ListEvents, UpdateEvent};
+pub use model::url_rules;
 pub use model::*;
 pub use risks::{ListRiskEvents, RisksApi, UpdateRiskEvent};
 pub use session::AuthType;

@@ -109,10 +109,10 @@ pub fn description_of(event: &SecurityEvent) -> Option<String> {
 
 /// Converts a security event to a normalized incident (see the module table).
 pub fn incident_from_event(event: SecurityEvent) -> Result<Incident> {
-    let id = event.id.clone().ok_or_else(|| Error::Protocol {
-        vendor: VENDOR,
-        message: "a security event without an id".into(),
-    })?;
+    let id = event
+        .id
+        .clone()
+        .ok_or_else(|| Error::protocol(VENDOR, "a security event without an id"))?;
     let title = title_of(&event);
     let mut incident = Incident::new(VENDOR, id, title, event.clone());
     incident.description = description_of(&event);

@@ -2,24 +2,18 @@
 //! page with `filter`, `sort`, `page` and `size`, or a stream over every page; close and
 //! reopen with a close reason.
 
+use std::future::IntoFuture;
+
 use futures::stream::BoxStream;
-use incident_core::paging::Paginator;
-use incident_core::{ApiPath, ApiRequest, Error, Result};
-use serde::Serialize;
+use incident_core::paging::{Paginator, WalkLimits};
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result};
 
 use crate::client::{PtaClient, VENDOR};
 use crate::model::{CloseReason, EventStatus, RiskEvent, RiskEventsPage, RiskType};
+use crate::model::{RiskUpdateBody, risk_filter};
 use crate::url_rules::{check_url_value, path_with};
 
-/// The page size of [`ListRiskEvents::into_stream`] unless [`ListRiskEvents::size`] says
-/// otherwise (PVWA's own default).
-pub const DEFAULT_RISK_PAGE_SIZE: u64 = 100;
-
-/// The largest `size` PVWA accepts.
-pub const MAX_RISK_PAGE_SIZE: u64 = 1000;
-
-/// The longest `reasonText` PVWA accepts, in characters.
-pub const MAX_REASON_TEXT: usize = 100;
+pub use crate::model::{DEFAULT_RISK_PAGE_SIZE, MAX_REASON_TEXT, MAX_RISK_PAGE_SIZE};
 
 /// Risk event operations; get it from [`PtaClient::risks`].
 #[derive(Debug, Clone)]
@@ -42,6 +36,8 @@ impl RisksApi {
             sort: None,
             page: None,
             size: None,
+            limits: WalkLimits::default(),
+            options: CallOptions::default(),
         }
     }
 
@@ -55,6 +51,7 @@ impl RisksApi {
             status: EventStatus::Closed,
             close_reason: Some(reason),
             reason_text: None,
+            options: CallOptions::default(),
         }
     }
 
@@ -66,6 +63,7 @@ impl RisksApi {
             status: EventStatus::Open,
             close_reason: None,
             reason_text: None,
+            options: CallOptions::default(),
         }
     }
 }
@@ -82,6 +80,8 @@ pub struct ListRiskEvents {
     sort: Option<String>,
     page: Option<u64>,
     size: Option<u64>,
+    limits: WalkLimits,
+    options: CallOptions,
 }
 
 impl ListRiskEvents {
@@ -124,21 +124,9 @@ impl ListRiskEvents {
     }
 
     fn filter_text(&self) -> Option<String> {
-        if let Some(raw) = &self.filter {
-            return Some(raw.clone());
-        }
-        let parts: Vec<String> = [
-            self.risk_type
-                .as_ref()
-                .map(|t| format!("type eq \"{}\"", t.as_str())),
-            self.status
-                .as_ref()
-                .map(|s| format!("status eq \"{}\"", s.as_str())),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        (!parts.is_empty()).then(|| parts.join(" AND "))
+        self.filter
+            .clone()
+            .or_else(|| risk_filter(self.risk_type.as_ref(), self.status.as_ref()))
     }
 
     fn request(&self, page: Option<u64>, size: Option<u64>) -> Result<ApiRequest> {
@@ -164,11 +152,17 @@ impl ListRiskEvents {
         if let Some(sort) = &self.sort {
             check_url_value("sort", sort)?;
         }
-        Ok(ApiRequest::get(self.collection())
+        let request = ApiRequest::get(self.collection())
             .query_opt("filter", filter)
             .query_opt("sort", self.sort.clone())
             .query_opt("page", page.map(|p| p.to_string()))
-            .query_opt("size", size.map(|s| s.to_string())))
+            .query_opt("size", size.map(|s| s.to_string()));
+        Ok(self.options.apply(request))
+    }
+
+    /// One page, held to `size` risk events while decoded.
+    fn page_call(&self, page: Option<u64>, size: Option<u64>) -> Call<RiskEventsPage> {
+        Call::page(self.client.transport(), self.request(page, size), size)
     }
 
     fn collection(&self) -> ApiPath {
@@ -177,11 +171,19 @@ impl ListRiskEvents {
             .trailing_slash()
     }
 
-    /// Sends the request and returns one page. A page holding more risk events than the
-    /// `size` asked is an [`Error::Protocol`].
+    incident_core::walk_limits!(limits);
+
+    incident_core::call_options!(options);
+
+    /// The page asked for as a [`Call`]. A page holding more risk events than the `size`
+    /// asked is an [`Error::Protocol`].
+    pub fn call(self) -> Call<RiskEventsPage> {
+        self.page_call(self.page, self.size)
+    }
+
+    /// Sends the request and returns one page (see [`call`](Self::call)).
     pub async fn send(self) -> Result<RiskEventsPage> {
-        let req = self.request(self.page, self.size)?;
-        fetch(&self.client, req, self.size).await
+        self.call().await
     }
 
     /// Every risk event of every page from [`page`](Self::page) (default 0), lazily: page
@@ -197,12 +199,10 @@ impl ListRiskEvents {
     pub fn paginator(self) -> Paginator<RiskEvent, u64> {
         let size = self.size.unwrap_or(DEFAULT_RISK_PAGE_SIZE);
         let first = self.page.unwrap_or(0);
+        let limits = self.limits;
         Paginator::page_numbers(first, move |page, size| {
-            let list = self.clone();
-            async move {
-                let req = list.request(Some(page), Some(size))?;
-                Ok(fetch(&list.client, req, Some(size)).await?.entities)
-            }
+            let page = self.page_call(Some(page), Some(size));
+            page.and_then(|page| Ok(page.entities)).into_future()
         })
         .vendor(VENDOR)
         .page_size(size)
@@ -212,27 +212,13 @@ impl ListRiskEvents {
                 e.status.as_ref().map(|s| s.as_str().to_owned()),
             ))
         })
+        .limits(&limits)
     }
-}
-
-/// Sends a list request and decodes its page, holding it to `size` events while decoding.
-async fn fetch(client: &PtaClient, req: ApiRequest, size: Option<u64>) -> Result<RiskEventsPage> {
-    let resp = client.transport().execute(req).await?;
-    incident_core::paging::decode_page(&resp, size)
 }
 
 incident_core::impl_into_future!([] ListRiskEvents => RiskEventsPage);
 
-#[derive(Serialize)]
-struct RiskUpdateBody<'a> {
-    status: &'a str,
-    #[serde(rename = "closeReason", skip_serializing_if = "Option::is_none")]
-    close_reason: Option<&'a str>,
-    #[serde(rename = "reasonText", skip_serializing_if = "Option::is_none")]
-    reason_text: Option<&'a str>,
-}
-
-/// A status update of one risk event; end it with [`send`](Self::send) or `.await` it.
+/// A status update of one risk event; `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until it is sent"]
 pub struct UpdateRiskEvent {
@@ -241,6 +227,7 @@ pub struct UpdateRiskEvent {
     status: EventStatus,
     close_reason: Option<CloseReason>,
     reason_text: Option<String>,
+    options: CallOptions,
 }
 
 impl UpdateRiskEvent {
@@ -287,10 +274,16 @@ impl UpdateRiskEvent {
             .idempotent(true))
     }
 
+    incident_core::call_options!(options);
+
+    /// The update as a [`Call`]: the risk event as it is afterwards.
+    pub fn call(self) -> Call<RiskEvent> {
+        Call::json(self.client.transport(), self.request()).options(self.options)
+    }
+
     /// Sends the update and returns the risk event as it is afterwards.
     pub async fn send(self) -> Result<RiskEvent> {
-        let req = self.request()?;
-        self.client.transport().execute(req).await?.json()
+        self.call().await
     }
 }
 

@@ -1,9 +1,6 @@
 //! Logon and logoff: `POST {app}/API/auth/{type}/Logon` gives a session token (a bare JSON
 //! string), sent raw as `Authorization: <token>`; `POST {app}/API/Auth/Logoff` ends it.
 
-use std::fmt;
-use std::str::FromStr;
-
 use async_trait::async_trait;
 use incident_core::reqwest::header::{AUTHORIZATION, HeaderValue};
 use incident_core::transport::{Credentials, Session, SessionProvider};
@@ -12,81 +9,17 @@ use serde::Serialize;
 
 use crate::client::VENDOR;
 
-/// How PVWA authenticates the user: the `{type}` of `API/auth/{type}/Logon`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum AuthType {
-    /// A Vault user (`CyberArk`), the default.
-    #[default]
-    CyberArk,
-    /// A directory user (`LDAP`).
-    Ldap,
-    /// A RADIUS user (`RADIUS`); the password field carries what RADIUS expects (password
-    /// and, for some set-ups, the one-time code).
-    Radius,
-    /// Windows authentication (`Windows`).
-    Windows,
-}
+pub use crate::model::AuthType;
 
-impl AuthType {
-    /// The path segment PVWA expects.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthType::CyberArk => "CyberArk",
-            AuthType::Ldap => "LDAP",
-            AuthType::Radius => "RADIUS",
-            AuthType::Windows => "Windows",
-        }
-    }
-}
-
-impl fmt::Display for AuthType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for AuthType {
-    type Err = Error;
-
-    /// Reads `CyberArk`, `LDAP`, `RADIUS` or `Windows`, in any case.
-    fn from_str(s: &str) -> Result<Self> {
-        [
-            AuthType::CyberArk,
-            AuthType::Ldap,
-            AuthType::Radius,
-            AuthType::Windows,
-        ]
-        .into_iter()
-        .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
-        .ok_or_else(|| {
-            Error::invalid_input(
-                "logon type",
-                format!("{s:?} is not one of CyberArk, LDAP, RADIUS, Windows"),
-            )
-        })
-    }
-}
-
-/// The PVWA session: credentials, logon type, and the application path the calls go to.
+/// The PVWA session: credentials, logon type, and the application path the calls go to
+/// (the password shown redacted).
+#[derive(Debug)]
 pub(crate) struct PtaSession {
     pub(crate) app: ApiPath,
     pub(crate) auth_type: AuthType,
     pub(crate) username: String,
     pub(crate) password: Secret,
     pub(crate) concurrent_session: Option<bool>,
-}
-
-impl fmt::Debug for PtaSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PtaSession")
-            .field("app", &self.app.as_str())
-            .field("auth_type", &self.auth_type)
-            .field("username", &self.username)
-            .field("password", &"[REDACTED]")
-            .field("concurrent_session", &self.concurrent_session)
-            .finish()
-    }
 }
 
 #[derive(Serialize)]
@@ -101,9 +34,9 @@ struct LogonBody<'a> {
 /// `{"CyberArkLogonResult": "..."}` object of the classic API. The body is never echoed into
 /// an error: it holds the token.
 fn token_of(body: &[u8]) -> Result<String> {
-    let refused = |what: &str| Error::Protocol {
-        vendor: VENDOR,
-        message: format!("the logon answer is {what}, not the session token as a JSON string"),
+    let refused = |what: &str| {
+        let why = format!("the logon answer is {what}, not the session token as a JSON string");
+        Error::protocol(VENDOR, why)
     };
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| refused("not JSON"))?;
     let token = match value {
