@@ -920,3 +920,125 @@ async fn a_risk_event_close_or_reopen_refused_inside_a_200_is_an_error() {
     reopen.assert_async().await;
     assert_refused(&err, "PASWS041E", "Risk event r1 was not found");
 }
+
+// -----------------------------------------------------------------------------------------
+// Per-call options
+// -----------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_operation_takes_the_per_call_options() {
+    use incident_core::http::{HeaderName, HeaderValue};
+    let server = MockServer::start_async().await;
+    mock_logon(&server, "CyberArk", TOKEN).await;
+    let traced = |when: When| when.header("x-correlation-id", "c-1");
+    let id = "5f0ea000e4b0ba4baf5d1910";
+    let event_path = format!("/PasswordVault/API/pta/API/Events/{id}");
+    let list = server
+        .mock_async(|when, then| {
+            traced(authed(when, GET, EVENTS, &[]));
+            reply(then, 200, &xsoar());
+        })
+        .await;
+    let close = server
+        .mock_async(|when, then| {
+            traced(authed(when, PATCH, &event_path, &[])).json_body(json!({"mStatus": "CLOSED"}));
+            reply(then, 200, &xsoar()[1]);
+        })
+        .await;
+    let risks = server
+        .mock_async(|when, then| {
+            traced(authed(when, GET, RISKS, &[("page", "0"), ("size", "2")]));
+            reply(
+                then,
+                200,
+                &json!({"entities": [risk("r1", 1.0), risk("r2", 2.0)]}),
+            );
+        })
+        .await;
+    let risk_path = "/PasswordVault/API/pta/API/Risks/RisksEvents/r1";
+    let risk_close = server
+        .mock_async(|when, then| {
+            traced(authed(when, PATCH, risk_path, &[]));
+            reply(then, 200, &risk("r1", 1.0));
+        })
+        .await;
+    // A 503 the client's policy (retries disabled) gives up on; these calls' policy retries.
+    let flaky_list = server
+        .mock_async(|when, then| {
+            authed(when, GET, EVENTS, &[("status", "CLOSED")]);
+            reply(then, 503, &json!({})).up_to_n_times(1);
+        })
+        .await;
+    let listed = server
+        .mock_async(|when, then| {
+            authed(when, GET, EVENTS, &[("status", "CLOSED")]);
+            reply(then, 200, &json!([]));
+        })
+        .await;
+    let flaky_reopen = server
+        .mock_async(|when, then| {
+            authed(when, PATCH, &event_path, &[]).json_body(json!({"mStatus": "OPEN"}));
+            reply(then, 503, &json!({})).up_to_n_times(1);
+        })
+        .await;
+    let reopened = server
+        .mock_async(|when, then| {
+            authed(when, PATCH, &event_path, &[]).json_body(json!({"mStatus": "OPEN"}));
+            reply(then, 200, &xsoar()[1]);
+        })
+        .await;
+    let c = client(&server);
+    let (name, value) = (
+        HeaderName::from_static("x-correlation-id"),
+        HeaderValue::from_static("c-1"),
+    );
+    let events = c.events().list().header(name.clone(), value.clone());
+    assert_eq!(events.await.unwrap().len(), 3);
+    let get = c.events().get("5f0c5b5de4b0ba4baf5c66db");
+    let e = get.header(name.clone(), value.clone()).await.unwrap();
+    assert_eq!(e.id.as_deref(), Some("5f0c5b5de4b0ba4baf5c66db"));
+    assert_eq!(list.calls_async().await, 2);
+    let call = c.events().close(id).call();
+    assert_eq!(call.request().unwrap().method(), "PATCH");
+    let e = call.header(name.clone(), value.clone()).await.unwrap();
+    assert_eq!(e.id.as_deref(), Some(id));
+    close.assert_async().await;
+    let walked: Vec<_> = c
+        .risks()
+        .list()
+        .size(2)
+        .max_pages(1)
+        .header(name.clone(), value.clone())
+        .deadline(Duration::from_secs(30))
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(walked.len(), 2);
+    risks.assert_async().await;
+    let r = c
+        .risks()
+        .close("r1", CloseReason::Handled)
+        .header(name, value);
+    assert_eq!(r.await.unwrap().id.as_deref(), Some("r1"));
+    risk_close.assert_async().await;
+
+    let fast = RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(10));
+    let closed = c.events().list().status(EventStatus::Closed);
+    assert!(closed.retry_policy(fast).await.unwrap().is_empty());
+    assert_eq!(
+        (flaky_list.calls_async().await, listed.calls_async().await),
+        (1, 1)
+    );
+    let e = c.events().reopen(id).retry_policy(fast).await.unwrap();
+    assert_eq!(e.id.as_deref(), Some(id));
+    assert_eq!(
+        (
+            flaky_reopen.calls_async().await,
+            reopened.calls_async().await
+        ),
+        (1, 1)
+    );
+}
