@@ -15,9 +15,9 @@ use crate::session::PtaSession;
 use crate::model::AuthType;
 pub use crate::model::{DEFAULT_APP_PATH, DateUnit, EventFilterMode};
 
-/// The identity of CyberArk Privileged Threat Analytics incidents: key `cyberark-pta`, shown as "CyberArk PTA", and the
-/// product the OCSF export names; incidents are without assignees. The one identity of this client,
-/// in its incidents, its errors and its logs.
+/// The identity of CyberArk Privileged Threat Analytics incidents: key `cyberark-pta`, shown
+/// as "CyberArk PTA", and the product the OCSF export names; incidents are without
+/// assignees. The one identity of this client, in its incidents, its errors and its logs.
 pub const CYBERARK_PTA: Vendor =
     Vendor::new("cyberark-pta", "CyberArk PTA").product("Privileged Threat Analytics", "CyberArk");
 
@@ -39,9 +39,9 @@ pub(crate) struct Inner {
 /// A client for the PTA API of a self-hosted PVWA. Cheap to clone (`Arc` inside),
 /// `Send + Sync`.
 ///
-/// It logs on at the first request (one logon however many requests are in flight), sends
-/// the session token raw in `Authorization`, logs on again once and replays the request when
-/// PVWA answers 401 (an expired session), and logs off on [`log_off`](Self::log_off).
+/// The PVWA session is an incident-core [`SessionAuth`] (one logon at the first request, a
+/// new one and a replay after a 401, [`log_off`](Self::log_off)); the token goes raw in
+/// `Authorization`.
 ///
 /// ```no_run
 /// # async fn run() -> incident_core::Result<()> {

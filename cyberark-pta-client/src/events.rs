@@ -179,11 +179,9 @@ impl ListEvents {
 
     /// The listing as a [`Call`]: the events, in the server's order.
     ///
-    /// The answer is decoded event by event: an event without its `id` is an
-    /// [`Error::Decode`] at that event, and more than [`max_events`](Self::max_events) events
-    /// an [`Error::LimitExceeded`], each raised before the rest of the answer is decoded.
-    /// One answer thus costs at most its body (at most the transport's
-    /// `max_response_bytes`) plus `max_events` events.
+    /// Decoded event by event ([`decode_limited`](incident_core::paging::decode_limited)):
+    /// an event without its `id` is an [`Error::Decode`], more than
+    /// [`max_events`](Self::max_events) events an [`Error::LimitExceeded`].
     pub fn call(self) -> Call<Vec<SecurityEvent>> {
         let request = self.request();
         self.answer(request)
