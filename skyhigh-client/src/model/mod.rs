@@ -1,6 +1,7 @@
 //! The Skyhigh incidents API objects, one file per area, with the vendor's field names.
 
 mod criteria;
+pub(crate) mod error;
 mod incident;
 mod information;
 mod modify;
@@ -11,6 +12,7 @@ pub use criteria::{
     CRITERIA_FIELD_NAMES, Criteria, HistoricalUserRisk, IncidentCategory, IncidentCriteria,
     PermissionType, Product, TimesSelection,
 };
+pub use error::SkyhighErrorCode;
 pub use incident::{
     ActorIdType, Incident, IncidentId, IncidentKind, IncidentStatus, Information,
     MAX_INCIDENT_ID_LEN, RiskSeverity,
