@@ -5,6 +5,7 @@ pub(crate) mod error;
 mod incident;
 mod information;
 mod modify;
+mod page;
 mod response;
 mod time;
 
@@ -19,6 +20,8 @@ pub use incident::{
 };
 pub use information::{AnomalyInfo, AuditInfo, PolicyInfo, ThreatInfo, lenient_strings_option};
 pub use modify::{ChangeOutcome, ChangeRequests, IncidentChange, ModifyOutcome, WorkflowStatus};
+pub(crate) use page::decode_page;
+pub use page::{DEFAULT_PAGE_SIZE, IncidentPage, MAX_LIMIT, MAX_TIES, QueryCursor};
 pub use response::{Envelope, IncidentResponse, InformationKeysByType, ResponseInfo, SkyhighError};
 pub(crate) use response::{IncidentsWire, ModifyAnswer, Wrapped};
 pub use time::{format_time, parse_time, time_option};
