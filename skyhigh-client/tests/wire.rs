@@ -1160,13 +1160,13 @@ async fn per_call_options_reach_the_wire_on_a_query_and_a_modify() {
     // The client's policy makes three attempts; the call's own makes one.
     let e = q().await.unwrap_err();
     assert_eq!(e.kind(), Some(ErrorKind::Unavailable), "{e:?}");
-    assert_eq!(query.hits_async().await, 3);
+    assert_eq!(query.calls_async().await, 3);
     let e = q().retry_policy(RetryPolicy::disabled()).await.unwrap_err();
     assert_eq!(e.kind(), Some(ErrorKind::Unavailable), "{e:?}");
-    assert_eq!(query.hits_async().await, 4);
+    assert_eq!(query.calls_async().await, 4);
     let walk = q().retry_policy(RetryPolicy::disabled()).into_stream();
     assert!(walk.try_collect::<Vec<_>>().await.is_err());
-    assert_eq!(query.hits_async().await, 5);
+    assert_eq!(query.calls_async().await, 5);
 
     let m = || {
         let m = c
@@ -1176,7 +1176,7 @@ async fn per_call_options_reach_the_wire_on_a_query_and_a_modify() {
         m.header(corr(), HeaderValue::from_static("m-1"))
     };
     assert!(m().retry_policy(RetryPolicy::disabled()).await.is_err());
-    assert_eq!(modify.hits_async().await, 1);
+    assert_eq!(modify.calls_async().await, 1);
     assert!(m().await.is_err());
-    assert_eq!(modify.hits_async().await, 4);
+    assert_eq!(modify.calls_async().await, 4);
 }
