@@ -6,6 +6,7 @@ mod incident;
 mod information;
 mod modify;
 mod page;
+mod query;
 mod response;
 mod time;
 
@@ -22,6 +23,7 @@ pub use information::{AnomalyInfo, AuditInfo, PolicyInfo, ThreatInfo, lenient_st
 pub use modify::{ChangeOutcome, ChangeRequests, IncidentChange, ModifyOutcome, WorkflowStatus};
 pub(crate) use page::decode_page;
 pub use page::{DEFAULT_PAGE_SIZE, IncidentPage, MAX_LIMIT, MAX_TIES, QueryCursor};
+pub(crate) use query::criteria_setters;
 pub use response::{Envelope, IncidentResponse, InformationKeysByType, ResponseInfo, SkyhighError};
 pub(crate) use response::{IncidentsWire, ModifyAnswer, Wrapped};
 pub use time::{format_time, parse_time, time_option};
