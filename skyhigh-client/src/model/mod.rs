@@ -8,6 +8,7 @@ mod modify;
 mod page;
 mod query;
 mod response;
+mod service;
 mod time;
 
 pub use criteria::{
@@ -26,4 +27,5 @@ pub use page::{DEFAULT_PAGE_SIZE, IncidentPage, MAX_LIMIT, MAX_TIES, QueryCursor
 pub(crate) use query::criteria_setters;
 pub use response::{Envelope, IncidentResponse, InformationKeysByType, ResponseInfo, SkyhighError};
 pub(crate) use response::{IncidentsWire, ModifyAnswer, Wrapped};
+pub use service::{API_PATH, DEFAULT_TOKEN_LIFETIME, NEO_AUTH_PATH, Region, TokenHeader};
 pub use time::{format_time, parse_time, time_option};
