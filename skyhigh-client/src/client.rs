@@ -1,8 +1,6 @@
 //! The Skyhigh client, its builder, regions and authentication.
 
 use incident_core::Vendor;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +15,7 @@ use time::OffsetDateTime;
 
 use crate::error::{SkyhighErrorParser, SkyhighHook};
 use crate::incidents::IncidentsApi;
+pub use crate::model::{API_PATH, DEFAULT_TOKEN_LIFETIME, NEO_AUTH_PATH, Region, TokenHeader};
 
 /// The identity of Skyhigh Security Cloud incidents: key `skyhigh`, shown as "Skyhigh", and the
 /// product the OCSF export names; incidents are without assignees through the API. The one identity of this client,
@@ -27,71 +26,8 @@ pub const SKYHIGH: Vendor =
 /// [`SKYHIGH`], as the rest of the crate names it.
 pub(crate) const VENDOR: Vendor = SKYHIGH;
 
-/// Where the incidents API lives below the tenant's host.
-pub const API_PATH: &str = "/shnapi/rest/external/api/v1";
-
-/// The token exchange of the access-token flows, below the tenant's host (not below
-/// [`API_PATH`]).
-pub const NEO_AUTH_PATH: &str = "/neo/neo-auth-service/oauth/token";
-
-/// How long an access token lives when the service does not say: "Tokens are expired in 10
-/// minutes" (ModifyIncident API page).
-pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
-
-/// A Skyhigh Security Cloud region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Region {
-    /// United States, `https://www.myshn.net` (the default of the documentation).
-    Us,
-    /// Europe, `https://www.myshn.eu`.
-    Eu,
-    /// Canada, `https://www.myshn.ca`.
-    Ca,
-}
-
-impl Region {
-    /// The region's base URL.
-    pub fn url(self) -> &'static str {
-        match self {
-            Region::Us => "https://www.myshn.net",
-            Region::Eu => "https://www.myshn.eu",
-            Region::Ca => "https://www.myshn.ca",
-        }
-    }
-}
-
-impl FromStr for Region {
-    type Err = Error;
-
-    /// `us`, `eu` or `ca`, in any case.
-    fn from_str(s: &str) -> Result<Region> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "us" => Ok(Region::Us),
-            "eu" => Ok(Region::Eu),
-            "ca" => Ok(Region::Ca),
-            other => Err(Error::config(format!(
-                "unknown Skyhigh region {other:?}; expected us, eu or ca"
-            ))),
-        }
-    }
-}
-
-/// How an access token is sent on each call. The documentation disagrees with itself: the
-/// shift-left code and the Invoke page use `x-access-token`, the ModifyIncident page says
-/// "Pass access and IAM tokens to the APIs as Bearer Token".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TokenHeader {
-    /// `x-access-token: <token>` (the default).
-    #[default]
-    XAccessToken,
-    /// `Authorization: Bearer <token>`.
-    Bearer,
-}
-
 /// How the client authenticates.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthMethod {
     /// HTTP Basic on every call: what every published integration uses.
@@ -107,19 +43,6 @@ pub enum AuthMethod {
     /// (`{host}/neo/neo-auth-service/oauth/token?grant_type=password` with `x-auth-username`
     /// and `x-auth-password`). Documented for the CNAPP APIs, not confirmed for incidents.
     NeoPassword,
-}
-
-impl fmt::Debug for AuthMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AuthMethod::Basic => f.write_str("Basic"),
-            AuthMethod::IamToken { bps_tenant_id } => f
-                .debug_struct("IamToken")
-                .field("bps_tenant_id", bps_tenant_id)
-                .finish(),
-            AuthMethod::NeoPassword => f.write_str("NeoPassword"),
-        }
-    }
 }
 
 /// A client for the Skyhigh incidents API. Cheap to clone (`Arc` inside), `Send + Sync`.
@@ -144,20 +67,11 @@ impl fmt::Debug for AuthMethod {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SkyhighClient {
     pub(crate) transport: Transport,
     pub(crate) history_start: OffsetDateTime,
     pub(crate) auth: Arc<AuthMethod>,
-}
-
-impl fmt::Debug for SkyhighClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SkyhighClient")
-            .field("transport", &self.transport)
-            .field("auth", &self.auth)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SkyhighClient {
@@ -198,23 +112,13 @@ impl SkyhighClient {
 /// (the default method), or a user name and password with
 /// [`access_token_auth`](Self::access_token_auth) or
 /// [`neo_password_auth`](Self::neo_password_auth).
+#[derive(Debug)]
 pub struct SkyhighClientBuilder {
     transport: TransportBuilder,
     credentials: Option<(String, Secret)>,
     method: AuthMethod,
     token_header: TokenHeader,
     history_start: OffsetDateTime,
-}
-
-impl fmt::Debug for SkyhighClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SkyhighClientBuilder")
-            .field("transport", &self.transport)
-            .field("username", &self.credentials.as_ref().map(|(u, _)| u))
-            .field("method", &self.method)
-            .field("token_header", &self.token_header)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SkyhighClientBuilder {
@@ -374,21 +278,17 @@ struct TokenAnswer {
 
 /// Reads a token answer without ever putting its body in an error (it holds the token).
 fn read_token(resp: &incident_core::ApiResponse, what: &str) -> Result<(Secret, Duration)> {
-    let answer: TokenAnswer = serde_json::from_slice(resp.body()).map_err(|e| Error::Protocol {
-        vendor: VENDOR,
-        message: format!(
-            "unreadable {what} answer (at line {}, column {})",
-            e.line(),
-            e.column()
-        ),
+    let answer: TokenAnswer = serde_json::from_slice(resp.body()).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        Error::protocol(
+            VENDOR,
+            format!("unreadable {what} answer (at line {line}, column {column})"),
+        )
     })?;
     let token = answer
         .access_token
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| Error::Protocol {
-            vendor: VENDOR,
-            message: format!("the {what} answer has no access_token"),
-        })?;
+        .ok_or_else(|| Error::protocol(VENDOR, format!("the {what} answer has no access_token")))?;
     let lifetime = answer
         .expires_in
         .filter(|&s| s > 0)
@@ -398,21 +298,12 @@ fn read_token(resp: &incident_core::ApiResponse, what: &str) -> Result<(Secret, 
 
 /// The access-token flows as a session: log on, attach the token, log on again when it
 /// expires (no refresh grant is documented).
+#[derive(Debug)]
 struct TokenSession {
     method: AuthMethod,
     username: String,
     password: Secret,
     header: TokenHeader,
-}
-
-impl fmt::Debug for TokenSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenSession")
-            .field("method", &self.method)
-            .field("username", &self.username)
-            .field("header", &self.header)
-            .finish_non_exhaustive()
-    }
 }
 
 impl TokenSession {

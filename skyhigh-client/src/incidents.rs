@@ -5,79 +5,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use incident_core::paging::{Page, Paginator};
-use incident_core::reqwest::StatusCode;
-use incident_core::{ApiPath, ApiRequest, ApiResponse, Error, Result, Transport};
-use time::OffsetDateTime;
+use incident_core::paging::{Page, Paginator, WalkLimits};
+use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result, Transport};
 
 use crate::client::VENDOR;
 use crate::error::modify_verdict;
 use crate::model::{
-    ActorIdType, Criteria, Envelope, HistoricalUserRisk, Incident, IncidentCategory,
-    IncidentChange, IncidentCriteria, IncidentId, IncidentResponse, IncidentsWire,
-    InformationKeysByType, ModifyAnswer, ModifyOutcome, PermissionType, Product, ResponseInfo,
-    TimesSelection, WorkflowStatus, Wrapped, format_time,
+    Criteria, Incident, IncidentChange, IncidentId, InformationKeysByType, ModifyAnswer,
+    ModifyOutcome, TimesSelection, WorkflowStatus, Wrapped, decode_page,
 };
-
-/// The most incidents one `queryIncidents` may ask for: the swagger's maximum (the
-/// documentation page says 500; a larger `limit` "is not flagged as an error but will also
-/// not increase results").
-pub const MAX_LIMIT: u32 = 10_000;
-
-/// The `limit` [`QueryIncidents::into_stream`] sends unless [`QueryIncidents::limit`] says
-/// otherwise: 500, the largest page every source agrees the service serves.
-pub const DEFAULT_PAGE_SIZE: u32 = 500;
-
-/// How many incidents beyond the `limit` one page may hold: Skyhigh adds to a page the
-/// incidents that share the timestamp of its last one ("Managing API Responses"), so that a
-/// time cursor never splits them. Only incidents with that same timestamp are accepted
-/// there, and no more than this many.
-pub const MAX_TIES: u32 = 1_000;
-
-/// Where the next page of a query starts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum QueryCursor {
-    /// `responseInfo.nextStartTime`, sent back verbatim as `startTime` (inclusive: the
-    /// incidents at that instant come again, and the stream drops them).
-    StartTime(String),
-    /// `responseInfo.nextOffset`, sent as the `offset` parameter with the same criteria.
-    Offset(u64),
-}
-
-impl QueryCursor {
-    /// The cursor a ResponseInfo gives: `nextStartTime` when set, else a `nextOffset` that
-    /// is not `-1`; `None` at the end.
-    pub fn from_response_info(info: &ResponseInfo) -> Option<QueryCursor> {
-        if let Some(t) = info
-            .next_start_time
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            return Some(QueryCursor::StartTime(t.to_owned()));
-        }
-        info.next_offset
-            .and_then(|o| u64::try_from(o).ok())
-            .map(QueryCursor::Offset)
-    }
-}
-
-/// One answer of `queryIncidents`.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct IncidentPage {
-    /// The incidents, in ascending `timeModified` (or `timeCreated`) order.
-    pub incidents: Vec<Incident>,
-    /// `responseInfo` (empty for a 404 "no data").
-    pub response_info: ResponseInfo,
-    /// The Spring envelope's other members, when the answer was wrapped.
-    pub envelope: Option<Envelope>,
-    /// Where the next page starts; `None` at the end (no cursor, or no data).
-    pub next: Option<QueryCursor>,
-    /// Whether the service answered "no data was found for the criteria" (404).
-    pub no_data: bool,
-}
+pub use crate::model::{DEFAULT_PAGE_SIZE, IncidentPage, MAX_LIMIT, MAX_TIES, QueryCursor};
 
 /// Incident operations; get it from [`crate::SkyhighClient::incidents`].
 #[derive(Debug, Clone)]
@@ -97,8 +34,8 @@ impl IncidentsApi {
             criteria: Criteria::default(),
             limit: None,
             offset: None,
-            max_items: None,
-            max_pages: None,
+            limits: WalkLimits::default(),
+            options: CallOptions::default(),
         }
     }
 
@@ -127,28 +64,34 @@ impl IncidentsApi {
             transport: self.transport.clone(),
             batch: Vec::new(),
             invalid: None,
+            options: CallOptions::default(),
         }
     }
 
     /// `POST /queryIncidentInformationKeys`: the `information` keys of each incident type,
     /// with their descriptions.
     pub async fn information_keys(&self) -> Result<Vec<InformationKeysByType>> {
-        let req = ApiRequest::post(ApiPath::new("/queryIncidentInformationKeys")).idempotent(true);
-        let wrapped: Wrapped<Vec<InformationKeysByType>> =
-            self.transport.execute(req).await?.json()?;
-        Ok(wrapped.into_inner())
+        self.list("/queryIncidentInformationKeys").await
     }
 
     /// `POST /queryIncidentGroups`: every incident group, e.g.
     /// `Alert.Access.AnomalousAccessLocation`.
     pub async fn groups(&self) -> Result<Vec<String>> {
-        let req = ApiRequest::post(ApiPath::new("/queryIncidentGroups")).idempotent(true);
-        let wrapped: Wrapped<Vec<String>> = self.transport.execute(req).await?.json()?;
-        Ok(wrapped.into_inner())
+        self.list("/queryIncidentGroups").await
+    }
+
+    /// A `POST` without a body whose answer is a list, bare or in the Spring envelope.
+    fn list<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        path: &'static str,
+    ) -> Call<Vec<T>> {
+        let request = ApiRequest::post(ApiPath::new(path)).idempotent(true);
+        Call::json(&self.transport, Ok(request)).and_then(|w: Wrapped<Vec<T>>| Ok(w.into_inner()))
     }
 }
 
-/// A `queryIncidents` request: every Criteria field, `limit`, and the walk limits.
+/// A `queryIncidents` request: every Criteria field, `limit`, the walk limits and the
+/// per-call options (applied to every request of a walk).
 ///
 /// End it with [`send`](Self::send) (or `.await` it) for one page, or with
 /// [`into_stream`](Self::into_stream) for every incident, page after page.
@@ -159,171 +102,12 @@ pub struct QueryIncidents {
     criteria: Criteria,
     limit: Option<u32>,
     offset: Option<u64>,
-    max_items: Option<u64>,
-    max_pages: Option<u64>,
+    limits: WalkLimits,
+    options: CallOptions,
 }
 
 impl QueryIncidents {
-    /// Incidents modified (or created, see [`times_selection`](Self::times_selection)) at or
-    /// after `start`. Without a start the service starts at "now" and finds nothing.
-    pub fn start_time(mut self, start: OffsetDateTime) -> Self {
-        self.criteria.start_time = Some(format_time(start));
-        self
-    }
-
-    /// `startTime` as text, sent verbatim (a `nextStartTime` kept from an earlier run).
-    pub fn start_time_raw(mut self, start: impl Into<String>) -> Self {
-        self.criteria.start_time = Some(start.into());
-        self
-    }
-
-    /// Incidents before `end` (exclusive; the service's default is now).
-    pub fn end_time(mut self, end: OffsetDateTime) -> Self {
-        self.criteria.end_time = Some(format_time(end));
-        self
-    }
-
-    /// Which time the window and the cursor apply to (default `LAST_MODIFIED_AT`).
-    pub fn times_selection(mut self, selection: TimesSelection) -> Self {
-        self.criteria.times_selection = Some(selection);
-        self
-    }
-
-    /// Only these actors (user names or IP addresses).
-    pub fn actor_ids<I, S>(mut self, ids: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.criteria.actor_ids = Some(ids.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Only actors of this type.
-    pub fn actor_id_type(mut self, kind: ActorIdType) -> Self {
-        self.criteria.actor_id_type = Some(kind);
-        self
-    }
-
-    /// Only these threat categories (`category`).
-    pub fn threat_categories<I, S>(mut self, categories: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.criteria.category = Some(categories.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Only these device types, e.g. `WindowsDesktop`.
-    pub fn device_types<I, S>(mut self, types: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.criteria.device_types = Some(types.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Only allowed or denied events.
-    pub fn permission_type(mut self, permission: PermissionType) -> Self {
-        self.criteria.permission_type = Some(permission);
-        self
-    }
-
-    /// Only these protocols, e.g. `https`.
-    pub fn protocol_types<I, S>(mut self, protocols: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.criteria.protocol_types = Some(protocols.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Only these service categories, e.g. `Cloud Storage`.
-    pub fn service_categories<I, S>(mut self, categories: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.criteria.service_categories = Some(categories.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Only these services, e.g. `OneDrive`.
-    pub fn service_names<I, S>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.criteria.service_names = Some(names.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Service risk between `min` and `max` inclusive (`min <= max`, checked when sent).
-    pub fn service_risk(mut self, min: Option<i32>, max: Option<i32>) -> Self {
-        self.criteria.service_risk_minimum = min;
-        self.criteria.service_risk_maximum = max;
-        self
-    }
-
-    /// User risk between `min` and `max` inclusive (`min <= max`, checked when sent).
-    pub fn user_risk(mut self, min: Option<i32>, max: Option<i32>) -> Self {
-        self.criteria.user_risk_minimum = min;
-        self.criteria.user_risk_maximum = max;
-        self
-    }
-
-    /// Only events that uploaded at least this many bytes.
-    pub fn upload_data_minimum(mut self, bytes: i64) -> Self {
-        self.criteria.upload_data_minimum = Some(bytes);
-        self
-    }
-
-    fn incident_criteria(&mut self) -> &mut IncidentCriteria {
-        self.criteria
-            .incident_criteria
-            .get_or_insert_with(IncidentCriteria::default)
-    }
-
-    /// Adds an incident group to keep (`incidentCriteria.categories`).
-    pub fn category(mut self, category: IncidentCategory) -> Self {
-        self.incident_criteria()
-            .categories
-            .get_or_insert_with(Vec::new)
-            .push(category);
-        self
-    }
-
-    /// Only sanctioned or only shadow incidents (`incidentCriteria.product`).
-    pub fn product(mut self, product: Product) -> Self {
-        self.incident_criteria().product = Some(product);
-        self
-    }
-
-    /// Only sanctioned incidents whose `field` has one of `values`
-    /// (`incidentCriteria.fields`; see [`crate::model::CRITERIA_FIELD_NAMES`]).
-    pub fn field<I, S>(mut self, field: impl Into<String>, values: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.incident_criteria()
-            .fields
-            .get_or_insert_with(Default::default)
-            .insert(field.into(), values.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Only sanctioned DLP incidents of users in these risk bands.
-    pub fn historical_user_risk(
-        mut self,
-        bands: impl IntoIterator<Item = HistoricalUserRisk>,
-    ) -> Self {
-        self.incident_criteria().historical_user_risk_score = Some(bands.into_iter().collect());
-        self
-    }
+    crate::model::criteria_setters!(criteria);
 
     /// Replaces the whole Criteria.
     pub fn criteria(mut self, criteria: Criteria) -> Self {
@@ -350,29 +134,16 @@ impl QueryIncidents {
         self
     }
 
-    /// Ends [`into_stream`](Self::into_stream) after this many incidents.
-    pub fn max_items(mut self, max: u64) -> Self {
-        self.max_items = Some(max);
-        self
-    }
+    incident_core::walk_limits!(limits);
 
-    /// Ends [`into_stream`](Self::into_stream) after this many requests.
-    pub fn max_pages(mut self, max: u64) -> Self {
-        self.max_pages = Some(max);
-        self
-    }
+    incident_core::call_options!(options);
 
-    fn checked_limit(&self) -> Result<Option<u32>> {
-        match self.limit {
-            Some(l) if l == 0 || l > MAX_LIMIT => Err(Error::invalid_input(
-                "limit",
-                format!("{l} is outside 1..={MAX_LIMIT}"),
-            )),
-            l => Ok(l),
-        }
-    }
-
+    /// The request for the page at `cursor` (`None`: the first), `limit` incidents long.
     fn request(&self, cursor: Option<&QueryCursor>, limit: Option<u32>) -> Result<ApiRequest> {
+        if let Some(l) = limit.filter(|&l| l == 0 || l > MAX_LIMIT) {
+            let why = format!("{l} is outside 1..={MAX_LIMIT}");
+            return Err(Error::invalid_input("limit", why));
+        }
         self.criteria.validate()?;
         let mut criteria_override = None;
         let mut offset = self.offset;
@@ -395,12 +166,19 @@ impl QueryIncidents {
             .json(criteria)
     }
 
+    /// The query of one page as a [`Call`].
+    pub fn call(self) -> Call<IncidentPage> {
+        let (limit, by_creation) = (self.limit, self.by_creation());
+        let request = self.request(None, limit);
+        Call::new(&self.transport, request, move |resp| {
+            decode_page(resp, limit, by_creation)
+        })
+        .options(self.options)
+    }
+
     /// Sends the query and returns one page.
     pub async fn send(self) -> Result<IncidentPage> {
-        let limit = self.checked_limit()?;
-        let req = self.request(None, limit)?;
-        let resp = self.transport.execute(req).await?;
-        decode_page(&resp, limit, self.by_creation())
+        self.call().await
     }
 
     /// Whether the query walks `timeCreated` (`timesSelection: CREATED_AT`) rather than
@@ -425,21 +203,14 @@ impl QueryIncidents {
     /// (each page with the cursor of the next one, to keep between runs).
     pub fn paginator(self) -> Paginator<Incident, QueryCursor> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-        let (max_items, max_pages) = (self.max_items, self.max_pages);
-        let by_creation = self.by_creation();
+        let (limits, by_creation) = (self.limits, self.by_creation());
         let query = Arc::new(self);
-        let mut paginator = Paginator::time_cursor(
+        Paginator::time_cursor(
             move |cursor: Option<QueryCursor>| {
                 let query = Arc::clone(&query);
                 async move {
-                    if limit == 0 || limit > MAX_LIMIT {
-                        return Err(Error::invalid_input(
-                            "limit",
-                            format!("{limit} is outside 1..={MAX_LIMIT}"),
-                        ));
-                    }
                     let req = query.request(cursor.as_ref(), Some(limit))?;
-                    let resp = query.transport.execute(req).await?;
+                    let resp = query.transport.execute(query.options.apply(req)).await?;
                     let page = decode_page(&resp, Some(limit), by_creation)?;
                     Ok(Page::new(page.incidents, page.next))
                 }
@@ -454,97 +225,12 @@ impl QueryIncidents {
                 i.incident_id.clone()?,
                 i.time_modified.map(|t| t.unix_timestamp_nanos()),
             ))
-        });
-        if let Some(max) = max_items {
-            paginator = paginator.max_items(max);
-        }
-        if let Some(max) = max_pages {
-            paginator = paginator.max_pages(max);
-        }
-        paginator
+        })
+        .limits(&limits)
     }
 }
 
 incident_core::impl_into_future!([] QueryIncidents => IncidentPage);
-
-/// Reads a `queryIncidents` answer in either shape; a 404 (accepted by the hook) or an
-/// envelope saying 404 is "no data".
-///
-/// The incidents are counted while they are decoded: more than `limit` plus [`MAX_TIES`] is
-/// a protocol error raised before the surplus is decoded, and the incidents beyond `limit`
-/// must share the timestamp (`timeCreated` when `by_creation`, else `timeModified`) of the
-/// one at the limit.
-pub(crate) fn decode_page(
-    resp: &ApiResponse,
-    limit: Option<u32>,
-    by_creation: bool,
-) -> Result<IncidentPage> {
-    if resp.status() == StatusCode::NOT_FOUND {
-        return Ok(no_data(None));
-    }
-    let bound = limit.map(|l| u64::from(l) + u64::from(MAX_TIES));
-    let (response, envelope) =
-        incident_core::paging::decode_page::<IncidentsWire>(resp, bound)?.into_parts();
-    if envelope
-        .as_ref()
-        .and_then(|e| e.status_code_value)
-        .is_some_and(|c| c == 404)
-    {
-        return Ok(no_data(envelope));
-    }
-    let IncidentResponse {
-        response_info,
-        incidents,
-    } = response;
-    if let Some(limit) = limit.map(|l| l as usize)
-        && incidents.len() > limit
-    {
-        let time = |i: &Incident| {
-            if by_creation {
-                i.time_created
-            } else {
-                i.time_modified
-            }
-        };
-        let boundary = incidents.get(limit.saturating_sub(1)).and_then(time);
-        if limit == 0
-            || boundary.is_none()
-            || incidents[limit..].iter().any(|i| time(i) != boundary)
-        {
-            return Err(Error::Protocol {
-                vendor: VENDOR,
-                message: format!(
-                    "a page holds {} incidents, more than the limit of {limit}, and not all \
-                     of the extra ones share the timestamp of the last one within the limit",
-                    incidents.len()
-                ),
-            });
-        }
-    }
-    let response_info = response_info.unwrap_or_default();
-    let next = if incidents.is_empty() {
-        None
-    } else {
-        QueryCursor::from_response_info(&response_info)
-    };
-    Ok(IncidentPage {
-        incidents,
-        response_info,
-        envelope,
-        next,
-        no_data: false,
-    })
-}
-
-fn no_data(envelope: Option<Envelope>) -> IncidentPage {
-    IncidentPage {
-        incidents: Vec::new(),
-        response_info: ResponseInfo::default(),
-        envelope,
-        next: None,
-        no_data: true,
-    }
-}
 
 /// A `modifyIncidents` batch; end it with [`send`](Self::send) or `.await` it.
 #[derive(Debug, Clone)]
@@ -554,6 +240,7 @@ pub struct ModifyIncidents {
     batch: Vec<IncidentChange>,
     /// The first invalid id given, refused when sent.
     invalid: Option<String>,
+    options: CallOptions,
 }
 
 impl ModifyIncidents {
@@ -585,47 +272,54 @@ impl ModifyIncidents {
     /// sending. Setting a status twice has the same effect as once, so the call is retried
     /// after a 5xx or a broken connection.
     pub async fn send(self) -> Result<ModifyOutcome> {
+        self.call().await
+    }
+
+    incident_core::call_options!(options);
+
+    /// The batch as a [`Call`] (see [`send`](Self::send)).
+    pub fn call(self) -> Call<ModifyOutcome> {
+        let request = self.request();
+        let batch = self.batch;
+        Call::new(&self.transport, request, move |resp| {
+            let info = resp.json::<ModifyAnswer>()?.into_response_info();
+            let ids: Vec<&str> = batch.iter().map(|c| c.incident_id.as_str()).collect();
+            // The same reading of the answer as the hook's, which already failed the call
+            // if the batch was refused as a whole.
+            let verdict = modify_verdict(resp.body(), &ids).map_err(|e| {
+                let why = format!("the answer of modifyIncidents cannot be read: {e}");
+                Error::protocol(VENDOR, why)
+            })?;
+            Ok(ModifyOutcome::from_answer(&batch, info, verdict))
+        })
+        .options(self.options)
+    }
+
+    /// The request of the batch, or why it is refused before sending.
+    fn request(&self) -> Result<ApiRequest> {
         if let Some(id) = &self.invalid {
             IncidentId::parse(id)?;
         }
+        let refuse = |why: String| -> Result<ApiRequest> {
+            Err(Error::invalid_input("modifyIncidents", why))
+        };
         if self.batch.is_empty() {
-            return Err(Error::invalid_input(
-                "modifyIncidents",
-                "the batch is empty",
-            ));
+            return refuse("the batch is empty".into());
         }
         let mut seen = HashSet::new();
         for change in &self.batch {
-            IncidentId::parse(change.incident_id.as_str())?;
-            if !seen.insert(change.incident_id.as_str()) {
-                return Err(Error::invalid_input(
-                    "modifyIncidents",
-                    format!("{} is in the batch twice", change.incident_id),
-                ));
+            let id = change.incident_id.as_str();
+            IncidentId::parse(id)?;
+            if !seen.insert(id) {
+                return refuse(format!("{id} is in the batch twice"));
             }
             if change.change_requests.workflow_status.is_none() {
-                return Err(Error::invalid_input(
-                    "modifyIncidents",
-                    format!(
-                        "the change of {} sets no WORKFLOW_STATUS",
-                        change.incident_id
-                    ),
-                ));
+                return refuse(format!("the change of {id} sets no WORKFLOW_STATUS"));
             }
         }
-        let req = ApiRequest::post(ApiPath::new("/modifyIncidents"))
+        ApiRequest::post(ApiPath::new("/modifyIncidents"))
             .idempotent(true)
-            .json(&self.batch)?;
-        let resp = self.transport.execute(req).await?;
-        let info = resp.json::<ModifyAnswer>()?.into_response_info();
-        let ids: Vec<&str> = self.batch.iter().map(|c| c.incident_id.as_str()).collect();
-        // The same reading of the answer as the hook's, which already failed the call if
-        // the batch was refused as a whole.
-        let verdict = modify_verdict(resp.body(), &ids).map_err(|e| Error::Protocol {
-            vendor: VENDOR,
-            message: format!("the answer of modifyIncidents cannot be read: {e}"),
-        })?;
-        Ok(ModifyOutcome::from_answer(&self.batch, info, verdict))
+            .json(&self.batch)
     }
 }
 

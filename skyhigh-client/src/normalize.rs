@@ -55,10 +55,7 @@ pub fn incident_from_skyhigh(incident: SkyhighIncident) -> Result<Incident> {
     let id = incident
         .incident_id
         .clone()
-        .ok_or_else(|| Error::Protocol {
-            vendor: VENDOR,
-            message: "an incident without an incidentId".into(),
-        })?;
+        .ok_or_else(|| Error::protocol(VENDOR, "an incident without an incidentId"))?;
     let policy = incident
         .information
         .as_ref()
@@ -361,23 +358,19 @@ impl IncidentSource for SkyhighClient {
                 .rev()
                 .find(|(_, listed)| !listed)
                 .and_then(|(i, _)| time_of(i))
-                .ok_or_else(|| Error::Protocol {
-                    vendor: VENDOR,
-                    message: "a page holds more incidents than the limit, and the last one \
-                              within it has no time to continue from"
-                        .into(),
+                .ok_or_else(|| {
+                    let why = "a page holds more incidents than the limit, and the last one \
+                               within it has no time to continue from";
+                    Error::protocol(VENDOR, why)
                 })?;
             next = Some(QueryCursor::StartTime(format_time(last)));
         } else if next.is_some() && next == current {
             // The cursor stopped moving: the end, unless the page was full (the rest could
             // never be reached).
             if got >= size as usize {
-                return Err(Error::Protocol {
-                    vendor: VENDOR,
-                    message: format!(
-                        "the cursor did not advance after a full page of {got} incidents"
-                    ),
-                });
+                let why =
+                    format!("the cursor did not advance after a full page of {got} incidents");
+                return Err(Error::protocol(VENDOR, why));
             }
             next = None;
         }
@@ -438,13 +431,10 @@ impl IncidentSource for SkyhighClient {
         if let Some((_, error)) = outcome.refused().next() {
             return Err(match error.code {
                 Some(404) => Error::not_found(VENDOR, format!("incident {id:?}")),
-                _ => Error::Protocol {
-                    vendor: VENDOR,
-                    message: format!(
-                        "modifyIncidents refused {id}: {}",
-                        error.message.as_deref().unwrap_or("no reason given")
-                    ),
-                },
+                _ => {
+                    let why = error.message.as_deref().unwrap_or("no reason given");
+                    Error::protocol(VENDOR, format!("modifyIncidents refused {id}: {why}"))
+                }
             });
         }
         // The change moved the incident's timeModified to about now: search from a little

@@ -1123,3 +1123,60 @@ async fn modify_errors_that_cannot_be_placed_or_read_refuse_the_whole_batch() {
         &e,
     );
 }
+
+/// Per-call options reach the wire: an extra header on a query (one page, and every page of
+/// a walk) and on a modify, and a retry policy that replaces the client's.
+#[tokio::test]
+async fn per_call_options_reach_the_wire_on_a_query_and_a_modify() {
+    use incident_core::http::{HeaderName, HeaderValue};
+    let corr = || HeaderName::from_static("x-correlation-id");
+    let server = MockServer::start_async().await;
+    let query = server
+        .mock_async(|when, then| {
+            when.method("POST")
+                .path(QUERY)
+                .header("authorization", BASIC)
+                .header("x-correlation-id", "q-1");
+            json_reply(then, 503, &json!({"message": "unavailable"}));
+        })
+        .await;
+    let modify = server
+        .mock_async(|when, then| {
+            when.method("POST")
+                .path(MODIFY)
+                .header("authorization", BASIC)
+                .header("x-correlation-id", "m-1");
+            json_reply(then, 503, &json!({"message": "unavailable"}));
+        })
+        .await;
+    let c = client(&server.base_url());
+    let q = || {
+        let q = c
+            .incidents()
+            .query()
+            .start_time(datetime!(2024-05-01 0:00 UTC));
+        q.header(corr(), HeaderValue::from_static("q-1"))
+    };
+    // The client's policy makes three attempts; the call's own makes one.
+    let e = q().await.unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Unavailable), "{e:?}");
+    assert_eq!(query.calls_async().await, 3);
+    let e = q().retry_policy(RetryPolicy::disabled()).await.unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Unavailable), "{e:?}");
+    assert_eq!(query.calls_async().await, 4);
+    let walk = q().retry_policy(RetryPolicy::disabled()).into_stream();
+    assert!(walk.try_collect::<Vec<_>>().await.is_err());
+    assert_eq!(query.calls_async().await, 5);
+
+    let m = || {
+        let m = c
+            .incidents()
+            .modify()
+            .status("DLP-1", WorkflowStatus::Resolved);
+        m.header(corr(), HeaderValue::from_static("m-1"))
+    };
+    assert!(m().retry_policy(RetryPolicy::disabled()).await.is_err());
+    assert_eq!(modify.calls_async().await, 1);
+    assert!(m().await.is_err());
+    assert_eq!(modify.calls_async().await, 4);
+}
