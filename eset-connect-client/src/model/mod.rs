@@ -1,9 +1,13 @@
-//! What ESET Connect sends and takes: incidents, comments, pages, and the proto3 JSON
-//! encodings of their timestamps and durations.
+//! What ESET Connect sends and takes: incidents, comments, pages, the proto3 JSON
+//! encodings of their timestamps and durations, the list filter and
+//! the error bodies.
 
+mod error;
+pub mod filter;
 mod incident;
 mod wire;
 
+pub use error::{EsetErrorBody, GrpcCode};
 pub(crate) use incident::{CommentEnvelope, IncidentEnvelope};
 pub use incident::{
     CommentsPage, Incident, IncidentComment, IncidentMetrics, IncidentSeverity, IncidentStatus,
