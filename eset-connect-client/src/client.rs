@@ -143,19 +143,10 @@ impl FromStr for Region {
 /// println!("{} open incidents on the first page", page.incidents.len());
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct EsetClient {
     pub(crate) transport: Transport,
     iam_url: Arc<str>,
-}
-
-impl fmt::Debug for EsetClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EsetClient")
-            .field("transport", &self.transport)
-            .field("iam_url", &self.iam_url)
-            .finish()
-    }
 }
 
 impl EsetClient {
@@ -210,24 +201,13 @@ impl EsetClient {
 /// Calls beyond the limit wait in arrival order and take their slot only once they hold a
 /// valid token: when the token expires, the calls waiting for the new one hold no slot, and
 /// the pace goes on as soon as it arrives, without a burst beyond the limit.
+#[derive(Debug)]
 pub struct EsetClientBuilder {
     transport: TransportBuilder,
     iam_url: String,
     username: Option<String>,
     password: Option<Secret>,
     poll_interval: Duration,
-}
-
-impl fmt::Debug for EsetClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EsetClientBuilder")
-            .field("transport", &self.transport)
-            .field("iam_url", &self.iam_url)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
-            .field("poll_interval", &self.poll_interval)
-            .finish()
-    }
 }
 
 impl EsetClientBuilder {
@@ -364,20 +344,12 @@ fn token_refused(body: &[u8]) -> bool {
 }
 
 /// ESET's OAuth: the password grant, the refresh_token grant, `Authorization: Bearer`.
+/// Its `Debug` shows the user name, never the password ([`Secret`]).
+#[derive(Debug)]
 struct OAuth {
     iam_url: String,
     username: String,
     password: Secret,
-}
-
-impl fmt::Debug for OAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OAuth")
-            .field("iam_url", &self.iam_url)
-            .field("username", &self.username)
-            .field("password", &"[REDACTED]")
-            .finish()
-    }
 }
 
 /// The token endpoint's answer. Never printed: its `Debug` is not derived.
@@ -405,10 +377,7 @@ impl OAuth {
         let access = token
             .access_token
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::Protocol {
-                vendor: VENDOR,
-                message: "the token answer has no access_token".into(),
-            })?;
+            .ok_or_else(|| Error::protocol(VENDOR, "the token answer has no access_token"))?;
         let mut session = Session::new(access);
         if let Some(seconds) = token.expires_in {
             let lifetime = Duration::from_secs(seconds);
