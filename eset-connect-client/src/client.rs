@@ -1,9 +1,7 @@
-//! The ESET Connect client, its builder, regions, the OAuth session and the pending-answer
-//! protocol.
+//! The ESET Connect client, its builder ([`Region`]s are model), the OAuth session and the
+//! pending-answer protocol.
 
 use incident_core::Vendor;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +16,8 @@ use serde::Deserialize;
 
 use crate::error::{EsetErrorParser, error_inside_success};
 use crate::incidents::IncidentsApi;
+
+pub use crate::model::Region;
 
 /// The identity of ESET Connect incidents: key `eset-connect`, shown as "ESET Connect", and the
 /// product the OCSF export names; incidents are assigned by user UUID. The one identity of this client,
@@ -57,72 +57,6 @@ pub const RESPONSE_ID: &str = "response-id";
 /// The response header with the id to quote to ESET support.
 pub const REQUEST_ID: &str = "request-id";
 
-/// The ESET data centre regions; the region must match where the ESET PROTECT or Inspect
-/// tenant lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Region {
-    /// Europe (`eu`).
-    Eu,
-    /// Germany (`de`).
-    De,
-    /// United States (`us`).
-    Us,
-    /// Canada (`ca`).
-    Ca,
-    /// Japan (`jpn`).
-    Jpn,
-}
-
-impl Region {
-    /// Every region.
-    pub const ALL: [Region; 5] = [Region::Eu, Region::De, Region::Us, Region::Ca, Region::Jpn];
-
-    /// The host prefix: `eu`, `de`, `us`, `ca` or `jpn`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Region::Eu => "eu",
-            Region::De => "de",
-            Region::Us => "us",
-            Region::Ca => "ca",
-            Region::Jpn => "jpn",
-        }
-    }
-
-    /// The incident management host, e.g. `https://eu.incident-management.eset.systems`.
-    pub fn incidents_url(self) -> String {
-        format!("https://{}.incident-management.eset.systems", self.code())
-    }
-
-    /// The OAuth (IAM) host, e.g. `https://eu.business-account.iam.eset.systems`.
-    pub fn iam_url(self) -> String {
-        format!("https://{}.business-account.iam.eset.systems", self.code())
-    }
-}
-
-impl fmt::Display for Region {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for Region {
-    type Err = Error;
-
-    /// Reads `eu`, `de`, `us`, `ca` or `jpn`, in any case.
-    fn from_str(s: &str) -> Result<Region> {
-        Region::ALL
-            .into_iter()
-            .find(|r| r.code().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                Error::config(format!(
-                    "unknown ESET region {:?}; expected eu, de, us, ca or jpn",
-                    s.trim()
-                ))
-            })
-    }
-}
-
 /// A client for ESET Connect incident management. Cheap to clone (`Arc` inside),
 /// `Send + Sync`.
 ///
@@ -143,19 +77,10 @@ impl FromStr for Region {
 /// println!("{} open incidents on the first page", page.incidents.len());
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct EsetClient {
     pub(crate) transport: Transport,
     iam_url: Arc<str>,
-}
-
-impl fmt::Debug for EsetClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EsetClient")
-            .field("transport", &self.transport)
-            .field("iam_url", &self.iam_url)
-            .finish()
-    }
 }
 
 impl EsetClient {
@@ -210,24 +135,13 @@ impl EsetClient {
 /// Calls beyond the limit wait in arrival order and take their slot only once they hold a
 /// valid token: when the token expires, the calls waiting for the new one hold no slot, and
 /// the pace goes on as soon as it arrives, without a burst beyond the limit.
+#[derive(Debug)]
 pub struct EsetClientBuilder {
     transport: TransportBuilder,
     iam_url: String,
     username: Option<String>,
     password: Option<Secret>,
     poll_interval: Duration,
-}
-
-impl fmt::Debug for EsetClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EsetClientBuilder")
-            .field("transport", &self.transport)
-            .field("iam_url", &self.iam_url)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
-            .field("poll_interval", &self.poll_interval)
-            .finish()
-    }
 }
 
 impl EsetClientBuilder {
@@ -364,20 +278,12 @@ fn token_refused(body: &[u8]) -> bool {
 }
 
 /// ESET's OAuth: the password grant, the refresh_token grant, `Authorization: Bearer`.
+/// Its `Debug` shows the user name, never the password ([`Secret`]).
+#[derive(Debug)]
 struct OAuth {
     iam_url: String,
     username: String,
     password: Secret,
-}
-
-impl fmt::Debug for OAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OAuth")
-            .field("iam_url", &self.iam_url)
-            .field("username", &self.username)
-            .field("password", &"[REDACTED]")
-            .finish()
-    }
 }
 
 /// The token endpoint's answer. Never printed: its `Debug` is not derived.
@@ -405,10 +311,7 @@ impl OAuth {
         let access = token
             .access_token
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::Protocol {
-                vendor: VENDOR,
-                message: "the token answer has no access_token".into(),
-            })?;
+            .ok_or_else(|| Error::protocol(VENDOR, "the token answer has no access_token"))?;
         let mut session = Session::new(access);
         if let Some(seconds) = token.expires_in {
             let lifetime = Duration::from_secs(seconds);

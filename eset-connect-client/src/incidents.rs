@@ -1,27 +1,27 @@
 //! Incidents (`/v2/incidents`): list, get, update basic attributes, close, reopen; their
 //! comments: list and create (ESET's reference), get, edit the text of and delete one
-//! comment (paths a public ESET Connect client uses; see [`CommentsApi`]).
+//! comment (paths a public ESET Connect client uses; see [`CommentsApi`]). Every operation
+//! is an [`incident_core::Call`] or a typed builder ending in one, so each takes the
+//! per-call options of incident-core (`deadline`, `retry_policy`, `header`).
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
-use incident_core::paging::{Page, Paginator};
-use incident_core::{ApiPath, ApiRequest, Error, Result, Transport};
-use serde::Serialize;
+use incident_core::paging::{Page, Paginator, WalkLimits};
+use incident_core::{
+    ApiPath, ApiRequest, ApiResponse, Call, CallOptions, Error, Result, Transport,
+};
+use serde::de::DeserializeOwned;
 
 use crate::client::VENDOR;
 use crate::filter::Filter;
 use crate::model::{
-    CommentEnvelope, CommentsPage, Incident, IncidentComment, IncidentEnvelope, IncidentSeverity,
-    IncidentsPage, ResolveReason,
+    BasicAttributes, CommentEnvelope, Incident, IncidentComment, IncidentEnvelope,
+    IncidentSeverity, Listed, ResolveReason, UpdateBody,
 };
 
-/// The page size of a list unless [`ListIncidents::page_size`] says otherwise (ESET's own
-/// default when `pageSize` is 0 or absent).
-pub const DEFAULT_PAGE_SIZE: u32 = 50;
-
-/// The largest page ESET serves; larger `pageSize` values are refused before sending.
-pub const MAX_PAGE_SIZE: u32 = 1000;
+pub use crate::model::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 fn incident_path(uuid: &str) -> Result<ApiPath> {
     ApiPath::new("/v2/incidents").segment(uuid)
@@ -38,14 +38,20 @@ fn check_page_size(size: u32) -> Result<u64> {
     }
 }
 
-/// Sends a list request and decodes its page, holding it to `size` items while decoding.
-async fn fetch_page<P: serde::de::DeserializeOwned>(
-    transport: &Transport,
-    request: ApiRequest,
-    size: u64,
-) -> Result<P> {
-    let response = transport.execute(request).await?;
-    incident_core::paging::decode_page(&response, Some(size))
+/// Reads the incident of an answer's envelope; an answer without one is `missing`, an
+/// [`Error::Protocol`].
+fn incident_in(missing: &'static str) -> impl FnOnce(&ApiResponse) -> Result<Incident> {
+    move |resp| {
+        let envelope: IncidentEnvelope = resp.json()?;
+        envelope
+            .incident
+            .ok_or_else(|| Error::protocol(VENDOR, missing))
+    }
+}
+
+/// Reads the incident an answer ESET does not document may hold.
+fn optional_incident(resp: &ApiResponse) -> Result<Option<Incident>> {
+    Ok(decode_optional::<IncidentEnvelope>(resp)?.and_then(|e| e.incident))
 }
 
 /// Incident operations; get it from [`crate::EsetClient::incidents`].
@@ -62,27 +68,15 @@ impl IncidentsApi {
     /// Lists incidents (`GET /v2/incidents`), with `filter`, `orderBy`, `pageSize` and
     /// `pageToken`. The incidents of a list have no `deviceUuids` nor `detectionUuids`.
     pub fn list(&self) -> ListIncidents {
-        ListIncidents {
-            transport: self.transport.clone(),
-            filter: None,
-            order_by: None,
-            page_size: DEFAULT_PAGE_SIZE,
-            page_token: None,
-            max_items: None,
-            max_pages: None,
-        }
+        List::new(&self.transport, Ok(ApiPath::new("/v2/incidents")))
     }
 
     /// Reads one incident, with its device and detection uuids
     /// (`GET /v2/incidents/{incidentUuid}`).
-    pub async fn get(&self, incident_uuid: &str) -> Result<Incident> {
-        let request = ApiRequest::get(incident_path(incident_uuid)?);
-        let resp = self.transport.execute(request).await?;
-        let envelope: IncidentEnvelope = resp.json()?;
-        envelope.incident.ok_or_else(|| Error::Protocol {
-            vendor: VENDOR,
-            message: "the answer holds no incident".into(),
-        })
+    pub fn get(&self, incident_uuid: &str) -> Call<Incident> {
+        let request = incident_path(incident_uuid).map(ApiRequest::get);
+        let decode = incident_in("the answer holds no incident");
+        Call::new(&self.transport, request, decode)
     }
 
     /// Starts an update of an incident's basic attributes
@@ -108,6 +102,7 @@ impl IncidentsApi {
                 .map(|p| p.then("basic-attributes"))
                 .and_then(|p| p.verb("update")),
             body: BasicAttributes::default(),
+            options: CallOptions::default(),
         }
     }
 
@@ -120,6 +115,7 @@ impl IncidentsApi {
             path: incident_path(incident_uuid).and_then(|p| p.verb("close")),
             reason,
             comment: None,
+            options: CallOptions::default(),
         }
     }
 
@@ -128,25 +124,27 @@ impl IncidentsApi {
     /// error body inside its 200 is an error). Not retried after a 5xx or a connection
     /// failure: a second reopen of an incident reopened by the first is refused, which
     /// would hide the success.
-    pub async fn reopen(&self, incident_uuid: &str) -> Result<Option<Incident>> {
-        let request = ApiRequest::post(incident_path(incident_uuid)?.verb("reopen")?)
-            .json(&serde_json::json!({}))?;
-        let resp = self.transport.execute(request).await?;
-        Ok(decode_optional::<IncidentEnvelope>(&resp)?.and_then(|e| e.incident))
+    pub fn reopen(&self, incident_uuid: &str) -> Call<Option<Incident>> {
+        let request = incident_path(incident_uuid)
+            .and_then(|p| p.verb("reopen"))
+            .and_then(|p| ApiRequest::post(p).json(&serde_json::json!({})));
+        Call::new(&self.transport, request, optional_incident)
     }
 
     /// The comments of one incident.
     pub fn comments(&self, incident_uuid: &str) -> CommentsApi {
         CommentsApi {
             transport: self.transport.clone(),
-            path: incident_path(incident_uuid).map(|p| p.then("comments")),
+            path: incident_path(incident_uuid)
+                .map(|p| p.then("comments"))
+                .map_err(|e| e.to_string()),
         }
     }
 }
 
 /// Decodes an answer that may carry one comment, leniently: `{"comment": {...}}`, a bare
 /// comment (an object with any of its members), or nothing (an empty body or `{}`).
-fn decode_comment(resp: &incident_core::ApiResponse) -> Result<Option<IncidentComment>> {
+fn decode_comment(resp: &ApiResponse) -> Result<Option<IncidentComment>> {
     let Some(envelope) = decode_optional::<CommentEnvelope>(resp)? else {
         return Ok(None);
     };
@@ -162,9 +160,7 @@ fn decode_comment(resp: &incident_core::ApiResponse) -> Result<Option<IncidentCo
 }
 
 /// Decodes an answer whose body ESET does not document: an empty body is `None`.
-fn decode_optional<T: serde::de::DeserializeOwned>(
-    resp: &incident_core::ApiResponse,
-) -> Result<Option<T>> {
+fn decode_optional<T: DeserializeOwned>(resp: &ApiResponse) -> Result<Option<T>> {
     if resp.body().iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -178,23 +174,32 @@ enum FilterArg {
     Raw(String),
 }
 
-/// A list of incidents (`GET /v2/incidents`).
+/// A list of incidents (`GET /v2/incidents`), with [`filter`](List::filter) and
+/// [`order_by`](List::order_by).
+pub type ListIncidents = List<Incident>;
+
+/// A list of comments (`GET /v2/incidents/{incidentUuid}/comments`), oldest first.
+pub type ListComments = List<IncidentComment>;
+
+/// A list (`pageSize`, `pageToken`): [`ListIncidents`] or [`ListComments`].
 ///
 /// End it with [`send`](Self::send) (or `.await` it) for one page, or with
 /// [`into_stream`](Self::into_stream) to walk every page through `nextPageToken`.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent or streamed"]
-pub struct ListIncidents {
+pub struct List<T> {
     transport: Transport,
+    path: Result<ApiPath, String>,
     filter: Option<FilterArg>,
     order_by: Option<String>,
     page_size: u32,
     page_token: Option<String>,
-    max_items: Option<u64>,
-    max_pages: Option<u64>,
+    limits: WalkLimits,
+    options: CallOptions,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl ListIncidents {
+impl List<Incident> {
     /// Keeps the incidents matching `filter` (see [`Filter`]).
     pub fn filter(mut self, filter: Filter) -> Self {
         self.filter = Some(FilterArg::Typed(filter));
@@ -214,8 +219,24 @@ impl ListIncidents {
         self.order_by = Some(order_by.into());
         self
     }
+}
 
-    /// Incidents per page, 1 to [`MAX_PAGE_SIZE`] (default [`DEFAULT_PAGE_SIZE`]); a size
+impl<T: Listed> List<T> {
+    fn new(transport: &Transport, path: Result<ApiPath, String>) -> Self {
+        List {
+            transport: transport.clone(),
+            path,
+            filter: None,
+            order_by: None,
+            page_size: DEFAULT_PAGE_SIZE,
+            page_token: None,
+            limits: WalkLimits::default(),
+            options: CallOptions::default(),
+            _item: PhantomData,
+        }
+    }
+
+    /// Objects per page, 1 to [`MAX_PAGE_SIZE`] (default [`DEFAULT_PAGE_SIZE`]); a size
     /// outside that range is refused before sending.
     pub fn page_size(mut self, size: u32) -> Self {
         self.page_size = size;
@@ -229,20 +250,15 @@ impl ListIncidents {
         self
     }
 
-    /// Ends [`into_stream`](Self::into_stream) after this many incidents.
-    pub fn max_items(mut self, max: u64) -> Self {
-        self.max_items = Some(max);
-        self
-    }
+    incident_core::walk_limits!(limits);
 
-    /// Ends [`into_stream`](Self::into_stream) after this many pages.
-    pub fn max_pages(mut self, max: u64) -> Self {
-        self.max_pages = Some(max);
-        self
-    }
+    incident_core::call_options!(options);
 
-    fn request(&self, token: Option<String>) -> Result<(ApiRequest, u64)> {
+    /// The request for the page at `token` (else the first), with the per-call options.
+    fn request(&self, token: Option<String>) -> Result<ApiRequest> {
         let size = check_page_size(self.page_size)?;
+        let path = self.path.clone();
+        let path = path.map_err(|why| Error::invalid_input("path segment", why))?;
         let filter = match &self.filter {
             None => None,
             Some(FilterArg::Typed(f)) => {
@@ -251,97 +267,53 @@ impl ListIncidents {
             }
             Some(FilterArg::Raw(raw)) => Some(raw.clone()).filter(|r| !r.trim().is_empty()),
         };
-        let request = ApiRequest::get(ApiPath::new("/v2/incidents"))
+        let request = ApiRequest::get(path)
             .query_opt("filter", filter)
             .query_opt("orderBy", self.order_by.clone())
             .query("pageSize", size.to_string())
             .query_opt("pageToken", token);
-        Ok((request, size))
+        Ok(self.options.apply(request))
+    }
+
+    /// The page at `token` as a call, held to the page size while decoded.
+    fn page(&self, token: Option<String>) -> Call<T::Page> {
+        let size = check_page_size(self.page_size).ok();
+        Call::page(&self.transport, self.request(token), size)
     }
 
     /// Sends the request and returns one page with its `nextPageToken`.
-    pub async fn send(self) -> Result<IncidentsPage> {
-        let (request, size) = self.request(self.page_token.clone())?;
-        fetch_page(&self.transport, request, size).await
+    pub async fn send(self) -> Result<T::Page> {
+        self.page(self.page_token.clone()).await
     }
 
-    /// Walks every matching incident, page by page, feeding each `nextPageToken` back as
-    /// `pageToken` (percent-encoded), until an empty or missing token. Lazy: a page is
-    /// requested when the one before has been read. A token that does not advance, or a
-    /// page holding more than [`page_size`](Self::page_size) incidents, is an
-    /// [`Error::Protocol`].
-    pub fn into_stream(self) -> BoxStream<'static, Result<Incident>> {
+    /// Walks every object, page by page, feeding each `nextPageToken` back as `pageToken`
+    /// (percent-encoded), until an empty or missing token. Lazy: a page is requested when
+    /// the one before has been read. A token that does not advance, or a page holding more
+    /// than [`page_size`](Self::page_size) objects, is an [`Error::Protocol`].
+    pub fn into_stream(self) -> BoxStream<'static, Result<T>> {
         self.paginator().items()
     }
 
     /// The walk of [`into_stream`](Self::into_stream) as a paginator, for page-level access
     /// ([`Paginator::pages`]: each page with the token of the next one).
-    pub fn paginator(self) -> Paginator<Incident, String> {
-        let size = u64::from(self.page_size);
-        let (max_items, max_pages) = (self.max_items, self.max_pages);
+    pub fn paginator(self) -> Paginator<T, String> {
+        let (size, limits) = (u64::from(self.page_size), self.limits);
         let list = Arc::new(self);
-        let mut paginator = Paginator::page_tokens(move |token: Option<String>| {
-            let built = list.request(token.or_else(|| list.page_token.clone()));
-            let transport = list.transport.clone();
+        Paginator::page_tokens(move |token: Option<String>| {
+            let page = list.page(token.or_else(|| list.page_token.clone()));
             async move {
-                let (request, size) = built?;
-                let page: IncidentsPage = fetch_page(&transport, request, size).await?;
-                Ok(Page::new(page.incidents, page.next_page_token))
+                let (items, next) = T::page_parts(page.await?);
+                Ok(Page::new(items, next))
             }
         })
         .vendor(VENDOR)
         .page_size(size.max(1))
-        .identify_by(|i: &Incident| {
-            Some((
-                i.uuid.clone()?,
-                i.update_time.map(|t| t.unix_timestamp_nanos()),
-            ))
-        });
-        if let Some(max) = max_items {
-            paginator = paginator.max_items(max);
-        }
-        if let Some(max) = max_pages {
-            paginator = paginator.max_pages(max);
-        }
-        paginator
+        .identify_by(T::identity)
+        .limits(&limits)
     }
 }
 
-incident_core::impl_into_future!([] ListIncidents => IncidentsPage);
-
-/// The body of `basic-attributes:update`.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct BasicAttributes {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    assignee_uuid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    display_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    severity: Option<IncidentSeverity>,
-}
-
-impl BasicAttributes {
-    /// The `updateMask`: the lowerCamelCase names of the attributes set, comma-separated.
-    fn mask(&self) -> String {
-        let mut names = Vec::new();
-        if self.assignee_uuid.is_some() {
-            names.push("assigneeUuid");
-        }
-        if self.description.is_some() {
-            names.push("description");
-        }
-        if self.display_name.is_some() {
-            names.push("displayName");
-        }
-        if self.severity.is_some() {
-            names.push("severity");
-        }
-        names.join(",")
-    }
-}
+incident_core::impl_into_future!([T] List<T> => T::Page, where T: Listed);
 
 /// An update of an incident's basic attributes (the seed operation). Only the attributes
 /// set here are sent and named in `updateMask`, so the others keep their values; an update
@@ -353,6 +325,7 @@ pub struct UpdateIncident {
     transport: Transport,
     path: Result<ApiPath>,
     body: BasicAttributes,
+    options: CallOptions,
 }
 
 impl UpdateIncident {
@@ -388,56 +361,42 @@ impl UpdateIncident {
         self
     }
 
-    pub(crate) fn request(self) -> Result<(Transport, ApiRequest)> {
-        let path = self.path?;
-        let mask = self.body.mask();
+    incident_core::call_options!(options);
+
+    fn request(path: Result<ApiPath>, body: &BasicAttributes) -> Result<ApiRequest> {
+        let path = path?;
+        let mask = body.mask();
         if mask.is_empty() {
             return Err(Error::invalid_input(
                 "incident update",
                 "nothing to change: set an attribute",
             ));
         }
-        if self.body.severity == Some(IncidentSeverity::Unspecified) {
+        if body.severity == Some(IncidentSeverity::Unspecified) {
             return Err(Error::invalid_input(
                 "severity",
                 "INCIDENT_SEVERITY_LEVEL_UNSPECIFIED is not a severity to set",
             ));
         }
-        if self
-            .body
-            .assignee_uuid
-            .as_deref()
-            .is_some_and(|a| !a.is_empty() && a.trim().is_empty())
-        {
+        if (body.assignee_uuid.as_deref()).is_some_and(|a| !a.is_empty() && a.trim().is_empty()) {
             return Err(Error::invalid_input(
                 "assignee",
                 "the user uuid is blank (use unassign to remove the assignee)",
             ));
         }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            #[serde(flatten)]
-            attributes: &'a BasicAttributes,
-            update_mask: String,
-        }
-        let request = ApiRequest::post(path)
-            .json(&Body {
-                attributes: &self.body,
-                update_mask: mask,
-            })?
-            .idempotent(true);
-        Ok((self.transport, request))
+        let body = UpdateBody {
+            attributes: body,
+            update_mask: mask,
+        };
+        Ok(ApiRequest::post(path).json(&body)?.idempotent(true))
     }
 
     /// Sends the update and returns the incident as it is afterwards.
     pub async fn send(self) -> Result<Incident> {
-        let (transport, request) = self.request()?;
-        let envelope: IncidentEnvelope = transport.execute(request).await?.json()?;
-        envelope.incident.ok_or_else(|| Error::Protocol {
-            vendor: VENDOR,
-            message: "the answer to basic-attributes:update holds no incident".into(),
-        })
+        let request = UpdateIncident::request(self.path, &self.body);
+        let decode = incident_in("the answer to basic-attributes:update holds no incident");
+        let call = Call::new(&self.transport, request, decode);
+        call.options(self.options).await
     }
 }
 
@@ -452,6 +411,7 @@ pub struct CloseIncident {
     path: Result<ApiPath>,
     reason: ResolveReason,
     comment: Option<String>,
+    options: CallOptions,
 }
 
 impl CloseIncident {
@@ -460,6 +420,8 @@ impl CloseIncident {
         self.comment = Some(text.into());
         self
     }
+
+    incident_core::call_options!(options);
 
     /// Closes the incident. Returns it when the answer holds it (ESET does not document the
     /// answer; an error body inside its 200 is an error). Not retried after a 5xx or a
@@ -482,13 +444,21 @@ impl CloseIncident {
         if let Some(text) = self.comment {
             body["finalComment"] = serde_json::json!({ "text": text, "isFinalComment": true });
         }
-        let request = ApiRequest::post(path).json(&body)?;
-        let resp = self.transport.execute(request).await?;
-        Ok(decode_optional::<IncidentEnvelope>(&resp)?.and_then(|e| e.incident))
+        let request = ApiRequest::post(path).json(&body);
+        let call = Call::new(&self.transport, request, optional_incident);
+        call.options(self.options).await
     }
 }
 
 incident_core::impl_into_future!([] CloseIncident => Option<Incident>);
+
+/// Refuses an empty comment before sending.
+fn comment_text(text: String) -> Result<String> {
+    if text.trim().is_empty() {
+        return Err(Error::invalid_input("comment", "the comment is empty"));
+    }
+    Ok(text)
+}
 
 /// The comments of one incident; get it from [`IncidentsApi::comments`].
 ///
@@ -502,15 +472,13 @@ incident_core::impl_into_future!([] CloseIncident => Option<Incident>);
 #[derive(Debug)]
 pub struct CommentsApi {
     transport: Transport,
-    path: Result<ApiPath>,
+    path: Result<ApiPath, String>,
 }
 
 impl CommentsApi {
     fn path(&self) -> Result<ApiPath> {
-        match &self.path {
-            Ok(p) => Ok(p.clone()),
-            Err(e) => Err(Error::invalid_input("path segment", e.to_string())),
-        }
+        let path = self.path.clone();
+        path.map_err(|why| Error::invalid_input("path segment", why))
     }
 
     /// `/v2/incidents/{incidentUuid}/comments/{commentUuid}`, each id one segment.
@@ -520,12 +488,11 @@ impl CommentsApi {
 
     /// Reads one comment (`GET /v2/incidents/{incidentUuid}/comments/{commentUuid}`). An
     /// answer that holds no comment is an [`Error::Protocol`].
-    pub async fn get(&self, comment_uuid: &str) -> Result<IncidentComment> {
-        let request = ApiRequest::get(self.comment_path(comment_uuid)?);
-        let resp = self.transport.execute(request).await?;
-        decode_comment(&resp)?.ok_or_else(|| Error::Protocol {
-            vendor: VENDOR,
-            message: "the answer holds no comment".into(),
+    pub fn get(&self, comment_uuid: &str) -> Call<IncidentComment> {
+        let request = self.comment_path(comment_uuid).map(ApiRequest::get);
+        Call::new(&self.transport, request, |resp| {
+            let missing = || Error::protocol(VENDOR, "the answer holds no comment");
+            decode_comment(resp)?.ok_or_else(missing)
         })
     }
 
@@ -534,146 +501,57 @@ impl CommentsApi {
     /// Returns the comment when the answer holds it (an error body inside the 200 is an
     /// error). Retried like a read after a 5xx: writing the same text twice changes nothing
     /// more.
-    pub async fn edit_text(
+    pub fn edit_text(
         &self,
         comment_uuid: &str,
         text: impl Into<String>,
-    ) -> Result<Option<IncidentComment>> {
+    ) -> Call<Option<IncidentComment>> {
         let text = text.into();
-        let path = self
-            .comment_path(comment_uuid)?
-            .then("text")
-            .verb("update")?;
-        if text.trim().is_empty() {
-            return Err(Error::invalid_input("comment", "the comment is empty"));
-        }
-        let request = ApiRequest::post(path)
-            .json(&serde_json::json!({ "text": text }))?
-            .idempotent(true);
-        let resp = self.transport.execute(request).await?;
-        decode_comment(&resp)
+        let path = self.comment_path(comment_uuid);
+        let request = path
+            .and_then(|p| p.then("text").verb("update"))
+            .and_then(|path| {
+                let body = serde_json::json!({ "text": comment_text(text)? });
+                Ok(ApiRequest::post(path).json(&body)?.idempotent(true))
+            });
+        Call::new(&self.transport, request, decode_comment)
     }
 
     /// Deletes a comment (`DELETE /v2/incidents/{incidentUuid}/comments/{commentUuid}`);
     /// whatever a 2xx holds besides an error body is accepted. Not retried after a 5xx or a
     /// connection failure: a second delete of a comment the first one removed is refused
     /// (404), which would hide the success.
-    pub async fn delete(&self, comment_uuid: &str) -> Result<()> {
-        let request = ApiRequest::delete(self.comment_path(comment_uuid)?).idempotent(false);
-        self.transport.execute(request).await?;
-        Ok(())
+    pub fn delete(&self, comment_uuid: &str) -> Call<()> {
+        let path = self.comment_path(comment_uuid);
+        let request = path.map(|p| ApiRequest::delete(p).idempotent(false));
+        Call::new(&self.transport, request, |_| Ok(()))
     }
 
     /// Lists the comments, oldest first (`GET /v2/incidents/{incidentUuid}/comments`).
     pub fn list(&self) -> ListComments {
-        ListComments {
-            transport: self.transport.clone(),
-            path: self.path(),
-            page_size: DEFAULT_PAGE_SIZE,
-            page_token: None,
-        }
+        List::new(&self.transport, self.path.clone())
     }
 
     /// Adds a comment (`POST /v2/incidents/{incidentUuid}/comments` with
     /// `{"comment": {"text", "isFinalComment": false}}`). Returns it when the answer holds
     /// it (an error body inside the 200 is an error). Not retried after a 5xx or a
     /// connection failure, which could add it twice.
-    pub async fn create(&self, text: impl Into<String>) -> Result<Option<IncidentComment>> {
+    pub fn create(&self, text: impl Into<String>) -> Call<Option<IncidentComment>> {
         let text = text.into();
-        let path = self.path()?;
-        if text.trim().is_empty() {
-            return Err(Error::invalid_input("comment", "the comment is empty"));
-        }
-        let body = serde_json::json!({ "comment": { "text": text, "isFinalComment": false } });
-        let request = ApiRequest::post(path).json(&body)?;
-        let resp = self.transport.execute(request).await?;
-        Ok(decode_optional::<CommentEnvelope>(&resp)?.and_then(|e| e.comment))
-    }
-}
-
-/// A list of comments (`GET /v2/incidents/{incidentUuid}/comments`).
-#[derive(Debug)]
-#[must_use = "a request does nothing until it is sent or streamed"]
-pub struct ListComments {
-    transport: Transport,
-    path: Result<ApiPath>,
-    page_size: u32,
-    page_token: Option<String>,
-}
-
-impl ListComments {
-    /// Comments per page, 1 to [`MAX_PAGE_SIZE`] (default [`DEFAULT_PAGE_SIZE`]).
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
-        self
-    }
-
-    /// The page to read: a `nextPageToken` from an earlier page.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
-        self.page_token = Some(token.into()).filter(|t: &String| !t.is_empty());
-        self
-    }
-
-    /// Sends the request and returns one page.
-    pub async fn send(self) -> Result<CommentsPage> {
-        let size = check_page_size(self.page_size)?;
-        let request = ApiRequest::get(self.path?)
-            .query("pageSize", size.to_string())
-            .query_opt("pageToken", self.page_token);
-        fetch_page(&self.transport, request, size).await
-    }
-
-    /// Walks every comment, page by page.
-    pub fn into_stream(self) -> BoxStream<'static, Result<IncidentComment>> {
-        let size = self.page_size;
-        let first = self.page_token.clone();
-        let path = self.path;
-        let transport = self.transport;
-        let path = Arc::new(path.map_err(|e| e.to_string()));
-        Paginator::page_tokens(move |token: Option<String>| {
-            let list = ListComments {
-                transport: transport.clone(),
-                path: match &*path {
-                    Ok(p) => Ok(p.clone()),
-                    Err(e) => Err(Error::invalid_input("path segment", e.clone())),
-                },
-                page_size: size,
-                page_token: token.or_else(|| first.clone()),
-            };
-            async move {
-                let page = list.send().await?;
-                Ok(Page::new(page.comments, page.next_page_token))
-            }
+        let request = self.path().and_then(|path| {
+            let text = comment_text(text)?;
+            let body = serde_json::json!({ "comment": { "text": text, "isFinalComment": false } });
+            ApiRequest::post(path).json(&body)
+        });
+        Call::new(&self.transport, request, |resp| {
+            Ok(decode_optional::<CommentEnvelope>(resp)?.and_then(|e| e.comment))
         })
-        .vendor(VENDOR)
-        .page_size(u64::from(size.max(1)))
-        .identify_by(|c: &IncidentComment| {
-            Some((
-                c.uuid.clone()?,
-                c.update_time.map(|t| t.unix_timestamp_nanos()),
-            ))
-        })
-        .items()
     }
 }
-
-incident_core::impl_into_future!([] ListComments => CommentsPage);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_mask_names_what_is_set_in_a_fixed_order() {
-        let mut b = BasicAttributes::default();
-        assert_eq!(b.mask(), "");
-        b.severity = Some(IncidentSeverity::High);
-        b.display_name = Some("x".into());
-        assert_eq!(b.mask(), "displayName,severity");
-        b.assignee_uuid = Some(String::new());
-        b.description = Some(String::new());
-        assert_eq!(b.mask(), "assigneeUuid,description,displayName,severity");
-    }
 
     #[test]
     fn page_sizes() {

@@ -2,17 +2,16 @@
 
 pub mod client;
 pub mod error;
-pub mod filter;
 pub mod incidents;
 pub mod model;
 pub mod normalize;
 
 pub use client::{ESET_CONNECT, EsetClient, EsetClientBuilder, Region};
 pub use error::{EsetErrorBody, EsetErrorExt, EsetErrorParser, GrpcCode};
-pub use filter::Filter;
 pub use incidents::{
     CloseIncident, CommentsApi, IncidentsApi, ListComments, ListIncidents, UpdateIncident,
 };
+pub use model::filter::{self, Filter};
 pub use model::{
     CommentsPage, Incident, IncidentComment, IncidentMetrics, IncidentSeverity, IncidentStatus,
     IncidentsPage, ResolveReason,

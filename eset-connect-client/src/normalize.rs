@@ -98,10 +98,7 @@ pub fn incident_from_eset(incident: EsetIncident) -> Result<Incident> {
         .uuid
         .clone()
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| Error::Protocol {
-            vendor: VENDOR,
-            message: "an incident without a uuid".into(),
-        })?;
+        .ok_or_else(|| Error::protocol(VENDOR, "an incident without a uuid"))?;
     let title = incident
         .display_name
         .as_deref()

@@ -1236,3 +1236,109 @@ async fn comment_ids_are_encoded_as_one_segment_and_dots_are_refused() {
         }
     }
 }
+
+/// The per-call options (an extra header, a retry policy) reach the wire: on every page of
+/// a walk, on one page, on a read and on an update.
+#[tokio::test]
+async fn per_call_options_reach_the_wire() {
+    use incident_core::http::{HeaderName, HeaderValue};
+    let name = HeaderName::from_static("x-correlation-id");
+    let value = |v: &'static str| HeaderValue::from_static(v);
+    let h = Hosts::start().await;
+    token_mock(&h.iam, ACCESS, 3600).await;
+    let first = h
+        .api
+        .mock_async(|when, then| {
+            get(when, "/v2/incidents", &[("pageSize", "1")]).header("x-correlation-id", "walk");
+            json_reply(
+                then,
+                200,
+                &json!({"incidents": [{"uuid": "a"}], "nextPageToken": "t2"}),
+            );
+        })
+        .await;
+    let second = h
+        .api
+        .mock_async(|when, then| {
+            get(
+                when,
+                "/v2/incidents",
+                &[("pageSize", "1"), ("pageToken", "t2")],
+            )
+            .header("x-correlation-id", "walk");
+            json_reply(then, 200, &json!({"incidents": [{"uuid": "b"}]}));
+        })
+        .await;
+    let client = h.client();
+    let walked: Vec<_> = client
+        .incidents()
+        .list()
+        .page_size(1)
+        .header(name.clone(), value("walk"))
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(walked.len(), 2);
+    first.assert_async().await;
+    second.assert_async().await;
+
+    // Without retries, one 500 is the answer (the client's policy would retry it).
+    let failing = h
+        .api
+        .mock_async(|when, then| {
+            get(when, "/v2/incidents", &[("pageSize", "50")]).header("x-correlation-id", "page");
+            then.status(500);
+        })
+        .await;
+    let e = client
+        .incidents()
+        .list()
+        .header(name.clone(), value("page"))
+        .retry_policy(RetryPolicy::disabled())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Server), "{e:?}");
+    failing.assert_calls_async(1).await;
+
+    let path = format!("/v2/incidents/{UUID}");
+    let read = h
+        .api
+        .mock_async(|when, then| {
+            get(when, &path, &[]).header("x-correlation-id", "get");
+            then.status(500);
+        })
+        .await;
+    let e = client
+        .incidents()
+        .get(UUID)
+        .header(name.clone(), value("get"))
+        .retry_policy(RetryPolicy::disabled())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Server), "{e:?}");
+    read.assert_calls_async(1).await;
+
+    let update = h
+        .api
+        .mock_async(|when, then| {
+            post_json(
+                when,
+                &format!("{path}/basic-attributes:update"),
+                json!({"displayName": "Renamed", "updateMask": "displayName"}),
+            )
+            .header("x-correlation-id", "update");
+            then.status(500);
+        })
+        .await;
+    let e = client
+        .incidents()
+        .update(UUID)
+        .display_name("Renamed")
+        .header(name, value("update"))
+        .retry_policy(RetryPolicy::disabled())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::Server), "{e:?}");
+    update.assert_calls_async(1).await;
+}
