@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use incident_core::{
     Capabilities, Cursor, Error, Incident, IncidentPage, IncidentQuery, IncidentSource,
-    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Vendor, Verdict,
+    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Verdict,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -205,13 +205,7 @@ fn event_id(id: &str) -> Result<&str> {
 
 #[async_trait]
 impl IncidentSource for PtaClient {
-    fn vendor(&self) -> Vendor {
-        VENDOR
-    }
-
-    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
-        std::sync::Arc::new(self.clone())
-    }
+    incident_core::source_identity!(VENDOR);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::none();

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use incident_core::{
     AssigneeChange, Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery,
     IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField,
-    Vendor, Verdict,
+    Verdict,
 };
 
 use crate::client::{EsetClient, VENDOR};
@@ -168,13 +168,7 @@ fn closure_reason(closure: &Closure) -> Result<ResolveReason> {
 
 #[async_trait]
 impl IncidentSource for EsetClient {
-    fn vendor(&self) -> Vendor {
-        VENDOR
-    }
-
-    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
-        std::sync::Arc::new(self.clone())
-    }
+    incident_core::source_identity!(VENDOR);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::none();

@@ -427,9 +427,7 @@ fn check_values(update: &IncidentUpdate) -> Result<()> {
 
 #[async_trait]
 impl IncidentSource for TicketQueue {
-    fn vendor(&self) -> Vendor {
-        TICKETS
-    }
+    incident_core::source_identity!(TICKETS);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::none();
@@ -576,9 +574,5 @@ impl IncidentSource for TicketQueue {
         }
         ticket.changed = now;
         Ok(ticket.to_incident())
-    }
-
-    fn shared(&self) -> Arc<dyn IncidentSource> {
-        Arc::new(self.clone())
     }
 }

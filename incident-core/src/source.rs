@@ -109,6 +109,55 @@ pub(crate) fn paginator(
     .identify_by(|incident: &Incident| Some((incident.id.clone(), incident.updated)))
 }
 
+/// Writes [`IncidentSource::vendor`] and [`IncidentSource::shared`] for a source that is
+/// `Clone + 'static` (every vendor client is: a clone shares the connection pool and session),
+/// so that an implementation starts with what differs, its capabilities.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use incident_core::{
+///     Capabilities, Cursor, Incident, IncidentPage, IncidentQuery, IncidentSource,
+///     IncidentUpdate, Result, Vendor,
+/// };
+///
+/// const TICKETS: Vendor = Vendor::new("tickets", "Tickets");
+///
+/// #[derive(Clone)]
+/// struct Tickets;
+///
+/// #[async_trait]
+/// impl IncidentSource for Tickets {
+///     incident_core::source_identity!(TICKETS);
+///
+///     fn capabilities(&self) -> Capabilities {
+///         Capabilities::none()
+///     }
+///     async fn list_incidents(&self, _: &IncidentQuery, _: Option<&Cursor>) -> Result<IncidentPage> {
+///         Ok(IncidentPage::last(Vec::new()))
+///     }
+///     async fn get_incident(&self, id: &str) -> Result<Incident> {
+///         Err(incident_core::Error::not_found(TICKETS, id))
+///     }
+///     async fn update_incident(&self, id: &str, _: &IncidentUpdate) -> Result<Incident> {
+///         self.get_incident(id).await
+///     }
+/// }
+///
+/// assert_eq!(Tickets.shared().vendor(), TICKETS);
+/// ```
+#[macro_export]
+macro_rules! source_identity {
+    ($vendor:expr) => {
+        fn vendor(&self) -> $crate::Vendor {
+            $vendor
+        }
+
+        fn shared(&self) -> ::std::sync::Arc<dyn $crate::IncidentSource> {
+            ::std::sync::Arc::new(::std::clone::Clone::clone(self))
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;

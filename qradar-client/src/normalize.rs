@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 use incident_core::{
     AssigneeChange, Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery,
     IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField,
-    Vendor, Verdict,
+    Verdict,
 };
 
 use crate::client::{QRadarClient, VENDOR};
@@ -270,13 +270,7 @@ fn pick_reason(reasons: &[ClosingReason], closure: &Closure) -> Result<Option<Cl
 
 #[async_trait]
 impl IncidentSource for QRadarClient {
-    fn vendor(&self) -> Vendor {
-        VENDOR
-    }
-
-    fn shared(&self) -> Arc<dyn IncidentSource> {
-        Arc::new(self.clone())
-    }
+    incident_core::source_identity!(VENDOR);
 
     fn capabilities(&self) -> Capabilities {
         use IncidentStatus::{Closed, InProgress, New};

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use incident_core::{
     AssigneeChange, Capabilities, Closure, Cursor, Error, Incident as NormalizedIncident,
     IncidentPage, IncidentQuery, IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity,
-    StatusChange, TimeField, Vendor, Verdict,
+    StatusChange, TimeField, Verdict,
 };
 
 use crate::client::{SentinelClient, VENDOR};
@@ -195,13 +195,7 @@ impl SentinelClient {
 
 #[async_trait]
 impl IncidentSource for SentinelClient {
-    fn vendor(&self) -> Vendor {
-        VENDOR
-    }
-
-    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
-        std::sync::Arc::new(self.clone())
-    }
+    incident_core::source_identity!(VENDOR);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::none();

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use incident_core::{
     Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery, IncidentSource,
-    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Vendor, Verdict,
+    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Verdict,
 };
 use time::OffsetDateTime;
 
@@ -258,13 +258,7 @@ impl SkyhighClient {
 
 #[async_trait]
 impl IncidentSource for SkyhighClient {
-    fn vendor(&self) -> Vendor {
-        VENDOR
-    }
-
-    fn shared(&self) -> std::sync::Arc<dyn IncidentSource> {
-        std::sync::Arc::new(self.clone())
-    }
+    incident_core::source_identity!(VENDOR);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::none();
