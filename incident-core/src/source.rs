@@ -122,7 +122,7 @@ pub(crate) fn paginator(
 ///
 /// const TICKETS: Vendor = Vendor::new("tickets", "Tickets");
 ///
-/// #[derive(Clone)]
+/// #[derive(Debug, Clone)]
 /// struct Tickets;
 ///
 /// #[async_trait]
@@ -133,7 +133,7 @@ pub(crate) fn paginator(
 ///         Capabilities::none()
 ///     }
 ///     async fn list_incidents(&self, _: &IncidentQuery, _: Option<&Cursor>) -> Result<IncidentPage> {
-///         Ok(IncidentPage::last(Vec::new()))
+///         Ok(IncidentPage::new(Vec::new(), None, Some(0)))
 ///     }
 ///     async fn get_incident(&self, id: &str) -> Result<Incident> {
 ///         Err(incident_core::Error::not_found(TICKETS, id))
