@@ -1,9 +1,10 @@
 #![doc = include_str!("normalize.md")]
 
 use async_trait::async_trait;
+use incident_core::source::{Query, Update};
 use incident_core::{
     Capabilities, Cursor, Error, Incident, IncidentPage, IncidentQuery, IncidentSource,
-    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Verdict,
+    IncidentStatus, Result, Severity, StatusChange, TimeField, Verdict,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -216,13 +217,8 @@ impl IncidentSource for PtaClient {
         caps
     }
 
-    async fn list_incidents(
-        &self,
-        query: &IncidentQuery,
-        cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage> {
-        self.capabilities().check_query(VENDOR, query)?;
-        let status = server_status(query)?;
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
+        let status = server_status(&query)?;
         let after = cursor.map(parse_cursor).transpose()?;
         let mut size = query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE).max(1) as usize;
         if let Some(limit) = query.limit {
@@ -250,7 +246,7 @@ impl IncidentSource for PtaClient {
             .send()
             .await?
             .into_iter()
-            .filter(|e| in_window(query, e))
+            .filter(|e| in_window(&query, e))
             .filter(|e| match &after {
                 None => true,
                 Some((nanos, id)) => position(e) > (*nanos, id.as_str()),
@@ -275,8 +271,7 @@ impl IncidentSource for PtaClient {
         incident_from_event(self.events().get(event_id(id)?).send().await?)
     }
 
-    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities().check_update(VENDOR, update)?;
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> Result<Incident> {
         let id = event_id(id)?;
         let status = match &update.status {
             Some(StatusChange::Close(closure)) => {

@@ -1,10 +1,10 @@
 #![doc = include_str!("normalize.md")]
 
 use async_trait::async_trait;
+use incident_core::source::{Query, Update};
 use incident_core::{
-    AssigneeChange, Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery,
-    IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField,
-    Verdict,
+    AssigneeChange, Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentSource,
+    IncidentStatus, Result, Severity, StatusChange, TimeField, Verdict,
 };
 
 use crate::client::{EsetClient, VENDOR};
@@ -196,12 +196,7 @@ impl IncidentSource for EsetClient {
         caps
     }
 
-    async fn list_incidents(
-        &self,
-        query: &IncidentQuery,
-        cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage> {
-        self.capabilities().check_query(VENDOR, query)?;
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
         let mut filter: Option<Filter> = None;
         let mut add = |f: Filter| {
             filter = Some(match filter.take() {
@@ -270,8 +265,7 @@ impl IncidentSource for EsetClient {
         incident_from_eset(self.incidents().get(id).await?)
     }
 
-    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities().check_update(VENDOR, update)?;
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> Result<Incident> {
         // Everything that can be refused is refused before the first request.
         let severity = match &update.severity {
             None => None,

@@ -28,11 +28,11 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use incident_core::source::{Query, Update};
 use incident_core::time::{Duration, OffsetDateTime};
 use incident_core::{
-    AssigneeChange, Capabilities, Cursor, Error, Incident, IncidentPage, IncidentQuery,
-    IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField,
-    Vendor, Verdict,
+    AssigneeChange, Capabilities, Cursor, Error, Incident, IncidentPage, IncidentSource,
+    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Vendor, Verdict,
 };
 use serde::Serialize;
 
@@ -461,12 +461,7 @@ impl IncidentSource for TicketQueue {
         caps
     }
 
-    async fn list_incidents(
-        &self,
-        query: &IncidentQuery,
-        cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage> {
-        self.capabilities().check_query(TICKETS, query)?;
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
         let mut states = Vec::new();
         for status in &query.statuses {
             let state = TicketState::from_status(status).ok_or_else(|| {
@@ -528,10 +523,10 @@ impl IncidentSource for TicketQueue {
             .ok_or_else(|| Error::not_found(TICKETS, format!("ticket {id}")))
     }
 
-    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        // Everything is checked before anything changes: a refused update changes nothing.
-        self.capabilities().check_update(TICKETS, update)?;
-        check_values(update)?;
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> Result<Incident> {
+        // The values are checked too before anything changes (the capabilities are, by
+        // update_incident): a refused update changes nothing.
+        check_values(&update)?;
         let number = parse_id(id)?;
         let mut q = self.lock();
         let ticket = q

@@ -19,7 +19,7 @@ pub use error::{
     ApiError, BoxError, DecodeError, Error, ErrorKind, Result, TransportFailure, VendorError,
 };
 pub use model::{
-    AssigneeChange, Capabilities, Closure, Cursor, Incident, IncidentPage, IncidentQuery,
+    AssigneeChange, Capabilities, Checked, Closure, Cursor, Incident, IncidentPage, IncidentQuery,
     IncidentStatus, IncidentUpdate, Severity, StatusChange, TimeField, TimeWindow, Vendor,
     VendorRecord, Verdict,
 };

@@ -6,6 +6,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -599,9 +600,14 @@ impl Capabilities {
     }
 
     /// Checks an update against these capabilities, naming the first part `vendor` cannot
-    /// express. Vendor clients call this before sending anything, so an unsupported change
-    /// never half-applies.
-    pub fn check_update(&self, vendor: Vendor, update: &IncidentUpdate) -> Result<()> {
+    /// express. [`IncidentSource::update_incident`](crate::IncidentSource::update_incident)
+    /// calls this with the source's own capabilities before anything is sent, so an
+    /// unsupported change never half-applies.
+    pub fn check_update<'a>(
+        &self,
+        vendor: Vendor,
+        update: &'a IncidentUpdate,
+    ) -> Result<Checked<'a, IncidentUpdate>> {
         let unsupported = |what: String| Err(Error::unsupported(vendor, what));
         match &update.status {
             Some(StatusChange::Set(s)) if s.is_closed() => {
@@ -650,7 +656,7 @@ impl Capabilities {
         if update.is_empty() {
             return Err(Error::invalid_input("update", "the update changes nothing"));
         }
-        Ok(())
+        Ok(Checked(update))
     }
 
     /// Whether a close records `verdict` (see [`verdicts`](Self::verdicts)).
@@ -672,7 +678,13 @@ impl Capabilities {
     }
 
     /// Checks that a query filters on statuses and a timestamp the vendor can filter on.
-    pub fn check_query(&self, vendor: Vendor, query: &IncidentQuery) -> Result<()> {
+    /// [`IncidentSource::list_incidents`](crate::IncidentSource::list_incidents) calls this
+    /// with the source's own capabilities before anything is sent.
+    pub fn check_query<'a>(
+        &self,
+        vendor: Vendor,
+        query: &'a IncidentQuery,
+    ) -> Result<Checked<'a, IncidentQuery>> {
         if let Some(s) = query.statuses.iter().find(|s| !self.filters_status(s)) {
             return Err(Error::unsupported(
                 vendor,
@@ -687,7 +699,42 @@ impl Capabilities {
                 format!("filtering on the {:?} time", w.field),
             ));
         }
-        Ok(())
+        Ok(Checked(query))
+    }
+}
+
+/// A query or an update that passed a check against [`Capabilities`]
+/// ([`Capabilities::check_query`], [`Capabilities::check_update`]), and reads as the value
+/// itself (`Deref`).
+///
+/// Only incident-core makes one, so the methods of
+/// [`IncidentSource`](crate::IncidentSource) that take it
+/// ([`list_page`](crate::IncidentSource::list_page),
+/// [`apply_update`](crate::IncidentSource::apply_update)) cannot be reached with a value
+/// that skipped the check.
+#[derive(Debug)]
+pub struct Checked<'a, T>(&'a T);
+
+impl<'a, T> Checked<'a, T> {
+    /// The checked value, borrowed for as long as the original.
+    pub fn get(self) -> &'a T {
+        self.0
+    }
+}
+
+impl<T> Clone for Checked<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Checked<'_, T> {}
+
+impl<T> Deref for Checked<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.0
     }
 }
 
@@ -767,7 +814,8 @@ mod tests {
             (IncidentStatus::Resolved, false),
             (IncidentStatus::Unknown, false),
         ] {
-            let got = filtering.check_query(v, &IncidentQuery::new().status(status.clone()));
+            let query = IncidentQuery::new().status(status.clone());
+            let got = filtering.check_query(v, &query);
             assert_eq!(got.is_ok(), ok, "{status}: {got:?}");
             if !ok {
                 assert!(got.unwrap_err().is_unsupported());
@@ -817,7 +865,8 @@ mod tests {
             (Severity::Critical, false),
             (Severity::Unknown, false),
         ] {
-            let got = grading.check_update(v, &IncidentUpdate::new().severity(severity.clone()));
+            let update = IncidentUpdate::new().severity(severity.clone());
+            let got = grading.check_update(v, &update);
             assert_eq!(got.is_ok(), ok, "{severity}: {got:?}");
             if !ok {
                 assert!(got.unwrap_err().is_unsupported());

@@ -8,11 +8,27 @@ use futures::stream::BoxStream;
 
 use crate::error::Result;
 use crate::model::{
-    Capabilities, Cursor, Incident, IncidentPage, IncidentQuery, IncidentUpdate, Vendor,
+    Capabilities, Checked, Cursor, Incident, IncidentPage, IncidentQuery, IncidentUpdate, Vendor,
 };
 use crate::paging::{Page, Paginator};
 
+/// A query that passed the source's [`Capabilities`]: what
+/// [`IncidentSource::list_page`] receives.
+pub type Query<'a> = Checked<'a, IncidentQuery>;
+
+/// An update that passed the source's [`Capabilities`]: what
+/// [`IncidentSource::apply_update`] receives.
+pub type Update<'a> = Checked<'a, IncidentUpdate>;
+
 /// A source of incidents: list, get and update them without knowing the vendor.
+///
+/// An implementation writes [`list_page`](Self::list_page) and
+/// [`apply_update`](Self::apply_update); callers call
+/// [`list_incidents`](Self::list_incidents) and [`update_incident`](Self::update_incident),
+/// which check the query or the update against [`capabilities`](Self::capabilities) first,
+/// so a filter or a change the source cannot express gives
+/// [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent, in every
+/// implementation. An implementation has no reason to override those two.
 ///
 /// The trait is dyn-compatible, so one program can hold clients of several vendors:
 ///
@@ -40,19 +56,36 @@ pub trait IncidentSource: Send + Sync + fmt::Debug {
     fn capabilities(&self) -> Capabilities;
 
     /// One page of incidents matching `query`, starting at `cursor` (the first page when
-    /// `None`).
+    /// `None`). Filters the capabilities deny give
+    /// [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
     async fn list_incidents(
         &self,
         query: &IncidentQuery,
         cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage>;
+    ) -> Result<IncidentPage> {
+        let query = self.capabilities().check_query(self.vendor(), query)?;
+        self.list_page(query, cursor).await
+    }
+
+    /// What [`list_incidents`](Self::list_incidents) does once the query passed
+    /// [`Capabilities::check_query`]: one page from `cursor`, and the next page's cursor.
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage>;
 
     /// One incident by its vendor id.
     async fn get_incident(&self, id: &str) -> Result<Incident>;
 
-    /// Applies `update` and returns the incident as it is afterwards. Parts the vendor cannot
-    /// express give [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident>;
+    /// Applies `update` and returns the incident as it is afterwards. Parts the capabilities
+    /// deny give [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
+    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
+        let update = self.capabilities().check_update(self.vendor(), update)?;
+        self.apply_update(id, update).await
+    }
+
+    /// What [`update_incident`](Self::update_incident) does once the update passed
+    /// [`Capabilities::check_update`]: apply it all or nothing (what the vendor refuses for
+    /// this incident or value is an error, never a silent no-op), and return the incident as
+    /// it is afterwards.
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> Result<Incident>;
 
     /// This source as a shared handle, for streams that must own it (vendor clients are
     /// cheap to clone: `Arc::new(self.clone())`).
@@ -115,9 +148,9 @@ pub(crate) fn paginator(
 ///
 /// ```
 /// use async_trait::async_trait;
+/// use incident_core::source::{Query, Update};
 /// use incident_core::{
-///     Capabilities, Cursor, Incident, IncidentPage, IncidentQuery, IncidentSource,
-///     IncidentUpdate, Result, Vendor,
+///     Capabilities, Cursor, Incident, IncidentPage, IncidentSource, Result, Vendor,
 /// };
 ///
 /// const TICKETS: Vendor = Vendor::new("tickets", "Tickets");
@@ -132,13 +165,13 @@ pub(crate) fn paginator(
 ///     fn capabilities(&self) -> Capabilities {
 ///         Capabilities::none()
 ///     }
-///     async fn list_incidents(&self, _: &IncidentQuery, _: Option<&Cursor>) -> Result<IncidentPage> {
+///     async fn list_page(&self, _: Query<'_>, _: Option<&Cursor>) -> Result<IncidentPage> {
 ///         Ok(IncidentPage::new(Vec::new(), None, Some(0)))
 ///     }
 ///     async fn get_incident(&self, id: &str) -> Result<Incident> {
 ///         Err(incident_core::Error::not_found(TICKETS, id))
 ///     }
-///     async fn update_incident(&self, id: &str, _: &IncidentUpdate) -> Result<Incident> {
+///     async fn apply_update(&self, id: &str, _: Update<'_>) -> Result<Incident> {
 ///         self.get_incident(id).await
 ///     }
 /// }
@@ -166,7 +199,7 @@ mod tests {
 
     use super::*;
     use crate::error::Error;
-    use crate::model::{Capabilities, Vendor};
+    use crate::model::{Capabilities, IncidentStatus, Vendor};
     use crate::paging::MAX_EMPTY_PAGES;
 
     /// Serves scripted pages: (items, next cursor) by cursor.
@@ -187,11 +220,7 @@ mod tests {
         fn capabilities(&self) -> Capabilities {
             Capabilities::none()
         }
-        async fn list_incidents(
-            &self,
-            _: &IncidentQuery,
-            cursor: Option<&Cursor>,
-        ) -> Result<IncidentPage> {
+        async fn list_page(&self, _: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
             let mut asked = self.asked.lock().unwrap();
             asked.push(cursor.map(|c| c.as_str().to_string()));
             let (items, next) = self.pages[(asked.len() - 1).min(self.pages.len() - 1)].clone();
@@ -211,7 +240,7 @@ mod tests {
         async fn get_incident(&self, _: &str) -> Result<Incident> {
             Err(Error::unsupported("Test", "get"))
         }
-        async fn update_incident(&self, _: &str, _: &IncidentUpdate) -> Result<Incident> {
+        async fn apply_update(&self, _: &str, _: Update<'_>) -> Result<Incident> {
             Err(Error::unsupported("Test", "update"))
         }
     }
@@ -221,6 +250,28 @@ mod tests {
             pages,
             asked: Mutex::new(Vec::new()),
         })
+    }
+
+    #[tokio::test]
+    async fn what_the_capabilities_deny_never_reaches_the_implementation() {
+        let s = source(vec![(vec![1], None)]);
+        let query = IncidentQuery::new().status(IncidentStatus::New);
+        let e = s.list_incidents(&query, None).await.unwrap_err();
+        assert!(
+            e.is_unsupported() && e.to_string().contains("status"),
+            "{e}"
+        );
+        let e = s
+            .update_incident("1", &IncidentUpdate::new().note("n"))
+            .await
+            .unwrap_err();
+        assert!(e.is_unsupported() && e.to_string().contains("notes"), "{e}");
+        assert!(s.asked.lock().unwrap().is_empty());
+
+        // What passes the check reaches list_page as it was.
+        let page = s.list_incidents(&IncidentQuery::new(), None).await.unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(*s.asked.lock().unwrap(), vec![None]);
     }
 
     #[tokio::test]
@@ -263,11 +314,7 @@ mod tests {
             fn capabilities(&self) -> Capabilities {
                 Capabilities::none()
             }
-            async fn list_incidents(
-                &self,
-                _: &IncidentQuery,
-                _: Option<&Cursor>,
-            ) -> Result<IncidentPage> {
+            async fn list_page(&self, _: Query<'_>, _: Option<&Cursor>) -> Result<IncidentPage> {
                 let mut n = self.0.lock().unwrap();
                 *n += 1;
                 Ok(IncidentPage::new(
@@ -279,7 +326,7 @@ mod tests {
             async fn get_incident(&self, _: &str) -> Result<Incident> {
                 Err(Error::unsupported("Test", "get"))
             }
-            async fn update_incident(&self, _: &str, _: &IncidentUpdate) -> Result<Incident> {
+            async fn apply_update(&self, _: &str, _: Update<'_>) -> Result<Incident> {
                 Err(Error::unsupported("Test", "update"))
             }
         }

@@ -486,7 +486,8 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::model::{Capabilities, IncidentPage, IncidentUpdate, Vendor};
+    use crate::model::{Capabilities, IncidentPage, Vendor};
+    use crate::source::{Query, Update};
 
     const T0: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
 
@@ -593,13 +594,11 @@ mod tests {
             }
             caps
         }
-        async fn list_incidents(
+        async fn list_page(
             &self,
-            query: &IncidentQuery,
+            query: Query<'_>,
             cursor: Option<&Cursor>,
         ) -> Result<IncidentPage> {
-            self.capabilities()
-                .check_query(crate::vendor::test_vendors::DELTA, query)?;
             let offset: usize = cursor.map_or(0, |c| c.as_str().parse().unwrap());
             let mut rows = self.rows.lock().unwrap();
             if offset > 0
@@ -643,7 +642,7 @@ mod tests {
         async fn get_incident(&self, _: &str) -> Result<Incident> {
             Err(Error::unsupported("Test", "get"))
         }
-        async fn update_incident(&self, _: &str, _: &IncidentUpdate) -> Result<Incident> {
+        async fn apply_update(&self, _: &str, _: Update<'_>) -> Result<Incident> {
             Err(Error::unsupported("Test", "update"))
         }
     }
@@ -950,9 +949,9 @@ mod tests {
             fn capabilities(&self) -> Capabilities {
                 self.0.capabilities()
             }
-            async fn list_incidents(
+            async fn list_page(
                 &self,
-                query: &IncidentQuery,
+                query: Query<'_>,
                 cursor: Option<&Cursor>,
             ) -> Result<IncidentPage> {
                 if cursor.is_some() && *self.1.lock().unwrap() {
@@ -961,12 +960,12 @@ mod tests {
                         message: "down".into(),
                     });
                 }
-                self.0.list_incidents(query, cursor).await
+                self.0.list_page(query, cursor).await
             }
             async fn get_incident(&self, _: &str) -> Result<Incident> {
                 Err(Error::unsupported("Test", "get"))
             }
-            async fn update_incident(&self, _: &str, _: &IncidentUpdate) -> Result<Incident> {
+            async fn apply_update(&self, _: &str, _: Update<'_>) -> Result<Incident> {
                 Err(Error::unsupported("Test", "update"))
             }
         }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use incident_core::source::{Query, Update};
 use incident_core::time::{Duration, OffsetDateTime};
 use incident_core::{
-    Capabilities, Cursor, Error, Incident, IncidentPage, IncidentQuery, IncidentSource,
-    IncidentStatus, IncidentUpdate, Result, Vendor,
+    Capabilities, Cursor, Error, Incident, IncidentPage, IncidentSource, IncidentStatus, Result,
+    Vendor,
 };
 use incident_testkit::{Fixture, try_conformance};
 
@@ -79,12 +80,7 @@ impl IncidentSource for Shelf {
         caps
     }
 
-    async fn list_incidents(
-        &self,
-        query: &IncidentQuery,
-        cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage> {
-        self.capabilities().check_query(SHELF, query)?;
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
         let n = self.listings.fetch_add(1, Ordering::SeqCst) as u64;
         let size = u64::from(query.page_size.unwrap_or(PAGE));
         let offset = match cursor {
@@ -128,8 +124,7 @@ impl IncidentSource for Shelf {
             .ok_or_else(|| Error::not_found(SHELF, format!("incident {id:?}")))
     }
 
-    async fn update_incident(&self, _: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities().check_update(SHELF, update)?;
+    async fn apply_update(&self, _: &str, _: Update<'_>) -> Result<Incident> {
         // A read-only shelf: what passed the capabilities fails all the same.
         Err(Error::config("the shelf is read-only"))
     }

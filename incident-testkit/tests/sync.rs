@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use cyberark_pta_client::PtaClient;
 use eset_connect_client::EsetClient;
 use futures::TryStreamExt;
+use incident_core::source::{Query, Update};
 use incident_core::sync::{Checkpoint, changes_since};
 use incident_core::{
     Capabilities, Closure, Cursor, Incident, IncidentPage, IncidentQuery, IncidentSource,
@@ -149,23 +150,18 @@ impl IncidentSource for NoTimeFilter {
     fn shared(&self) -> Arc<dyn IncidentSource> {
         Arc::new(self.clone())
     }
-    async fn list_incidents(
+    async fn list_page(
         &self,
-        query: &IncidentQuery,
+        query: Query<'_>,
         cursor: Option<&Cursor>,
     ) -> incident_core::Result<IncidentPage> {
-        self.capabilities().check_query(self.vendor(), query)?;
-        self.0.list_incidents(query, cursor).await
+        self.0.list_page(query, cursor).await
     }
     async fn get_incident(&self, id: &str) -> incident_core::Result<Incident> {
         self.0.get_incident(id).await
     }
-    async fn update_incident(
-        &self,
-        id: &str,
-        update: &IncidentUpdate,
-    ) -> incident_core::Result<Incident> {
-        self.0.update_incident(id, update).await
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> incident_core::Result<Incident> {
+        self.0.apply_update(id, update).await
     }
 }
 

@@ -4,10 +4,10 @@ use std::sync::{Arc, PoisonError};
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
+use incident_core::source::{Query, Update};
 use incident_core::{
     AssigneeChange, Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery,
-    IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField,
-    Verdict,
+    IncidentSource, IncidentStatus, Result, Severity, StatusChange, TimeField, Verdict,
 };
 
 use crate::client::{QRadarClient, VENDOR};
@@ -290,12 +290,7 @@ impl IncidentSource for QRadarClient {
         caps
     }
 
-    async fn list_incidents(
-        &self,
-        query: &IncidentQuery,
-        cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage> {
-        self.capabilities().check_query(VENDOR, query)?;
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
         let after = cursor.map(|c| {
             c.as_str().parse::<u64>().map_err(|_| {
                 Error::invalid_input("cursor", format!("{:?} is not a QRadar cursor", c.as_str()))
@@ -306,7 +301,7 @@ impl IncidentSource for QRadarClient {
         let page_size = query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE);
         let size = u64::from(page_size).min(limit).max(1);
         let mut list = self.offenses().list().sort("+id").range(0, size - 1);
-        if let Some(filter) = query_filter(query, after)? {
+        if let Some(filter) = query_filter(&query, after)? {
             list = list.filter(filter);
         }
         let page = list.send().await?;
@@ -331,8 +326,7 @@ impl IncidentSource for QRadarClient {
         self.incident(offense).await
     }
 
-    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities().check_update(VENDOR, update)?;
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> Result<Incident> {
         let offense_id = parse_id(id)?;
         let assign = match &update.assignee {
             None => None,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
+use incident_core::source::{Query, Update};
 use incident_core::{
     Capabilities, Closure, Cursor, Incident, IncidentPage, IncidentQuery, IncidentSource,
     IncidentStatus, IncidentUpdate, RetryPolicy, Severity, Vendor, Verdict,
@@ -125,12 +126,21 @@ impl IncidentSource for Claiming {
     fn shared(&self) -> Arc<dyn IncidentSource> {
         Arc::new(self.clone())
     }
+    // Past the claim, straight to the client: only the client's own capabilities are
+    // checked, so the suite meets what the client really does.
     async fn list_incidents(
         &self,
         query: &IncidentQuery,
         cursor: Option<&Cursor>,
     ) -> incident_core::Result<IncidentPage> {
         self.inner.list_incidents(query, cursor).await
+    }
+    async fn list_page(
+        &self,
+        query: Query<'_>,
+        cursor: Option<&Cursor>,
+    ) -> incident_core::Result<IncidentPage> {
+        self.inner.list_incidents(&query, cursor).await
     }
     async fn get_incident(&self, id: &str) -> incident_core::Result<Incident> {
         self.inner.get_incident(id).await
@@ -141,6 +151,9 @@ impl IncidentSource for Claiming {
         update: &IncidentUpdate,
     ) -> incident_core::Result<Incident> {
         self.inner.update_incident(id, update).await
+    }
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> incident_core::Result<Incident> {
+        self.inner.update_incident(id, &update).await
     }
 }
 

@@ -1,10 +1,11 @@
 #![doc = include_str!("normalize.md")]
 
 use async_trait::async_trait;
+use incident_core::source::{Query, Update};
 use incident_core::{
     AssigneeChange, Capabilities, Closure, Cursor, Error, Incident as NormalizedIncident,
-    IncidentPage, IncidentQuery, IncidentSource, IncidentStatus, IncidentUpdate, Result, Severity,
-    StatusChange, TimeField, Verdict,
+    IncidentPage, IncidentQuery, IncidentSource, IncidentStatus, Result, Severity, StatusChange,
+    TimeField, Verdict,
 };
 
 use crate::client::{SentinelClient, VENDOR};
@@ -229,12 +230,7 @@ impl IncidentSource for SentinelClient {
         caps
     }
 
-    async fn list_incidents(
-        &self,
-        query: &IncidentQuery,
-        cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage> {
-        self.capabilities().check_query(VENDOR, query)?;
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
         let mut size = u64::from(query.page_size.unwrap_or(NORMALIZED_PAGE_SIZE)).max(1);
         if let Some(limit) = query.limit {
             size = size.min((limit as u64).max(1));
@@ -249,7 +245,7 @@ impl IncidentSource for SentinelClient {
             let mut items = Vec::with_capacity(page.objects.len());
             for incident in page.objects {
                 let normalized = incident_from_sentinel(incident)?;
-                if matches(query, &normalized) {
+                if matches(&query, &normalized) {
                     items.push(normalized);
                 }
             }
@@ -265,12 +261,7 @@ impl IncidentSource for SentinelClient {
         incident_from_sentinel(self.incidents().get(id).await?)
     }
 
-    async fn update_incident(
-        &self,
-        id: &str,
-        update: &IncidentUpdate,
-    ) -> Result<NormalizedIncident> {
-        self.capabilities().check_update(VENDOR, update)?;
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> Result<NormalizedIncident> {
         let mut change = self.incidents().update(id);
         match &update.status {
             None => {}

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
+use incident_core::source::{Query, Update};
 use incident_core::{
     Capabilities, Closure, Cursor, Error, Incident, IncidentPage, IncidentQuery, IncidentSource,
-    IncidentStatus, IncidentUpdate, Result, Severity, StatusChange, TimeField, Verdict,
+    IncidentStatus, Result, Severity, StatusChange, TimeField, Verdict,
 };
 use time::OffsetDateTime;
 
@@ -282,12 +283,7 @@ impl IncidentSource for SkyhighClient {
         caps
     }
 
-    async fn list_incidents(
-        &self,
-        query: &IncidentQuery,
-        cursor: Option<&Cursor>,
-    ) -> Result<IncidentPage> {
-        self.capabilities().check_query(VENDOR, query)?;
+    async fn list_page(&self, query: Query<'_>, cursor: Option<&Cursor>) -> Result<IncidentPage> {
         let statuses = status_matcher(&query.statuses)?;
         // The query's limit does not shrink the page: a page smaller than a group of
         // incidents sharing one instant could not get past it (the stream cuts the last
@@ -303,7 +299,7 @@ impl IncidentSource for SkyhighClient {
                 (Some(q), ids)
             }
         };
-        let mut q = self.normalized_query(query, size);
+        let mut q = self.normalized_query(&query, size);
         match &current {
             Some(QueryCursor::StartTime(t)) => q = q.start_time_raw(t.clone()),
             Some(QueryCursor::Offset(o)) => q = q.offset(*o),
@@ -400,8 +396,7 @@ impl IncidentSource for SkyhighClient {
         incident_from_skyhigh(self.find_incident(id).await?)
     }
 
-    async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident> {
-        self.capabilities().check_update(VENDOR, update)?;
+    async fn apply_update(&self, id: &str, update: Update<'_>) -> Result<Incident> {
         let parsed = IncidentId::parse(id)?;
         let status = match &update.status {
             Some(StatusChange::Set(IncidentStatus::New)) => WorkflowStatus::New,
