@@ -32,7 +32,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde::Deserialize;
 use serde_json::Value;
 
-use incident_core::transport::{ApiRequest, ErrorParser, ResponseAction, ResponseHook};
+use incident_core::transport::{Answer, ErrorParser, ResponseAction, ResponseHook};
 use incident_core::{Error, VendorError};
 
 pub use crate::model::{PtaErrorBody, PtaErrorCode};
@@ -79,28 +79,23 @@ impl ErrorParser for PtaErrorParser {
 pub(crate) struct PtaHook;
 
 impl ResponseHook for PtaHook {
-    fn inspect(
-        &self,
-        _request: &ApiRequest,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> ResponseAction {
-        if !status.is_success() {
+    fn inspect(&self, answer: &Answer<'_>) -> ResponseAction {
+        if !answer.status.is_success() {
             return ResponseAction::Default;
         }
-        let html_type = headers
+        let html_type = answer
+            .headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
-        let first = body.iter().find(|b| !b.is_ascii_whitespace());
-        if html_type || first == Some(&b'<') {
+        let first = answer.first_byte();
+        if html_type || first == Some(b'<') {
             return ResponseAction::Fail(VendorError::new().with_message(
                 "an HTML page instead of the JSON answer (IIS or a proxy answered)",
             ));
         }
-        if first == Some(&b'{') && is_error_body(body) {
-            return ResponseAction::Fail(PtaErrorParser.parse(status, headers, body));
+        if first == Some(b'{') && is_error_body(answer.body) {
+            return ResponseAction::Fail(PtaErrorParser.parse_answer(answer));
         }
         ResponseAction::Default
     }
@@ -151,7 +146,7 @@ impl PtaErrorExt for Error {
 mod tests {
     use super::*;
     use crate::model::error::code_in_text;
-    use incident_core::ErrorKind;
+    use incident_core::{ApiRequest, ErrorKind};
 
     fn parse(body: &str) -> VendorError {
         PtaErrorParser.parse(StatusCode::FORBIDDEN, &HeaderMap::new(), body.as_bytes())
@@ -239,8 +234,15 @@ mod tests {
     #[test]
     fn error_bodies_inside_a_2xx_are_refused() {
         let req = ApiRequest::patch(incident_core::ApiPath::new("/x"));
-        let inspect =
-            |body: &str| PtaHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+        let headers = HeaderMap::new();
+        let inspect = |body: &str| {
+            PtaHook.inspect(&Answer::new(
+                &req,
+                StatusCode::OK,
+                &headers,
+                body.as_bytes(),
+            ))
+        };
         let ResponseAction::Fail(v) = inspect(
             r#"{"ErrorCode":"PASWS013E","ErrorMessage":"Failed to logon. Reason: Authentication failure"}"#,
         ) else {
@@ -274,20 +276,24 @@ mod tests {
         let mut html = HeaderMap::new();
         html.insert(CONTENT_TYPE, "text/html; charset=utf-8".parse().unwrap());
         let page = b"<!DOCTYPE html><html>Guru</html>";
+        let none = HeaderMap::new();
+        let inspect = |status, headers, body: &[u8]| {
+            PtaHook.inspect(&Answer::new(&req, status, headers, body))
+        };
         assert!(matches!(
-            PtaHook.inspect(&req, StatusCode::OK, &html, page),
+            inspect(StatusCode::OK, &html, page),
             ResponseAction::Fail(_)
         ));
         assert!(matches!(
-            PtaHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"  <html>"),
+            inspect(StatusCode::OK, &none, b"  <html>"),
             ResponseAction::Fail(_)
         ));
         assert!(matches!(
-            PtaHook.inspect(&req, StatusCode::OK, &HeaderMap::new(), b"[]"),
+            inspect(StatusCode::OK, &none, b"[]"),
             ResponseAction::Default
         ));
         assert!(matches!(
-            PtaHook.inspect(&req, StatusCode::NOT_FOUND, &html, page),
+            inspect(StatusCode::NOT_FOUND, &html, page),
             ResponseAction::Default
         ));
     }

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use incident_core::reqwest::StatusCode;
 use incident_core::reqwest::header::{HeaderMap, HeaderName};
-use incident_core::transport::{Credentials, ResponseAction, Session, SessionProvider};
+use incident_core::transport::{Answer, Credentials, ResponseAction, Session, SessionProvider};
 use incident_core::{
     ApiPath, ApiRequest, Error, RateLimit, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
@@ -202,14 +201,7 @@ impl EsetClientBuilder {
             .authenticator(Arc::new(
                 SessionAuth::new(provider).refresh_margin(Duration::ZERO),
             ))
-            .response_hook(
-                move |request: &ApiRequest,
-                      status: StatusCode,
-                      headers: &HeaderMap,
-                      body: &[u8]| {
-                    pending_protocol(poll, request, status, headers, body)
-                },
-            )
+            .response_hook(move |answer: &Answer<'_>| pending_protocol(poll, answer))
             .build()?;
         // The IAM URL is checked now rather than at the first logon.
         transport.with_base_url(&iam_url)?;
@@ -231,15 +223,9 @@ impl EsetClientBuilder {
 ///   a new token and one replay, as for a 401;
 /// - another 2xx whose body is an error (a non-zero gRPC `code`, an OAuth `error`): that
 ///   error, not a success (see `error_inside_success`).
-pub(crate) fn pending_protocol(
-    poll: Duration,
-    request: &ApiRequest,
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> ResponseAction {
-    match status.as_u16() {
-        202 => match headers.get(RESPONSE_ID) {
+pub(crate) fn pending_protocol(poll: Duration, answer: &Answer<'_>) -> ResponseAction {
+    match answer.status.as_u16() {
+        202 => match answer.headers.get(RESPONSE_ID) {
             Some(id) => {
                 let mut h = HeaderMap::new();
                 h.insert(HeaderName::from_static(RESPONSE_ID), id.clone());
@@ -254,11 +240,11 @@ pub(crate) fn pending_protocol(
             ),
         },
         504 => ResponseAction::Restart { after: None },
-        404 if request.headers().contains_key(RESPONSE_ID) => {
+        404 if answer.request.headers().contains_key(RESPONSE_ID) => {
             ResponseAction::Restart { after: None }
         }
-        400 | 403 if token_refused(body) => ResponseAction::Reauthenticate,
-        200..=299 => match error_inside_success(status, headers, body) {
+        400 | 403 if token_refused(answer.body) => ResponseAction::Reauthenticate,
+        200..=299 => match error_inside_success(answer) {
             Some(error) => ResponseAction::Fail(error),
             None => ResponseAction::Default,
         },
@@ -358,6 +344,7 @@ impl SessionProvider for OAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use incident_core::reqwest::StatusCode;
 
     #[test]
     fn regions_name_both_hosts() {
@@ -423,13 +410,8 @@ mod tests {
         let mut with_id = HeaderMap::new();
         with_id.insert(HeaderName::from_static(RESPONSE_ID), "r-1".parse().unwrap());
         let hook = |req: &ApiRequest, status: u16, headers: &HeaderMap, body: &[u8]| {
-            pending_protocol(
-                poll,
-                req,
-                StatusCode::from_u16(status).unwrap(),
-                headers,
-                body,
-            )
+            let status = StatusCode::from_u16(status).unwrap();
+            pending_protocol(poll, &Answer::new(req, status, headers, body))
         };
         match hook(&get, 202, &with_id, b"") {
             ResponseAction::Poll { after, headers } => {

@@ -30,7 +30,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use incident_core::transport::{ErrorParser, JsonErrorParser};
+use incident_core::transport::{Answer, ErrorParser, JsonErrorParser};
 use incident_core::{Error, ErrorKind, VendorError};
 
 pub use crate::model::{EsetErrorBody, GrpcCode};
@@ -79,12 +79,8 @@ impl ErrorParser for EsetErrorParser {
 /// a text `error` (OAuth's `{"error", "error_description"}`), is the error, read by
 /// [`EsetErrorParser`] and given the kind its gRPC code means ([`GrpcCode::kind`]) or, for
 /// OAuth, unauthorized. `{"code": 0}` is gRPC's OK, not an error.
-pub(crate) fn error_inside_success(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Option<VendorError> {
-    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+pub(crate) fn error_inside_success(answer: &Answer<'_>) -> Option<VendorError> {
+    if answer.first_byte() != Some(b'{') {
         return None;
     }
     #[derive(Deserialize)]
@@ -94,7 +90,7 @@ pub(crate) fn error_inside_success(
         #[serde(default)]
         error: Option<serde_json::Value>,
     }
-    let peek = serde_json::from_slice::<Peek>(body).ok()?;
+    let peek = serde_json::from_slice::<Peek>(answer.body).ok()?;
     let code = peek.code.as_ref().and_then(|c| match c {
         serde_json::Value::Number(n) => n.as_i64(),
         serde_json::Value::String(s) => s.trim().parse().ok(),
@@ -107,7 +103,7 @@ pub(crate) fn error_inside_success(
     if !(code.is_some_and(|c| c != 0) || oauth) {
         return None;
     }
-    let mut error = EsetErrorParser::default().parse(status, headers, body);
+    let mut error = EsetErrorParser::default().parse_answer(answer);
     if error.kind.is_none() {
         let kind = match code.filter(|c| *c != 0) {
             Some(code) => GrpcCode::from_code(code).kind(),
@@ -176,8 +172,16 @@ mod tests {
 
     #[test]
     fn errors_inside_a_success_answer() {
-        let read =
-            |body: &str| error_inside_success(StatusCode::OK, &HeaderMap::new(), body.as_bytes());
+        let request = incident_core::ApiRequest::get(incident_core::ApiPath::new("/v2/incidents"));
+        let headers = HeaderMap::new();
+        let read = |body: &str| {
+            error_inside_success(&Answer::new(
+                &request,
+                StatusCode::OK,
+                &headers,
+                body.as_bytes(),
+            ))
+        };
         let e = read(r#"{"code": 3, "message": "invalid updateMask", "details": []}"#).unwrap();
         assert_eq!(e.code.as_deref(), Some("3"));
         assert_eq!(e.kind, Some(ErrorKind::InvalidRequest));

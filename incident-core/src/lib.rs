@@ -28,7 +28,7 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use source::IncidentSource;
 pub use transport::{
-    ApiPath, ApiRequest, ApiResponse, Auth, Authenticator, Call, CallOptions, Credentials,
+    Answer, ApiPath, ApiRequest, ApiResponse, Auth, Authenticator, Call, CallOptions, Credentials,
     ErrorParser, JsonErrorParser, RateLimit, ResponseAction, ResponseHook, Session, SessionAuth,
     SessionProvider, Transport, TransportBuilder,
 };

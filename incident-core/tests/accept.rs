@@ -6,19 +6,18 @@ use std::time::Duration;
 
 use httpmock::MockServer;
 use incident_core::reqwest::StatusCode;
-use incident_core::reqwest::header::HeaderMap;
-use incident_core::transport::ResponseAction;
+use incident_core::transport::{Answer, ResponseAction};
 use incident_core::{ApiPath, ApiRequest, Error, ErrorKind, RetryPolicy, TransportBuilder};
 
-fn accept_404(_: &ApiRequest, status: StatusCode, _: &HeaderMap, body: &[u8]) -> ResponseAction {
-    if status == StatusCode::NOT_FOUND && body.starts_with(b"{") {
+fn accept_404(answer: &Answer<'_>) -> ResponseAction {
+    if answer.status == StatusCode::NOT_FOUND && answer.body.starts_with(b"{") {
         ResponseAction::Accept
     } else {
         ResponseAction::Default
     }
 }
 
-fn accept_all(_: &ApiRequest, _: StatusCode, _: &HeaderMap, _: &[u8]) -> ResponseAction {
+fn accept_all(_: &Answer<'_>) -> ResponseAction {
     ResponseAction::Accept
 }
 

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 use futures::future::join_all;
 use incident_core::reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use incident_core::transport::{Credentials, ResponseAction, Session, SessionProvider};
+use incident_core::transport::{Answer, Credentials, ResponseAction, Session, SessionProvider};
 use incident_core::{
     ApiPath, ApiRequest, Auth, Error, ErrorKind, RateLimit, Result, RetryPolicy, Secret,
     SessionAuth, Transport, TransportBuilder, VendorError,
@@ -426,20 +426,18 @@ async fn a_pending_answer_is_polled_with_its_response_id() {
     let server = Arc::new(Server::default());
     *server.pending.lock().unwrap() = (3, None);
     let url = serve(server.clone()).await;
-    let hook = |_: &ApiRequest, status: StatusCode, headers: &HeaderMap, _: &[u8]| match (
-        status.as_u16(),
-        headers.get("response-id"),
-    ) {
-        (202, Some(id)) => {
-            let mut h = HeaderMap::new();
-            h.insert(HeaderName::from_static("response-id"), id.clone());
-            ResponseAction::Poll {
-                after: Duration::from_millis(5),
-                headers: h,
+    let hook =
+        |answer: &Answer<'_>| match (answer.status.as_u16(), answer.headers.get("response-id")) {
+            (202, Some(id)) => {
+                let mut h = HeaderMap::new();
+                h.insert(HeaderName::from_static("response-id"), id.clone());
+                ResponseAction::Poll {
+                    after: Duration::from_millis(5),
+                    headers: h,
+                }
             }
-        }
-        _ => ResponseAction::Default,
-    };
+            _ => ResponseAction::Default,
+        };
     let t = TransportBuilder::new("Test", &url)
         .response_hook(hook)
         .build()
@@ -478,9 +476,9 @@ async fn a_pending_answer_the_server_forgot_is_asked_for_again_from_the_start() 
     // ESET: a 504 after a 202 means "repeat the whole query"; so does a 404 to a poll (the
     // cached answer was retrieved or expired). The hook tells the answer to a poll by the
     // `response-id` it sees in the request.
-    let hook = |request: &ApiRequest, status: StatusCode, headers: &HeaderMap, _: &[u8]| {
-        let polled = request.headers().contains_key("response-id");
-        match (status.as_u16(), headers.get("response-id")) {
+    let hook = |answer: &Answer<'_>| {
+        let polled = answer.request.headers().contains_key("response-id");
+        match (answer.status.as_u16(), answer.headers.get("response-id")) {
             (202, Some(id)) => {
                 let mut h = HeaderMap::new();
                 h.insert(HeaderName::from_static("response-id"), id.clone());
@@ -542,8 +540,8 @@ async fn a_pending_answer_the_server_forgot_is_asked_for_again_from_the_start() 
 async fn an_error_inside_a_200_is_an_error_and_not_retried() {
     let server = Arc::new(Server::default());
     let url = serve(server.clone()).await;
-    let hook = |_: &ApiRequest, _: StatusCode, _: &HeaderMap, body: &[u8]| {
-        let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let hook = |answer: &Answer<'_>| {
+        let v: serde_json::Value = serde_json::from_slice(answer.body).unwrap_or_default();
         match v["responseInfo"]["error"].as_str() {
             Some(message) => ResponseAction::Fail(
                 VendorError::new()

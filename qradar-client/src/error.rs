@@ -30,7 +30,7 @@ use reqwest::header::HeaderMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use incident_core::serde_helpers::lenient_i64_option;
-use incident_core::transport::{ApiRequest, ErrorParser, ResponseAction, ResponseHook};
+use incident_core::transport::{Answer, ErrorParser, ResponseAction, ResponseHook};
 use incident_core::{Error, ErrorKind, VendorError};
 
 /// The JSON body of a QRadar error answer.
@@ -273,14 +273,8 @@ impl ErrorParser for QRadarErrorParser {
 pub struct QRadarHook;
 
 impl ResponseHook for QRadarHook {
-    fn inspect(
-        &self,
-        _request: &ApiRequest,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> ResponseAction {
-        if !status.is_success() || body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    fn inspect(&self, answer: &Answer<'_>) -> ResponseAction {
+        if !answer.status.is_success() || answer.first_byte() != Some(b'{') {
             return ResponseAction::Default;
         }
         #[derive(Deserialize)]
@@ -289,7 +283,7 @@ impl ResponseHook for QRadarHook {
             code: Option<serde_json::Value>,
             message: Option<serde_json::Value>,
         }
-        let Ok(peek) = serde_json::from_slice::<Peek>(body) else {
+        let Ok(peek) = serde_json::from_slice::<Peek>(answer.body) else {
             // Not an object of that shape: the operation's decoding reports it.
             return ResponseAction::Default;
         };
@@ -298,7 +292,7 @@ impl ResponseHook for QRadarHook {
         if http_response.is_none() && !(present(&peek.code) && present(&peek.message)) {
             return ResponseAction::Default;
         }
-        let mut error = QRadarErrorParser.parse(status, headers, body);
+        let mut error = QRadarErrorParser.parse_answer(answer);
         if error.kind.is_none()
             && let Some(kind) = http_response
                 .and_then(|h| lenient_u16(&h["code"]).ok().flatten())
@@ -461,14 +455,15 @@ mod tests {
 
     #[test]
     fn the_hook_refuses_error_bodies_inside_a_2xx_only() {
-        let request = ApiRequest::post(incident_core::ApiPath::new("/siem/offenses/7"));
+        let request =
+            incident_core::ApiRequest::post(incident_core::ApiPath::new("/siem/offenses/7"));
         let inspect = |status: u16, body: &str| {
-            QRadarHook.inspect(
+            QRadarHook.inspect(&Answer::new(
                 &request,
                 StatusCode::from_u16(status).unwrap(),
                 &HeaderMap::new(),
                 body.as_bytes(),
-            )
+            ))
         };
         let ResponseAction::Fail(v) = inspect(200, SAMPLE) else {
             panic!("the documented error body inside a 200")

@@ -30,7 +30,7 @@
 use incident_core::reqwest::header::HeaderMap;
 use incident_core::reqwest::{Method, StatusCode};
 use incident_core::transport::{
-    ApiRequest, ErrorParser, JsonErrorParser, ResponseAction, ResponseHook,
+    Answer, ErrorParser, JsonErrorParser, ResponseAction, ResponseHook,
 };
 use serde_json::Value;
 
@@ -118,32 +118,27 @@ pub struct SentinelHook {
 }
 
 impl ResponseHook for SentinelHook {
-    fn inspect(
-        &self,
-        request: &ApiRequest,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> ResponseAction {
+    fn inspect(&self, answer: &Answer<'_>) -> ResponseAction {
         let write = matches!(
-            *request.method(),
+            *answer.request.method(),
             Method::POST | Method::PUT | Method::DELETE
         );
-        let object = request
+        let object = answer
+            .request
             .path()
             .as_str()
             .strip_prefix(OBJECTS_PATH)
             .is_some_and(|rest| rest.starts_with('/'));
-        if !status.is_success() || !write || !object || body.iter().all(u8::is_ascii_whitespace) {
+        if !answer.status.is_success() || !write || !object || answer.first_byte().is_none() {
             return ResponseAction::Default;
         }
-        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        let Ok(value) = serde_json::from_slice::<Value>(answer.body) else {
             return ResponseAction::Default;
         };
         if value.get("meta").is_some_and(Value::is_object) {
             return ResponseAction::Default;
         }
-        let mut error = self.parser.parse(status, headers, body);
+        let mut error = self.parser.parse_answer(answer);
         let http_status = ["status", "code"]
             .iter()
             .filter_map(|k| value.get(*k))
@@ -157,8 +152,8 @@ impl ResponseHook for SentinelHook {
         if error.message.is_none() {
             error = error.with_message(format!(
                 "the answer to {} {} is neither empty nor the object",
-                request.method(),
-                request.path().as_str()
+                answer.request.method(),
+                answer.request.path().as_str()
             ));
         }
         ResponseAction::Fail(error)
@@ -192,6 +187,7 @@ impl SentinelErrorExt for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use incident_core::ApiRequest;
 
     fn parse(body: &str) -> VendorError {
         SentinelErrorParser::default().parse(
@@ -227,12 +223,12 @@ mod tests {
         let get = ApiRequest::get(incident_core::ApiPath::new(OBJECTS_PATH).then("incident"));
         let logon = ApiRequest::post(incident_core::ApiPath::new(crate::client::AUTH_TOKENS_PATH));
         let inspect = |request: &ApiRequest, status: u16, body: &str| {
-            hook.inspect(
+            hook.inspect(&Answer::new(
                 request,
                 StatusCode::from_u16(status).unwrap(),
                 &HeaderMap::new(),
                 body.as_bytes(),
-            )
+            ))
         };
         let ResponseAction::Fail(v) =
             inspect(&put, 200, r#"{"message": "No incident 9.", "status": 404}"#)

@@ -35,7 +35,9 @@
 
 use incident_core::reqwest::StatusCode;
 use incident_core::reqwest::header::HeaderMap;
-use incident_core::transport::{ErrorParser, MAX_ERROR_BODY_PARSE, ResponseAction, ResponseHook};
+use incident_core::transport::{
+    Answer, ErrorParser, MAX_ERROR_BODY_PARSE, ResponseAction, ResponseHook,
+};
 use incident_core::{ApiRequest, Error, VendorError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -127,29 +129,26 @@ fn fail(error: &SkyhighError, body: &[u8]) -> ResponseAction {
 pub struct SkyhighHook;
 
 impl ResponseHook for SkyhighHook {
-    fn inspect(
-        &self,
-        request: &ApiRequest,
-        status: StatusCode,
-        _: &HeaderMap,
-        body: &[u8],
-    ) -> ResponseAction {
-        let json = || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if status == StatusCode::NOT_FOUND && is_operation(request, "queryIncidents") && json() {
+    fn inspect(&self, answer: &Answer<'_>) -> ResponseAction {
+        let json = answer.first_byte() == Some(b'{');
+        if answer.status == StatusCode::NOT_FOUND
+            && is_operation(answer.request, "queryIncidents")
+            && json
+        {
             return ResponseAction::Accept;
         }
-        if !status.is_success() || !json() {
+        if !answer.status.is_success() || !json {
             return ResponseAction::Default;
         }
-        if is_operation(request, "modifyIncidents") {
-            return match modify_verdict(body, &batch_ids(request)) {
-                Ok(BatchVerdict::Refused(error)) => fail(&error, body),
+        if is_operation(answer.request, "modifyIncidents") {
+            return match modify_verdict(answer.body, &batch_ids(answer.request)) {
+                Ok(BatchVerdict::Refused(error)) => fail(&error, answer.body),
                 // Applied, partly applied (reported per incident), or not JSON (reported by
                 // the operation's decoding, with the JSON path).
                 _ => ResponseAction::Default,
             };
         }
-        match answer_status(body) {
+        match answer_status(answer.body) {
             Ok(AnswerStatus {
                 error: Some(error),
                 from_envelope_status,
@@ -157,11 +156,11 @@ impl ResponseHook for SkyhighHook {
                 // An envelope saying 404 to a query is "no data": an empty page.
                 if from_envelope_status
                     && error.code == Some(404)
-                    && is_operation(request, "queryIncidents")
+                    && is_operation(answer.request, "queryIncidents")
                 {
                     ResponseAction::Default
                 } else {
-                    fail(&error, body)
+                    fail(&error, answer.body)
                 }
             }
             _ => ResponseAction::Default,

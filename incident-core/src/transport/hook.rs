@@ -56,39 +56,66 @@ pub enum ResponseAction {
     Accept,
 }
 
+/// One answer as a [`ResponseHook`] sees it: the request it answers, its status, headers
+/// and body (read whole, up to the body cap).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Answer<'a> {
+    /// The request the answer is to: after a [`Poll`](ResponseAction::Poll), with the
+    /// poll's headers.
+    pub request: &'a ApiRequest,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: &'a HeaderMap,
+    /// The response body.
+    pub body: &'a [u8],
+}
+
+impl<'a> Answer<'a> {
+    /// An answer to `request` (the transport makes them; a hook's tests too).
+    pub fn new(
+        request: &'a ApiRequest,
+        status: StatusCode,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> Self {
+        Answer {
+            request,
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The first byte of the body that is not ASCII white space (`None` for a blank body):
+    /// enough to tell a JSON object (`{`), an array (`[`) or an HTML page (`<`) apart
+    /// before parsing anything.
+    pub fn first_byte(&self) -> Option<u8> {
+        self.body.iter().copied().find(|b| !b.is_ascii_whitespace())
+    }
+}
+
 /// Sees every response, 2xx included, before the transport decides what it means.
 ///
 /// The request it is given is the one the answer is to: after a
 /// [`Poll`](ResponseAction::Poll), with the poll's headers (so a hook can tell the answer to a
 /// poll from the answer to the first request).
 ///
-/// Implemented by vendor crates; a closure
-/// `Fn(&ApiRequest, StatusCode, &HeaderMap, &[u8]) -> ResponseAction` works too. Must not
-/// panic, and should be cheap on the common 2xx path (look at the status and headers first;
-/// peek at the body only when needed).
+/// Implemented by vendor crates; a closure `Fn(&Answer<'_>) -> ResponseAction` works too.
+/// Must not panic, and should be cheap on the common 2xx path (look at the status and
+/// headers first; peek at the body only when needed).
 pub trait ResponseHook: Send + Sync + 'static {
     /// Decides what the response means.
-    fn inspect(
-        &self,
-        request: &ApiRequest,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> ResponseAction;
+    fn inspect(&self, answer: &Answer<'_>) -> ResponseAction;
 }
 
 impl<F> ResponseHook for F
 where
-    F: Fn(&ApiRequest, StatusCode, &HeaderMap, &[u8]) -> ResponseAction + Send + Sync + 'static,
+    F: Fn(&Answer<'_>) -> ResponseAction + Send + Sync + 'static,
 {
-    fn inspect(
-        &self,
-        request: &ApiRequest,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> ResponseAction {
-        self(request, status, headers, body)
+    fn inspect(&self, answer: &Answer<'_>) -> ResponseAction {
+        self(answer)
     }
 }
 
@@ -97,7 +124,7 @@ where
 pub struct DefaultHook;
 
 impl ResponseHook for DefaultHook {
-    fn inspect(&self, _: &ApiRequest, _: StatusCode, _: &HeaderMap, _: &[u8]) -> ResponseAction {
+    fn inspect(&self, _: &Answer<'_>) -> ResponseAction {
         ResponseAction::Default
     }
 }

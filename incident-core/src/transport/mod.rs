@@ -20,7 +20,7 @@ mod session;
 pub use auth::{Auth, Authenticator, Credentials};
 pub use builder::TransportBuilder;
 pub use call::{Call, CallOptions};
-pub use hook::{DefaultHook, ResponseAction, ResponseHook};
+pub use hook::{Answer, DefaultHook, ResponseAction, ResponseHook};
 pub use path::{ApiPath, encode_path_segment};
 pub use ratelimit::RateLimit;
 pub use request::{ApiRequest, RequestBody};
@@ -588,7 +588,9 @@ impl Transport {
         }
         let headers = std::mem::take(resp.headers_mut());
         let request_id = self.request_id(&headers);
-        let action = inner.hook.inspect(request, status, &headers, &body);
+        let action = inner
+            .hook
+            .inspect(&Answer::new(request, status, &headers, &body));
         let api_error = |parsed: VendorError, body: &[u8]| {
             self.api_error(
                 status,

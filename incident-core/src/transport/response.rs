@@ -5,6 +5,7 @@ use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderMap};
 use serde::de::DeserializeOwned;
 
+use super::Answer;
 use crate::error::{DecodeError, Error, ErrorKind, Result, VendorError, snippet};
 
 /// Reads a vendor's error body. Implemented by each vendor crate; a closure
@@ -12,6 +13,13 @@ use crate::error::{DecodeError, Error, ErrorKind, Result, VendorError, snippet};
 pub trait ErrorParser: Send + Sync + 'static {
     /// Reads what the vendor said in a non-success answer. Must not panic on any input.
     fn parse(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> VendorError;
+
+    /// Reads what the vendor said in an answer a [`ResponseHook`](super::ResponseHook)
+    /// refuses (an error body inside a 2xx): [`parse`](Self::parse) of its status, headers
+    /// and body.
+    fn parse_answer(&self, answer: &Answer<'_>) -> VendorError {
+        self.parse(answer.status, answer.headers, answer.body)
+    }
 }
 
 impl<F> ErrorParser for F
