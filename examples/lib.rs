@@ -2,6 +2,8 @@
 
 #[path = "support/connect.rs"]
 pub mod connect;
+#[path = "support/mirror.rs"]
+pub mod mirror;
 #[path = "support/skyhigh.rs"]
 pub mod skyhigh;
 #[path = "support/tickets.rs"]

@@ -276,6 +276,42 @@ pub fn tickets(tickets: usize) -> Connected {
     )
 }
 
+/// The vendors the environment configures: `QRADAR_URL`, `PTA_URL`, `SENTINEL_URL`,
+/// `SKYHIGH_URL` or `SKYHIGH_REGION`, `ESET_REGION` or `ESET_URL` set and not empty.
+pub fn configured() -> Vec<Vendor> {
+    [
+        (qradar_client::QRADAR, &["QRADAR_URL"][..]),
+        (cyberark_pta_client::CYBERARK_PTA, &["PTA_URL"]),
+        (sentinel_client::SENTINEL, &["SENTINEL_URL"]),
+        (skyhigh_client::SKYHIGH, &["SKYHIGH_URL", "SKYHIGH_REGION"]),
+        (
+            eset_connect_client::ESET_CONNECT,
+            &["ESET_REGION", "ESET_URL"],
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, variables)| variables.iter().any(|v| env(v).is_some()))
+    .map(|(vendor, _)| vendor)
+    .collect()
+}
+
+/// One of the five vendors, as [`all`] connects it; an error for another source.
+pub async fn one(vendor: Vendor, simulated: usize) -> Result<Connected, BoxError> {
+    if vendor == qradar_client::QRADAR {
+        qradar(simulated).await
+    } else if vendor == cyberark_pta_client::CYBERARK_PTA {
+        cyberark_pta(simulated).await
+    } else if vendor == sentinel_client::SENTINEL {
+        sentinel(simulated).await
+    } else if vendor == skyhigh_client::SKYHIGH {
+        skyhigh(simulated).await
+    } else if vendor == eset_connect_client::ESET_CONNECT {
+        eset(simulated).await
+    } else {
+        Err(format!("{vendor} is none of the five vendors").into())
+    }
+}
+
 /// Every vendor, connected concurrently: each as the environment configures it, or
 /// simulated with `simulated` incidents. A vendor whose configuration is wrong gives its
 /// error here and does not keep the others from connecting.
