@@ -22,7 +22,10 @@ fn ms(text: &Value) -> i64 {
 }
 
 fn recent(ms: i64, before: i64) {
-    assert!(ms >= before && ms <= now_ms(), "{ms} not within [{before}, now]");
+    assert!(
+        ms >= before && ms <= now_ms(),
+        "{ms} not within [{before}, now]"
+    );
 }
 
 #[tokio::test]
@@ -69,5 +72,8 @@ async fn every_simulator_raises_new_open_incidents() {
     assert_eq!(incident["status"], "new");
     recent(ms(&incident["timeModified"]), before);
     // Listed last, in the time order.
-    assert_eq!(skyhigh.incidents().last().unwrap()["incidentId"], b.as_str());
+    assert_eq!(
+        skyhigh.incidents().last().unwrap()["incidentId"],
+        b.as_str()
+    );
 }
