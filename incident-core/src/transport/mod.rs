@@ -7,7 +7,7 @@
 //! attempts.
 
 mod auth;
-mod builder;
+pub(crate) mod builder;
 pub mod call;
 mod hook;
 mod options;
