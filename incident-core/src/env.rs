@@ -138,6 +138,16 @@ impl VendorEnv {
         self.variables.iter().find(|v| v.name == name)
     }
 
+    /// The variables as the Markdown table a crate's README shows: a header
+    /// `| variable | what it holds |`, then one row per variable, in order.
+    pub fn markdown_table(&self) -> String {
+        let mut out = String::from("| variable | what it holds |\n|---|---|\n");
+        for v in self.variables {
+            out.push_str(&format!("| `{}` | {} |\n", v.name, v.description));
+        }
+        out
+    }
+
     /// Whether `env` configures a real server of this vendor (one of
     /// [`configured_by`](Self::configured_by) is set). It says nothing of whether the rest
     /// of the configuration is complete: building the client tells that.
@@ -562,6 +572,11 @@ mod tests {
         assert!(spec.is_configured(&Env::from_pairs([("X_REGION", "eu")])));
         assert!(spec.variable("X_PASSWORD").unwrap().is_secret());
         assert!(spec.variable("X_OTHER").is_none());
+        assert_eq!(
+            spec.markdown_table(),
+            "| variable | what it holds |\n|---|---|\n| `X_URL` | the server |\n\
+             | `X_REGION` | a region |\n| `X_PASSWORD` | the password |\n"
+        );
     }
 
     #[test]
