@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod closing_reasons;
+pub mod env;
 pub mod error;
 pub mod model;
 pub mod normalize;
@@ -11,6 +12,7 @@ pub mod offenses;
 pub mod request;
 
 pub use client::{DEFAULT_API_VERSION, QRADAR, QRadarClient, QRadarClientBuilder};
+pub use env::ENVIRONMENT;
 pub use error::{QRadarErrorBody, QRadarErrorCode, QRadarErrorExt, QRadarErrorParser, QRadarHook};
 pub use model::filter::{self, Filter};
 pub use model::*;
