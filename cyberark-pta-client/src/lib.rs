@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
+pub mod env;
 pub mod error;
 pub mod events;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod session;
 pub use client::{
     CYBERARK_PTA, DEFAULT_APP_PATH, DateUnit, EventFilterMode, PtaClient, PtaClientBuilder,
 };
+pub use env::ENVIRONMENT;
 pub use error::{PtaErrorBody, PtaErrorCode, PtaErrorExt, PtaErrorParser};
 pub use events::{EventsApi, GetEvent, ListEvents, UpdateEvent};
 pub use model::url_rules;
