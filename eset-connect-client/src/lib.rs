@@ -2,12 +2,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
+pub mod env;
 pub mod error;
 pub mod incidents;
 pub mod model;
 pub mod normalize;
 
 pub use client::{ESET_CONNECT, EsetClient, EsetClientBuilder, Region};
+pub use env::ENVIRONMENT;
 pub use error::{EsetErrorBody, EsetErrorExt, EsetErrorParser, GrpcCode};
 pub use incidents::{
     CloseIncident, CommentsApi, IncidentsApi, ListComments, ListIncidents, UpdateIncident,
