@@ -402,6 +402,45 @@ impl Env {
         Ok(Some(pem))
     }
 
+    /// The proxy the HTTP client takes from this environment for a request to `url`, as it
+    /// reads the variables: `HTTPS_PROXY` (or `https_proxy`) for an `https` URL,
+    /// `HTTP_PROXY` (or `http_proxy`) for an `http` one, else `ALL_PROXY` (or `all_proxy`),
+    /// unless `NO_PROXY` (or `no_proxy`) lists the host (`*`, the host itself, a domain it
+    /// is in, or its IP address). Returns the variable and the proxy's URL with any
+    /// credentials replaced by `[REDACTED]`, or `None` for a direct connection.
+    pub fn proxy_for(&self, url: &url::Url) -> Option<(&'static str, String)> {
+        let host = url
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let by_scheme: [&'static str; 2] = if url.scheme() == "https" {
+            ["HTTPS_PROXY", "https_proxy"]
+        } else {
+            ["HTTP_PROXY", "http_proxy"]
+        };
+        let (variable, proxy) = by_scheme
+            .into_iter()
+            .chain(["ALL_PROXY", "all_proxy"])
+            .find_map(|name| Some((name, self.optional(name).ok().flatten()?)))?;
+        let no_proxy = ["NO_PROXY", "no_proxy"]
+            .into_iter()
+            .find_map(|name| self.optional(name).ok().flatten())
+            .unwrap_or_default();
+        if no_proxy
+            .split(',')
+            .any(|entry| no_proxy_matches(entry.trim(), host))
+        {
+            return None;
+        }
+        Some((
+            variable,
+            printable(
+                &crate::transport::builder::redact_userinfo(&proxy),
+                VALUE_LIMIT,
+            ),
+        ))
+    }
+
     /// Which of two variables that choose the same thing is set: `Some(first)`,
     /// `Some(second)`, or `None` for neither; both is [`EnvError::Conflict`].
     pub fn one_of(
@@ -416,6 +455,22 @@ impl Env {
             (false, false) => Ok(None),
         }
     }
+}
+
+/// Whether one `NO_PROXY` entry covers `host`.
+fn no_proxy_matches(entry: &str, host: &str) -> bool {
+    let entry = entry.trim_start_matches('[').trim_end_matches(']');
+    if entry.is_empty() {
+        return false;
+    }
+    if entry == "*" {
+        return true;
+    }
+    let domain = entry.trim_start_matches('.');
+    host.eq_ignore_ascii_case(domain)
+        || host
+            .to_ascii_lowercase()
+            .ends_with(&format!(".{}", domain.to_ascii_lowercase()))
 }
 
 /// The reason a parser gives, without the "invalid configuration" prefix of an
@@ -576,6 +631,42 @@ mod tests {
             spec.markdown_table(),
             "| variable | what it holds |\n|---|---|\n| `X_URL` | the server |\n\
              | `X_REGION` | a region |\n| `X_PASSWORD` | the password |\n"
+        );
+    }
+
+    #[test]
+    fn proxies_as_the_http_client_reads_them() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        let env = Env::from_pairs([
+            ("HTTPS_PROXY", "http://bob:s3cret@proxy.example.com:3128"),
+            ("http_proxy", "http://plain-proxy:8080"),
+            ("NO_PROXY", "localhost, .internal.example.com,10.0.0.7"),
+        ]);
+        let (var, shown) = env.proxy_for(&url("https://siem.example.com")).unwrap();
+        assert_eq!(var, "HTTPS_PROXY");
+        assert_eq!(shown, "http://[REDACTED]@proxy.example.com:3128");
+        assert_eq!(
+            env.proxy_for(&url("http://siem.example.com")).unwrap().0,
+            "http_proxy"
+        );
+        for direct in [
+            "https://localhost:8443",
+            "https://siem.internal.example.com",
+            "https://internal.example.com",
+            "https://10.0.0.7",
+        ] {
+            assert_eq!(env.proxy_for(&url(direct)), None, "{direct}");
+        }
+        let all = Env::from_pairs([("ALL_PROXY", "socks5://gw:1080"), ("no_proxy", "*")]);
+        assert_eq!(all.proxy_for(&url("https://h")), None);
+        let all = Env::from_pairs([("ALL_PROXY", "socks5://gw:1080")]);
+        assert_eq!(
+            all.proxy_for(&url("https://h")),
+            Some(("ALL_PROXY", "socks5://gw:1080".to_owned()))
+        );
+        assert_eq!(
+            Env::from_pairs([("X", "y")]).proxy_for(&url("https://h")),
+            None
         );
     }
 

@@ -209,6 +209,16 @@ impl Transport {
         })
     }
 
+    /// Obtains credentials now, as the next request would: a session authenticator logs on
+    /// unless it holds a valid session; static credentials need no request. This makes a
+    /// wrong password show before any other work, as its own step.
+    pub async fn authenticate(&self) -> Result<()> {
+        match &self.inner.authenticator {
+            Some(auth) => auth.credentials(self.unauthenticated()).await.map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     /// Ends the authenticator's session, if it has one (a logoff). Static credentials do
     /// nothing. The next request logs on again.
     pub async fn sign_out(&self) -> Result<()> {
