@@ -2,6 +2,8 @@
 
 #[path = "support/connect.rs"]
 pub mod connect;
+#[path = "support/doctor.rs"]
+pub mod doctor;
 #[path = "support/skyhigh.rs"]
 pub mod skyhigh;
 #[path = "support/tickets.rs"]
