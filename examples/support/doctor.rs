@@ -302,7 +302,7 @@ impl Client {
 /// A client to examine: where it comes from and what it is.
 #[derive(Debug)]
 pub struct Subject {
-    /// The client, built as the doctor needs it (see [`prepare`]).
+    /// The client, built as the doctor needs it (see [`doctor_settings!`](crate::doctor_settings)).
     pub client: Client,
     /// What it talks to, e.g. `simulator at http://127.0.0.1:40123`.
     pub target: String,

@@ -16,7 +16,7 @@
 //! - of two variables that each choose the same thing (a token or a user name, a region or a
 //!   URL), setting both is [`EnvError::Conflict`] rather than a silent choice.
 //!
-//! Every [`EnvError`] converts into [`Error::Env`](crate::Error::Env).
+//! Every [`EnvError`] converts into [`crate::Error::Env`].
 //!
 //! Proxies are not read here: the HTTP client honours `HTTPS_PROXY`, `HTTP_PROXY`,
 //! `ALL_PROXY` and `NO_PROXY` (and their lower-case forms) by itself, see
