@@ -2,6 +2,8 @@
 
 #[path = "support/connect.rs"]
 pub mod connect;
+#[path = "support/doctor.rs"]
+pub mod doctor;
 #[path = "support/mirror.rs"]
 pub mod mirror;
 #[path = "support/skyhigh.rs"]

@@ -101,37 +101,20 @@ fn variables<V: SimVendor>(sim: &Sim<V>, dir: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// Every variable an example reads, so that the child sees only the test's.
-const VENDOR_VARIABLES: &[&str] = &[
-    "QRADAR_URL",
-    "QRADAR_TOKEN",
-    "QRADAR_USERNAME",
-    "QRADAR_PASSWORD",
-    "QRADAR_API_VERSION",
-    "QRADAR_CA_CERT",
-    "PTA_URL",
-    "PTA_USERNAME",
-    "PTA_PASSWORD",
-    "PTA_AUTH_TYPE",
-    "PTA_APP_PATH",
-    "PTA_CA_CERT",
-    "SENTINEL_URL",
-    "SENTINEL_USERNAME",
-    "SENTINEL_PASSWORD",
-    "SENTINEL_CA_CERT",
-    "SKYHIGH_URL",
-    "SKYHIGH_REGION",
-    "SKYHIGH_USERNAME",
-    "SKYHIGH_PASSWORD",
-    "SKYHIGH_CA_CERT",
-    "ESET_REGION",
-    "ESET_URL",
-    "ESET_IAM_URL",
-    "ESET_USERNAME",
-    "ESET_PASSWORD",
-    "ESET_CA_CERT",
-    "RUST_LOG",
-];
+/// Every variable an example reads, as the vendor crates list them, so that the child sees
+/// only the test's.
+fn vendor_variables() -> impl Iterator<Item = &'static str> {
+    [
+        qradar_client::ENVIRONMENT,
+        cyberark_pta_client::ENVIRONMENT,
+        sentinel_client::ENVIRONMENT,
+        skyhigh_client::ENVIRONMENT,
+        eset_connect_client::ENVIRONMENT,
+    ]
+    .into_iter()
+    .flat_map(|environment| environment.variables().iter().map(|v| v.name()))
+    .chain(["RUST_LOG"])
+}
 
 /// The example's binary, built (a no-op when `cargo test` has built the examples already)
 /// with the profile and in the target directory of this test.
@@ -375,7 +358,7 @@ async fn everything(peers: &[Peer]) -> Vec<Incident> {
 
 fn spawn(binary: &Path, env: &[(String, String)], db: &Path, log: &Path, args: &[&str]) -> Child {
     let mut command = Command::new(binary);
-    for name in VENDOR_VARIABLES {
+    for name in vendor_variables() {
         command.env_remove(name);
     }
     command
