@@ -14,7 +14,7 @@
 
 use std::process::ExitCode;
 
-use cyberark_pta_client::{AuthType, EventStatus, PtaClient, SecurityEvent};
+use cyberark_pta_client::{EventStatus, PtaClient, SecurityEvent};
 use futures::TryStreamExt;
 use incident_core::ErrorKind;
 use incident_core::time::OffsetDateTime;
@@ -57,8 +57,7 @@ async fn main() -> ExitCode {
 /// Builds a client for the PVWA named in the environment, or for a fresh simulator
 /// (returned too, so that it lives as long as the client needs it).
 async fn connect() -> Result<(PtaClient, Option<PtaSim>), BoxError> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let Some(url) = env("PTA_URL") else {
+    if !PtaClient::configured() {
         let sim = PtaSim::builder().events(40).risk_events(60).start().await?;
         println!(
             "No PTA_URL set: started the CyberArk PTA simulator at {}",
@@ -68,23 +67,9 @@ async fn connect() -> Result<(PtaClient, Option<PtaSim>), BoxError> {
             .credentials(sim.username(), sim.password())
             .build()?;
         return Ok((client, Some(sim)));
-    };
-    let username = env("PTA_USERNAME").ok_or("set PTA_USERNAME and PTA_PASSWORD")?;
-    let password = env("PTA_PASSWORD").ok_or("set PTA_PASSWORD")?;
-    let mut builder = PtaClient::builder(&url).credentials(username, password);
-    if let Some(kind) = env("PTA_AUTH_TYPE") {
-        builder = builder.auth_type(kind.parse::<AuthType>()?);
     }
-    if let Some(app) = env("PTA_APP_PATH") {
-        builder = builder.app_path(app);
-    }
-    if let Some(path) = env("PTA_CA_CERT") {
-        let pem =
-            std::fs::read(&path).map_err(|e| format!("cannot read PTA_CA_CERT {path}: {e}"))?;
-        builder = builder.add_root_certificate_pem(&pem);
-    }
-    // Printed once the builder accepted it: a URL it refuses is not echoed.
-    let client = builder.build()?;
+    // The variables are read and checked by the crate; a URL it refuses is not echoed.
+    let client = PtaClient::from_env()?;
     println!(
         "Talking to {} (application {})",
         client.transport().base_url(),

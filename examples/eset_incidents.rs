@@ -14,9 +14,7 @@
 
 use std::process::ExitCode;
 
-use eset_connect_client::{
-    EsetClient, Incident, IncidentSeverity, IncidentStatus, Region, ResolveReason,
-};
+use eset_connect_client::{EsetClient, Incident, IncidentSeverity, IncidentStatus, ResolveReason};
 use futures::TryStreamExt;
 use incident_core::time::format_description::well_known::Rfc3339;
 use incident_core::{ErrorKind, time};
@@ -56,39 +54,20 @@ async fn main() -> ExitCode {
 /// Builds a client for ESET Connect as the environment says, or for a fresh simulator
 /// (returned too, so that it lives as long as the client needs it).
 async fn connect() -> Result<(EsetClient, Option<EsetSim>), Box<dyn std::error::Error>> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let builder = match (env("ESET_REGION"), env("ESET_URL")) {
-        (None, None) => {
-            let sim = EsetSim::builder().start().await?;
-            println!(
-                "No ESET_REGION or ESET_URL set: started the ESET Connect simulator at {}",
-                sim.url()
-            );
-            let (user, password) = sim.credentials();
-            let client = EsetClient::builder_with_urls(sim.url(), sim.iam_url())
-                .credentials(user, password)
-                .build()?;
-            return Ok((client, Some(sim)));
-        }
-        (Some(region), None) => EsetClient::builder(region.parse::<Region>()?),
-        (_, Some(url)) => {
-            let iam = env("ESET_IAM_URL").ok_or(
-                "ESET_URL is set: set ESET_IAM_URL too (the OAuth host), or ESET_REGION instead",
-            )?;
-            EsetClient::builder_with_urls(url, iam)
-        }
-    };
-    let (Some(user), Some(password)) = (env("ESET_USERNAME"), env("ESET_PASSWORD")) else {
-        return Err("set ESET_USERNAME and ESET_PASSWORD (the API user)".into());
-    };
-    let mut builder = builder.credentials(user, password);
-    if let Some(path) = env("ESET_CA_CERT") {
-        let pem =
-            std::fs::read(&path).map_err(|e| format!("cannot read ESET_CA_CERT {path}: {e}"))?;
-        builder = builder.add_root_certificate_pem(&pem);
+    if !EsetClient::configured() {
+        let sim = EsetSim::builder().start().await?;
+        println!(
+            "No ESET_REGION or ESET_URL set: started the ESET Connect simulator at {}",
+            sim.url()
+        );
+        let (user, password) = sim.credentials();
+        let client = EsetClient::builder_with_urls(sim.url(), sim.iam_url())
+            .credentials(user, password)
+            .build()?;
+        return Ok((client, Some(sim)));
     }
-    // Printed once the builder accepted them: a URL it refuses is not echoed.
-    let client = builder.build()?;
+    // The variables are read and checked by the crate; a URL it refuses is not echoed.
+    let client = EsetClient::from_env()?;
     println!(
         "Talking to {} (tokens from {})",
         client.transport().base_url(),

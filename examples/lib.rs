@@ -2,6 +2,10 @@
 
 #[path = "support/connect.rs"]
 pub mod connect;
+#[path = "support/doctor.rs"]
+pub mod doctor;
+#[path = "support/mirror.rs"]
+pub mod mirror;
 #[path = "support/skyhigh.rs"]
 pub mod skyhigh;
 #[path = "support/tickets.rs"]

@@ -42,8 +42,7 @@ async fn main() -> ExitCode {
 /// Builds a client for the console named in the environment, or for a fresh simulator
 /// (returned too, so that it lives as long as the client needs it).
 async fn connect() -> Result<(QRadarClient, Option<QRadarSim>), Box<dyn std::error::Error>> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let Some(url) = env("QRADAR_URL") else {
+    if !QRadarClient::configured() {
         let sim = QRadarSim::builder().offenses(250).start().await?;
         println!(
             "No QRADAR_URL set: started the QRadar simulator at {}",
@@ -53,25 +52,9 @@ async fn connect() -> Result<(QRadarClient, Option<QRadarSim>), Box<dyn std::err
             .sec_token(sim.token())
             .build()?;
         return Ok((client, Some(sim)));
-    };
-    let mut builder = QRadarClient::builder(&url);
-    builder = match (env("QRADAR_TOKEN"), env("QRADAR_USERNAME")) {
-        (Some(token), _) => builder.sec_token(token),
-        (None, Some(user)) => builder.basic_auth(user, env("QRADAR_PASSWORD").unwrap_or_default()),
-        (None, None) => {
-            return Err("set QRADAR_TOKEN, or QRADAR_USERNAME and QRADAR_PASSWORD".into());
-        }
-    };
-    if let Some(version) = env("QRADAR_API_VERSION") {
-        builder = builder.api_version(version);
     }
-    if let Some(path) = env("QRADAR_CA_CERT") {
-        let pem =
-            std::fs::read(&path).map_err(|e| format!("cannot read QRADAR_CA_CERT {path}: {e}"))?;
-        builder = builder.add_root_certificate_pem(&pem);
-    }
-    // Printed once the builder accepted it: a URL it refuses is not echoed.
-    let client = builder.build()?;
+    // The variables are read and checked by the crate; a URL it refuses is not echoed.
+    let client = QRadarClient::from_env()?;
     println!("Talking to {}", client.transport().base_url());
     Ok((client, None))
 }

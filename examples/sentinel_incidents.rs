@@ -40,8 +40,7 @@ async fn main() -> ExitCode {
 /// Builds a client for the server named in the environment, or for a fresh simulator
 /// (returned too, so that it lives as long as the client needs it).
 async fn connect() -> Result<(SentinelClient, Option<SentinelSim>), Box<dyn std::error::Error>> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let Some(url) = env("SENTINEL_URL") else {
+    if !SentinelClient::configured() {
         let sim = SentinelSim::builder().incidents(120).start().await?;
         println!(
             "No SENTINEL_URL set: started the Sentinel simulator at {}",
@@ -52,18 +51,9 @@ async fn connect() -> Result<(SentinelClient, Option<SentinelSim>), Box<dyn std:
             .credentials(user, password)
             .build()?;
         return Ok((client, Some(sim)));
-    };
-    let (Some(user), Some(password)) = (env("SENTINEL_USERNAME"), env("SENTINEL_PASSWORD")) else {
-        return Err("set SENTINEL_USERNAME and SENTINEL_PASSWORD with SENTINEL_URL".into());
-    };
-    let mut builder = SentinelClient::builder(&url).credentials(user, password);
-    if let Some(path) = env("SENTINEL_CA_CERT") {
-        let pem = std::fs::read(&path)
-            .map_err(|e| format!("cannot read SENTINEL_CA_CERT {path}: {e}"))?;
-        builder = builder.add_root_certificate_pem(&pem);
     }
-    // Printed once the builder accepted it: a URL it refuses is not echoed.
-    let client = builder.build()?;
+    // The variables are read and checked by the crate; a URL it refuses is not echoed.
+    let client = SentinelClient::from_env()?;
     println!("Talking to {}", client.transport().base_url());
     Ok((client, None))
 }

@@ -21,7 +21,7 @@ use incident_examples::connect::BoxError;
 use incident_examples::skyhigh::resolve;
 use incident_sim::SkyhighSim;
 use incident_sim::skyhigh::FIRST_INCIDENT_TIME;
-use skyhigh_client::{Region, SkyhighClient, format_time, parse_time};
+use skyhigh_client::{SkyhighClient, format_time, parse_time};
 
 /// Incidents asked for per request: small, so that paging shows on a test tenant.
 const PAGE_SIZE: u32 = 50;
@@ -48,35 +48,21 @@ async fn main() -> ExitCode {
 /// A client for the tenant named in the environment, or for a fresh simulator (returned too,
 /// so that it lives as long as the client needs it), and the start of the time window.
 async fn connect() -> Result<(SkyhighClient, Option<SkyhighSim>, OffsetDateTime), BoxError> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let builder = match (env("SKYHIGH_URL"), env("SKYHIGH_REGION")) {
-        (Some(url), _) => SkyhighClient::builder(url),
-        (None, Some(region)) => SkyhighClient::for_region(region.parse::<Region>()?),
-        (None, None) => {
-            let sim = SkyhighSim::builder().incidents(180).start().await?;
-            println!(
-                "No SKYHIGH_URL set: started the Skyhigh simulator at {}",
-                sim.url()
-            );
-            let (user, password) = sim.credentials();
-            let client = SkyhighClient::builder(sim.url())
-                .basic_auth(user, password.to_owned())
-                .build()?;
-            let since = parse_time(FIRST_INCIDENT_TIME).ok_or("bad simulator time")?;
-            return Ok((client, Some(sim), since));
-        }
-    };
-    let (Some(user), Some(password)) = (env("SKYHIGH_USERNAME"), env("SKYHIGH_PASSWORD")) else {
-        return Err("set SKYHIGH_USERNAME and SKYHIGH_PASSWORD".into());
-    };
-    let mut builder = builder.basic_auth(user, password);
-    if let Some(path) = env("SKYHIGH_CA_CERT") {
-        let pem =
-            std::fs::read(&path).map_err(|e| format!("cannot read SKYHIGH_CA_CERT {path}: {e}"))?;
-        builder = builder.add_root_certificate_pem(&pem);
+    if !SkyhighClient::configured() {
+        let sim = SkyhighSim::builder().incidents(180).start().await?;
+        println!(
+            "No SKYHIGH_URL or SKYHIGH_REGION set: started the Skyhigh simulator at {}",
+            sim.url()
+        );
+        let (user, password) = sim.credentials();
+        let client = SkyhighClient::builder(sim.url())
+            .basic_auth(user, password.to_owned())
+            .build()?;
+        let since = parse_time(FIRST_INCIDENT_TIME).ok_or("bad simulator time")?;
+        return Ok((client, Some(sim), since));
     }
-    // Printed once the builder accepted it: a URL it refuses is not echoed.
-    let client = builder.build()?;
+    // The variables are read and checked by the crate; a URL it refuses is not echoed.
+    let client = SkyhighClient::from_env()?;
     println!("Talking to {}", client.transport().base_url());
     Ok((client, None, OffsetDateTime::now_utc() - Duration::days(7)))
 }

@@ -218,22 +218,7 @@ impl PtaClientBuilder {
             .password
             .filter(|p| !p.is_empty())
             .ok_or_else(|| Error::config("PTA needs a password: call credentials()"))?;
-        let app_name = self.app_path.trim().trim_matches('/').to_owned();
-        let valid_app = !app_name.is_empty()
-            && app_name.split('/').all(|part| {
-                !part.is_empty()
-                    && part != "."
-                    && part != ".."
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'))
-            });
-        if !valid_app {
-            return Err(Error::config(format!(
-                "the application path {:?} is not a path such as \"PasswordVault\"",
-                self.app_path
-            )));
-        }
+        let app_name = app_name(&self.app_path)?;
         // A base URL that already names the application is used as is.
         let already = incident_core::reqwest::Url::parse(self.url.trim()).is_ok_and(|u| {
             let path = u.path().trim_end_matches('/').to_ascii_lowercase();
@@ -264,6 +249,27 @@ impl PtaClientBuilder {
             }),
         })
     }
+}
+
+/// The application path without its slashes, e.g. `pam/PasswordVault`: letters, digits,
+/// `-`, `.`, `_` and `~` in `/`-separated parts; anything else is refused.
+pub(crate) fn app_name(path: &str) -> Result<String> {
+    let app_name = path.trim().trim_matches('/').to_owned();
+    let valid_app = !app_name.is_empty()
+        && app_name.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'))
+        });
+    if !valid_app {
+        return Err(Error::config(format!(
+            "the application path {path:?} is not a path such as \"PasswordVault\""
+        )));
+    }
+    Ok(app_name)
 }
 
 #[cfg(test)]

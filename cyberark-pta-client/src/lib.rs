@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
+pub mod env;
 pub mod error;
 pub mod events;
 pub mod model;
@@ -11,6 +13,7 @@ pub mod session;
 pub use client::{
     CYBERARK_PTA, DEFAULT_APP_PATH, DateUnit, EventFilterMode, PtaClient, PtaClientBuilder,
 };
+pub use env::ENVIRONMENT;
 pub use error::{PtaErrorBody, PtaErrorCode, PtaErrorExt, PtaErrorParser};
 pub use events::{EventsApi, GetEvent, ListEvents, UpdateEvent};
 pub use model::url_rules;

@@ -1,12 +1,15 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
+pub mod env;
 pub mod error;
 pub mod incidents;
 pub mod model;
 pub mod normalize;
 
 pub use client::{ESET_CONNECT, EsetClient, EsetClientBuilder, Region};
+pub use env::ENVIRONMENT;
 pub use error::{EsetErrorBody, EsetErrorExt, EsetErrorParser, GrpcCode};
 pub use incidents::{
     CloseIncident, CommentsApi, IncidentsApi, ListComments, ListIncidents, UpdateIncident,

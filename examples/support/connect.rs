@@ -1,21 +1,21 @@
 //! One `IncidentSource` per vendor, as the environment configures it or simulated.
 //!
-//! Each function follows the environment of its vendor's example (see the README): with the
-//! vendor's `<PREFIX>_URL` (or region) set it builds a client for that server with the
-//! credentials and `<PREFIX>_CA_CERT` of the environment; without, it starts the vendor's
-//! built-in simulator and builds a client for it.
+//! Each function follows the environment of its vendor's example (see the README): when the
+//! vendor's crate says it is configured (`<PREFIX>_URL`, or a region), it builds the client
+//! with the crate's own `from_env()`, which reads and checks every variable; otherwise it
+//! starts the vendor's built-in simulator and builds a client for it.
 
 use std::any::Any;
 use std::fmt;
 
-use cyberark_pta_client::{AuthType, PtaClient};
-use eset_connect_client::{EsetClient, Region as EsetRegion};
+use cyberark_pta_client::PtaClient;
+use eset_connect_client::EsetClient;
 use futures::future::BoxFuture;
 use incident_core::{IncidentSource, Vendor};
 use incident_sim::{EsetSim, PtaSim, QRadarSim, SentinelSim, SkyhighSim};
 use qradar_client::QRadarClient;
 use sentinel_client::SentinelClient;
-use skyhigh_client::{Region as SkyhighRegion, SkyhighClient, parse_time};
+use skyhigh_client::{SkyhighClient, parse_time};
 
 /// An error of the examples.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -81,76 +81,36 @@ impl Connected {
     }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn read_pem(variable: &str) -> Result<Option<Vec<u8>>, BoxError> {
-    match env(variable) {
-        None => Ok(None),
-        Some(path) => std::fs::read(&path)
-            .map(Some)
-            .map_err(|e| format!("cannot read {variable} {path}: {e}").into()),
-    }
-}
-
 /// QRadar: `QRADAR_URL`, `QRADAR_TOKEN` or `QRADAR_USERNAME` + `QRADAR_PASSWORD`,
-/// `QRADAR_API_VERSION`, `QRADAR_CA_CERT`; else the simulator with `simulated` offenses.
+/// `QRADAR_API_VERSION`, `QRADAR_CA_CERT` (read by [`QRadarClient::from_env`]); else the
+/// simulator with `simulated` offenses.
 pub async fn qradar(simulated: usize) -> Result<Connected, BoxError> {
-    let Some(url) = env("QRADAR_URL") else {
+    if !QRadarClient::configured() {
         let sim = QRadarSim::builder().offenses(simulated).start().await?;
         let client = QRadarClient::builder(sim.url())
             .sec_token(sim.token())
             .build()?;
         let target = format!("simulator at {}", sim.url());
         return Ok(Connected::new(client, target).simulated(sim));
-    };
-    let mut builder = QRadarClient::builder(&url);
-    builder = match (env("QRADAR_TOKEN"), env("QRADAR_USERNAME")) {
-        (Some(token), _) => builder.sec_token(token),
-        (None, Some(user)) => builder.basic_auth(user, env("QRADAR_PASSWORD").unwrap_or_default()),
-        (None, None) => {
-            return Err("set QRADAR_TOKEN, or QRADAR_USERNAME and QRADAR_PASSWORD".into());
-        }
-    };
-    if let Some(version) = env("QRADAR_API_VERSION") {
-        builder = builder.api_version(version);
     }
-    if let Some(pem) = read_pem("QRADAR_CA_CERT")? {
-        builder = builder.add_root_certificate_pem(&pem);
-    }
-    // Named once the builder accepted it: a URL it refuses is not echoed.
-    let client = builder.build()?;
+    // Named once the crate accepted it: a URL it refuses is not echoed.
+    let client = QRadarClient::from_env()?;
     let target = client.transport().base_url().to_string();
     Ok(Connected::new(client, target))
 }
 
 /// CyberArk PTA: `PTA_URL`, `PTA_USERNAME`, `PTA_PASSWORD`, `PTA_AUTH_TYPE`,
-/// `PTA_APP_PATH`, `PTA_CA_CERT`; else the simulator with `simulated` security events.
+/// `PTA_APP_PATH`, `PTA_CA_CERT` (read by [`PtaClient::from_env`]); else the simulator with
+/// `simulated` security events.
 pub async fn cyberark_pta(simulated: usize) -> Result<Connected, BoxError> {
-    let (client, sim) = match env("PTA_URL") {
-        None => {
-            let sim = PtaSim::builder().events(simulated).start().await?;
-            let client = PtaClient::builder(sim.url())
-                .credentials(sim.username(), sim.password())
-                .build()?;
-            (client, Some(sim))
-        }
-        Some(url) => {
-            let username = env("PTA_USERNAME").ok_or("set PTA_USERNAME and PTA_PASSWORD")?;
-            let password = env("PTA_PASSWORD").ok_or("set PTA_PASSWORD")?;
-            let mut builder = PtaClient::builder(&url).credentials(username, password);
-            if let Some(kind) = env("PTA_AUTH_TYPE") {
-                builder = builder.auth_type(kind.parse::<AuthType>()?);
-            }
-            if let Some(app) = env("PTA_APP_PATH") {
-                builder = builder.app_path(app);
-            }
-            if let Some(pem) = read_pem("PTA_CA_CERT")? {
-                builder = builder.add_root_certificate_pem(&pem);
-            }
-            (builder.build()?, None)
-        }
+    let (client, sim) = if PtaClient::configured() {
+        (PtaClient::from_env()?, None)
+    } else {
+        let sim = PtaSim::builder().events(simulated).start().await?;
+        let client = PtaClient::builder(sim.url())
+            .credentials(sim.username(), sim.password())
+            .build()?;
+        (client, Some(sim))
     };
     let session = client.clone();
     let target = match &sim {
@@ -165,29 +125,18 @@ pub async fn cyberark_pta(simulated: usize) -> Result<Connected, BoxError> {
     })
 }
 
-/// Sentinel: `SENTINEL_URL`, `SENTINEL_USERNAME`, `SENTINEL_PASSWORD`, `SENTINEL_CA_CERT`;
-/// else the simulator with `simulated` incidents.
+/// Sentinel: `SENTINEL_URL`, `SENTINEL_USERNAME`, `SENTINEL_PASSWORD`, `SENTINEL_CA_CERT`
+/// (read by [`SentinelClient::from_env`]); else the simulator with `simulated` incidents.
 pub async fn sentinel(simulated: usize) -> Result<Connected, BoxError> {
-    let (client, sim) = match env("SENTINEL_URL") {
-        None => {
-            let sim = SentinelSim::builder().incidents(simulated).start().await?;
-            let (user, password) = sim.credentials();
-            let client = SentinelClient::builder(sim.url())
-                .credentials(user, password)
-                .build()?;
-            (client, Some(sim))
-        }
-        Some(url) => {
-            let (Some(user), Some(password)) = (env("SENTINEL_USERNAME"), env("SENTINEL_PASSWORD"))
-            else {
-                return Err("set SENTINEL_USERNAME and SENTINEL_PASSWORD with SENTINEL_URL".into());
-            };
-            let mut builder = SentinelClient::builder(&url).credentials(user, password);
-            if let Some(pem) = read_pem("SENTINEL_CA_CERT")? {
-                builder = builder.add_root_certificate_pem(&pem);
-            }
-            (builder.build()?, None)
-        }
+    let (client, sim) = if SentinelClient::configured() {
+        (SentinelClient::from_env()?, None)
+    } else {
+        let sim = SentinelSim::builder().incidents(simulated).start().await?;
+        let (user, password) = sim.credentials();
+        let client = SentinelClient::builder(sim.url())
+            .credentials(user, password)
+            .build()?;
+        (client, Some(sim))
     };
     let session = client.clone();
     let target = match &sim {
@@ -203,65 +152,40 @@ pub async fn sentinel(simulated: usize) -> Result<Connected, BoxError> {
 }
 
 /// Skyhigh: `SKYHIGH_URL` or `SKYHIGH_REGION`, `SKYHIGH_USERNAME`, `SKYHIGH_PASSWORD`,
-/// `SKYHIGH_CA_CERT`; else the simulator with `simulated` incidents.
+/// `SKYHIGH_CA_CERT` (read by [`SkyhighClient::from_env`]); else the simulator with
+/// `simulated` incidents.
 pub async fn skyhigh(simulated: usize) -> Result<Connected, BoxError> {
-    let builder = match (env("SKYHIGH_URL"), env("SKYHIGH_REGION")) {
-        (Some(url), _) => SkyhighClient::builder(url),
-        (None, Some(region)) => SkyhighClient::for_region(region.parse::<SkyhighRegion>()?),
-        (None, None) => {
-            let sim = SkyhighSim::builder().incidents(simulated).start().await?;
-            let (user, password) = sim.credentials();
-            let first = parse_time(incident_sim::skyhigh::FIRST_INCIDENT_TIME)
-                .ok_or("bad simulator time")?;
-            let client = SkyhighClient::builder(sim.url())
-                .basic_auth(user, password.to_owned())
-                .history_start(first)
-                .build()?;
-            let target = format!("simulator at {}", sim.url());
-            return Ok(Connected::new(client, target).simulated(sim));
-        }
-    };
-    let (Some(user), Some(password)) = (env("SKYHIGH_USERNAME"), env("SKYHIGH_PASSWORD")) else {
-        return Err("set SKYHIGH_USERNAME and SKYHIGH_PASSWORD".into());
-    };
-    let mut builder = builder.basic_auth(user, password);
-    if let Some(pem) = read_pem("SKYHIGH_CA_CERT")? {
-        builder = builder.add_root_certificate_pem(&pem);
+    if !SkyhighClient::configured() {
+        let sim = SkyhighSim::builder().incidents(simulated).start().await?;
+        let (user, password) = sim.credentials();
+        let first =
+            parse_time(incident_sim::skyhigh::FIRST_INCIDENT_TIME).ok_or("bad simulator time")?;
+        let client = SkyhighClient::builder(sim.url())
+            .basic_auth(user, password.to_owned())
+            .history_start(first)
+            .build()?;
+        let target = format!("simulator at {}", sim.url());
+        return Ok(Connected::new(client, target).simulated(sim));
     }
-    let client = builder.build()?;
+    let client = SkyhighClient::from_env()?;
     let target = client.transport().base_url().to_string();
     Ok(Connected::new(client, target))
 }
 
 /// ESET Connect: `ESET_REGION`, or `ESET_URL` + `ESET_IAM_URL`, `ESET_USERNAME`,
-/// `ESET_PASSWORD`, `ESET_CA_CERT`; else the simulator with `simulated` incidents.
+/// `ESET_PASSWORD`, `ESET_CA_CERT` (read by [`EsetClient::from_env`]); else the simulator
+/// with `simulated` incidents.
 pub async fn eset(simulated: usize) -> Result<Connected, BoxError> {
-    let builder = match (env("ESET_REGION"), env("ESET_URL")) {
-        (None, None) => {
-            let sim = EsetSim::builder().incidents(simulated).start().await?;
-            let (user, password) = sim.credentials();
-            let client = EsetClient::builder_with_urls(sim.url(), sim.iam_url())
-                .credentials(user, password)
-                .build()?;
-            let target = format!("simulator at {}", sim.url());
-            return Ok(Connected::new(client, target).simulated(sim));
-        }
-        (Some(region), None) => EsetClient::builder(region.parse::<EsetRegion>()?),
-        (_, Some(url)) => {
-            let iam = env("ESET_IAM_URL").ok_or(
-                "ESET_URL is set: set ESET_IAM_URL too (the OAuth host), or ESET_REGION instead",
-            )?;
-            EsetClient::builder_with_urls(url, iam)
-        }
-    };
-    let (Some(user), Some(password)) = (env("ESET_USERNAME"), env("ESET_PASSWORD")) else {
-        return Err("set ESET_USERNAME and ESET_PASSWORD (the API user)".into());
-    };
-    let mut builder = builder.credentials(user, password);
-    if let Some(pem) = read_pem("ESET_CA_CERT")? {
-        builder = builder.add_root_certificate_pem(&pem);
+    if !EsetClient::configured() {
+        let sim = EsetSim::builder().incidents(simulated).start().await?;
+        let (user, password) = sim.credentials();
+        let client = EsetClient::builder_with_urls(sim.url(), sim.iam_url())
+            .credentials(user, password)
+            .build()?;
+        let target = format!("simulator at {}", sim.url());
+        return Ok(Connected::new(client, target).simulated(sim));
     }
-    let client = builder.build()?;
+    let client = EsetClient::from_env()?;
     let target = client.transport().base_url().to_string();
     Ok(Connected::new(client, target))
 }
@@ -274,6 +198,39 @@ pub fn tickets(tickets: usize) -> Connected {
         queue,
         format!("in-process ticket queue of {tickets} tickets"),
     )
+}
+
+/// The vendors the environment configures, as each crate's `configured()` tells (its URL
+/// or region variable set and not empty).
+pub fn configured() -> Vec<Vendor> {
+    [
+        (qradar_client::QRADAR, QRadarClient::configured()),
+        (cyberark_pta_client::CYBERARK_PTA, PtaClient::configured()),
+        (sentinel_client::SENTINEL, SentinelClient::configured()),
+        (skyhigh_client::SKYHIGH, SkyhighClient::configured()),
+        (eset_connect_client::ESET_CONNECT, EsetClient::configured()),
+    ]
+    .into_iter()
+    .filter(|(_, configured)| *configured)
+    .map(|(vendor, _)| vendor)
+    .collect()
+}
+
+/// One of the five vendors, as [`all`] connects it; an error for another source.
+pub async fn one(vendor: Vendor, simulated: usize) -> Result<Connected, BoxError> {
+    if vendor == qradar_client::QRADAR {
+        qradar(simulated).await
+    } else if vendor == cyberark_pta_client::CYBERARK_PTA {
+        cyberark_pta(simulated).await
+    } else if vendor == sentinel_client::SENTINEL {
+        sentinel(simulated).await
+    } else if vendor == skyhigh_client::SKYHIGH {
+        skyhigh(simulated).await
+    } else if vendor == eset_connect_client::ESET_CONNECT {
+        eset(simulated).await
+    } else {
+        Err(format!("{vendor} is none of the five vendors").into())
+    }
 }
 
 /// Every vendor, connected concurrently: each as the environment configures it, or

@@ -171,6 +171,11 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// A variable of the environment is missing or cannot be used, when a client is
+    /// configured from the environment (`from_env`). The error names the variable, never a
+    /// secret's value.
+    #[error(transparent)]
+    Env(Box<crate::env::EnvError>),
     /// The client configuration is invalid (bad base URL, unreadable certificate).
     #[error("invalid configuration: {message}")]
     Config {

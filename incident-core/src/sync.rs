@@ -10,47 +10,52 @@
 //! repeat what was already delivered.
 //!
 //! ```no_run
-//! use std::path::Path;
-//!
 //! use incident_core::IncidentSource;
-//! use incident_core::sync::{Checkpoint, changes_since};
+//! use incident_core::sync::{CheckpointStore, FileStore, changes_since};
 //!
 //! /// One poll: hands every created or changed incident to the ticket system once, and keeps
-//! /// the checkpoint in `path` (written to a temporary file, then renamed, so a crash while
-//! /// writing leaves the previous one).
+//! /// the checkpoint in `store` (a file per source, replaced whole: a crash while saving
+//! /// leaves the previous one).
 //! async fn poll(
 //!     source: &dyn IncidentSource,
-//!     path: &Path,
+//!     store: &dyn CheckpointStore,
 //! ) -> Result<(), Box<dyn std::error::Error>> {
-//!     let checkpoint = match std::fs::read_to_string(path) {
-//!         Ok(json) => Checkpoint::from_json(&json)?,
-//!         // The first run: everything the vendor has (or `Checkpoint::starting_at(t)`).
-//!         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Checkpoint::new(),
-//!         Err(e) => return Err(e.into()),
-//!     };
+//!     // None on the first run: everything the vendor has (or `Checkpoint::starting_at(t)`).
+//!     // A corrupt or foreign checkpoint is an error, never a silent restart.
+//!     let checkpoint = store.load(source.vendor()).await?.unwrap_or_default();
 //!     let mut changes = changes_since(source, &checkpoint);
 //!     while let Some(batch) = changes.next_batch().await? {
 //!         for incident in &batch.incidents {
 //!             println!("{} {} {} {}", incident.vendor, incident.id, incident.status, incident.title);
 //!         }
-//!         let tmp = path.with_extension("tmp");
-//!         std::fs::write(&tmp, batch.checkpoint().to_json())?;
-//!         std::fs::rename(&tmp, path)?;
+//!         store.save(source.vendor(), batch.checkpoint()).await?;
 //!     }
 //!     Ok(())
 //! }
 //!
 //! # async fn run(source: &dyn IncidentSource) -> Result<(), Box<dyn std::error::Error>> {
 //! // Poll every minute; an error (vendor down, 401) ends one poll, the next resumes from the
-//! // last checkpoint written.
+//! // last checkpoint saved.
+//! let store = FileStore::new("/var/lib/soc-sync");
 //! loop {
-//!     if let Err(e) = poll(source, Path::new("qradar.checkpoint.json")).await {
+//!     if let Err(e) = poll(source, &store).await {
 //!         eprintln!("poll failed: {e}");
 //!     }
 //!     tokio::time::sleep(std::time::Duration::from_secs(60)).await;
 //! }
 //! # }
 //! ```
+//!
+//! # Keeping the checkpoint
+//!
+//! A [`CheckpointStore`] keeps one checkpoint per source, by its [`Vendor`]: [`FileStore`]
+//! writes a file per source in a directory (a temporary file, flushed, renamed over the old
+//! one, the directory flushed), and refuses a corrupt file or another source's checkpoint
+//! with a [`StoreError`] rather than starting over. A poller that writes what it delivers
+//! to a database implements the trait on that database and writes each batch and its
+//! checkpoint in one transaction: then a crash loses neither, and repeats nothing. Where
+//! the handling and the checkpoint cannot share a transaction, key what the handling writes
+//! by [`Version`], so that a batch handled again after a crash changes nothing.
 //!
 //! # How a run works
 //!
@@ -95,7 +100,7 @@
 //!   time, oldest first, and paged by offset skips an incident each time one behind the
 //!   position changes: nothing on the client side can see that;
 //! - **the caller** persists the checkpoint of a batch after handling it: a crash in between
-//!   delivers that batch again (make the handling idempotent per id and time, or persist
+//!   delivers that batch again (make the handling idempotent per [`Version`], or persist
 //!   the checkpoint in the same transaction as its effect).
 //!
 //! Vendors with coarse times: two changes of one incident within one tick of the vendor's
@@ -128,6 +133,11 @@ use crate::error::{Error, Result};
 use crate::model::{Cursor, Incident, IncidentQuery, TimeField};
 use crate::paging::Page;
 use crate::source::IncidentSource;
+use crate::vendor::Vendor;
+
+mod store;
+
+pub use store::{CheckpointStore, FileStore, StoreError};
 
 /// The overlap a run re-reads before its start unless [`Changes::overlap`] says otherwise.
 pub const DEFAULT_OVERLAP: Duration = Duration::from_secs(5 * 60);
@@ -195,6 +205,17 @@ impl Checkpoint {
         self.vendor.as_deref()
     }
 
+    /// Whether the checkpoint may be used with `vendor`: it was made with it (by its
+    /// [key](Vendor::key), or by its display name for a checkpoint written before keys
+    /// existed), or no run has started from it yet. [`changes_since`] refuses it otherwise,
+    /// and so does a [`CheckpointStore`] loading it.
+    pub fn is_for(&self, vendor: Vendor) -> bool {
+        match &self.vendor {
+            None => true,
+            Some(v) => v == vendor.key() || v == vendor.name(),
+        }
+    }
+
     /// The checkpoint as JSON, to persist.
     pub fn to_json(&self) -> String {
         // A struct of strings and maps of strings: serializing it cannot fail.
@@ -234,6 +255,74 @@ impl Batch {
     /// Whether this is the run's last batch (its checkpoint has the new watermark).
     pub fn is_last(&self) -> bool {
         self.last
+    }
+}
+
+/// One version of an incident as the sync tells versions apart: its time
+/// ([`Incident::updated`], else [`Incident::created`]) and the fingerprint of its vendor
+/// record, the pair a [`Checkpoint`] remembers. A batch delivers each version once; a
+/// handler that keys what it writes by `(vendor, id, version)` (a unique constraint, an
+/// idempotency key) stays exact even if the caller saves a checkpoint only after its
+/// handling: a batch handled again after a crash writes nothing twice.
+///
+/// Two versions with the same time are told apart by the fingerprint (a vendor whose clock
+/// keeps seconds, two changes within one tick); an incident whose record comes back the
+/// same has the same version.
+///
+/// ```
+/// use incident_core::sync::Version;
+/// use incident_core::time::macros::datetime;
+/// use incident_core::{Incident, Vendor};
+///
+/// let mut incident = Incident::new(Vendor::from("Test"), "7", "t", serde_json::json!({"a": 1}));
+/// incident.updated = Some(datetime!(2026-03-01 12:00:01.5 UTC));
+/// let version = Version::of(&incident);
+/// assert_eq!(version.to_string(), "2026-03-01T12:00:01.5Z#79eb4b1cc90ef0e4");
+/// assert_eq!(version.fingerprint(), "79eb4b1cc90ef0e4");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version {
+    time: Option<OffsetDateTime>,
+    fingerprint: String,
+}
+
+impl Version {
+    /// The version of `incident` as it is.
+    pub fn of(incident: &Incident) -> Version {
+        Version {
+            time: incident.updated.or(incident.created),
+            fingerprint: fingerprint(incident),
+        }
+    }
+
+    /// Its update time, else its creation time (`None` when the vendor gives neither).
+    pub fn time(&self) -> Option<OffsetDateTime> {
+        self.time
+    }
+
+    /// The fingerprint of the vendor record, as 16 hex digits (FNV-1a of the id and the
+    /// record's JSON: the same in every build and on every platform).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+/// `<time in RFC 3339, UTC>#<fingerprint>`, or `-#<fingerprint>` without a time: a text key
+/// that is equal for equal versions.
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.time {
+            None => write!(f, "-#{}", self.fingerprint),
+            Some(t) => {
+                // In UTC, so that one instant has one text; a year RFC 3339 cannot write
+                // (before 0 or after 9999) as nanoseconds since the epoch.
+                let t = t.to_offset(time::UtcOffset::UTC);
+                match t.format(&time::format_description::well_known::Rfc3339) {
+                    Ok(text) => write!(f, "{text}#{}", self.fingerprint),
+                    Err(_) => write!(f, "@{}#{}", t.unix_timestamp_nanos(), self.fingerprint),
+                }
+            }
+        }
     }
 }
 
@@ -376,8 +465,7 @@ impl Changes {
     fn start(&mut self) -> Result<Walk> {
         let vendor = self.source.vendor();
         match &self.checkpoint.vendor {
-            // The key; a checkpoint written before keys existed holds the display name.
-            Some(v) if v != vendor.key() && v != vendor.name() => {
+            Some(v) if !self.checkpoint.is_for(vendor) => {
                 return Err(Error::invalid_input(
                     "checkpoint",
                     format!("the checkpoint was made with {v}, not {vendor}"),

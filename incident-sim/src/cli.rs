@@ -98,6 +98,15 @@ struct CommonArgs {
     /// Serve HTTPS with a fresh self-signed certificate
     #[arg(long)]
     https: bool,
+    /// Date answers this many seconds off the local clock (negative: behind)
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 0,
+        hide_default_value = true,
+        allow_negative_numbers = true
+    )]
+    clock_skew: i64,
     /// Server worker threads (default: one per core)
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     threads: Option<usize>,
@@ -182,6 +191,7 @@ async fn launch<V: SimVendor>(serve: Serve<V::Options>) -> io::Result<Launched> 
     let sim = SimBuilder::<V>::from_options(serve.options)
         .port(serve.common.port)
         .https(serve.common.https)
+        .clock_skew(serve.common.clock_skew)
         .start()
         .await?;
     Ok(Launched {
@@ -333,10 +343,21 @@ mod tests {
 
     #[test]
     fn the_common_flags_follow_any_simulator() {
-        let cli = parse(&["qradar", "--port", "8443", "--https", "--threads", "3"]).unwrap();
+        let cli = parse(&[
+            "qradar",
+            "--port",
+            "8443",
+            "--https",
+            "--threads",
+            "3",
+            "--clock-skew",
+            "-600",
+        ])
+        .unwrap();
         let expected = CommonArgs {
             port: 8443,
             https: true,
+            clock_skew: -600,
             threads: Some(3),
         };
         assert_eq!(cli.simulator.common(), &expected);

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // A build with only some of the vendors leaves some of the shared helpers unused.
 #![cfg_attr(
     not(all(

@@ -116,6 +116,7 @@ pub struct SimBuilder<V: SimVendor> {
     pub(crate) options: V::Options,
     https: bool,
     port: u16,
+    clock_skew: i64,
 }
 
 impl<V: SimVendor> Default for SimBuilder<V> {
@@ -130,6 +131,7 @@ impl<V: SimVendor> Clone for SimBuilder<V> {
             options: self.options.clone(),
             https: self.https,
             port: self.port,
+            clock_skew: self.clock_skew,
         }
     }
 }
@@ -141,6 +143,7 @@ impl<V: SimVendor> fmt::Debug for SimBuilder<V> {
             .field("options", &self.options)
             .field("https", &self.https)
             .field("port", &self.port)
+            .field("clock_skew", &self.clock_skew)
             .finish()
     }
 }
@@ -152,6 +155,7 @@ impl<V: SimVendor> SimBuilder<V> {
             options,
             https: false,
             port: 0,
+            clock_skew: 0,
         }
     }
 
@@ -179,6 +183,14 @@ impl<V: SimVendor> SimBuilder<V> {
         self
     }
 
+    /// Dates every answer `seconds` off the local clock (negative: behind),
+    /// as a server whose clock drifted (default 0; see
+    /// [`SimServer::set_clock_skew`], which changes it while running).
+    pub fn clock_skew(mut self, seconds: i64) -> Self {
+        self.clock_skew = seconds;
+        self
+    }
+
     /// Listen on this port of `127.0.0.1` (default 0: a free port chosen by the system).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -194,7 +206,8 @@ impl<V: SimVendor> SimBuilder<V> {
     pub async fn start(self) -> io::Result<Sim<V>> {
         let options = V::server_options(&self.options)
             .port(self.port)
-            .https(self.https);
+            .https(self.https)
+            .clock_skew(self.clock_skew);
         let sessions = Sessions::new();
         let shared = Arc::new(V::open(&self.options, &options, &sessions)?);
         let plug = Plug(Arc::clone(&shared));

@@ -570,6 +570,65 @@ async fn https_and_http2() {
     assert_eq!(again.url(), format!("http://127.0.0.1:{port}"));
 }
 
+/// Seconds between an answer's `Date` and the local clock.
+fn date_offset(answer: &Answer) -> i64 {
+    let date = answer.header("date").expect("a Date header");
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let at = time::PrimitiveDateTime::parse(date, &format)
+        .expect("an HTTP date")
+        .assume_utc();
+    (at - time::OffsetDateTime::now_utc()).whole_seconds()
+}
+
+#[tokio::test]
+async fn every_answer_is_dated_by_the_servers_clock() {
+    let f = acme_with(
+        ServerOptions::new().clock_skew(3600),
+        reqwest::Client::builder(),
+    )
+    .await;
+    assert_eq!(f.server.clock_skew(), 3600);
+    let token = f.logon(None).await;
+    let near = |answer: &Answer, skew: i64| (date_offset(answer) - skew).abs() <= 2;
+    assert!(near(&f.items(&token).await, 3600));
+    // Refusals and faults too.
+    assert!(near(&f.items("not-a-token").await, 3600));
+    f.server.inject(
+        Fault::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        1,
+    );
+    let limited = f.items(&token).await;
+    assert_eq!(limited.status, 429);
+    assert!(near(&limited, 3600));
+    f.server.set_clock_skew(-7200);
+    assert!(near(&f.items(&token).await, -7200));
+    f.server.set_clock_skew(0);
+    assert!(near(&f.items(&token).await, 0));
+}
+
+#[tokio::test]
+async fn a_login_page_answers_in_place_of_the_api() {
+    let f = acme().await;
+    let token = f.logon(None).await;
+    let before = f.handled.load(Ordering::Relaxed);
+    f.server.inject(Fault::LoginPage, 1);
+    let page = f.items(&token).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html")),
+        "{:?}",
+        page.header("content-type")
+    );
+    assert!(page.text().contains("<form"), "{}", page.text());
+    assert_eq!(f.handled.load(Ordering::Relaxed), before, "not handled");
+    assert_eq!(f.items(&token).await.status, 200);
+}
+
 /// The same capabilities through QRadar's plug: its SEC token is a session,
 /// and the server's errors carry QRadar's body.
 #[cfg(feature = "qradar")]

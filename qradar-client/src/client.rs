@@ -164,15 +164,7 @@ impl QRadarClientBuilder {
             _ => {}
         }
         let version = self.api_version.trim();
-        let number = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-        let header = HeaderValue::from_str(version)
-            .ok()
-            .filter(|_| version.split('.').count() <= 2 && version.split('.').all(number))
-            .ok_or_else(|| {
-                Error::config(format!(
-                    "the API version {version:?} is not a version number such as \"26.0\""
-                ))
-            })?;
+        let header = version_header(version)?;
         let transport = self
             .transport
             .auth(auth)
@@ -184,6 +176,19 @@ impl QRadarClientBuilder {
             closing_reasons_cache: Arc::default(),
         })
     }
+}
+
+/// The `Version` header for an API version such as `26.0`; anything else is refused.
+pub(crate) fn version_header(version: &str) -> Result<HeaderValue> {
+    let number = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    HeaderValue::from_str(version)
+        .ok()
+        .filter(|_| version.split('.').count() <= 2 && version.split('.').all(number))
+        .ok_or_else(|| {
+            Error::config(format!(
+                "the API version {version:?} is not a version number such as \"26.0\""
+            ))
+        })
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
 pub mod closing_reasons;
+pub mod env;
 pub mod error;
 pub mod model;
 pub mod normalize;
@@ -10,6 +12,7 @@ pub mod offenses;
 pub mod request;
 
 pub use client::{DEFAULT_API_VERSION, QRADAR, QRadarClient, QRadarClientBuilder};
+pub use env::ENVIRONMENT;
 pub use error::{QRadarErrorBody, QRadarErrorCode, QRadarErrorExt, QRadarErrorParser, QRadarHook};
 pub use model::filter::{self, Filter};
 pub use model::*;

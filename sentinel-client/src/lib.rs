@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
+pub mod env;
 pub mod error;
 pub mod incidents;
 pub mod model;
@@ -9,6 +11,7 @@ pub mod objects;
 pub mod request;
 
 pub use client::{AUTH_TOKENS_PATH, OBJECTS_PATH, SENTINEL, SentinelClient, SentinelClientBuilder};
+pub use env::ENVIRONMENT;
 pub use error::{FaultBody, SentinelErrorExt, SentinelErrorParser, SentinelFault, SentinelHook};
 pub use incidents::{IncidentsApi, ListIncidents, UpdateIncident};
 pub use model::*;

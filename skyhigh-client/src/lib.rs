@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
+pub mod env;
 pub mod error;
 pub mod incidents;
 pub mod model;
@@ -10,6 +12,7 @@ pub use client::{
     API_PATH, AuthMethod, DEFAULT_TOKEN_LIFETIME, NEO_AUTH_PATH, Region, SKYHIGH, SkyhighClient,
     SkyhighClientBuilder, TokenHeader,
 };
+pub use env::ENVIRONMENT;
 pub use error::{SkyhighErrorCode, SkyhighErrorExt, SkyhighErrorParser, SkyhighHook};
 pub use incidents::{
     DEFAULT_PAGE_SIZE, IncidentPage, IncidentsApi, MAX_LIMIT, MAX_TIES, ModifyIncidents,

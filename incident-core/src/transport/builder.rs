@@ -394,7 +394,7 @@ impl TransportBuilder {
     }
 }
 
-pub(super) fn parse_base_url(raw: &str) -> Result<Url> {
+pub(crate) fn parse_base_url(raw: &str) -> Result<Url> {
     let url = Url::parse(raw.trim()).map_err(|e| Error::Config {
         message: format!("invalid base URL {:?}", redact_userinfo(raw)),
         source: Some(Box::new(e)),

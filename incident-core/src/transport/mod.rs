@@ -7,7 +7,7 @@
 //! attempts.
 
 mod auth;
-mod builder;
+pub(crate) mod builder;
 pub mod call;
 mod hook;
 mod options;
@@ -207,6 +207,16 @@ impl Transport {
                 ..(*self.inner).clone()
             }),
         })
+    }
+
+    /// Obtains credentials now, as the next request would: a session authenticator logs on
+    /// unless it holds a valid session; static credentials need no request. This makes a
+    /// wrong password show before any other work, as its own step.
+    pub async fn authenticate(&self) -> Result<()> {
+        match &self.inner.authenticator {
+            Some(auth) => auth.credentials(self.unauthenticated()).await.map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Ends the authenticator's session, if it has one (a logoff). Static credentials do

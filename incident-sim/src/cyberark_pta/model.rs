@@ -7,6 +7,7 @@ use std::sync::PoisonError;
 
 use serde_json::{Map, Value, json};
 
+use crate::clock::now_ms;
 use crate::rng::Rng;
 use crate::sim::Sim;
 
@@ -376,6 +377,33 @@ impl Sim<Pta> {
     /// Every security event, in creation order.
     pub fn events(&self) -> Vec<Value> {
         self.read(|s| s.events.iter().cloned().map(Value::Object).collect())
+    }
+
+    /// A new security event, as PTA raises one on a detection now: drawn like the seeded
+    /// ones, open, created and updated now. Returns its id.
+    pub fn raise_event(&self) -> String {
+        let mut state = self
+            .shared
+            .state
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let seed = self.options.common.seed()
+            ^ (state.events.len() as u64 + 1).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        let mut rng = Rng::new(seed);
+        let now = now_ms();
+        loop {
+            let mut event = generate_event(&mut rng, now);
+            let id = event["id"].as_str().unwrap_or_default().to_owned();
+            if state.event(&id).is_some() {
+                continue;
+            }
+            event.insert("lastUpdateTime".into(), json!(now));
+            event.insert("mStatus".into(), json!("OPEN"));
+            event.remove("closeReason");
+            event.remove("reasonText");
+            state.push_event(event);
+            return id;
+        }
     }
 
     /// A risk event as the list answers it.

@@ -217,68 +217,7 @@ impl State {
             let create = base
                 + Duration::seconds(step * i as i64 + rng.below(step.max(2) as u64 / 2) as i64)
                 + fraction;
-            let status = match rng.below(20) {
-                0..=6 => OPEN,
-                7..=11 => IN_PROGRESS,
-                12..=13 => WAITING,
-                _ => CLOSED,
-            };
-            let severity = SEVERITIES[1 + rng.below(3) as usize];
-            let assignee = if status == OPEN && rng.below(2) == 0 {
-                String::new()
-            } else {
-                USERS[1 + rng.below(USERS.len() as u64 - 1) as usize].to_owned()
-            };
-            let (threat, detail) = THREATS[rng.below(THREATS.len() as u64) as usize];
-            let host = format!(
-                "{}-{:04}",
-                HOSTS[rng.below(HOSTS.len() as u64) as usize],
-                rng.below(10_000)
-            );
-            let triage = (status != OPEN)
-                .then(|| Duration::milliseconds(60_000 + rng.below(3_600_000) as i64));
-            let response = (status == CLOSED)
-                .then(|| Duration::milliseconds(600_000 + rng.below(86_400_000) as i64));
-            let update = create
-                + triage.unwrap_or(Duration::ZERO)
-                + response.unwrap_or(Duration::ZERO)
-                + Duration::seconds(rng.below(600) as i64);
-            let devices: Vec<String> = (0..1 + rng.below(3)).map(|_| uuid(&mut rng)).collect();
-            let detections: Vec<String> = (0..1 + rng.below(5)).map(|_| uuid(&mut rng)).collect();
-            let tags: Vec<String> = (0..rng.below(3))
-                .map(|_| TAGS[rng.below(TAGS.len() as u64) as usize].to_owned())
-                .fold(Vec::new(), |mut v, t| {
-                    if !v.contains(&t) {
-                        v.push(t);
-                    }
-                    v
-                });
-            let incident = Incident {
-                uuid: uuid(&mut rng),
-                display_name: format!("{threat} on {host}"),
-                description: if rng.below(5) == 0 {
-                    String::new()
-                } else {
-                    format!("{detail} Seen on {host}.")
-                },
-                assignee,
-                status,
-                severity,
-                resolve_reason: (status == CLOSED)
-                    .then(|| REASONS[rng.below(REASONS.len() as u64) as usize]),
-                create_time: create,
-                update_time: update,
-                triage,
-                response,
-                metrics: [
-                    devices.len() as i64,
-                    rng.below(6) as i64,
-                    rng.below(40) as i64,
-                ],
-                tags,
-                devices,
-                detections,
-            };
+            let incident = generate(&mut rng, create);
             state
                 .index
                 .insert(incident.uuid.clone(), state.incidents.len());
@@ -286,6 +225,91 @@ impl State {
         }
         state.rng = rng;
         state
+    }
+
+    /// A new incident, created and updated now: drawn like the seeded ones, open,
+    /// unassigned. Returns its uuid.
+    pub(crate) fn raise(&mut self) -> String {
+        let mut rng = std::mem::take(&mut self.rng);
+        let at = now();
+        let mut incident = generate(&mut rng, at);
+        self.rng = rng;
+        incident.status = OPEN;
+        incident.assignee = String::new();
+        incident.resolve_reason = None;
+        incident.triage = None;
+        incident.response = None;
+        incident.update_time = at;
+        let uuid = incident.uuid.clone();
+        self.index.insert(uuid.clone(), self.incidents.len());
+        self.incidents.push(incident);
+        uuid
+    }
+}
+
+/// One incident created at `create`, drawn from `rng` as the seed data is.
+fn generate(rng: &mut Rng, create: OffsetDateTime) -> Incident {
+    let status = match rng.below(20) {
+        0..=6 => OPEN,
+        7..=11 => IN_PROGRESS,
+        12..=13 => WAITING,
+        _ => CLOSED,
+    };
+    let severity = SEVERITIES[1 + rng.below(3) as usize];
+    let assignee = if status == OPEN && rng.below(2) == 0 {
+        String::new()
+    } else {
+        USERS[1 + rng.below(USERS.len() as u64 - 1) as usize].to_owned()
+    };
+    let (threat, detail) = THREATS[rng.below(THREATS.len() as u64) as usize];
+    let host = format!(
+        "{}-{:04}",
+        HOSTS[rng.below(HOSTS.len() as u64) as usize],
+        rng.below(10_000)
+    );
+    let triage =
+        (status != OPEN).then(|| Duration::milliseconds(60_000 + rng.below(3_600_000) as i64));
+    let response =
+        (status == CLOSED).then(|| Duration::milliseconds(600_000 + rng.below(86_400_000) as i64));
+    let update = create
+        + triage.unwrap_or(Duration::ZERO)
+        + response.unwrap_or(Duration::ZERO)
+        + Duration::seconds(rng.below(600) as i64);
+    let devices: Vec<String> = (0..1 + rng.below(3)).map(|_| uuid(rng)).collect();
+    let detections: Vec<String> = (0..1 + rng.below(5)).map(|_| uuid(rng)).collect();
+    let tags: Vec<String> = (0..rng.below(3))
+        .map(|_| TAGS[rng.below(TAGS.len() as u64) as usize].to_owned())
+        .fold(Vec::new(), |mut v, t| {
+            if !v.contains(&t) {
+                v.push(t);
+            }
+            v
+        });
+    Incident {
+        uuid: uuid(rng),
+        display_name: format!("{threat} on {host}"),
+        description: if rng.below(5) == 0 {
+            String::new()
+        } else {
+            format!("{detail} Seen on {host}.")
+        },
+        assignee,
+        status,
+        severity,
+        resolve_reason: (status == CLOSED)
+            .then(|| REASONS[rng.below(REASONS.len() as u64) as usize]),
+        create_time: create,
+        update_time: update,
+        triage,
+        response,
+        metrics: [
+            devices.len() as i64,
+            rng.below(6) as i64,
+            rng.below(40) as i64,
+        ],
+        tags,
+        devices,
+        detections,
     }
 }
 
@@ -418,6 +442,12 @@ impl Sim<Eset> {
             .read()
             .incident(uuid)
             .map(|i| i.to_json(true))
+    }
+
+    /// A new incident, as ESET raises one on a detection now: drawn like the seeded ones,
+    /// open, unassigned, created and updated now. Returns its uuid.
+    pub fn raise_incident(&self) -> String {
+        self.shared.state.write().raise()
     }
 
     /// The uuids of every incident, oldest first.

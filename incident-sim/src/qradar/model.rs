@@ -6,6 +6,7 @@ use std::sync::{OnceLock, PoisonError};
 use serde_json::{Map, Value, json};
 
 use super::query::{Kind, Record, Val};
+use crate::clock::now_ms;
 use crate::rng::Rng;
 use crate::sim::Sim;
 
@@ -740,6 +741,12 @@ impl State {
     }
 }
 
+/// The generator's seed for the offense raised with `id`: its own stream, the same for the
+/// same seed and id.
+fn raised_seed(seed: u64, id: i64) -> u64 {
+    seed ^ (id as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)
+}
+
 fn generate_offenses(n: usize, seed: u64) -> Vec<Offense> {
     let mut rng = Rng::new(seed);
     let span = n.max(1) as i64;
@@ -935,6 +942,33 @@ impl Sim<QRadar> {
             .unwrap_or_else(PoisonError::into_inner)
             .offense(id)
             .map(Record::to_json)
+    }
+
+    /// A new offense, as a rule firing now raises one: drawn like the seeded ones, open,
+    /// unassigned, created and updated now, with the next id. Returns its id.
+    pub fn raise_offense(&self) -> u64 {
+        let mut state = self
+            .shared
+            .state
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let id = state.offenses.last().map_or(1, |o| o.id + 1);
+        let mut rng = Rng::new(raised_seed(self.options.common.seed(), id));
+        let mut offense = generate_offense(&mut rng, id, BASE_TIME_MS - DAY_MS);
+        let now = now_ms();
+        offense.start_time = now - rng.between(1_000, 60_000);
+        offense.last_updated_time = now;
+        offense.first_persisted_time = now;
+        offense.last_persisted_time = now;
+        offense.status = Status::Open;
+        offense.close_time = None;
+        offense.closing_user = None;
+        offense.closing_reason_id = None;
+        offense.inactive = false;
+        offense.assigned_to = None;
+        // Ids only grow, so the list stays sorted by id.
+        state.offenses.push(offense);
+        u64::try_from(id).unwrap_or_default()
     }
 
     /// Notes of an offense, oldest first (empty for an unknown offense).

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use serde_json::{Map, Value, json};
 
-use crate::clock::iso_ms;
+use crate::clock::{iso_ms, now_ms};
 use crate::rng::Rng;
 use crate::sim::Sim;
 
@@ -264,6 +264,44 @@ impl Sim<Sentinel> {
     /// Current state of an incident, exactly as `GET .../objects/incident/{id}` answers.
     pub fn incident(&self, id: u64) -> Option<Value> {
         self.shared.state.read().incidents.get(&id).cloned()
+    }
+
+    /// A new incident, as a correlation rule firing now creates one: drawn like the seeded
+    /// ones, `OPEN`, unassigned, created and modified now, with the next id. Returns its id.
+    pub fn raise_incident(&self) -> u64 {
+        let mut st = self.shared.state.write();
+        let id = st.next_incident;
+        st.next_incident += 1;
+        let mut rng = Rng::new(self.options.common.seed() ^ id.wrapping_mul(0xD6E8_FEB8_6659_FD93));
+        let scenario = &SCENARIOS[rng.below_i64(SCENARIOS.len() as i64) as usize];
+        let severity = rng.between(scenario.severity.0, scenario.severity.1);
+        let now = iso_ms(now_ms());
+        let creator = Value::String(st.href("user", USERS[0].0));
+        let mut incident = Map::new();
+        incident.insert("meta".into(), st.meta("incident", id));
+        incident.insert("name".into(), json!(scenario.name));
+        incident.insert("desc".into(), json!(scenario.desc));
+        incident.insert("category".into(), json!(scenario.category));
+        incident.insert("state".into(), json!("OPEN"));
+        incident.insert("severity".into(), json!(severity));
+        incident.insert("priority".into(), json!(rng.between(1, 5)));
+        incident.insert("sev-rating".into(), json!(severity.to_string()));
+        incident.insert("crit-rating".into(), json!("0"));
+        incident.insert("vuln-rating".into(), json!("0"));
+        incident.insert("createdate".into(), json!(now));
+        incident.insert("moddate".into(), json!(now));
+        incident.insert("creator".into(), creator.clone());
+        incident.insert("modifier".into(), creator);
+        incident.insert("users".into(), json!([]));
+        incident.insert("events".into(), st.events_link(id));
+        incident.insert("external-datas".into(), json!([]));
+        incident.insert("annotations".into(), json!([]));
+        incident.insert("notes".into(), json!([]));
+        incident.insert("attachments".into(), json!([]));
+        incident.insert("workflow-infos".into(), json!([]));
+        st.events.insert(id, Vec::new());
+        st.incidents.insert(id, Value::Object(incident));
+        id
     }
 
     /// The ids of every incident, in order.

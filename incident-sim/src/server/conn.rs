@@ -11,7 +11,7 @@ use std::task::{Context, Poll as TaskPoll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, DATE, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -227,7 +227,7 @@ async fn gate(
                 ),
             };
             shared.requests.fetch_add(1, Ordering::Relaxed);
-            return Ok(response);
+            return Ok(dated(&shared, response));
         }
     };
     relock(&shared.log).push(RecordedRequest::new(&parts, &body));
@@ -273,12 +273,35 @@ async fn gate(
             "An unexpected error occurred while processing the request.",
         ),
         Some(Fault::HtmlError { status }) => html_error(status),
+        Some(Fault::LoginPage) => login_page(),
         Some(Fault::ErrorInside200 { body }) => {
             (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response()
         }
     };
     shared.requests.fetch_add(1, Ordering::Relaxed);
-    Ok(response)
+    Ok(dated(&shared, response))
+}
+
+/// Sets the `Date` header from the server's clock when it is off the local
+/// one; otherwise hyper dates the answer.
+fn dated(shared: &Shared, mut response: Response) -> Response {
+    let skew = shared.clock_skew.load(Ordering::Relaxed);
+    if skew != 0
+        && let Some(value) = http_date(skew)
+    {
+        response.headers_mut().insert(DATE, value);
+    }
+    response
+}
+
+/// The current time plus `skew` seconds as an HTTP date
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn http_date(skew: i64) -> Option<HeaderValue> {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let at = time::OffsetDateTime::now_utc().checked_add(time::Duration::seconds(skew))?;
+    HeaderValue::from_str(&at.format(&format).ok()?).ok()
 }
 
 /// Authorizes the request, answers a pending poll, or routes it.
@@ -340,6 +363,22 @@ fn html_error(status: u16) -> Response {
         status.canonical_reason().unwrap_or("Error"),
     );
     (status, [(CONTENT_TYPE, "text/html")], body).into_response()
+}
+
+/// A sign-in form, as a portal in front of the API answers.
+fn login_page() -> Response {
+    let body = concat!(
+        "<!DOCTYPE html><html><head><title>Sign in</title></head><body>",
+        "<form method=\"post\" action=\"/login\"><h1>Sign in</h1>",
+        "<input name=\"username\"><input name=\"password\" type=\"password\">",
+        "<button type=\"submit\">Sign in</button></form></body></html>"
+    );
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 /// Keeps status and headers, halves the body and lets hyper frame the

@@ -31,6 +31,12 @@ pub enum Fault {
         /// HTTP status to answer.
         status: u16,
     },
+    /// 200 with an HTML sign-in form instead of the API's answer, as a
+    /// single sign-on portal or a reverse proxy in front of the product
+    /// answers a request that did not come through its login, or a wrong
+    /// base path that lands on the product's web console. The request is
+    /// not handled.
+    LoginPage,
     /// Handle the request normally, then send only the first half of the
     /// body. Status and headers are kept; `Content-Length` matches the
     /// shortened body, so the HTTP framing stays valid and only the JSON is

@@ -15,7 +15,9 @@
 //!    answers of [`Fault::Pending`];
 //! 5. routes it to the vendor's [`Router`].
 //!
-//! It counts accepted connections and answered requests.
+//! It counts accepted connections and answered requests, and dates every
+//! answer with its own clock, which can be set off the local one
+//! ([`SimServer::set_clock_skew`]).
 //!
 //! # Adding a vendor
 //!
@@ -72,7 +74,7 @@
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -166,6 +168,7 @@ pub struct ServerOptions {
     port: u16,
     https: bool,
     pending_ttl: Duration,
+    clock_skew: i64,
 }
 
 impl Default for ServerOptions {
@@ -174,6 +177,7 @@ impl Default for ServerOptions {
             port: 0,
             https: false,
             pending_ttl: DEFAULT_PENDING_TTL,
+            clock_skew: 0,
         }
     }
 }
@@ -212,6 +216,20 @@ impl ServerOptions {
         self
     }
 
+    /// How many seconds the server's clock is off: every answer's `Date`
+    /// header is the current time plus this (negative: behind), as a
+    /// server whose clock drifted would send (default 0: the `Date` of the
+    /// local clock). See [`SimServer::set_clock_skew`].
+    pub fn clock_skew(mut self, seconds: i64) -> Self {
+        self.clock_skew = seconds;
+        self
+    }
+
+    /// How many seconds the server's clock is off.
+    pub fn clock_skew_value(&self) -> i64 {
+        self.clock_skew
+    }
+
     /// The port asked for (0: any free port).
     pub fn port_number(&self) -> u16 {
         self.port
@@ -233,6 +251,8 @@ pub(crate) struct Shared {
     sessions: Sessions,
     connections: AtomicU64,
     requests: AtomicU64,
+    /// Seconds added to the local time in the `Date` header.
+    clock_skew: AtomicI64,
 }
 
 /// A running simulator server. Dropping it stops the server and closes its
@@ -309,6 +329,7 @@ impl SimServer {
             sessions,
             connections: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            clock_skew: AtomicI64::new(options.clock_skew),
         });
         let task = tokio::spawn(conn::accept_loop(listener, tls, Arc::clone(&shared)));
         Ok(SimServer {
@@ -345,6 +366,20 @@ impl SimServer {
     /// requests whose connection a [`Fault::ConnectionReset`] closed).
     pub fn requests_served(&self) -> u64 {
         self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Sets how many seconds the server's clock is off from now on: every
+    /// answer's `Date` header is the current time plus `seconds` (negative:
+    /// behind), whatever answers it (the vendor, a fault, an error). 0 sends
+    /// the local time again.
+    pub fn set_clock_skew(&self, seconds: i64) {
+        self.shared.clock_skew.store(seconds, Ordering::Relaxed);
+    }
+
+    /// How many seconds the server's clock is off (see
+    /// [`set_clock_skew`](Self::set_clock_skew)).
+    pub fn clock_skew(&self) -> i64 {
+        self.shared.clock_skew.load(Ordering::Relaxed)
     }
 
     /// Makes the next `times` requests (any path) fail with `fault`. Faults

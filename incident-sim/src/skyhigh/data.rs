@@ -9,7 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
-use crate::clock::iso_ms;
+use crate::clock::{iso_ms, now_ms};
 use crate::rng::Rng;
 use crate::sim::Sim;
 
@@ -472,6 +472,33 @@ impl Sim<Skyhigh> {
     pub fn incident(&self, id: &str) -> Option<Value> {
         let incidents = self.shared.incidents.read();
         incidents.iter().find(|r| r.id == id).map(|r| r.to_json())
+    }
+
+    /// A new incident, as the service raises one on a detection now: drawn like the seeded
+    /// ones, `new`, created and modified now, with the next number. Returns its id (e.g.
+    /// `DLP-1060`).
+    pub fn raise_incident(&self) -> String {
+        let mut incidents = self.shared.incidents.write();
+        let num = incidents
+            .iter()
+            .map(|r| r.num)
+            .max()
+            .map_or(1_000, |n| n + 1);
+        let seed = self.shared.options.common.seed() ^ num.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        let Some(mut rec) = seeded(1, seed).pop() else {
+            return String::new();
+        };
+        let kind = rec.kind().to_owned();
+        let now = now_ms();
+        rec.num = num;
+        rec.id = format!("{kind}-{num}");
+        rec.status = "new".to_owned();
+        rec.created_ms = now;
+        rec.modified_ms = incidents.last().map_or(now, |r| now.max(r.modified_ms));
+        let id = rec.id.clone();
+        // The latest time: the order by (timeModified, number) holds.
+        incidents.push(rec);
+        id
     }
 
     /// Every incident, in the order `queryIncidents` lists them (ascending `timeModified`).
