@@ -1,5 +1,4 @@
-//! Configuration from the environment: `PTA_URL`, `PTA_USERNAME`, `PTA_PASSWORD`,
-//! `PTA_AUTH_TYPE`, `PTA_APP_PATH`, `PTA_CA_CERT` (see [`ENVIRONMENT`]).
+//! Configuration from the environment: the variables of [`ENVIRONMENT`].
 
 use incident_core::Result;
 use incident_core::env::{Env, EnvError, EnvVar, VendorEnv};
@@ -34,46 +33,17 @@ pub const ENVIRONMENT: VendorEnv = VendorEnv::new(
     &["PTA_URL"],
 );
 
-impl PtaClient {
-    /// A client for the PVWA the environment names: [`PtaClientBuilder::from_env`], then
-    /// `build()`. No request is sent: the logon happens at the first call.
-    pub fn from_env() -> Result<PtaClient> {
-        PtaClientBuilder::from_env()?.build()
-    }
-
-    /// Whether the environment names a PVWA (`PTA_URL` is set), so that a program can fall
-    /// back to something else, such as a simulator, when it does not.
-    pub fn configured() -> bool {
-        ENVIRONMENT.is_configured(&Env::process())
-    }
-}
+incident_core::env_constructors!(PtaClient, PtaClientBuilder, ENVIRONMENT);
 
 impl PtaClientBuilder {
-    /// A builder configured from the process environment, to change before `build()`:
+    /// A builder from the variables of [`ENVIRONMENT`] as `env` holds them: the process
+    /// environment for [`from_env`](Self::from_env), or fixed values
+    /// ([`Env::from_pairs`]).
     ///
-    /// | variable | |
-    /// |---|---|
-    /// | `PTA_URL` | required: the PVWA base |
-    /// | `PTA_USERNAME`, `PTA_PASSWORD` | required: who logs on |
-    /// | `PTA_AUTH_TYPE` | optional: `CyberArk` (default), `LDAP`, `RADIUS`, `Windows` |
-    /// | `PTA_APP_PATH` | optional: the application (default [`DEFAULT_APP_PATH`](crate::DEFAULT_APP_PATH)) |
-    /// | `PTA_CA_CERT` | optional: path of a PEM file to trust |
+    /// # Errors
     ///
-    /// Fails with [`Error::Env`](incident_core::Error::Env), naming the variable, when one
-    /// is missing or cannot be used.
-    ///
-    /// ```no_run
-    /// # fn run() -> incident_core::Result<()> {
-    /// use cyberark_pta_client::PtaClientBuilder;
-    ///
-    /// let client = PtaClientBuilder::from_env()?.concurrent_session(true).build()?;
-    /// # Ok(()) }
-    /// ```
-    pub fn from_env() -> Result<PtaClientBuilder> {
-        PtaClientBuilder::from_env_with(&Env::process())
-    }
-
-    /// Like [`from_env`](Self::from_env), reading `env` instead of the process environment.
+    /// [`Error::Env`](incident_core::Error::Env), naming the variable, when one is missing
+    /// or cannot be used.
     pub fn from_env_with(env: &Env) -> Result<PtaClientBuilder> {
         let url = env
             .url("PTA_URL")?

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use incident_core::reqwest::header::{HeaderMap, HeaderName};
-use incident_core::transport::{Answer, Credentials, ResponseAction, Session, SessionProvider};
+use incident_core::transport::{
+    Answer, Credentials, ResponseAction, Session, SessionProvider, TokenAnswer,
+};
 use incident_core::{
     ApiPath, ApiRequest, Error, RateLimit, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
@@ -272,17 +274,6 @@ struct OAuth {
     password: Secret,
 }
 
-/// The token endpoint's answer. Never printed: its `Debug` is not derived.
-#[derive(Deserialize)]
-struct TokenResponse {
-    #[serde(default)]
-    access_token: Option<String>,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default, with = "incident_core::serde_helpers::lenient_u64_option")]
-    expires_in: Option<u64>,
-}
-
 impl OAuth {
     async fn grant(&self, http: &Transport, form: String) -> Result<Session> {
         // On its own host, the IAM is outside the API's rate limit (see
@@ -293,18 +284,13 @@ impl OAuth {
         let request = ApiRequest::post(ApiPath::new("/oauth/token"))
             .form(form)
             .idempotent(true);
-        let token: TokenResponse = iam.execute(request).await?.json()?;
-        let access = token
-            .access_token
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::protocol(VENDOR, "the token answer has no access_token"))?;
-        let mut session = Session::new(access);
-        if let Some(seconds) = token.expires_in {
-            let lifetime = Duration::from_secs(seconds);
+        let token = TokenAnswer::read(VENDOR, "token", iam.execute(request).await?.body())?;
+        let mut session = Session::new(token.access_token);
+        if let Some(lifetime) = token.expires_in {
             session =
                 session.expires_in(lifetime.saturating_sub(TOKEN_RENEWAL_MARGIN.min(lifetime / 5)));
         }
-        if let Some(refresh) = token.refresh_token.filter(|t| !t.is_empty()) {
+        if let Some(refresh) = token.refresh_token {
             session = session.with_refresh_token(refresh);
         }
         Ok(session)

@@ -1,5 +1,4 @@
-//! Configuration from the environment: `ESET_REGION` or `ESET_URL` + `ESET_IAM_URL`,
-//! `ESET_USERNAME`, `ESET_PASSWORD`, `ESET_CA_CERT` (see [`ENVIRONMENT`]).
+//! Configuration from the environment: the variables of [`ENVIRONMENT`].
 
 use incident_core::Result;
 use incident_core::env::{Env, EnvError, EnvVar, VendorEnv};
@@ -34,50 +33,17 @@ pub const ENVIRONMENT: VendorEnv = VendorEnv::new(
     &["ESET_REGION", "ESET_URL"],
 );
 
-impl EsetClient {
-    /// A client for the tenant the environment names: [`EsetClientBuilder::from_env`], then
-    /// `build()`. No request is sent: the first call gets the token.
-    pub fn from_env() -> Result<EsetClient> {
-        EsetClientBuilder::from_env()?.build()
-    }
-
-    /// Whether the environment names a tenant (`ESET_REGION` or `ESET_URL` is set), so
-    /// that a program can fall back to something else, such as a simulator, when it does
-    /// not.
-    pub fn configured() -> bool {
-        ENVIRONMENT.is_configured(&Env::process())
-    }
-}
+incident_core::env_constructors!(EsetClient, EsetClientBuilder, ENVIRONMENT);
 
 impl EsetClientBuilder {
-    /// A builder configured from the process environment, to change before `build()`:
+    /// A builder from the variables of [`ENVIRONMENT`] as `env` holds them: the process
+    /// environment for [`from_env`](Self::from_env), or fixed values
+    /// ([`Env::from_pairs`]).
     ///
-    /// | variable | |
-    /// |---|---|
-    /// | `ESET_REGION` | `eu`, `de`, `us`, `ca` or `jpn`; or |
-    /// | `ESET_URL` and `ESET_IAM_URL` | the incident management and IAM hosts |
-    /// | `ESET_USERNAME`, `ESET_PASSWORD` | required: the API user |
-    /// | `ESET_CA_CERT` | optional: path of a PEM file to trust |
+    /// # Errors
     ///
-    /// Fails with [`Error::Env`](incident_core::Error::Env), naming the variable, when one
-    /// is missing or cannot be used, or when `ESET_REGION` is set with `ESET_URL` or
-    /// `ESET_IAM_URL`.
-    ///
-    /// ```no_run
-    /// # fn run() -> incident_core::Result<()> {
-    /// use std::time::Duration;
-    /// use eset_connect_client::EsetClientBuilder;
-    ///
-    /// let client = EsetClientBuilder::from_env()?
-    ///     .poll_interval(Duration::from_secs(2))
-    ///     .build()?;
-    /// # Ok(()) }
-    /// ```
-    pub fn from_env() -> Result<EsetClientBuilder> {
-        EsetClientBuilder::from_env_with(&Env::process())
-    }
-
-    /// Like [`from_env`](Self::from_env), reading `env` instead of the process environment.
+    /// [`Error::Env`](incident_core::Error::Env), naming the variable, when one is missing
+    /// or cannot be used.
     pub fn from_env_with(env: &Env) -> Result<EsetClientBuilder> {
         let builder = match env.one_of("ESET_REGION", "ESET_URL")? {
             Some("ESET_REGION") => {

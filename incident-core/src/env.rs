@@ -485,6 +485,89 @@ fn reason_of(e: BoxError) -> String {
     }
 }
 
+/// Writes the constructors from the environment that every vendor crate offers, around the
+/// builder's own `from_env_with(&Env) -> Result<Builder>` (which reads the variables):
+///
+/// - `Client::from_env()`: the builder from the process environment, then `build()`;
+/// - `Client::configured()`: whether the environment names a server of this vendor (one of
+///   the `VendorEnv`'s [`configured_by`](VendorEnv::configured_by) variables is set), so
+///   that a program can fall back to something else, such as a simulator, when it does not;
+/// - `Builder::from_env()`: the builder from the process environment, to change before
+///   `build()`.
+///
+/// ```
+/// use incident_core::env::{Env, EnvError, EnvVar, VendorEnv};
+/// # use incident_core::Vendor;
+/// # const ACME: Vendor = Vendor::new("acme", "Acme");
+///
+/// pub const ENVIRONMENT: VendorEnv =
+///     VendorEnv::new(ACME, &[EnvVar::new("ACME_URL", "the server")], &["ACME_URL"]);
+///
+/// pub struct Client(String);
+/// pub struct Builder(String);
+///
+/// impl Builder {
+///     pub fn from_env_with(env: &Env) -> incident_core::Result<Builder> {
+///         let url = env.url("ACME_URL")?.ok_or_else(|| EnvError::missing("ACME_URL"))?;
+///         Ok(Builder(url))
+///     }
+///     pub fn build(self) -> incident_core::Result<Client> {
+///         Ok(Client(self.0))
+///     }
+/// }
+///
+/// incident_core::env_constructors!(Client, Builder, ENVIRONMENT);
+///
+/// assert!(Builder::from_env_with(&Env::from_pairs([("ACME_URL", "https://acme.example")])).is_ok());
+/// ```
+#[macro_export]
+macro_rules! env_constructors {
+    ($client:ident, $builder:ident, $environment:ident) => {
+        impl $client {
+            #[doc = concat!(
+                "A client configured from the process environment (the variables of [`",
+                stringify!($environment), "`]): [`", stringify!($builder),
+                "::from_env`], then `build()`. No request is sent."
+            )]
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Env`](incident_core::Error::Env), naming the variable, when one is
+            /// missing or cannot be used; what `build()` refuses.
+            pub fn from_env() -> $crate::Result<$client> {
+                $builder::from_env()?.build()
+            }
+
+            #[doc = concat!(
+                "Whether the environment names a server (one of the `configured_by` ",
+                "variables of [`", stringify!($environment), "`] is set), so that a program ",
+                "can fall back to something else, such as a simulator, when it does not. ",
+                "It says nothing of whether the rest of the configuration is complete."
+            )]
+            pub fn configured() -> bool {
+                $environment.is_configured(&$crate::env::Env::process())
+            }
+        }
+
+        impl $builder {
+            #[doc = concat!(
+                "A builder configured from the process environment (the variables of [`",
+                stringify!($environment), "`]), to change before `build()`: [`",
+                "from_env_with`](Self::from_env_with) on [`Env::process`]",
+                "(incident_core::env::Env::process)."
+            )]
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Env`](incident_core::Error::Env), naming the variable, when one is
+            /// missing or cannot be used.
+            pub fn from_env() -> $crate::Result<$builder> {
+                $builder::from_env_with(&$crate::env::Env::process())
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

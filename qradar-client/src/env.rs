@@ -1,5 +1,4 @@
-//! Configuration from the environment: `QRADAR_URL`, `QRADAR_TOKEN` or `QRADAR_USERNAME` +
-//! `QRADAR_PASSWORD`, `QRADAR_API_VERSION`, `QRADAR_CA_CERT` (see [`ENVIRONMENT`]).
+//! Configuration from the environment: the variables of [`ENVIRONMENT`].
 
 use incident_core::Result;
 use incident_core::env::{Env, EnvError, EnvVar, VendorEnv};
@@ -36,50 +35,17 @@ pub const ENVIRONMENT: VendorEnv = VendorEnv::new(
     &["QRADAR_URL"],
 );
 
-impl QRadarClient {
-    /// A client for the console the environment names: [`QRadarClientBuilder::from_env`],
-    /// then `build()`.
-    pub fn from_env() -> Result<QRadarClient> {
-        QRadarClientBuilder::from_env()?.build()
-    }
-
-    /// Whether the environment names a console (`QRADAR_URL` is set), so that a program
-    /// can fall back to something else, such as a simulator, when it does not.
-    pub fn configured() -> bool {
-        ENVIRONMENT.is_configured(&Env::process())
-    }
-}
+incident_core::env_constructors!(QRadarClient, QRadarClientBuilder, ENVIRONMENT);
 
 impl QRadarClientBuilder {
-    /// A builder configured from the process environment, to change before `build()`:
+    /// A builder from the variables of [`ENVIRONMENT`] as `env` holds them: the process
+    /// environment for [`from_env`](Self::from_env), or fixed values
+    /// ([`Env::from_pairs`]).
     ///
-    /// | variable | |
-    /// |---|---|
-    /// | `QRADAR_URL` | required: the console (`/api` is added) |
-    /// | `QRADAR_TOKEN` | an authorized-service token (`SEC` header) |
-    /// | `QRADAR_USERNAME`, `QRADAR_PASSWORD` | or a user name and password (Basic) |
-    /// | `QRADAR_API_VERSION` | optional: the `Version` header (default [`DEFAULT_API_VERSION`](crate::DEFAULT_API_VERSION)) |
-    /// | `QRADAR_CA_CERT` | optional: path of a PEM file to trust |
+    /// # Errors
     ///
-    /// Fails with [`Error::Env`](incident_core::Error::Env), naming the variable, when
-    /// `QRADAR_URL` is missing or not a URL, neither credential (or both) is set, the
-    /// version is not a version number, or the PEM file cannot be read.
-    ///
-    /// ```no_run
-    /// # fn run() -> incident_core::Result<()> {
-    /// use std::time::Duration;
-    /// use qradar_client::QRadarClientBuilder;
-    ///
-    /// let client = QRadarClientBuilder::from_env()?
-    ///     .request_timeout(Duration::from_secs(20))
-    ///     .build()?;
-    /// # Ok(()) }
-    /// ```
-    pub fn from_env() -> Result<QRadarClientBuilder> {
-        QRadarClientBuilder::from_env_with(&Env::process())
-    }
-
-    /// Like [`from_env`](Self::from_env), reading `env` instead of the process environment.
+    /// [`Error::Env`](incident_core::Error::Env), naming the variable, when one is missing
+    /// or cannot be used.
     pub fn from_env_with(env: &Env) -> Result<QRadarClientBuilder> {
         let url = env
             .url("QRADAR_URL")?

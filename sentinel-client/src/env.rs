@@ -1,5 +1,4 @@
-//! Configuration from the environment: `SENTINEL_URL`, `SENTINEL_USERNAME`,
-//! `SENTINEL_PASSWORD`, `SENTINEL_CA_CERT` (see [`ENVIRONMENT`]).
+//! Configuration from the environment: the variables of [`ENVIRONMENT`].
 
 use incident_core::Result;
 use incident_core::env::{Env, EnvError, EnvVar, VendorEnv};
@@ -25,47 +24,17 @@ pub const ENVIRONMENT: VendorEnv = VendorEnv::new(
     &["SENTINEL_URL"],
 );
 
-impl SentinelClient {
-    /// A client for the server the environment names: [`SentinelClientBuilder::from_env`],
-    /// then `build()`. No request is sent: the token is requested at the first call.
-    pub fn from_env() -> Result<SentinelClient> {
-        SentinelClientBuilder::from_env()?.build()
-    }
-
-    /// Whether the environment names a server (`SENTINEL_URL` is set), so that a program
-    /// can fall back to something else, such as a simulator, when it does not.
-    pub fn configured() -> bool {
-        ENVIRONMENT.is_configured(&Env::process())
-    }
-}
+incident_core::env_constructors!(SentinelClient, SentinelClientBuilder, ENVIRONMENT);
 
 impl SentinelClientBuilder {
-    /// A builder configured from the process environment, to change before `build()`:
+    /// A builder from the variables of [`ENVIRONMENT`] as `env` holds them: the process
+    /// environment for [`from_env`](Self::from_env), or fixed values
+    /// ([`Env::from_pairs`]).
     ///
-    /// | variable | |
-    /// |---|---|
-    /// | `SENTINEL_URL` | required: the server |
-    /// | `SENTINEL_USERNAME`, `SENTINEL_PASSWORD` | required: who the token is for |
-    /// | `SENTINEL_CA_CERT` | optional: path of a PEM file to trust |
+    /// # Errors
     ///
-    /// Fails with [`Error::Env`](incident_core::Error::Env), naming the variable, when one
-    /// is missing or cannot be used.
-    ///
-    /// ```no_run
-    /// # fn run() -> incident_core::Result<()> {
-    /// use std::time::Duration;
-    /// use sentinel_client::SentinelClientBuilder;
-    ///
-    /// let client = SentinelClientBuilder::from_env()?
-    ///     .connect_timeout(Duration::from_secs(5))
-    ///     .build()?;
-    /// # Ok(()) }
-    /// ```
-    pub fn from_env() -> Result<SentinelClientBuilder> {
-        SentinelClientBuilder::from_env_with(&Env::process())
-    }
-
-    /// Like [`from_env`](Self::from_env), reading `env` instead of the process environment.
+    /// [`Error::Env`](incident_core::Error::Env), naming the variable, when one is missing
+    /// or cannot be used.
     pub fn from_env_with(env: &Env) -> Result<SentinelClientBuilder> {
         let url = env
             .url("SENTINEL_URL")?

@@ -35,35 +35,8 @@ use incident_core::transport::{
 use serde_json::Value;
 
 use crate::client::OBJECTS_PATH;
+pub use crate::model::{FaultBody, SentinelFault};
 use incident_core::{Error, ErrorKind, VendorError};
-
-/// The body of a fault answer: every body is one of these three.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FaultBody {
-    /// A JSON body, parsed.
-    Json(serde_json::Value),
-    /// A body that is not JSON (an HTML page from the application server or a proxy, plain
-    /// text): a bounded, printable prefix of it.
-    Text(String),
-    /// No body.
-    Empty,
-}
-
-/// A fault answer of Sentinel: its status and body, and what could be read from it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct SentinelFault {
-    /// The HTTP status.
-    pub status: u16,
-    /// The broad class, from the status.
-    pub kind: ErrorKind,
-    /// The body.
-    pub body: FaultBody,
-    /// A message found in a JSON body (see [`SentinelErrorParser`]).
-    pub message: Option<String>,
-    /// A code found in a JSON body (see [`SentinelErrorParser`]).
-    pub code: Option<String>,
-}
 
 /// Reads Sentinel fault bodies for the shared transport: keeps a JSON body whole, and takes
 /// a message from `message`, `error.message`, `errorMessage`, `Error`, `error`,

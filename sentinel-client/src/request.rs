@@ -67,16 +67,12 @@ impl Walker {
 
     /// A link to page `number` on the configured server (relative: the path and query).
     fn page_link(&self, number: u64) -> String {
+        let request = self.page_request(number);
         let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in &self.params {
-            query.append_pair(name, value);
-        }
-        query.append_pair("page", &number.to_string());
-        query.append_pair("pagesize", &self.size.to_string());
+        query.extend_pairs(request.query_pairs());
         format!("{}?{}", self.path.as_str(), query.finish())
     }
 
-    /// The request for page `number`.
     fn page_request(&self, number: u64) -> ApiRequest {
         let mut request = ApiRequest::get(self.path.clone());
         for (name, value) in &self.params {

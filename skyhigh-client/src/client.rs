@@ -2,12 +2,11 @@
 
 use incident_core::Vendor;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use base64::Engine as _;
 use incident_core::reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use incident_core::transport::{Credentials, Session, SessionProvider};
+use incident_core::transport::{Credentials, Session, SessionProvider, TokenAnswer};
 use incident_core::{
     ApiPath, ApiRequest, Auth, Error, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
@@ -267,35 +266,6 @@ fn sensitive(value: &str) -> Result<HeaderValue> {
     Ok(v)
 }
 
-/// The token answer of both endpoints; never printed (no `Debug`).
-#[derive(serde::Deserialize)]
-struct TokenAnswer {
-    #[serde(default)]
-    access_token: Option<String>,
-    #[serde(default, with = "incident_core::serde_helpers::lenient_u64_option")]
-    expires_in: Option<u64>,
-}
-
-/// Reads a token answer without ever putting its body in an error (it holds the token).
-fn read_token(resp: &incident_core::ApiResponse, what: &str) -> Result<(Secret, Duration)> {
-    let answer: TokenAnswer = serde_json::from_slice(resp.body()).map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        Error::protocol(
-            VENDOR,
-            format!("unreadable {what} answer (at line {line}, column {column})"),
-        )
-    })?;
-    let token = answer
-        .access_token
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| Error::protocol(VENDOR, format!("the {what} answer has no access_token")))?;
-    let lifetime = answer
-        .expires_in
-        .filter(|&s| s > 0)
-        .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
-    Ok((Secret::from(token), lifetime))
-}
-
 /// The access-token flows as a session: log on, attach the token, log on again when it
 /// expires (no refresh grant is documented).
 #[derive(Debug)]
@@ -351,20 +321,23 @@ impl SessionProvider for TokenSession {
                         .query("token_type", "iam")
                         .header(AUTHORIZATION, basic_value(&self.username, &self.password)?),
                 )?;
-                let (iam_token, _) = read_token(&http.execute(iam).await?, "IAM token")?;
+                let iam_token =
+                    TokenAnswer::read(VENDOR, "IAM token", http.execute(iam).await?.body())?;
                 self.with_tenant(
                     ApiRequest::post(ApiPath::new(NEO_AUTH_PATH))
                         .query("grant_type", "iam_token")
                         .header(
                             HeaderName::from_static("x-iam-token"),
-                            sensitive(iam_token.expose())?,
+                            sensitive(iam_token.access_token.expose())?,
                         )
                         .json(&serde_json::json!({}))?,
                 )?
             }
         };
-        let (token, lifetime) = read_token(&Self::neo(http)?.execute(exchange).await?, "token")?;
-        Ok(Session::new(token).expires_in(lifetime))
+        let answer = Self::neo(http)?.execute(exchange).await?;
+        let token = TokenAnswer::read(VENDOR, "token", answer.body())?;
+        let lifetime = token.expires_in.unwrap_or(DEFAULT_TOKEN_LIFETIME);
+        Ok(Session::new(token.access_token).expires_in(lifetime))
     }
 
     fn attach(&self, token: &Secret) -> Result<Credentials> {

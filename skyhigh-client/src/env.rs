@@ -1,5 +1,4 @@
-//! Configuration from the environment: `SKYHIGH_URL` or `SKYHIGH_REGION`,
-//! `SKYHIGH_USERNAME`, `SKYHIGH_PASSWORD`, `SKYHIGH_CA_CERT` (see [`ENVIRONMENT`]).
+//! Configuration from the environment: the variables of [`ENVIRONMENT`].
 
 use incident_core::Result;
 use incident_core::env::{Env, EnvError, EnvVar, VendorEnv};
@@ -29,49 +28,17 @@ pub const ENVIRONMENT: VendorEnv = VendorEnv::new(
     &["SKYHIGH_URL", "SKYHIGH_REGION"],
 );
 
-impl SkyhighClient {
-    /// A client for the tenant the environment names: [`SkyhighClientBuilder::from_env`],
-    /// then `build()`.
-    pub fn from_env() -> Result<SkyhighClient> {
-        SkyhighClientBuilder::from_env()?.build()
-    }
-
-    /// Whether the environment names a tenant (`SKYHIGH_URL` or `SKYHIGH_REGION` is set),
-    /// so that a program can fall back to something else, such as a simulator, when it
-    /// does not.
-    pub fn configured() -> bool {
-        ENVIRONMENT.is_configured(&Env::process())
-    }
-}
+incident_core::env_constructors!(SkyhighClient, SkyhighClientBuilder, ENVIRONMENT);
 
 impl SkyhighClientBuilder {
-    /// A builder configured from the process environment, to change before `build()` (for
-    /// instance to switch to [`access_token_auth`](Self::access_token_auth)):
+    /// A builder from the variables of [`ENVIRONMENT`] as `env` holds them: the process
+    /// environment for [`from_env`](Self::from_env), or fixed values
+    /// ([`Env::from_pairs`]).
     ///
-    /// | variable | |
-    /// |---|---|
-    /// | `SKYHIGH_URL` or `SKYHIGH_REGION` | required, one of them: the tenant's host, or `us`, `eu`, `ca` |
-    /// | `SKYHIGH_USERNAME`, `SKYHIGH_PASSWORD` | required: the API user (HTTP Basic) |
-    /// | `SKYHIGH_CA_CERT` | optional: path of a PEM file to trust |
+    /// # Errors
     ///
-    /// Fails with [`Error::Env`](incident_core::Error::Env), naming the variable, when one
-    /// is missing or cannot be used, or when both `SKYHIGH_URL` and `SKYHIGH_REGION` are set.
-    ///
-    /// ```no_run
-    /// # fn run() -> incident_core::Result<()> {
-    /// use skyhigh_client::SkyhighClientBuilder;
-    /// use time::macros::datetime;
-    ///
-    /// let client = SkyhighClientBuilder::from_env()?
-    ///     .history_start(datetime!(2024-01-01 0:00 UTC))
-    ///     .build()?;
-    /// # Ok(()) }
-    /// ```
-    pub fn from_env() -> Result<SkyhighClientBuilder> {
-        SkyhighClientBuilder::from_env_with(&Env::process())
-    }
-
-    /// Like [`from_env`](Self::from_env), reading `env` instead of the process environment.
+    /// [`Error::Env`](incident_core::Error::Env), naming the variable, when one is missing
+    /// or cannot be used.
     pub fn from_env_with(env: &Env) -> Result<SkyhighClientBuilder> {
         let builder = match env.one_of("SKYHIGH_URL", "SKYHIGH_REGION")? {
             Some("SKYHIGH_URL") => {

@@ -25,7 +25,7 @@ pub use path::{ApiPath, encode_path_segment};
 pub use ratelimit::RateLimit;
 pub use request::{ApiRequest, RequestBody};
 pub use response::{ApiResponse, ErrorParser, JsonBodyParser, JsonErrorParser, decode_json};
-pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionAuth, SessionProvider};
+pub use session::{DEFAULT_REFRESH_MARGIN, Session, SessionAuth, SessionProvider, TokenAnswer};
 
 use crate::vendor::Vendor;
 use std::borrow::Cow;

@@ -17,6 +17,71 @@ use crate::secret::Secret;
 /// [`SessionAuth::refresh_margin`] says otherwise.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// An OAuth 2.0 access-token answer (RFC 6749, section 5.1), as token endpoints send it:
+/// `access_token`, `expires_in` (seconds, a number or a digit string) and `refresh_token`;
+/// other members (`token_type`, `scope`) are ignored.
+///
+/// [`read`](Self::read) never puts any part of the body into an error, since the body holds
+/// the token: a body that does not decode gives only the line and column.
+///
+/// ```
+/// use incident_core::{Vendor, transport::TokenAnswer};
+///
+/// const ACME: Vendor = Vendor::new("acme", "Acme");
+/// let body = br#"{"access_token":"eyJ0","token_type":"bearer","expires_in":"3600"}"#;
+/// let token = TokenAnswer::read(ACME, "token", body)?;
+/// assert_eq!(token.access_token.expose(), "eyJ0");
+/// assert_eq!(token.expires_in, Some(std::time::Duration::from_secs(3600)));
+/// let err = TokenAnswer::read(ACME, "token", br#"{"access_token":123456}"#).unwrap_err();
+/// assert!(!err.to_string().contains("123456"));
+/// # Ok::<(), incident_core::Error>(())
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TokenAnswer {
+    /// The access token (never empty).
+    pub access_token: Secret,
+    /// The lifetime the server states; `None` when it states none (absent or zero).
+    pub expires_in: Option<Duration>,
+    /// The refresh token, when the server gives one (and it is not empty).
+    pub refresh_token: Option<Secret>,
+}
+
+impl TokenAnswer {
+    /// Reads the answer of `vendor`'s token endpoint; `what` names the exchange in errors
+    /// ("token", "token exchange").
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`](crate::Error::Protocol) when the body is not such an object or
+    /// has no `access_token`, without the body.
+    pub fn read(vendor: crate::Vendor, what: &str, body: &[u8]) -> Result<TokenAnswer> {
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            #[serde(default)]
+            access_token: Option<String>,
+            #[serde(default, with = "crate::serde_helpers::lenient_u64_option")]
+            expires_in: Option<u64>,
+            #[serde(default)]
+            refresh_token: Option<String>,
+        }
+        let wire: Wire = serde_json::from_slice(body).map_err(|e| {
+            let (line, column) = (e.line(), e.column());
+            let message = format!("unreadable {what} answer (at line {line}, column {column})");
+            crate::Error::protocol(vendor, message)
+        })?;
+        let non_empty = |t: Option<String>| t.filter(|t| !t.trim().is_empty()).map(Secret::from);
+        let access_token = non_empty(wire.access_token).ok_or_else(|| {
+            crate::Error::protocol(vendor, format!("the {what} answer has no access_token"))
+        })?;
+        Ok(TokenAnswer {
+            access_token,
+            expires_in: wire.expires_in.filter(|&s| s > 0).map(Duration::from_secs),
+            refresh_token: non_empty(wire.refresh_token),
+        })
+    }
+}
+
 /// A session token obtained by a logon or a refresh.
 #[derive(Clone)]
 pub struct Session {

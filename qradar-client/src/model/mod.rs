@@ -10,6 +10,7 @@
 
 mod assignable_actor;
 mod closing_reason;
+pub(crate) mod error;
 pub mod filter;
 mod list;
 mod note;

@@ -9,12 +9,14 @@
 //! kept in each object's `extra` map.
 
 mod common;
+mod fault;
 mod incident;
 mod objects;
 mod paths;
 mod write;
 
 pub use common::{Link, Meta, ObjectRef, Rating, iso_millis_option};
+pub use fault::{FaultBody, SentinelFault};
 pub use incident::{Incident, IncidentState};
 pub use objects::{Annotation, ExternalData, IncidentEvent, Listed, Page};
 pub use paths::{AUTH_TOKENS_PATH, OBJECTS_PATH};
