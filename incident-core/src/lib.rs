@@ -2,6 +2,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mapping;
 pub mod model;
 pub mod ocsf;
