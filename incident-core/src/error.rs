@@ -321,7 +321,8 @@ impl fmt::Display for ApiError {
             write!(f, ": body {snippet:?}")?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+            // A header value may hold tabs.
+            write!(f, " [request id {}]", printable(id, 128))?;
         }
         if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
@@ -639,6 +640,28 @@ mod tests {
         let text = e.to_string();
         assert!(!text.contains(['\r', '\n']), "{text}");
         assert!(text.chars().count() < MESSAGE_LIMIT + 100, "{}", text.len());
+    }
+
+    #[test]
+    fn a_request_id_is_printed_without_control_characters() {
+        let e = ApiError {
+            vendor: "T".into(),
+            status: StatusCode::ACCEPTED,
+            kind: ErrorKind::Other,
+            method: http::Method::GET,
+            path: "/x".into(),
+            vendor_code: None,
+            message: None,
+            request_id: Some("req\t1\t{".into()),
+            body: None,
+            snippet: None,
+            retry_after: None,
+            attempts: 1,
+        };
+        let text = e.to_string();
+        assert!(text.ends_with("[request id req 1 {]"), "{text:?}");
+        // The id itself is kept as the server sent it, to quote to the vendor.
+        assert_eq!(e.request_id.as_deref(), Some("req\t1\t{"));
     }
 
     #[test]
