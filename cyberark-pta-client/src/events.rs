@@ -3,7 +3,7 @@
 
 use incident_core::paging::Items;
 use incident_core::reqwest::header::{HeaderName, HeaderValue};
-use incident_core::{ApiPath, ApiRequest, Call, CallOptions, Error, Result};
+use incident_core::{ApiPath, ApiRequest, ApiResponse, Call, CallOptions, Error, Result};
 use time::OffsetDateTime;
 
 use crate::client::{EventFilterMode, PtaClient, VENDOR};
@@ -163,16 +163,7 @@ impl ListEvents {
         let kept_status = self.status.filter(|_| legacy);
         let max_events = self.max_events;
         Call::new(self.client.transport(), request, move |resp| {
-            let listed: Items<Listed> = incident_core::paging::decode_limited(
-                resp,
-                max_events,
-                "security events in one answer (ListEvents::max_events raises it)",
-            )?;
-            let mut events: Vec<SecurityEvent> = listed.into_iter().map(|l| l.0).collect();
-            if let Some(status) = &kept_status {
-                events.retain(|e| e.status.as_ref() == Some(status));
-            }
-            Ok(events)
+            decode_events(resp, max_events, kept_status.as_ref())
         })
         .options(self.options)
     }
@@ -194,6 +185,26 @@ impl ListEvents {
 }
 
 incident_core::impl_into_future!([] ListEvents => Vec<SecurityEvent>);
+
+/// Reads the answer of the event listing: at most `max_events` events, each with its id;
+/// with `kept_status` (the legacy filter mode, whose server cannot filter), only the events
+/// in that status.
+pub(crate) fn decode_events(
+    resp: &ApiResponse,
+    max_events: u64,
+    kept_status: Option<&EventStatus>,
+) -> Result<Vec<SecurityEvent>> {
+    let listed: Items<Listed> = incident_core::paging::decode_limited(
+        resp,
+        max_events,
+        "security events in one answer (ListEvents::max_events raises it)",
+    )?;
+    let mut events: Vec<SecurityEvent> = listed.into_iter().map(|l| l.0).collect();
+    if let Some(status) = kept_status {
+        events.retain(|e| e.status.as_ref() == Some(status));
+    }
+    Ok(events)
+}
 
 /// A listed security event, which must carry its `id`: every other operation on it needs
 /// the id, and an answer of id-less objects is refused at the first one.

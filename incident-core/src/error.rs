@@ -326,7 +326,8 @@ impl fmt::Display for ApiError {
             write!(f, ": body {snippet:?}")?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+            // A header value may hold tabs.
+            write!(f, " [request id {}]", printable(id, 128))?;
         }
         if self.attempts > 1 {
             write!(f, " after {} attempts", self.attempts)?;
@@ -361,17 +362,27 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The JSON path is made of the answer's member names, and the serde error may quote
+        // them too: like everything else the server wrote, they are printed without control
+        // characters and bounded, so that a hostile server cannot forge log lines.
         write!(
             f,
             "could not decode the {} answer ({}) to {} at `{}`: {}",
-            self.vendor, self.status, self.path, self.json_path, self.source
+            self.vendor,
+            self.status,
+            self.path,
+            printable(&self.json_path, PATH_LIMIT),
+            printable(&self.source.to_string(), MESSAGE_LIMIT)
         )?;
         if let Some(ct) = &self.content_type {
-            write!(f, "; content-type {ct}")?;
+            write!(f, "; content-type {}", printable(ct, 128))?;
         }
         write!(f, "; body starts {:?}", self.snippet)
     }
 }
+
+/// How many characters of the JSON path of a decoding failure its message shows.
+const PATH_LIMIT: usize = 256;
 
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
@@ -561,6 +572,35 @@ pub fn snippet(body: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    /// Found by fuzzing (the page targets): the JSON path of a decoding failure is made of
+    /// the answer's member names, which a hostile server chooses, control characters
+    /// included.
+    #[test]
+    fn a_decode_error_prints_what_the_server_wrote_without_control_characters() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Page {
+            items: std::collections::BTreeMap<String, u8>,
+        }
+        let body = br#"{"items":{"a\r\nFAKE LOG LINE\u001b[31m":"x"}}"#;
+        let (json_path, source) = crate::transport::decode_json::<Page>(body).unwrap_err();
+        assert!(json_path.contains('\n'), "{json_path:?}");
+        let e = DecodeError {
+            vendor: "T".into(),
+            status: StatusCode::OK,
+            path: "/x".into(),
+            json_path: format!("{json_path}{}", "k".repeat(5000)),
+            content_type: Some("application/json\tx".into()),
+            snippet: snippet(body),
+            request_id: None,
+            source,
+        };
+        let text = e.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("a  FAKE LOG LINE [31m"), "{text}");
+        assert!(text.chars().count() < 2000, "{}", text.len());
+    }
+
     #[test]
     fn not_found_without_an_answer() {
         let e = Error::not_found("Charlie", "incident \"DLP-7\"");
@@ -605,6 +645,28 @@ mod tests {
         let text = e.to_string();
         assert!(!text.contains(['\r', '\n']), "{text}");
         assert!(text.chars().count() < MESSAGE_LIMIT + 100, "{}", text.len());
+    }
+
+    #[test]
+    fn a_request_id_is_printed_without_control_characters() {
+        let e = ApiError {
+            vendor: "T".into(),
+            status: StatusCode::ACCEPTED,
+            kind: ErrorKind::Other,
+            method: http::Method::GET,
+            path: "/x".into(),
+            vendor_code: None,
+            message: None,
+            request_id: Some("req\t1\t{".into()),
+            body: None,
+            snippet: None,
+            retry_after: None,
+            attempts: 1,
+        };
+        let text = e.to_string();
+        assert!(text.ends_with("[request id req 1 {]"), "{text:?}");
+        // The id itself is kept as the server sent it, to quote to the vendor.
+        assert_eq!(e.request_id.as_deref(), Some("req\t1\t{"));
     }
 
     #[test]

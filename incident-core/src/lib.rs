@@ -3,6 +3,8 @@
 
 pub mod env;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mapping;
 pub mod model;
 pub mod ocsf;

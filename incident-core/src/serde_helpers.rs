@@ -512,7 +512,9 @@ pub mod lenient_i64_option {
 /// A lenient `Option<f64>`, for scores and ratios.
 ///
 /// Accepts an integer, a float, a numeric string (`"7.5"`) or `null`; refuses non-numeric
-/// strings, `"NaN"` and infinities. Writes a plain number.
+/// strings, `"NaN"` and infinities. Writes a plain number, which reads back as the same
+/// `f64`: a number and a numeric string are both rounded correctly (serde_json's
+/// `float_roundtrip`), so quoting a value never changes it.
 pub mod lenient_f64_option {
     use serde::{Deserializer, Serializer};
 
@@ -672,6 +674,17 @@ mod lenient_tests {
         assert!(parse(r#"{"f":"infinity"}"#).is_err());
         assert!(parse(r#"{"f":"seven"}"#).is_err());
         assert!(parse(r#"{"f":false}"#).is_err());
+    }
+
+    #[test]
+    fn f64_written_reads_back_unchanged_and_quoting_changes_nothing() {
+        // Seventeen significant digits, where serde_json's fast float parse is one unit off
+        // (the fuzz build, without this crate's dev-dependencies, is where it showed).
+        let quoted = parse(r#"{"f":".22222222262222222"}"#).unwrap();
+        let number = parse(r#"{"f":0.22222222262222222}"#).unwrap();
+        assert_eq!(number, quoted);
+        let written = serde_json::to_string(&quoted).unwrap();
+        assert_eq!(parse(&written).unwrap(), quoted, "{written}");
     }
 
     #[test]

@@ -23,3 +23,21 @@ pub use incident_core;
 /// The error, result and secret types of every call, re-exported so that no direct
 /// dependency on `incident-core` is needed.
 pub use incident_core::{Error, ErrorKind, Result, Secret};
+
+/// Entry points for the fuzz targets (the `fuzz/` package) and the tests that replay their
+/// corpora. Not part of the public API; it may change in any release.
+#[doc(hidden)]
+pub mod fuzzing {
+    use incident_core::{ApiResponse, Result};
+    use serde::de::DeserializeOwned;
+
+    use crate::model::Page;
+
+    /// Reads a list answer asked with `asked` items at most, as every QRadar list does.
+    pub fn decode_page<T: DeserializeOwned>(
+        response: &ApiResponse,
+        asked: Option<u64>,
+    ) -> Result<Page<T>> {
+        Page::decode(response, asked)
+    }
+}

@@ -6,7 +6,9 @@
 //! milliseconds are read; a value below 10^11 (which as milliseconds would fall in 1973,
 //! before PTA existed, and as seconds falls before year 5138) is read as seconds, so that a
 //! server that follows the seed's wording still gives the right instant. Fractions are kept
-//! to the nanosecond, and a whole number of milliseconds is written back as an integer.
+//! to the nanosecond, and a whole number of milliseconds is written back as an integer. An
+//! instant within 10^11 ms of 1970 (from October 1966 to March 1973) is written in seconds,
+//! since its milliseconds would be read back as seconds.
 
 use std::fmt;
 
@@ -45,6 +47,11 @@ pub fn to_millis(t: OffsetDateTime) -> f64 {
     nanos.div_euclid(1_000_000) as f64 + nanos.rem_euclid(1_000_000) as f64 / 1e6
 }
 
+/// Seconds since the epoch, whole seconds and the fraction apart.
+fn to_seconds(nanos: i128) -> f64 {
+    nanos.div_euclid(1_000_000_000) as f64 + nanos.rem_euclid(1_000_000_000) as f64 / 1e9
+}
+
 /// `Option<OffsetDateTime>` from a PTA time number, a numeric string or `null`.
 pub(crate) mod option {
     use super::*;
@@ -57,6 +64,14 @@ pub(crate) mod option {
             None => serializer.serialize_none(),
             Some(t) => {
                 let nanos = t.unix_timestamp_nanos();
+                if to_millis(*t).abs() < SECONDS_BELOW {
+                    // Read back as seconds: written as seconds.
+                    return if nanos % 1_000_000_000 == 0 {
+                        serializer.serialize_i64((nanos / 1_000_000_000) as i64)
+                    } else {
+                        serializer.serialize_f64(to_seconds(nanos))
+                    };
+                }
                 if nanos % 1_000_000 == 0 {
                     serializer.serialize_i64((nanos / 1_000_000) as i64)
                 } else {
@@ -185,6 +200,28 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    /// Found by fuzzing (the PTA record target): an instant whose milliseconds are below
+    /// 10^11 was written in milliseconds and read back as seconds, another instant.
+    #[test]
+    fn instants_near_1970_are_written_as_the_seconds_they_are_read_as() {
+        for text in [
+            r#"{"at":15970}"#,
+            r#"{"at":-15970}"#,
+            r#"{"at":15970.25}"#,
+            r#"{"at":99999999.999}"#,
+            r#"{"at":0}"#,
+            r#"{"at":1594793984000}"#,
+        ] {
+            let t: T = serde_json::from_str(text).unwrap();
+            let written = serde_json::to_string(&t).unwrap();
+            let again: T = serde_json::from_str(&written).unwrap();
+            assert_eq!(again, t, "{text} was written {written}");
+        }
+        let t: T = serde_json::from_str(r#"{"at":15970}"#).unwrap();
+        assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"at":15970}"#);
+        assert_eq!(t.at, Some(datetime!(1970-01-01 04:26:10 UTC)));
     }
 
     #[test]

@@ -343,6 +343,9 @@ struct OffsetSource<T> {
     cap: Option<u64>,
     /// How many pages have been read.
     read: u64,
+    /// The server answered a window with fewer items than asked (it caps the page size):
+    /// windows asked ahead would start at the wrong place, so none are asked any more.
+    capped: bool,
 }
 
 impl<T: Send + 'static> OffsetSource<T> {
@@ -390,12 +393,14 @@ impl<T: Send + 'static> OffsetSource<T> {
         if self.ahead.is_empty() && !self.request(start, size, config)? {
             return Ok(Page::last(Vec::new()));
         }
-        // Ask ahead only once a total says there is more.
-        while self.ahead.len() <= config.prefetch
+        // Ask ahead only once a total says there is more, while the server answers whole
+        // windows, and never for more pages than the walk may read (`max_pages`, else the
+        // page ceiling): a window asked ahead is a request the server answers.
+        let pages = config.max_pages.unwrap_or(config.ceiling);
+        while !self.capped
+            && self.ahead.len() <= config.prefetch
             && let Some(cap) = self.cap
-            && config
-                .max_pages
-                .is_none_or(|m| self.read + (self.ahead.len() as u64) < m)
+            && self.read + (self.ahead.len() as u64) < pages
             && let Some(back) = self.ahead.back()
             && let Some(next) = back.start.checked_add(back.len)
             && next < cap
@@ -428,6 +433,9 @@ impl<T: Send + 'static> OffsetSource<T> {
                 && self.cap.is_none_or(|cap| next < cap)
                 && Self::bound(config).is_none_or(|bound| next <= bound)
         });
+        if got < len {
+            self.capped = true;
+        }
         if next.is_none() || got != len {
             // The end, or a short page: what was asked ahead starts at the wrong place.
             self.ahead.clear();
@@ -838,7 +846,11 @@ impl<T: Send + 'static> Paginator<T, u64> {
     /// than asked; it ends at an empty page, at a page marked [`OffsetPage::last`], and
     /// at the smallest total reported (so never past the first one). A page shorter than
     /// asked (a server that caps the page size) discards the windows asked ahead and goes
-    /// on from the first position not yet seen.
+    /// on from the first position not yet seen, without asking ahead any more. No window is
+    /// asked ahead past the pages the walk may read ([`max_pages`](Self::max_pages), else
+    /// the [`page_ceiling`](Self::page_ceiling)), so a walk sends at most that many
+    /// requests, plus the windows asked ahead that a short or last page discards (at most
+    /// [`prefetch`](Self::prefetch), once).
     ///
     /// ```
     /// use futures::TryStreamExt;
@@ -870,6 +882,7 @@ impl<T: Send + 'static> Paginator<T, u64> {
             ahead: VecDeque::new(),
             cap: None,
             read: 0,
+            capped: false,
         }));
         paginator.config.page_size = Some(DEFAULT_PAGE_SIZE);
         paginator
@@ -1346,6 +1359,40 @@ mod tests {
         let p = p.page_size(4).max_pages(2).prefetch(5);
         assert_eq!(collect(p).unwrap(), (0..8).collect::<Vec<_>>());
         assert_eq!(asked.lock().unwrap().len(), 2);
+    }
+
+    /// Found by fuzzing (the paginator target): against a server that caps its page size,
+    /// every page discarded the windows asked ahead and asked them again, `prefetch + 1`
+    /// requests a page; and windows were asked ahead past the page ceiling.
+    #[test]
+    fn offsets_ask_ahead_neither_past_the_ceiling_nor_of_a_capping_server() {
+        // A server of 100 items that answers 2 items whatever the window.
+        let (p, asked) = offsets_over(100, 2);
+        let items = collect(p.page_size(5).prefetch(3)).unwrap();
+        assert_eq!(items, (0..100).collect::<Vec<_>>());
+        // 50 pages of 2 items, and the windows asked ahead of the first page only.
+        assert!(
+            asked.lock().unwrap().len() <= 50 + 3,
+            "{:?}",
+            asked.lock().unwrap().len()
+        );
+        // An endless listing: the walk reads 5 pages and fails, having asked for no window
+        // past them.
+        let (p, asked) = offsets_over(u64::MAX, u64::MAX);
+        let err = collect(p.page_size(2).prefetch(3).page_ceiling(5)).unwrap_err();
+        assert!(
+            matches!(err, Error::LimitExceeded { limit: 5, .. }),
+            "{err:?}"
+        );
+        assert_eq!(asked.lock().unwrap().len(), 5);
+        let (p, asked) = offsets_over(u64::MAX, u64::MAX);
+        assert_eq!(
+            collect(p.page_size(2).prefetch(3).max_pages(4))
+                .unwrap()
+                .len(),
+            8
+        );
+        assert_eq!(asked.lock().unwrap().len(), 4);
     }
 
     #[test]

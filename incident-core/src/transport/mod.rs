@@ -111,7 +111,7 @@ impl fmt::Debug for Transport {
 }
 
 /// What one attempt came to.
-enum Step {
+pub(crate) enum Step {
     Done(ApiResponse),
     /// An error that no retry can mend.
     Fail(Error),
@@ -131,6 +131,29 @@ enum Step {
         headers: HeaderMap,
         status: StatusCode,
     },
+}
+
+impl From<Step> for crate::fuzzing::Outcome {
+    fn from(step: Step) -> Self {
+        use crate::fuzzing::Outcome;
+        match step {
+            Step::Done(response) => Outcome::Done(response),
+            Step::Fail(error) => Outcome::Fail(error),
+            Step::Retry {
+                error,
+                wait,
+                retryable,
+                restart,
+            } => Outcome::Retry {
+                error,
+                wait,
+                retryable,
+                restart,
+            },
+            Step::Reauthenticate(error) => Outcome::Reauthenticate(error),
+            Step::Poll { after, headers, .. } => Outcome::Poll { after, headers },
+        }
+    }
 }
 
 impl Transport {
@@ -265,7 +288,7 @@ impl Transport {
         }
     }
 
-    fn url_for(&self, path: &ApiPath) -> Url {
+    pub(crate) fn url_for(&self, path: &ApiPath) -> Url {
         let mut url = self.inner.base.clone();
         let base_path = url.path().trim_end_matches('/').to_string();
         url.set_path(&format!("{base_path}{}", path.as_str()));
@@ -549,7 +572,7 @@ impl Transport {
         }
     }
 
-    async fn read_response(
+    pub(crate) async fn read_response(
         &self,
         mut resp: reqwest::Response,
         request: &ApiRequest,
@@ -597,6 +620,21 @@ impl Transport {
             }
         }
         let headers = std::mem::take(resp.headers_mut());
+        self.classify(request, url, attempt, status, headers, body)
+    }
+
+    /// What an answer that arrived whole means: the vendor's hook first, then the default
+    /// handling (a 2xx is the answer; anything else an error, retried as the policy says).
+    fn classify(
+        &self,
+        request: &ApiRequest,
+        url: &Url,
+        attempt: u32,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Vec<u8>,
+    ) -> Step {
+        let inner = &*self.inner;
         let request_id = self.request_id(&headers);
         let action = inner
             .hook

@@ -454,7 +454,7 @@ fn update_event(shared: &Pta, id: String, body: &Bytes) -> Result<Response, Resp
 }
 
 /// `type eq "X" AND status eq "Y"`: the clauses PVWA documents.
-fn parse_filter(filter: &str) -> Result<Vec<(String, String)>, Response> {
+pub(super) fn parse_filter(filter: &str) -> Result<Vec<(String, String)>, Response> {
     let mut clauses = Vec::new();
     let lower = filter.to_ascii_lowercase();
     let mut rest_lower = lower.as_str();

@@ -322,7 +322,7 @@ fn project(value: Value, fields: &[&str]) -> Value {
 /// The simulator's subset of a `query` filter: `field:value` terms joined by ` AND `, each
 /// an equality on a top-level field (strings compared without regard to case). Sentinel's
 /// TinyQ grammar is not public; anything else is refused with 400.
-fn filter(query: Option<&str>) -> Result<Vec<(String, String)>, Refusal> {
+pub(super) fn filter(query: Option<&str>) -> Result<Vec<(String, String)>, Refusal> {
     let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) else {
         return Ok(Vec::new());
     };
@@ -339,7 +339,7 @@ fn filter(query: Option<&str>) -> Result<Vec<(String, String)>, Refusal> {
         .collect()
 }
 
-fn matches(object: &Value, terms: &[(String, String)]) -> bool {
+pub(super) fn matches(object: &Value, terms: &[(String, String)]) -> bool {
     terms
         .iter()
         .all(|(field, want)| match &object[field.as_str()] {
