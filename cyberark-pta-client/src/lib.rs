@@ -29,18 +29,4 @@ pub use incident_core::{Error, ErrorKind, Result, Secret};
 /// Entry points for the fuzz targets (the `fuzz/` package) and the tests that replay their
 /// corpora. Not part of the public API; it may change in any release.
 #[doc(hidden)]
-pub mod fuzzing {
-    use incident_core::{ApiResponse, Result};
-
-    use crate::model::{EventStatus, SecurityEvent};
-
-    /// Reads an answer of the security-event listing as [`ListEvents`](crate::ListEvents)
-    /// does.
-    pub fn decode_events(
-        response: &ApiResponse,
-        max_events: u64,
-        kept_status: Option<&EventStatus>,
-    ) -> Result<Vec<SecurityEvent>> {
-        crate::events::decode_events(response, max_events, kept_status)
-    }
-}
+pub mod fuzzing;

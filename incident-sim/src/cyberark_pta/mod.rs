@@ -65,13 +65,7 @@ pub use handlers::Pta;
 /// The risk-event filter for the fuzz targets (the `fuzz/` package) and the tests that
 /// replay their corpora. Not part of the public API; it may change in any release.
 #[doc(hidden)]
-pub mod fuzzing {
-    /// The `field eq "value"` clauses of a `filter` of `GET .../Risks/RisksEvents/`, or
-    /// `None` when the simulator refuses it (400).
-    pub fn risk_filter(filter: &str) -> Option<Vec<(String, String)>> {
-        super::handlers::parse_filter(filter).ok()
-    }
-}
+pub mod fuzzing;
 
 /// The user name a simulator accepts unless [`PtaSimBuilder::credentials`] says otherwise.
 pub const DEFAULT_USER: &str = "pta-admin";

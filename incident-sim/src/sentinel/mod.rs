@@ -43,26 +43,7 @@ pub use model::seeded_incidents_json;
 /// The `query` subset for the fuzz targets (the `fuzz/` package) and the tests that replay
 /// their corpora. Not part of the public API; it may change in any release.
 #[doc(hidden)]
-pub mod fuzzing {
-    use super::model::State;
-
-    thread_local! {
-        static STATE: State = State::seeded("https://sentinel.invalid", 24, 7);
-    }
-
-    /// How many incidents of a small seeded server match a `query` of
-    /// `GET .../objects/incident`, or `None` when the simulator refuses it (400).
-    pub fn incident_query(query: &str) -> Option<usize> {
-        let terms = super::handlers::filter(Some(query)).ok()?;
-        Some(STATE.with(|state| {
-            state
-                .incidents
-                .values()
-                .filter(|i| super::handlers::matches(i, &terms))
-                .count()
-        }))
-    }
-}
+pub mod fuzzing;
 
 /// The user name the simulator accepts by default.
 pub const DEFAULT_USER: &str = "admin";
