@@ -61,6 +61,7 @@ use crate::sim::{Common, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::Pta;
+pub use model::seeded_events_json;
 
 /// The user name a simulator accepts unless [`PtaSimBuilder::credentials`] says otherwise.
 pub const DEFAULT_USER: &str = "pta-admin";

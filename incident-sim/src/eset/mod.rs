@@ -61,6 +61,7 @@ use crate::sim::{Common, Secret, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::Eset;
+pub use state::seeded_incidents_json;
 
 /// The API user's name a simulator accepts unless [`EsetSimBuilder::credentials`] says
 /// otherwise.
