@@ -85,6 +85,12 @@ pub enum ActorIdType {
 impl ActorIdType {
     /// Reads `USER`, `User`, `IP_ADDRESS`, `IpAddress`... (case and `_` ignored).
     pub fn from_wire(value: &str) -> ActorIdType {
+        // The spellings seen, without a copy.
+        match value {
+            "USER" | "User" => return ActorIdType::User,
+            "IP_ADDRESS" | "IpAddress" => return ActorIdType::IpAddress,
+            _ => {}
+        }
         let squashed: String = value
             .chars()
             .filter(|c| *c != '_' && *c != ' ')
@@ -119,10 +125,24 @@ impl Serialize for ActorIdType {
     }
 }
 
+impl From<&str> for ActorIdType {
+    fn from(value: &str) -> ActorIdType {
+        ActorIdType::from_wire(value)
+    }
+}
+
+impl From<String> for ActorIdType {
+    fn from(value: String) -> ActorIdType {
+        match ActorIdType::from_wire(&value) {
+            ActorIdType::Unknown(_) => ActorIdType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for ActorIdType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(ActorIdType::from_wire(&s))
+        incident_core::serde_helpers::str_into(d)
     }
 }
 
