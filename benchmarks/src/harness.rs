@@ -44,12 +44,13 @@ pub struct Config {
 
 impl Config {
     /// Every walk at 100,000 and 10,000 incidents in each vendor's largest pages (PTA:
-    /// 20,000 events, 500 closed), QRadar's 2,000 updates with 32 in flight, 3 runs each.
+    /// 20,000 events, 500 closed), QRadar's 2,000 updates with 32 in flight, 5 runs each,
+    /// 50 decodes of each page each way.
     pub fn full() -> Self {
         Config {
             quick: false,
-            runs: 3,
-            decode_repeat: 25,
+            runs: 5,
+            decode_repeat: 50,
             large: 100_000,
             small: 10_000,
             page_size: None,

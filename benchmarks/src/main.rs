@@ -24,7 +24,7 @@ const USAGE: &str = "\
 usage: benchmarks [--quick] [--runs N] [--python PATH]
 
   --quick        small sizes and one run each (what CI runs)
-  --runs N       runs of each client per walk; the tables show medians (default 3)
+  --runs N       runs of each client per walk; the tables show medians (default 5)
   --python PATH  interpreter that creates the peer's virtual environment (default python3)
 
 Internal: `benchmarks sim qradar ...` serves a simulator (see incident-sim);

@@ -106,8 +106,10 @@ impl Page {
     }
 }
 
-/// Decodes `vendor`'s page of `records` records `config.decode_repeat` times each way,
-/// alternating, and as many times in Python; every decode must see every record.
+/// Decodes `vendor`'s page of `records` records `config.decode_repeat` times each way, as a
+/// client does, page after page of the same type (all typed decodes, then all into
+/// `serde_json::Value`, each after two untimed ones), and as many times in Python; every
+/// decode must see every record.
 pub(crate) fn measure(
     config: &Config,
     env: &Environment,
@@ -118,18 +120,9 @@ pub(crate) fn measure(
     eprintln!("{name} decode: a page of {records} records");
     let page = vendor.text(records);
     let bytes = page.as_bytes();
-    let (mut typed, mut value) = (Vec::new(), Vec::new());
-    for _ in 0..config.decode_repeat {
-        let (seconds, typed_records) = vendor.typed(bytes)?;
-        typed.push(seconds);
-        let (seconds, value_records) = time_value(bytes)?;
-        value.push(seconds);
-        if typed_records != records || value_records != records {
-            return Err(format!(
-                "{name}: decodes saw {typed_records} and {value_records} records of {records}"
-            ));
-        }
-    }
+    let repeat = config.decode_repeat;
+    let typed = repeated(name, records, repeat, || vendor.typed(bytes))?;
+    let value = repeated(name, records, repeat, || time_value(bytes))?;
     let file = env.scratch.join(format!("decode-{name}.json"));
     std::fs::write(&file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     let args = [
@@ -150,6 +143,27 @@ pub(crate) fn measure(
         bytes: bytes.len(),
         mb_per_s: [mb / median(typed), mb / median(value), mb / python.seconds],
     })
+}
+
+/// Runs `decode` twice untimed, then `repeat` times; the seconds of each timed run. Every
+/// run must see all `records`.
+fn repeated(
+    name: &str,
+    records: usize,
+    repeat: usize,
+    decode: impl Fn() -> Result<(f64, usize), String>,
+) -> Result<Vec<f64>, String> {
+    let mut seconds = Vec::with_capacity(repeat);
+    for i in 0..repeat + 2 {
+        let (s, seen) = decode()?;
+        if seen != records {
+            return Err(format!("{name}: a decode saw {seen} records of {records}"));
+        }
+        if i >= 2 {
+            seconds.push(s);
+        }
+    }
+    Ok(seconds)
 }
 
 /// Seconds of one decode into `serde_json::Value` as a hand-written client writes it
@@ -197,15 +211,15 @@ pub(crate) fn command(args: &[String]) -> Result<(), String> {
         if which.is_some_and(|w| w != label) {
             continue;
         }
-        let mut seconds = Vec::with_capacity(repeat);
-        for _ in 0..repeat {
-            let (s, _) = if label == "typed" {
-                vendor.typed(page.as_bytes())?
-            } else {
-                time_value(page.as_bytes())?
-            };
-            seconds.push(s);
-        }
+        let seconds = if label == "typed" {
+            repeated(vendor.name(), records, repeat, || {
+                vendor.typed(page.as_bytes())
+            })?
+        } else {
+            repeated(vendor.name(), records, repeat, || {
+                time_value(page.as_bytes())
+            })?
+        };
         println!(
             "{} {label}: {records} records, {mb:.2} MB, {:.0} MB/s",
             vendor.name(),
