@@ -92,7 +92,7 @@ fn uuid_sum(uuid: &str) -> u64 {
 }
 
 /// `benchmarks eset-client sdk|raw URL IAM_URL USER PASSWORD PAGE_SIZE`: lists every
-/// incident and prints one [`Measurement`] line.
+/// incident and prints one [`Measurement`](crate::client::Measurement) line.
 pub(crate) fn client(args: &[String]) -> Result<(), String> {
     let [implementation, url, iam, user, password, size] = args else {
         return Err(
