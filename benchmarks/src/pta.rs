@@ -11,10 +11,10 @@ use std::process::Command;
 use cyberark_pta_client::{PtaClient, SecurityEvent};
 
 use crate::client::{Implementation, Start};
-use crate::harness::report::{Report, Walked};
+use crate::harness::report::Report;
 use crate::harness::sim::SimProcess;
 use crate::harness::walk::{self, Expect};
-use crate::harness::{Config, Environment, PEERS, Peer, decode, thousands};
+use crate::harness::{Config, Environment, Peer, decode, thousands};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -59,7 +59,7 @@ pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, Strin
         items: events as u64,
         id_sum: closes as u64,
     };
-    let medians = walk::measure(config, &mut sim, &PEERS, &command, expect)?;
+    let large = walk::walked(config, &mut sim, events, &command, expect)?;
     Ok(Report {
         vendor: "CyberArk PTA",
         walk: format!(
@@ -67,10 +67,7 @@ pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, Strin
             thousands(closes as u64)
         ),
         unit: "events",
-        large: Walked {
-            items: events,
-            peers: medians.try_into().map_err(|_| "three columns expected")?,
-        },
+        large,
         small: None,
         decode,
     })

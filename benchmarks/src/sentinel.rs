@@ -5,11 +5,9 @@
 use futures::TryStreamExt;
 use sentinel_client::{Incident, Page, SentinelClient};
 
-use crate::client::Runtime;
-use crate::harness::report::{Report, Walked};
-use crate::harness::sim::SimProcess;
+use crate::harness::report::Report;
 use crate::harness::walk::{self, Expect};
-use crate::harness::{Config, Environment, PEERS, decode, id_sum, thousands};
+use crate::harness::{Config, Environment, decode, id_sum, thousands};
 
 /// The scenario's name on the clients' command lines.
 pub const SCENARIO: &str = "sentinel-list-all";
@@ -25,34 +23,20 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, String> {
     let page = config.page(PAGE);
     let decode = decode::measure(config, env, decode::Page::Sentinel, page as usize)?;
-    let walk = |n: usize| -> Result<Walked, String> {
-        eprintln!("sentinel list-all: {n} incidents, pages of {page}");
-        let mut sim = SimProcess::start(
-            env,
-            &["sentinel".into(), "--incidents".into(), n.to_string()],
-        )?;
-        let credentials = format!(
-            "{}:{}",
-            sim.var("SENTINEL_USERNAME")?,
-            sim.var("SENTINEL_PASSWORD")?
-        );
-        let args = [
-            SCENARIO.to_owned(),
-            sim.var("SENTINEL_URL")?,
-            credentials,
-            page.to_string(),
-            "0".to_owned(),
-        ];
-        let command = |peer| env.client(peer, &args, Runtime::MultiThread);
+    let walk = |n: usize| {
         let expect = Expect::Exactly {
             items: n as u64,
             id_sum: id_sum(n as u64),
         };
-        let medians = walk::measure(config, &mut sim, &PEERS, &command, expect)?;
-        Ok(Walked {
-            items: n,
-            peers: medians.try_into().map_err(|_| "three columns expected")?,
-        })
+        walk::with_password(
+            config,
+            env,
+            ("sentinel", "SENTINEL"),
+            SCENARIO,
+            page,
+            n,
+            expect,
+        )
     };
     Ok(Report {
         vendor: "Sentinel",

@@ -11,11 +11,9 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 use skyhigh_client::{Incident, ResponseInfo, SkyhighClient};
 
-use super::report::{Report, Walked};
-use super::sim::SimProcess;
+use super::report::Report;
 use super::walk::{self, Expect};
-use super::{Config, Environment, PEERS, decode, thousands};
-use crate::client::Runtime;
+use super::{Config, Environment, decode, thousands};
 
 /// The `startTime` of every walk: the simulator's first incident.
 const START: &str = incident_sim::skyhigh::FIRST_INCIDENT_TIME;
@@ -42,34 +40,21 @@ fn number(incident: &Incident) -> u64 {
 pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, String> {
     let page = config.page(PAGE);
     let decode = decode::measure(config, env, decode::Page::Skyhigh, page as usize)?;
-    let walk = |n: usize| -> Result<Walked, String> {
-        eprintln!("skyhigh list-all: {n} incidents, limit {page}");
-        let mut sim = SimProcess::start(
-            env,
-            &["skyhigh".into(), "--incidents".into(), n.to_string()],
-        )?;
-        let credentials = format!(
-            "{}:{}",
-            sim.var("SKYHIGH_USERNAME")?,
-            sim.var("SKYHIGH_PASSWORD")?
-        );
-        let args = [
-            "skyhigh-list-all".to_owned(),
-            sim.var("SKYHIGH_URL")?,
-            credentials,
-            page.to_string(),
-            "0".to_owned(),
-        ];
-        let command = |peer| env.client(peer, &args, Runtime::MultiThread);
+    let walk = |n: usize| {
         let expect = Expect::Exactly {
             items: n as u64,
             id_sum: id_sum(n as u64),
         };
-        let medians = walk::measure(config, &mut sim, &PEERS, &command, expect)?;
-        Ok(Walked {
-            items: n,
-            peers: medians.try_into().map_err(|_| "three columns expected")?,
-        })
+        let scenario = "skyhigh-list-all";
+        walk::with_password(
+            config,
+            env,
+            ("skyhigh", "SKYHIGH"),
+            scenario,
+            page,
+            n,
+            expect,
+        )
     };
     Ok(Report {
         vendor: "Skyhigh",

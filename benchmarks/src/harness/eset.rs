@@ -16,7 +16,7 @@ use futures::TryStreamExt;
 use super::report::{Report, Walked};
 use super::sim::SimProcess;
 use super::walk::{self, Expect};
-use super::{Config, Environment, PEERS, Peer, decode, thousands};
+use super::{Config, Environment, Peer, decode, thousands};
 use crate::client::{Implementation, Start};
 
 /// ESET's largest page (`pageSize` at most 1,000).
@@ -65,11 +65,7 @@ pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, Strin
             }
         };
         let expect = Expect::AsTheFirst { items: n as u64 };
-        let medians = walk::measure(config, &mut sim, &PEERS, &command, expect)?;
-        Ok(Walked {
-            items: n,
-            peers: medians.try_into().map_err(|_| "three columns expected")?,
-        })
+        walk::walked(config, &mut sim, n, &command, expect)
     };
     Ok(Report {
         vendor: "ESET Connect",

@@ -4,9 +4,10 @@
 
 use std::process::Command;
 
+use super::report::Walked;
 use super::sim::SimProcess;
-use super::{Config, Peer, median, run_client};
-use crate::client::{Implementation, Measurement};
+use super::{Config, Environment, PEERS, Peer, median, run_client};
+use crate::client::{Implementation, Measurement, Runtime};
 
 /// What every client of a walk must report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,55 @@ pub(crate) fn measure(
         }
     }
     Ok(runs.into_iter().map(|r| Run::medians(&r)).collect())
+}
+
+/// [`measure`]s the SDK, raw reqwest and Python walking `items` items.
+pub(crate) fn walked(
+    config: &Config,
+    sim: &mut SimProcess,
+    items: usize,
+    command: &dyn Fn(Peer) -> Command,
+    expect: Expect,
+) -> Result<Walked, String> {
+    let medians = measure(config, sim, &PEERS, command, expect)?;
+    Ok(Walked {
+        items,
+        peers: medians.try_into().map_err(|_| "three columns expected")?,
+    })
+}
+
+/// A walk of `items` incidents of `benchmarks sim VENDOR --incidents N` by clients that log
+/// on with a user name and password: `benchmarks client SCENARIO IMPLEMENTATION URL
+/// USER:PASSWORD PAGE 0` and `peer.py SCENARIO URL USER:PASSWORD PAGE 0`, given the
+/// simulator's `{prefix}_URL`, `{prefix}_USERNAME` and `{prefix}_PASSWORD`.
+pub(crate) fn with_password(
+    config: &Config,
+    env: &Environment,
+    (vendor, prefix): (&str, &str),
+    scenario: &str,
+    page: u64,
+    items: usize,
+    expect: Expect,
+) -> Result<Walked, String> {
+    eprintln!("{vendor} list-all: {items} incidents, pages of {page}");
+    let mut sim = SimProcess::start(
+        env,
+        &[vendor.into(), "--incidents".into(), items.to_string()],
+    )?;
+    let credentials = format!(
+        "{}:{}",
+        sim.var(&format!("{prefix}_USERNAME"))?,
+        sim.var(&format!("{prefix}_PASSWORD"))?
+    );
+    let args = [
+        scenario.to_owned(),
+        sim.var(&format!("{prefix}_URL"))?,
+        credentials,
+        page.to_string(),
+        "0".to_owned(),
+    ];
+    let command = |peer| env.client(peer, &args, Runtime::MultiThread);
+    walked(config, &mut sim, items, &command, expect)
 }
 
 /// One client run and what the simulator did meanwhile.
