@@ -8,8 +8,11 @@ the way SOC scripts usually are (requests + json).
     peer.py pta-list-close URL USER PASSWORD CLOSES
     peer.py skyhigh-list-all URL USER:PASSWORD LIMIT _   (see skyhigh_peer.py)
 
-Prints one JSON line: {"items", "seconds", "peak_rss_kib", "id_sum"}, as the Rust clients
-do. For decode, "seconds" is the median time of one json.loads of the whole file.
+Prints one JSON line: {"items", "seconds", "cpu_seconds", "peak_rss_kib", "id_sum"}, as
+the Rust clients do; "cpu_seconds" is the process's user + system time over the same work.
+For decode, "seconds" is the median time of one json.loads of the whole file and "items"
+the number of records in it (the document itself when it is an array, else its "objects"
+or "incidents").
 """
 
 import json
@@ -46,18 +49,26 @@ def session(token, pool_size):
     return s
 
 
+def records(doc):
+    if isinstance(doc, list):
+        return doc
+    for key in ("objects", "incidents"):
+        if isinstance(doc.get(key), list):
+            return doc[key]
+    return []
+
+
 def decode(path, repeat):
     with open(path, "rb") as f:
         data = f.read()
     times = []
-    items = id_sum = 0
+    items = 0
     for _ in range(repeat):
         start = time.perf_counter()
-        offenses = json.loads(data)
+        doc = json.loads(data)
         times.append(time.perf_counter() - start)
-        items = len(offenses)
-        id_sum = sum(o["id"] for o in offenses)
-    return items, statistics.median(times), id_sum
+        items = len(records(doc))
+    return items, statistics.median(times), 0
 
 
 def list_all(url, token, page_size):
@@ -141,6 +152,7 @@ def pta_list_close(url, user, password, closes):
 
 def main(argv):
     scenario = argv[1]
+    cpu = time.process_time()
     if scenario == "pta-list-close":
         start = time.perf_counter()
         items, id_sum = pta_list_close(argv[2], argv[3], argv[4], int(argv[5]))
@@ -163,7 +175,9 @@ def main(argv):
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
         seconds = time.perf_counter() - start
-    print(json.dumps({"items": items, "seconds": seconds, "peak_rss_kib": peak_rss_kib(), "id_sum": id_sum}))
+    cpu = time.process_time() - cpu
+    print(json.dumps({"items": items, "seconds": seconds, "cpu_seconds": cpu,
+                      "peak_rss_kib": peak_rss_kib(), "id_sum": id_sum}))
 
 
 if __name__ == "__main__":

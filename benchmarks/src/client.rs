@@ -24,11 +24,53 @@ pub struct Measurement {
     pub items: u64,
     /// Wall time of the work, from creating the client to the last item, in seconds.
     pub seconds: f64,
+    /// CPU time (user and system, every thread) the client process spent on the same work,
+    /// in seconds.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
     /// Peak resident set of the client process in KiB (`VmHWM`), where the system tells.
     pub peak_rss_kib: Option<u64>,
     /// Sum of the ids of the offenses seen: the work cannot be skipped, and every
     /// implementation must agree.
     pub id_sum: u64,
+}
+
+/// When a client's work began, by the wall clock and by the process's CPU clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    wall: Instant,
+    cpu: f64,
+}
+
+impl Start {
+    /// Now.
+    pub fn now() -> Start {
+        Start {
+            wall: Instant::now(),
+            cpu: crate::cpu::own_seconds(),
+        }
+    }
+
+    /// The measurement of work that began at this start and just ended, having seen
+    /// `items` with this checksum.
+    pub fn finish(self, items: u64, id_sum: u64) -> Measurement {
+        Measurement {
+            items,
+            seconds: self.wall.elapsed().as_secs_f64(),
+            cpu_seconds: Some(crate::cpu::own_seconds() - self.cpu),
+            peak_rss_kib: peak_rss_kib(),
+            id_sum,
+        }
+    }
+
+    /// Prints the measurement of the work that just ended as the JSON line the harness
+    /// reads.
+    pub fn report(self, items: u64, id_sum: u64) -> Result<(), String> {
+        let measurement = self.finish(items, id_sum);
+        let line = serde_json::to_string(&measurement).map_err(|e| e.to_string())?;
+        println!("{line}");
+        Ok(())
+    }
 }
 
 /// Which client does the work.
@@ -116,7 +158,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     .enable_all()
     .build()
     .map_err(|e| e.to_string())?;
-    let started = Instant::now();
+    let started = Start::now();
     let result = runtime.block_on(async {
         match (scenario.as_str(), implementation) {
             ("list-all", Implementation::Sdk) => list_all_sdk(url, token, n, None).await,
@@ -141,19 +183,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             (other, _) => Err(format!("unknown scenario {other:?}").into()),
         }
     });
-    let seconds = started.elapsed().as_secs_f64();
     let (items, id_sum) = result.map_err(|e| error_chain(&*e))?;
-    let measurement = Measurement {
-        items,
-        seconds,
-        peak_rss_kib: peak_rss_kib(),
-        id_sum,
-    };
-    println!(
-        "{}",
-        serde_json::to_string(&measurement).map_err(|e| e.to_string())?
-    );
-    Ok(())
+    started.report(items, id_sum)
 }
 
 fn error_chain(e: &(dyn StdError + 'static)) -> String {

@@ -1,6 +1,7 @@
-//! The benchmark harness of the incident SDK: the QRadar and Sentinel clients against
-//! hand-written reqwest calls and a Python `requests` script, on the same simulator, side by
-//! side.
+//! The benchmark harness of the incident SDK: each vendor's client against hand-written
+//! reqwest calls and a Python `requests` script, on the same simulator, side by side: wall
+//! time, the client's CPU time and peak memory, the simulator's CPU time meanwhile, and the
+//! speed of decoding one page.
 //!
 //! ```text
 //! cargo run --release -p benchmarks            # every scenario, full sizes
@@ -12,6 +13,7 @@
 //! each of them as a process of its own. See `BENCHMARKS.md` at the repository root.
 
 mod client;
+mod cpu;
 mod harness;
 mod pta;
 mod sentinel;
@@ -22,13 +24,14 @@ const USAGE: &str = "\
 usage: benchmarks [--quick] [--runs N] [--python PATH]
 
   --quick        small sizes and one run each (what CI runs)
-  --runs N       runs of each client per scenario; the table shows medians (default 3)
+  --runs N       runs of each client per walk; the tables show medians (default 5)
   --python PATH  interpreter that creates the peer's virtual environment (default python3)
 
 Internal: `benchmarks sim qradar ...` serves a simulator (see incident-sim);
 `benchmarks client SCENARIO sdk|raw URL TOKEN N M` runs one Rust client;
 `benchmarks pta-client sdk|raw URL USER PASSWORD CLOSES` runs one PTA client;
-`benchmarks eset-client sdk|raw URL IAM_URL USER PASSWORD PAGE_SIZE` one ESET client.";
+`benchmarks eset-client sdk|raw URL IAM_URL USER PASSWORD PAGE_SIZE` one ESET client;
+`benchmarks decode VENDOR RECORDS REPEAT [typed|value]` decodes one page (for profilers).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Some("client") => client::run(&args[1..]),
         Some("pta-client") => pta::client(&args[1..]),
         Some("eset-client") => harness::eset::client(&args[1..]),
+        Some("decode") => harness::decode::command(&args[1..]),
         _ => parse(&args).and_then(|config| match config {
             Some(config) => harness::run(&config),
             None => {

@@ -4,178 +4,73 @@
 //! the PTA simulator served as a process of its own; the table shows the medians and ratios.
 //!
 //! `benchmarks pta-client sdk|raw URL USER PASSWORD CLOSES` runs one Rust client and prints
-//! its [`Measurement`] as a JSON line (`items`: events listed, `id_sum`: events closed).
+//! its [`Measurement`](crate::client::Measurement) as a JSON line (`items`: events listed, `id_sum`: events closed).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 use cyberark_pta_client::{PtaClient, SecurityEvent};
 
-use crate::client::{Measurement, peak_rss_kib};
-use crate::harness::{Config, Environment};
+use crate::client::{Implementation, Start};
+use crate::harness::report::Report;
+use crate::harness::sim::SimProcess;
+use crate::harness::walk::{self, Expect};
+use crate::harness::{Config, Environment, Peer, decode, thousands};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Security events in the simulator, and how many each client closes.
-fn sizes(config: &Config) -> (usize, usize) {
-    if config.quick {
-        (1_000, 50)
-    } else {
-        (20_000, 500)
-    }
-}
+/// Security events in the decode row's page (PTA answers its whole list at once; this is
+/// the size of a busy day's list).
+const DECODE_EVENTS: usize = 1_000;
 
-/// Runs the scenario for every implementation and prints its table.
-pub(crate) fn run(config: &Config, env: &Environment) -> Result<(), String> {
-    let (events, closes) = sizes(config);
+/// Measures PTA: log on, list every security event, close some, log off; and the decode of
+/// a list of events.
+pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, String> {
+    let (events, closes) = config.pta_events;
+    let decoded = DECODE_EVENTS.min(events);
+    let decode = decode::measure(config, env, decode::Page::Pta, decoded)?;
     eprintln!("pta: {events} security events, {closes} closed");
-    let sim = Sim::start(env, events)?;
+    let mut sim = SimProcess::start(
+        env,
+        &["cyberark-pta".into(), "--events".into(), events.to_string()],
+    )?;
     let args = [
-        sim.url.clone(),
-        sim.user.clone(),
-        sim.password.clone(),
+        sim.var("PTA_URL")?,
+        sim.var("PTA_USERNAME")?,
+        sim.var("PTA_PASSWORD")?,
         closes.to_string(),
     ];
-    let expected = (events as u64, closes as u64);
-    let names = ["SDK", "raw reqwest", "Python"];
-    let mut seconds: [Vec<f64>; 3] = Default::default();
-    let mut rss: [Vec<f64>; 3] = Default::default();
-    // Untimed: the first walk warms the simulator and the page cache.
-    measure(env, 1, &args, expected)?;
-    for _ in 0..config.runs {
-        for (i, _) in names.iter().enumerate() {
-            let m = measure(env, i, &args, expected)?;
-            seconds[i].push(m.seconds);
-            rss[i].push(m.peak_rss_kib.map_or(f64::NAN, |k| k as f64 / 1024.0));
-        }
-    }
-    let s = seconds.map(median);
-    let r = rss.map(median);
-    println!("\nCyberArk PTA: log on, list {events} security events, close {closes}, log off");
-    println!(
-        "| {:<28} | {:>10} | {:>11} | {:>10} | {:>9} | {:>12} |",
-        "scenario", names[0], names[1], names[2], "SDK / raw", "SDK / Python"
-    );
-    println!(
-        "|------------------------------|-----------:|------------:|-----------:|----------:|-------------:|"
-    );
-    for (label, v, p) in [("seconds", s, 3), ("client peak RSS, MiB", r, 1)] {
-        println!(
-            "| {:<28} | {:>10.p$} | {:>11.p$} | {:>10.p$} | {:>8.2}x | {:>11.2}x |",
-            format!("pta {label}"),
-            v[0],
-            v[1],
-            v[2],
-            v[0] / v[1],
-            v[0] / v[2],
-        );
-    }
-    Ok(())
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
-
-/// Runs implementation `i` (SDK, raw, Python) in a process of its own.
-fn measure(
-    env: &Environment,
-    i: usize,
-    args: &[String; 4],
-    (events, closes): (u64, u64),
-) -> Result<Measurement, String> {
-    let mut cmd = match i {
-        0 | 1 => {
+    let command = |peer: Peer| match peer {
+        Peer::Rust(implementation) => {
             let mut cmd = Command::new(&env.exe);
-            cmd.arg("pta-client")
-                .arg(if i == 0 { "sdk" } else { "raw" });
+            let name = match implementation {
+                Implementation::Raw => "raw",
+                _ => "sdk",
+            };
+            cmd.arg("pta-client").arg(name).args(&args);
             cmd
         }
-        _ => {
+        Peer::Python => {
             let mut cmd = Command::new(&env.python);
-            cmd.arg(&env.peer).arg("pta-list-close");
+            cmd.arg(&env.peer).arg("pta-list-close").args(&args);
             cmd
         }
     };
-    let output = cmd
-        .args(args)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("{cmd:?} failed: {}", output.status));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().last().unwrap_or_default();
-    let m: Measurement =
-        serde_json::from_str(line).map_err(|e| format!("{cmd:?} printed {line:?}: {e}"))?;
-    if (m.items, m.id_sum) != (events, closes) {
-        return Err(format!(
-            "{cmd:?} listed {} events and closed {}, expected {events} and {closes}",
-            m.items, m.id_sum
-        ));
-    }
-    Ok(m)
-}
-
-/// The PTA simulator in a child process (`benchmarks sim cyberark-pta ...`).
-struct Sim {
-    child: Child,
-    stdin: ChildStdin,
-    url: String,
-    user: String,
-    password: String,
-}
-
-impl Sim {
-    fn start(env: &Environment, events: usize) -> Result<Self, String> {
-        let mut child = Command::new(&env.exe)
-            .args(["sim", "cyberark-pta", "--events", &events.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start the PTA simulator: {e}"))?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            let _ = child.kill();
-            return Err("the simulator's standard streams are missing".to_owned());
-        };
-        let mut sim = Sim {
-            child,
-            stdin,
-            url: String::new(),
-            user: String::new(),
-            password: String::new(),
-        };
-        for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| format!("cannot read from the simulator: {e}"))?;
-            if let Some(v) = line.strip_prefix("PTA_URL=") {
-                sim.url = v.to_owned();
-            } else if let Some(v) = line.strip_prefix("PTA_USERNAME=") {
-                sim.user = v.to_owned();
-            } else if let Some(v) = line.strip_prefix("PTA_PASSWORD=") {
-                sim.password = v.to_owned();
-            } else if line == "READY" {
-                return Ok(sim);
-            }
-        }
-        Err("the simulator exited".to_owned())
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.stdin.write_all(b"quit\n");
-        let _ = self.stdin.flush();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let expect = Expect::Exactly {
+        items: events as u64,
+        id_sum: closes as u64,
+    };
+    let large = walk::walked(config, &mut sim, events, &command, expect)?;
+    Ok(Report {
+        vendor: "CyberArk PTA",
+        walk: format!(
+            "log on, list every event (one answer), close {}, log off",
+            thousands(closes as u64)
+        ),
+        unit: "events",
+        large,
+        small: None,
+        decode,
+    })
 }
 
 /// `benchmarks pta-client sdk|raw URL USER PASSWORD CLOSES`.
@@ -190,7 +85,7 @@ pub(crate) fn client(args: &[String]) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let started = Instant::now();
+    let started = Start::now();
     let result = runtime.block_on(async {
         match implementation.as_str() {
             "sdk" => sdk(url, user, password, closes).await,
@@ -199,14 +94,7 @@ pub(crate) fn client(args: &[String]) -> Result<(), String> {
         }
     });
     let (items, id_sum) = result.map_err(|e| e.to_string())?;
-    let m = Measurement {
-        items,
-        seconds: started.elapsed().as_secs_f64(),
-        peak_rss_kib: peak_rss_kib(),
-        id_sum,
-    };
-    println!("{}", serde_json::to_string(&m).map_err(|e| e.to_string())?);
-    Ok(())
+    started.report(items, id_sum)
 }
 
 /// The ids to close: the first `n` in sorted order.

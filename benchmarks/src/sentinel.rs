@@ -2,136 +2,53 @@
 //! `page`/`pagesize` pages, then sign-out) with the SDK, hand-written reqwest calls and the
 //! Python peer, each in a process of its own.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-
 use futures::TryStreamExt;
 use sentinel_client::{Incident, Page, SentinelClient};
 
-use crate::client::Measurement;
-use crate::harness::{Config, Environment, PEERS, Peer, figure, median, run_client};
+use crate::harness::report::Report;
+use crate::harness::walk::{self, Expect};
+use crate::harness::{Config, Environment, decode, id_sum, thousands};
 
 /// The scenario's name on the clients' command lines.
 pub const SCENARIO: &str = "sentinel-list-all";
 
+/// The page size of the walks (Sentinel documents no maximum; the SDK asks for 100 unless
+/// told), as in the earlier runs.
+const PAGE: u64 = 500;
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A Sentinel simulator serving in a child process (`benchmarks sim sentinel ...`).
-struct Sim {
-    child: Child,
-    stdin: ChildStdin,
-    url: String,
-    credentials: String,
-}
-
-impl Sim {
-    fn start(env: &Environment, incidents: usize) -> Result<Self, String> {
-        let mut child = Command::new(&env.exe)
-            .args(["sim", "sentinel", "--incidents", &incidents.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start the Sentinel simulator: {e}"))?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            let _ = child.kill();
-            return Err("the simulator's standard streams are missing".to_owned());
+/// Measures Sentinel: a token, every page of the incidents (`next` links), sign-out, at
+/// two sizes, and the decode of a page.
+pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, String> {
+    let page = config.page(PAGE);
+    let decode = decode::measure(config, env, decode::Page::Sentinel, page as usize)?;
+    let walk = |n: usize| {
+        let expect = Expect::Exactly {
+            items: n as u64,
+            id_sum: id_sum(n as u64),
         };
-        let (mut url, mut user, mut password) = (String::new(), String::new(), String::new());
-        for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| format!("cannot read from the simulator: {e}"))?;
-            if let Some(v) = line.strip_prefix("SENTINEL_URL=") {
-                url = v.to_owned();
-            } else if let Some(v) = line.strip_prefix("SENTINEL_USERNAME=") {
-                user = v.to_owned();
-            } else if let Some(v) = line.strip_prefix("SENTINEL_PASSWORD=") {
-                password = v.to_owned();
-            } else if line == "READY" {
-                return Ok(Sim {
-                    child,
-                    stdin,
-                    url,
-                    credentials: format!("{user}:{password}"),
-                });
-            }
-        }
-        Err("the Sentinel simulator exited".to_owned())
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.stdin.write_all(b"quit\n");
-        let _ = self.stdin.flush();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs the scenario and prints its table: median seconds and peak RSS per column.
-pub fn run(config: &Config, env: &Environment) -> Result<(), String> {
-    let (n, page_size) = if config.quick {
-        (2_000, 100)
-    } else {
-        (20_000, 500)
+        walk::with_password(
+            config,
+            env,
+            ("sentinel", "SENTINEL"),
+            SCENARIO,
+            page,
+            n,
+            expect,
+        )
     };
-    eprintln!("sentinel list-all: {n} incidents, pages of {page_size}");
-    let sim = Sim::start(env, n)?;
-    let args = [
-        SCENARIO.to_owned(),
-        sim.url.clone(),
-        sim.credentials.clone(),
-        page_size.to_string(),
-        "0".to_owned(),
-    ];
-    let expected = (n as u64) * (n as u64 + 1) / 2;
-    let check = |peer: Peer, m: &Measurement| {
-        if m.items == n as u64 && m.id_sum == expected {
-            Ok(())
-        } else {
-            Err(format!(
-                "{peer:?} saw {} incidents with id sum {}, expected {n} and {expected}",
-                m.items, m.id_sum
-            ))
-        }
-    };
-    // Untimed warm-up.
-    let warm = run_client(env, PEERS[1], &args, crate::client::Runtime::MultiThread)?;
-    check(PEERS[1], &warm)?;
-    let mut seconds: [Vec<f64>; 3] = Default::default();
-    let mut rss: [Vec<f64>; 3] = Default::default();
-    for _ in 0..config.runs {
-        for (i, peer) in PEERS.into_iter().enumerate() {
-            let m = run_client(env, peer, &args, crate::client::Runtime::MultiThread)?;
-            check(peer, &m)?;
-            seconds[i].push(m.seconds);
-            rss[i].push(m.peak_rss_kib.map_or(f64::NAN, |k| k as f64));
-        }
-    }
-    let s = seconds.map(median);
-    let r = rss.map(median).map(|k| k / 1024.0);
-    println!(
-        "\nSentinel list-all {n} incidents (pages of {page_size}, token and sign-out included):"
-    );
-    println!(
-        "| {:40} | {:>10} | {:>11} | {:>10} | {:>9} | {:>12} |",
-        "scenario", "SDK", "raw reqwest", "Python", "SDK / raw", "SDK / Python"
-    );
-    println!(
-        "|------------------------------------|-----------:|------------:|-----------:|----------:|-------------:|"
-    );
-    for (label, v, p) in [("seconds", s, 3), ("client peak RSS, MiB", r, 1)] {
-        println!(
-            "| {:40} | {:>10} | {:>11} | {:>10} | {:>9} | {:>12} |",
-            format!("sentinel list-all: {label}"),
-            figure(v[0], p, ""),
-            figure(v[1], p, ""),
-            figure(v[2], p, ""),
-            figure(v[0] / v[1], 2, "x"),
-            figure(v[0] / v[2], 2, "x")
-        );
-    }
-    Ok(())
+    Ok(Report {
+        vendor: "Sentinel",
+        walk: format!(
+            "token, list-all in pages of {} (next links), sign-out",
+            thousands(page)
+        ),
+        unit: "incidents",
+        large: walk(config.large)?,
+        small: Some(walk(config.small)?),
+        decode,
+    })
 }
 
 fn split(credentials: &str) -> Result<(&str, &str), BoxError> {

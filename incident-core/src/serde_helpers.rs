@@ -6,8 +6,12 @@
 //! conversion of it can overflow. Formatters go through [`to_utc_saturating`], which never
 //! panics, also for a value built by hand outside that range.
 
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// The earliest instant a decoded time can be: `0000-01-01T00:00:00Z`, the first one a
 /// four-digit year can write.
@@ -60,6 +64,275 @@ pub fn to_utc_saturating(t: OffsetDateTime) -> OffsetDateTime {
         // Only the ends of `time`'s range overflow: past the end going up, or the start.
         None if t.year() > 0 => LATEST_TIME,
         None => EARLIEST_TIME,
+    }
+}
+
+/// Parses an RFC 3339 date-time exactly as `OffsetDateTime::parse(text, &Rfc3339)` does
+/// (`None` where it fails), at a fraction of the cost for the form vendors send:
+/// `YYYY-MM-DDTHH:MM:SS`, up to nine fractional digits, then `Z` or `±HH:MM`. Any other
+/// text (a leap second, a lower-case `t`, more digits) goes to `time`'s parser.
+///
+/// The result keeps the offset it was written with; vendor parsers pass it to
+/// [`to_utc_checked`].
+///
+/// ```
+/// use incident_core::serde_helpers::parse_rfc3339;
+/// use time::macros::datetime;
+/// assert_eq!(
+///     parse_rfc3339("2024-05-01T11:00:00.250+02:00"),
+///     Some(datetime!(2024-05-01 11:00:00.25 +2))
+/// );
+/// assert_eq!(parse_rfc3339("2024-05-01t09:00:00z"), Some(datetime!(2024-05-01 9:00 UTC)));
+/// assert_eq!(parse_rfc3339("2024-02-30T00:00:00Z"), None);
+/// ```
+pub fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
+    common_rfc3339(text.as_bytes()).or_else(|| OffsetDateTime::parse(text, &Rfc3339).ok())
+}
+
+/// The common form of [`parse_rfc3339`], read by hand; `None` for anything else (which
+/// `time`'s parser then reads, or refuses).
+fn common_rfc3339(b: &[u8]) -> Option<OffsetDateTime> {
+    fn number(digits: &[u8]) -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    }
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        i0,
+        i1,
+        b':',
+        s0,
+        s1,
+        rest @ ..,
+    ] = b
+    else {
+        return None;
+    };
+    let year = number(&[*y0, *y1, *y2, *y3])? as i32;
+    let month = Month::try_from(number(&[*m0, *m1])? as u8).ok()?;
+    let day = number(&[*d0, *d1])? as u8;
+    let (hour, minute) = (number(&[*h0, *h1])? as u8, number(&[*i0, *i1])? as u8);
+    let second = number(&[*s0, *s1])? as u8;
+    let (nanos, rest) = match rest {
+        [b'.', tail @ ..] => {
+            let n = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+            if !(1..=9).contains(&n) {
+                return None;
+            }
+            (number(&tail[..n])? * 10u32.pow(9 - n as u32), &tail[n..])
+        }
+        _ => (0, rest),
+    };
+    let offset = match rest {
+        [b'Z'] => UtcOffset::UTC,
+        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
+            let (hours, minutes) = (number(&[*h0, *h1])?, number(&[*m0, *m1])?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let (hours, minutes) = (hours as i8, minutes as i8);
+            if *sign == b'-' {
+                UtcOffset::from_hms(-hours, -minutes, 0).ok()?
+            } else {
+                UtcOffset::from_hms(hours, minutes, 0).ok()?
+            }
+        }
+        _ => return None,
+    };
+    let date = Date::from_calendar_date(year, month, day).ok()?;
+    // A second of 60 fails here and goes to `time`'s parser, which knows leap seconds.
+    let time = Time::from_hms_nano(hour, minute, second, nanos).ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_offset(offset))
+}
+
+/// Deserializes an optional string and hands it to `parse` as it lies in the input, without
+/// copying it: `null` (and, with `#[serde(default)]`, a missing field) is `None`, any other
+/// type an error, and `parse`'s error message a decode error. For the `with` modules of
+/// vendor formats (times, durations), which would otherwise allocate a `String` per value.
+///
+/// ```
+/// use serde::{Deserialize, Deserializer};
+/// fn hours<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+///     incident_core::serde_helpers::str_option(d, |s| {
+///         s.strip_suffix('h')
+///             .and_then(|n| n.parse().ok())
+///             .map(Some)
+///             .ok_or_else(|| format!("{s:?} is not a number of hours"))
+///     })
+/// }
+/// #[derive(Deserialize)]
+/// struct T {
+///     #[serde(default, deserialize_with = "hours")]
+///     ttl: Option<u32>,
+/// }
+/// assert_eq!(serde_json::from_str::<T>(r#"{"ttl": "4h"}"#).unwrap().ttl, Some(4));
+/// assert_eq!(serde_json::from_str::<T>(r#"{"ttl": null}"#).unwrap().ttl, None);
+/// assert!(serde_json::from_str::<T>(r#"{"ttl": 4}"#).is_err());
+/// assert!(serde_json::from_str::<T>(r#"{"ttl": "soon"}"#).is_err());
+/// ```
+pub fn str_option<'de, D, T, F>(deserializer: D, parse: F) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    F: FnOnce(&str) -> Result<Option<T>, String>,
+{
+    struct StrVisitor<F>(F);
+
+    impl<'de, T, F> Visitor<'de> for StrVisitor<F>
+    where
+        F: FnOnce(&str) -> Result<Option<T>, String>,
+    {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
+            (self.0)(v).map_err(E::custom)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    deserializer.deserialize_option(StrVisitor(parse))
+}
+
+/// Deserializes a string into `T` through `From<&str>` when the input lends it (so that a
+/// known value costs no copy) or `From<String>` when it gives one; any other type is an
+/// error. What [`string_enum!`](crate::string_enum) types decode with; for the
+/// `Deserialize` of other string types that keep unknown values.
+///
+/// ```
+/// #[derive(Debug, PartialEq)]
+/// enum Kind { Known, Other(String) }
+/// impl From<&str> for Kind {
+///     fn from(s: &str) -> Kind {
+///         if s == "KNOWN" { Kind::Known } else { Kind::Other(s.to_owned()) }
+///     }
+/// }
+/// impl From<String> for Kind {
+///     fn from(s: String) -> Kind {
+///         if s == "KNOWN" { Kind::Known } else { Kind::Other(s) }
+///     }
+/// }
+/// impl<'de> serde::Deserialize<'de> for Kind {
+///     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+///         incident_core::serde_helpers::str_into(d)
+///     }
+/// }
+/// assert_eq!(serde_json::from_str::<Kind>(r#""KNOWN""#).unwrap(), Kind::Known);
+/// assert_eq!(serde_json::from_str::<Kind>(r#""x\ty""#).unwrap(), Kind::Other("x\ty".into()));
+/// assert!(serde_json::from_str::<Kind>("1").is_err());
+/// ```
+pub fn str_into<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: for<'a> From<&'a str> + From<String>,
+{
+    struct WireVisitor<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T> Visitor<'de> for WireVisitor<T>
+    where
+        T: for<'a> From<&'a str> + From<String>,
+    {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok(T::from(v))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+            Ok(T::from(v))
+        }
+    }
+
+    deserializer.deserialize_str(WireVisitor(std::marker::PhantomData))
+}
+
+#[cfg(test)]
+mod rfc3339_tests {
+    use super::*;
+
+    #[test]
+    fn the_common_form_reads_as_time_reads_it() {
+        let mut texts: Vec<String> = [
+            "2024-05-01T11:00:00Z",
+            "2024-05-01T11:00:00.5Z",
+            "2024-05-01T11:00:00.123456789Z",
+            "2024-05-01T11:00:00.1234567891Z",
+            "2024-05-01T11:00:00+02:00",
+            "2024-05-01T11:00:00.000-07:30",
+            "2024-05-01T11:00:00-00:00",
+            "2024-05-01T11:00:00+24:00",
+            "2024-05-01T11:00:00+23:60",
+            "2024-02-29T23:59:59.999Z",
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-00-01T00:00:00Z",
+            "2024-05-00T00:00:00Z",
+            "2024-05-01T24:00:00Z",
+            "2024-05-01T23:60:00Z",
+            "2016-12-31T23:59:60Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "2024-05-01t11:00:00z",
+            "2024-05-01 11:00:00Z",
+            "2024-05-01T11:00:00",
+            "2024-05-01T11:00:00.Z",
+            "2024-05-01T11:00:00+0200",
+            "2024-05-01T11:00Z",
+            "2024-5-01T11:00:00Z",
+            "+2024-05-01T11:00:00Z",
+            "2024-05-01T11:00:00Z ",
+            "２０２４-05-01T11:00:00Z",
+            "",
+            "soon",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        // Every hour and minute of the offset, and a spread of fractions.
+        for h in [0, 1, 9, 13, 23] {
+            for m in [0, 15, 59] {
+                texts.push(format!("1999-12-31T23:59:59.{h:02}{m}-{h:02}:{m:02}"));
+            }
+        }
+        for text in &texts {
+            let slow = OffsetDateTime::parse(text, &Rfc3339).ok();
+            assert_eq!(parse_rfc3339(text), slow, "{text:?}");
+            if let Some(fast) = common_rfc3339(text.as_bytes()) {
+                assert_eq!(Some(fast), slow, "{text:?}");
+            }
+        }
+        assert!(common_rfc3339(b"2024-05-01T11:00:00.250+02:00").is_some());
+        assert!(common_rfc3339(b"2016-12-31T23:59:60Z").is_none());
     }
 }
 
@@ -845,9 +1118,7 @@ macro_rules! string_enum {
             where
                 D: $crate::serde_helpers::__serde::Deserializer<'de>,
             {
-                let value: ::std::string::String =
-                    $crate::serde_helpers::__serde::Deserialize::deserialize(deserializer)?;
-                ::std::result::Result::Ok(::std::convert::From::from(value))
+                $crate::serde_helpers::str_into(deserializer)
             }
         }
     };

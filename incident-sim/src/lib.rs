@@ -18,6 +18,7 @@
     )
 )]
 
+mod cached;
 pub mod cli;
 mod clock;
 #[cfg(feature = "cyberark-pta")]

@@ -427,3 +427,56 @@ async fn sessions_expire_by_fault_by_lifetime_and_faults_use_the_pvwa_body() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(body.as_str().unwrap().starts_with("<html>"));
 }
+
+#[tokio::test]
+async fn the_event_list_shows_a_change_made_after_it_was_served() {
+    let sim = PtaSim::builder().events(30).start().await.unwrap();
+    let token = logon(&sim, "CyberArk").await;
+    // Served once: every event keeps its text from here on.
+    let (status, first) = call(&sim, Method::GET, EVENTS, Some(&token)).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = first.as_array().unwrap().clone();
+    assert_eq!(first.len(), 30);
+    let oldest = first.last().unwrap();
+    let id = oldest["id"].as_str().unwrap().to_owned();
+    let status_now = if oldest["mStatus"] == "OPEN" {
+        "CLOSED"
+    } else {
+        "OPEN"
+    };
+    let (status, _) = call_with(
+        &sim,
+        Method::PATCH,
+        &format!("{EVENTS}{id}"),
+        Some(&token),
+        Some(json!({"mStatus": status_now})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // The changed event is the newest change now: first in the list, never its old text.
+    let (_, second) = call(&sim, Method::GET, EVENTS, Some(&token)).await;
+    let second = second.as_array().unwrap();
+    assert_eq!(second.len(), 30);
+    assert_eq!(second[0]["id"], json!(id));
+    assert_eq!(second[0]["mStatus"], status_now);
+    assert_eq!(second[0], sim.event(&id).unwrap());
+    assert_eq!(second[1..], first[..29]);
+}
+
+#[tokio::test]
+async fn the_generated_document_is_what_a_fresh_simulator_lists() {
+    let sim = PtaSim::builder().events(25).seed(4).start().await.unwrap();
+    let token = logon(&sim, "CyberArk").await;
+    let resp = Client::new()
+        .get(format!("{}{EVENTS}", sim.url()))
+        .header("Authorization", token)
+        .send()
+        .await
+        .unwrap();
+    let listed = resp.text().await.unwrap();
+    assert_eq!(
+        listed,
+        incident_sim::cyberark_pta::seeded_events_json(25, 4)
+    );
+    assert_eq!(incident_sim::cyberark_pta::seeded_events_json(0, 4), "[]");
+}

@@ -740,3 +740,56 @@ async fn comments_can_be_read_edited_and_deleted_one_by_one() {
         (StatusCode::NOT_FOUND, json!(5))
     );
 }
+
+#[tokio::test]
+async fn a_list_shows_a_change_made_after_it_was_served() {
+    let sim = unlimited().incidents(12).start().await.unwrap();
+    let t = logon(&sim).await;
+    let access = t["access_token"].as_str().unwrap();
+    let list = || call(&sim, access, reqwest::Method::GET, "/v2/incidents", None);
+    // Served once: every incident keeps its listed text from here on.
+    let (status, first, _) = list().await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let uuid = first["incidents"][3]["uuid"].as_str().unwrap().to_owned();
+    let severity = if first["incidents"][3]["severity"] == "INCIDENT_SEVERITY_LEVEL_LOW" {
+        "INCIDENT_SEVERITY_LEVEL_HIGH"
+    } else {
+        "INCIDENT_SEVERITY_LEVEL_LOW"
+    };
+    let (status, body, _) = call(
+        &sim,
+        access,
+        reqwest::Method::POST,
+        &format!("/v2/incidents/{uuid}/basic-attributes:update"),
+        Some(json!({"severity": severity, "updateMask": "severity"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, second, _) = list().await;
+    let changed = &second["incidents"][3];
+    assert_eq!(changed["uuid"], json!(uuid));
+    assert_eq!(changed["severity"], severity);
+    assert_eq!(
+        changed["updateTime"],
+        sim.incident(&uuid).unwrap()["updateTime"]
+    );
+    assert_ne!(changed["updateTime"], first["incidents"][3]["updateTime"]);
+    assert_eq!(second["incidents"][4], first["incidents"][4]);
+}
+
+#[tokio::test]
+async fn the_generated_document_is_what_a_fresh_simulator_lists() {
+    let sim = unlimited().incidents(30).seed(5).start().await.unwrap();
+    let t = logon(&sim).await;
+    let access = t["access_token"].as_str().unwrap();
+    let listed = http()
+        .get(format!("{}/v2/incidents?pageSize=1000", sim.url()))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listed, incident_sim::eset::seeded_incidents_json(30, 5));
+}

@@ -183,3 +183,92 @@ async fn writes_refuse_unicode_escapes_and_merge_fields() {
     assert_eq!(deleted.status(), 204);
     assert!(sim.incident(3).is_none());
 }
+
+/// The ids of one page of incidents, and the page.
+async fn incident_page(
+    sim: &SentinelSim,
+    http: &reqwest::Client,
+    token: &str,
+    page: u32,
+) -> (Vec<u64>, Value) {
+    let resp = http
+        .get(format!("{}{INCIDENTS}?page={page}&pagesize=2", sim.url()))
+        .header("authorization", saml(token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = json_of(resp).await;
+    let ids = body["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let href = i["meta"]["@href"].as_str().unwrap();
+            href.rsplit('/').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    (ids, body)
+}
+
+#[tokio::test]
+async fn listings_show_every_change_made_after_they_were_served() {
+    let sim = SentinelSim::builder().incidents(5).start().await.unwrap();
+    let http = reqwest::Client::new();
+    let t = token(&sim, &http).await;
+    // Served once: every incident keeps its text from here on.
+    let (ids, first) = incident_page(&sim, &http, &t, 1).await;
+    assert_eq!(ids, [1, 2]);
+    let put = http
+        .put(format!("{}{INCIDENTS}/2", sim.url()))
+        .header("authorization", saml(&t))
+        .header("content-type", "application/json")
+        .body(json!({"state": "REJECTED", "resolution": "Duplicate."}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let (_, second) = incident_page(&sim, &http, &t, 1).await;
+    assert_eq!(second["objects"][0], first["objects"][0]);
+    assert_eq!(second["objects"][1]["state"], "REJECTED");
+    assert_eq!(second["objects"][1], sim.incident(2).unwrap());
+
+    // A deleted incident leaves the pages, a created one joins them at the end.
+    let deleted = http
+        .delete(format!("{}{INCIDENTS}/1", sim.url()))
+        .header("authorization", saml(&t))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(incident_page(&sim, &http, &t, 1).await.0, [2, 3]);
+    let (ids, last) = incident_page(&sim, &http, &t, 2).await;
+    assert_eq!(ids, [4, 5]);
+    assert!(last.get("next").is_none(), "{last}");
+    let created = http
+        .post(format!("{}{INCIDENTS}", sim.url()))
+        .header("authorization", saml(&t))
+        .header("content-type", "application/json")
+        .body(json!({"name": "New"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let (ids, last) = incident_page(&sim, &http, &t, 3).await;
+    assert_eq!(ids, [6]);
+    assert_eq!(last["objects"][0], sim.incident(6).unwrap());
+    assert!(
+        last["prev"].as_str().is_some_and(|p| p.ends_with("page=2")),
+        "{last}"
+    );
+    // With a gap in the ids.
+    let deleted = http
+        .delete(format!("{}{INCIDENTS}/4", sim.url()))
+        .header("authorization", saml(&t))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(incident_page(&sim, &http, &t, 2).await.0, [5, 6]);
+    assert_eq!(incident_page(&sim, &http, &t, 3).await.0, Vec::<u64>::new());
+}

@@ -185,3 +185,43 @@ async fn the_repeating_mode_stops_at_the_limit_and_repeats_the_boundary() {
     assert_eq!((page.len(), next), (60, Value::Null));
     assert_eq!(PageBoundary::default(), PageBoundary::IncludeTies);
 }
+
+#[tokio::test]
+async fn a_query_shows_a_change_made_after_it_was_served() {
+    let sim = SkyhighSim::builder().incidents(20).start().await.unwrap();
+    let http = reqwest::Client::new();
+    // Served once: every incident keeps its text from here on.
+    let (status, first, _) = query(&http, &sim, 500, FIRST_INCIDENT_TIME).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first.len(), 20);
+    let target = id(&first[5]);
+    let status_now = if first[5]["status"] == "resolved" {
+        "opened"
+    } else {
+        "resolved"
+    };
+    let (user, password) = sim.credentials();
+    let resp = http
+        .post(format!(
+            "{}/shnapi/rest/external/api/v1/modifyIncidents",
+            sim.url()
+        ))
+        .basic_auth(user, Some(password))
+        .header("content-type", "application/json")
+        .body(
+            json!([{"incidentId": target, "changeRequests": {"WORKFLOW_STATUS": status_now}}])
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    // Modified now, it moves to the end of the time order with its new status.
+    let (_, second, _) = query(&http, &sim, 500, FIRST_INCIDENT_TIME).await;
+    assert_eq!(second.len(), 20);
+    let last = second.last().unwrap();
+    assert_eq!(id(last), target);
+    assert_eq!(last["status"], status_now);
+    assert_eq!(*last, sim.incident(&target).unwrap());
+    assert_eq!(second[..5], first[..5]);
+}

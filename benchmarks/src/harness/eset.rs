@@ -1,6 +1,6 @@
 //! The ESET Connect scenario: list every incident of the ESET simulator (its rate limit
 //! off) through `eset-connect-client`, hand-written reqwest calls and a Python `requests`
-//! script, each in a process of its own, and print the figures as ratios.
+//! script, each in a process of its own.
 //!
 //! Every implementation gets a token with the password grant, then follows
 //! `nextPageToken` with pages of the same size, decoding each page: the SDK through its
@@ -8,91 +8,76 @@
 //! SDK's `IncidentsPage` type, Python with `json`. Each reports the number of incidents and
 //! a checksum of their uuids, which must agree.
 
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 use eset_connect_client::{EsetClient, IncidentsPage};
 use futures::TryStreamExt;
 
-use super::{
-    Child, ChildStdin, ChildStdout, Config, Environment, Row, Table, Target, median, thousands,
-};
-use crate::client::{Measurement, peak_rss_kib};
-use std::io::{BufRead, BufReader, Write};
+use super::report::{Report, Walked};
+use super::sim::SimProcess;
+use super::walk::{self, Expect};
+use super::{Config, Environment, Peer, decode, thousands};
+use crate::client::{Implementation, Start};
 
-/// Incidents to list and the page size, by harness mode.
-fn sizes(config: &Config) -> (usize, u32) {
-    if config.quick {
-        (2_000, 100)
-    } else {
-        (100_000, 1_000)
-    }
-}
+/// ESET's largest page (`pageSize` at most 1,000).
+const PAGE: u64 = 1_000;
 
-/// The ESET simulator in a child process (`benchmarks sim eset ...`).
-struct Sim {
-    child: Child,
-    stdin: ChildStdin,
-    url: String,
-    iam: String,
-    user: String,
-    password: String,
-}
-
-impl Sim {
-    fn start(env: &Environment, incidents: usize) -> Result<Sim, String> {
-        let mut child = Command::new(&env.exe)
-            .args(["sim", "eset", "--rate-limit", "0", "--incidents"])
-            .arg(incidents.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start the ESET simulator: {e}"))?;
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            let _ = child.kill();
-            return Err("the simulator's standard streams are missing".to_owned());
+/// Measures ESET Connect: a token, then every page through `nextPageToken`, at two sizes;
+/// and the decode of a page.
+pub(crate) fn report(config: &Config, env: &Environment) -> Result<Report, String> {
+    let page = config.page(PAGE);
+    let decode = decode::measure(config, env, decode::Page::Eset, page as usize)?;
+    let walk = |n: usize| -> Result<Walked, String> {
+        eprintln!("eset list-all: {n} incidents, pages of {page}");
+        let mut sim = SimProcess::start(
+            env,
+            &[
+                "eset".into(),
+                "--rate-limit".into(),
+                "0".into(),
+                "--incidents".into(),
+                n.to_string(),
+            ],
+        )?;
+        let common = [
+            sim.var("ESET_URL")?,
+            sim.var("ESET_IAM_URL")?,
+            sim.var("ESET_USERNAME")?,
+            sim.var("ESET_PASSWORD")?,
+            page.to_string(),
+        ];
+        let command = |peer: Peer| match peer {
+            Peer::Rust(implementation) => {
+                let mut cmd = Command::new(&env.exe);
+                let name = match implementation {
+                    Implementation::Raw => "raw",
+                    _ => "sdk",
+                };
+                cmd.arg("eset-client").arg(name).args(&common);
+                cmd
+            }
+            Peer::Python => {
+                let mut cmd = Command::new(&env.python);
+                cmd.arg(env.peer.with_file_name("eset_peer.py"))
+                    .arg("list-all")
+                    .args(&common);
+                cmd
+            }
         };
-        let mut stdout: BufReader<ChildStdout> = BufReader::new(stdout);
-        let mut sim = Sim {
-            child,
-            stdin,
-            url: String::new(),
-            iam: String::new(),
-            user: String::new(),
-            password: String::new(),
-        };
-        loop {
-            let mut line = String::new();
-            match stdout.read_line(&mut line) {
-                Ok(0) | Err(_) => return Err("the ESET simulator exited".to_owned()),
-                Ok(_) => {}
-            }
-            let line = line.trim_end();
-            if line == "READY" {
-                return Ok(sim);
-            }
-            if let Some((name, value)) = line.split_once('=') {
-                let value = value.to_owned();
-                match name {
-                    "ESET_URL" => sim.url = value,
-                    "ESET_IAM_URL" => sim.iam = value,
-                    "ESET_USERNAME" => sim.user = value,
-                    "ESET_PASSWORD" => sim.password = value,
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.stdin.write_all(b"quit\n");
-        let _ = self.stdin.flush();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+        let expect = Expect::AsTheFirst { items: n as u64 };
+        walk::walked(config, &mut sim, n, &command, expect)
+    };
+    Ok(Report {
+        vendor: "ESET Connect",
+        walk: format!(
+            "token, list-all in pages of {} (pageToken), rate limit off",
+            thousands(page)
+        ),
+        unit: "incidents",
+        large: walk(config.large)?,
+        small: Some(walk(config.small)?),
+        decode,
+    })
 }
 
 /// A checksum of a uuid that every implementation computes alike: its first 8 hex digits.
@@ -103,7 +88,7 @@ fn uuid_sum(uuid: &str) -> u64 {
 }
 
 /// `benchmarks eset-client sdk|raw URL IAM_URL USER PASSWORD PAGE_SIZE`: lists every
-/// incident and prints one [`Measurement`] line.
+/// incident and prints one [`Measurement`](crate::client::Measurement) line.
 pub(crate) fn client(args: &[String]) -> Result<(), String> {
     let [implementation, url, iam, user, password, size] = args else {
         return Err(
@@ -115,7 +100,7 @@ pub(crate) fn client(args: &[String]) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let started = Instant::now();
+    let started = Start::now();
     let (items, id_sum) = runtime.block_on(async {
         match implementation.as_str() {
             "sdk" => sdk(url, iam, user, password, size).await,
@@ -123,14 +108,7 @@ pub(crate) fn client(args: &[String]) -> Result<(), String> {
             other => Err(format!("unknown implementation {other:?}")),
         }
     })?;
-    let m = Measurement {
-        items,
-        seconds: started.elapsed().as_secs_f64(),
-        peak_rss_kib: peak_rss_kib(),
-        id_sum,
-    };
-    println!("{}", serde_json::to_string(&m).map_err(|e| e.to_string())?);
-    Ok(())
+    started.report(items, id_sum)
 }
 
 async fn sdk(
@@ -226,105 +204,6 @@ async fn raw(
             None => return Ok((n, sum)),
         }
     }
-}
-
-fn run_one(env: &Environment, sim: &Sim, peer: &str, size: u32) -> Result<Measurement, String> {
-    let common = [
-        sim.url.clone(),
-        sim.iam.clone(),
-        sim.user.clone(),
-        sim.password.clone(),
-        size.to_string(),
-    ];
-    let mut cmd = if peer == "python" {
-        let mut cmd = Command::new(&env.python);
-        cmd.arg(env.peer.with_file_name("eset_peer.py"))
-            .arg("list-all")
-            .args(&common);
-        cmd
-    } else {
-        let mut cmd = Command::new(&env.exe);
-        cmd.arg("eset-client").arg(peer).args(&common);
-        cmd
-    };
-    let output = cmd
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("{cmd:?} failed: {}", output.status));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line).map_err(|e| format!("{cmd:?} printed {line:?}: {e}"))
-}
-
-/// Runs the scenario and returns its table.
-pub(super) fn scenario(config: &Config, env: &Environment) -> Result<Table, String> {
-    let (n, size) = sizes(config);
-    eprintln!("eset list-all: {n} incidents, pages of {size}");
-    let sim = Sim::start(env, n)?;
-    // Untimed warm-up; also the reference for the checksum.
-    let reference = run_one(env, &sim, "raw", size)?;
-    if reference.items != n as u64 {
-        return Err(format!(
-            "the raw client saw {} incidents, expected {n}",
-            reference.items
-        ));
-    }
-    let peers = ["sdk", "raw", "python"];
-    let mut seconds: [Vec<f64>; 3] = Default::default();
-    let mut rss: [Vec<f64>; 3] = Default::default();
-    for _ in 0..config.runs {
-        for (i, peer) in peers.iter().enumerate() {
-            let m = run_one(env, &sim, peer, size)?;
-            if (m.items, m.id_sum) != (reference.items, reference.id_sum) {
-                return Err(format!(
-                    "{peer} saw {} incidents with checksum {}, expected {} and {}",
-                    m.items, m.id_sum, reference.items, reference.id_sum
-                ));
-            }
-            seconds[i].push(m.seconds);
-            rss[i].push(m.peak_rss_kib.map_or(f64::NAN, |k| k as f64));
-        }
-    }
-    let seconds = seconds.map(median);
-    let rss = rss.map(median);
-    let rows = vec![
-        Row {
-            label: format!(
-                "ESET list-all {} (pages of {size}): seconds",
-                thousands(n as u64)
-            ),
-            figures: seconds,
-            precision: 3,
-            ratios: true,
-        },
-        Row {
-            label: format!("ESET list-all {}: incidents/s", thousands(n as u64)),
-            figures: seconds.map(|s| n as f64 / s),
-            precision: 0,
-            ratios: true,
-        },
-        Row {
-            label: format!(
-                "ESET list-all {}: client peak RSS, MiB",
-                thousands(n as u64)
-            ),
-            figures: rss.map(|k| k / 1024.0),
-            precision: 1,
-            ratios: true,
-        },
-    ];
-    // Page tokens make the walk sequential, and the simulator builds every page: that,
-    // not the client, sets the pace of all three, so only the SDK's overhead over the same
-    // requests by hand has a target.
-    let vs_raw = seconds[0] / seconds[1];
-    let targets = vec![Target {
-        text: format!("ESET list-all: SDK time <= 1.10x raw reqwest ({vs_raw:.2}x)"),
-        met: vs_raw <= 1.10,
-    }];
-    Ok(Table { rows, targets })
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! The security event (`/API/pta/API/Events/`), as the seed (Update security event) and the
 //! published responses describe it.
 
-use serde::de::Deserializer;
+use std::fmt;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -342,26 +345,42 @@ struct AddressObject {
     extra: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum AddressRepr {
-    Text(String),
-    Object(AddressObject),
-}
-
+/// A string or an object, told apart by what the input holds: the object is decoded in
+/// place (an untagged enum would copy every address into a buffer first and try each
+/// shape in turn).
 impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match AddressRepr::deserialize(d)? {
-            AddressRepr::Text(text) => Address {
-                original_address: Some(text),
-                ..Address::default()
-            },
-            AddressRepr::Object(o) => Address {
-                original_address: o.original_address,
-                resolved_address: o.resolved_address,
-                extra: o.extra,
-            },
-        })
+        struct AddressVisitor;
+
+        impl<'de> Visitor<'de> for AddressVisitor {
+            type Value = Address;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an address: a string, or an object with mOriginalAddress")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Address, E> {
+                self.visit_string(v.to_owned())
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Address, E> {
+                Ok(Address {
+                    original_address: Some(v),
+                    ..Address::default()
+                })
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Address, A::Error> {
+                let o = AddressObject::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(Address {
+                    original_address: o.original_address,
+                    resolved_address: o.resolved_address,
+                    extra: o.extra,
+                })
+            }
+        }
+
+        d.deserialize_any(AddressVisitor)
     }
 }
 
@@ -392,14 +411,44 @@ pub struct ResolvedAddress {
 
 /// An id PTA sends as a string (`"27_3"`), accepted as a number too.
 fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(other) => {
-            return Err(serde::de::Error::custom(format!(
-                "an account id must be text or a number, got {other}"
-            )));
+    struct IdVisitor;
+
+    impl<'de> Visitor<'de> for IdVisitor {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an account id: text or a number")
         }
-    })
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+            Ok(Some(v.to_owned()))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Option<String>, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<String>, E> {
+            // As `serde_json::Number` writes it.
+            Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+    }
+
+    d.deserialize_any(IdVisitor)
 }

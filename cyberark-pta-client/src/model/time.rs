@@ -90,6 +90,24 @@ pub(crate) mod option {
 
 struct TimeVisitor;
 
+/// A whole number of milliseconds (or seconds, below [`SECONDS_BELOW`]), as every sample
+/// sends: the instant [`from_pta_number`] gives, without the float arithmetic.
+fn whole<E: de::Error>(value: i128) -> Result<Option<OffsetDateTime>, E> {
+    if value.unsigned_abs() > 100_000_000_000_000_000 {
+        return instant(value as f64);
+    }
+    let per_unit = if (value.unsigned_abs() as f64) < SECONDS_BELOW {
+        1_000_000_000
+    } else {
+        1_000_000
+    };
+    OffsetDateTime::from_unix_timestamp_nanos(value * per_unit)
+        .ok()
+        .and_then(to_utc_checked)
+        .map(Some)
+        .ok_or_else(|| E::custom(format!("{value} is not a PTA time (ms or s since 1970)")))
+}
+
 fn instant<E: de::Error>(value: f64) -> Result<Option<OffsetDateTime>, E> {
     from_pta_number(value)
         .map(Some)
@@ -104,11 +122,11 @@ impl<'de> Visitor<'de> for TimeVisitor {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        instant(v as f64)
+        whole(v.into())
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        instant(v as f64)
+        whole(v.into())
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {

@@ -8,10 +8,9 @@
 
 use std::fmt;
 
-use incident_core::serde_helpers::{to_utc_checked, to_utc_saturating};
+use incident_core::serde_helpers::{parse_rfc3339, to_utc_checked, to_utc_saturating};
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
-use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 /// Formats a timestamp as proto3 JSON does: UTC, `Z`, and 0, 3, 6 or 9 fractional digits
@@ -66,9 +65,7 @@ fn fraction(nanos: u32) -> String {
 /// assert_eq!(parse_timestamp("9999-12-31T23:59:59-01:00"), None);
 /// ```
 pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text.trim(), &Rfc3339)
-        .ok()
-        .and_then(to_utc_checked)
+    parse_rfc3339(text.trim()).and_then(to_utc_checked)
 }
 
 /// Formats a duration as proto3 JSON does: seconds with 0, 3, 6 or 9 fractional digits and
@@ -129,10 +126,11 @@ fn parse_seconds(text: &str) -> Option<Duration> {
         return None;
     }
     let secs: i64 = whole.parse().ok()?;
+    // At most nine digits, checked above: the nanoseconds fit an i32.
     let nanos: i32 = if fraction.is_empty() {
         0
     } else {
-        format!("{fraction:0<9}").parse().ok()?
+        fraction.parse::<i32>().ok()? * 10i32.pow(9 - fraction.len() as u32)
     };
     let d = Duration::new(secs, nanos);
     Some(if negative { -d } else { d })

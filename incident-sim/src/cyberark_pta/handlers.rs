@@ -19,7 +19,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::PtaOptions;
-use super::model::State as SimState;
+use super::model::{State as SimState, events_json};
+use crate::cached::Cached;
 use crate::clock::now_ms;
 use crate::server::{MAX_REQUEST_BODY, ServerContext, Sessions};
 
@@ -263,6 +264,16 @@ fn json_body(body: &Bytes) -> Result<Map<String, Value>, Response> {
     }
 }
 
+/// A 200 with JSON text.
+fn ok_text(text: String) -> Response {
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/json; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
 fn ok_json(value: &impl serde::Serialize) -> Response {
     match serde_json::to_string(value) {
         Ok(text) => (
@@ -408,7 +419,7 @@ fn list_events(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
     }
     let account = param(&params, "accountID");
     let state = shared.read()?;
-    let mut events: Vec<&Map<String, Value>> = state
+    let events: Vec<&Cached<Map<String, Value>>> = state
         .events
         .iter()
         .filter(|e| status.is_none_or(|s| e["mStatus"] == s))
@@ -421,13 +432,7 @@ fn list_events(shared: &Pta, parts: &Parts) -> Result<Response, Response> {
             })
         })
         .collect();
-    // Newest change first, as the published answers are.
-    events.sort_by(|a, b| {
-        b["lastUpdateTime"]
-            .as_i64()
-            .cmp(&a["lastUpdateTime"].as_i64())
-    });
-    Ok(ok_json(&events))
+    Ok(ok_text(events_json(events)))
 }
 
 fn update_event(shared: &Pta, id: String, body: &Bytes) -> Result<Response, Response> {

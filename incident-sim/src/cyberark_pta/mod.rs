@@ -61,6 +61,7 @@ use crate::sim::{Common, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::Pta;
+pub use model::seeded_events_json;
 
 /// The risk-event filter for the fuzz targets (the `fuzz/` package) and the tests that
 /// replay their corpora. Not part of the public API; it may change in any release.

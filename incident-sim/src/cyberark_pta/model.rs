@@ -2,11 +2,13 @@
 //! published samples (Cortex XSOAR's CyberArkPAS test data, the CyberArk documentation) and
 //! risk events.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::sync::PoisonError;
 
 use serde_json::{Map, Value, json};
 
+use crate::cached::{Cached, push_json_array};
 use crate::clock::now_ms;
 use crate::rng::Rng;
 use crate::sim::Sim;
@@ -285,8 +287,8 @@ fn generate_risk(rng: &mut Rng, detected: i64) -> Map<String, Value> {
 /// Everything the simulator keeps.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    /// Security events, in creation order.
-    pub(crate) events: Vec<Map<String, Value>>,
+    /// Security events, in creation order, each with its text until it changes.
+    pub(crate) events: Vec<Cached<Map<String, Value>>>,
     pub(crate) risks: Vec<Map<String, Value>>,
     index: HashMap<String, usize>,
     risk_index: HashMap<String, usize>,
@@ -323,16 +325,17 @@ impl State {
     fn push_event(&mut self, event: Map<String, Value>) {
         let id = event["id"].as_str().unwrap_or_default().to_owned();
         self.index.insert(id, self.events.len());
-        self.events.push(event);
+        self.events.push(Cached::new(event));
     }
 
     pub(crate) fn event(&self, id: &str) -> Option<&Map<String, Value>> {
-        self.events.get(*self.index.get(id)?)
+        self.events.get(*self.index.get(id)?).map(|e| &**e)
     }
 
     pub(crate) fn event_mut(&mut self, id: &str) -> Option<&mut Map<String, Value>> {
         let i = *self.index.get(id)?;
-        self.events.get_mut(i)
+        // The mutable borrow drops the event's text.
+        self.events.get_mut(i).map(|e| &mut **e)
     }
 
     pub(crate) fn risk(&self, id: &str) -> Option<&Map<String, Value>> {
@@ -343,6 +346,23 @@ impl State {
         let i = *self.risk_index.get(id)?;
         self.risks.get_mut(i)
     }
+}
+
+/// Security events as `GET .../Events/` lists them: newest change first (the order of
+/// the published answers), as the JSON text each keeps until it changes.
+pub(crate) fn events_json(mut events: Vec<&Cached<Map<String, Value>>>) -> String {
+    events.sort_by_cached_key(|e| Reverse(e["lastUpdateTime"].as_i64()));
+    let mut out = String::new();
+    push_json_array(&mut out, events.into_iter().map(Cached::json));
+    out
+}
+
+/// The JSON array `GET .../pta/API/Events/` answers (without filters) from a fresh
+/// simulator seeded with `n` security events and `seed`. Deterministic, for decode tests
+/// and benchmarks that need realistic data without a server.
+pub fn seeded_events_json(n: usize, seed: u64) -> String {
+    let state = State::seeded(n, 0, seed);
+    events_json(state.events.iter().collect())
 }
 
 impl Sim<Pta> {
@@ -376,7 +396,12 @@ impl Sim<Pta> {
 
     /// Every security event, in creation order.
     pub fn events(&self) -> Vec<Value> {
-        self.read(|s| s.events.iter().cloned().map(Value::Object).collect())
+        self.read(|s| {
+            s.events
+                .iter()
+                .map(|e| Value::Object(Map::clone(e)))
+                .collect()
+        })
     }
 
     /// A new security event, as PTA raises one on a detection now: drawn like the seeded

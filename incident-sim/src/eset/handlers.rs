@@ -22,8 +22,9 @@ use super::EsetOptions;
 use super::query::{Filter, Order, is_reason, page_token, read_page_token};
 use super::state::{
     CLOSED, Comment, Incident, OPEN, REASONS, SEVERITIES, State as SimState, UNSPECIFIED_REASON,
-    USERS, now,
+    USERS, listed, now,
 };
+use crate::cached::{Cached, push_json_array};
 use crate::server::sessions::{Locked, fresh_id, relock};
 use crate::server::{ServerContext, Sessions};
 
@@ -220,14 +221,12 @@ fn not_found(uuid: &str) -> Response {
 }
 
 fn ok(body: Value) -> Response {
-    with_request_id(
-        (
-            StatusCode::OK,
-            [(CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response(),
-    )
+    ok_text(body.to_string())
+}
+
+/// A 200 with JSON text.
+fn ok_text(body: String) -> Response {
+    with_request_id((StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// An OAuth error, as the IAM host answers it.
@@ -512,34 +511,32 @@ fn list(shared: &Eset, query: &str) -> Response {
         },
     };
     let state = shared.state.read();
+    let all = &state.incidents;
     // Incidents are stored in creation order (seeded so, never created later): a walk of
-    // everything in that order is a slice, which keeps large benchmark walks linear.
-    let matching: Vec<&Incident> = match (filter.is_empty(), order.creation_order()) {
-        (true, Some(false)) => state.incidents.iter().collect(),
-        (true, Some(true)) => state.incidents.iter().rev().collect(),
-        _ => {
-            let mut m: Vec<_> = state
-                .incidents
-                .iter()
-                .filter(|i| filter.matches(i))
-                .collect();
-            m.sort_by(|a, b| order.compare(a, b));
-            m
-        }
-    };
-    let end = start.saturating_add(size).min(matching.len());
-    let page: Vec<Value> = matching
-        .get(start..end)
-        .unwrap_or_default()
-        .iter()
-        .map(|i| i.to_json(false))
-        .collect();
-    let next = if end < matching.len() {
+    // everything in that order is a slice, so that a page costs only its own incidents.
+    let (total, page): (usize, Vec<&Cached<Incident>>) =
+        match (filter.is_empty(), order.creation_order()) {
+            (true, Some(false)) => (all.len(), all.iter().skip(start).take(size).collect()),
+            (true, Some(true)) => (all.len(), all.iter().rev().skip(start).take(size).collect()),
+            _ => {
+                let mut m: Vec<_> = all.iter().filter(|i| filter.matches(i)).collect();
+                m.sort_by(|a, b| order.compare(a, b));
+                (m.len(), m.into_iter().skip(start).take(size).collect())
+            }
+        };
+    let end = start.saturating_add(size).min(total);
+    let next = if end < total {
         page_token(end, &key)
     } else {
         String::new()
     };
-    ok(json!({"incidents": page, "nextPageToken": next}))
+    let mut body = String::from("{\"incidents\":");
+    push_json_array(&mut body, page.into_iter().map(listed));
+    drop(state);
+    body.push_str(",\"nextPageToken\":");
+    body.push_str(&Value::String(next).to_string());
+    body.push('}');
+    ok_text(body)
 }
 
 fn get(shared: &Eset, uuid: &str) -> Response {

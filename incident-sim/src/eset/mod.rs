@@ -61,6 +61,7 @@ use crate::sim::{Common, Secret, logon_variables, seconds, setters, sim_vendor};
 
 pub use crate::server::{Fault, RecordedRequest};
 pub use handlers::Eset;
+pub use state::seeded_incidents_json;
 
 /// The filter language, `orderBy` and page tokens for the fuzz targets (the `fuzz/`
 /// package) and the tests that replay their corpora. Not part of the public API; it may

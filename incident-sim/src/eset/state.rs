@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime, UtcOffset};
 
+use crate::cached::{Cached, push_json_array};
 use crate::rng::Rng;
 use crate::server::sessions::relock;
 use crate::sim::Sim;
@@ -127,6 +128,24 @@ impl Incident {
     }
 }
 
+/// The text of an incident as a list sends it (without `deviceUuids` and
+/// `detectionUuids`), kept until the incident changes.
+pub(crate) fn listed(incident: &Cached<Incident>) -> &str {
+    incident.text(|i| i.to_json(false).to_string())
+}
+
+/// The JSON `GET /v2/incidents` answers with a page holding every incident (without
+/// `filter` or `orderBy`: newest first) from a fresh simulator seeded with `n` incidents
+/// and `seed`: `{"incidents": [...], "nextPageToken": ""}`. Deterministic, for decode tests
+/// and benchmarks that need realistic data without a server.
+pub fn seeded_incidents_json(n: usize, seed: u64) -> String {
+    let state = State::seeded(n, seed);
+    let mut out = String::from("{\"incidents\":");
+    push_json_array(&mut out, state.incidents.iter().rev().map(listed));
+    out.push_str(",\"nextPageToken\":\"\"}");
+    out
+}
+
 /// One comment.
 #[derive(Clone, Debug)]
 pub(crate) struct Comment {
@@ -159,8 +178,8 @@ impl Comment {
 /// Everything the simulator holds.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    /// In creation order.
-    pub(crate) incidents: Vec<Incident>,
+    /// In creation order, each with the text a list sends until it changes.
+    pub(crate) incidents: Vec<Cached<Incident>>,
     pub(crate) index: HashMap<String, usize>,
     pub(crate) comments: HashMap<String, Vec<Comment>>,
     rng: Rng,
@@ -168,11 +187,12 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn incident(&self, uuid: &str) -> Option<&Incident> {
-        self.index.get(uuid).map(|&i| &self.incidents[i])
+        self.index.get(uuid).map(|&i| &*self.incidents[i])
     }
 
+    /// The incident, to change: its listed text is dropped.
     pub(crate) fn incident_mut(&mut self, uuid: &str) -> Option<&mut Incident> {
-        self.index.get(uuid).map(|&i| &mut self.incidents[i])
+        self.index.get(uuid).map(|&i| &mut *self.incidents[i])
     }
 
     /// A fresh uuid from the generator.
@@ -221,7 +241,7 @@ impl State {
             state
                 .index
                 .insert(incident.uuid.clone(), state.incidents.len());
-            state.incidents.push(incident);
+            state.incidents.push(Cached::new(incident));
         }
         state.rng = rng;
         state
@@ -242,7 +262,7 @@ impl State {
         incident.update_time = at;
         let uuid = incident.uuid.clone();
         self.index.insert(uuid.clone(), self.incidents.len());
-        self.incidents.push(incident);
+        self.incidents.push(Cached::new(incident));
         uuid
     }
 }

@@ -1,5 +1,6 @@
 use super::model::{Offense, State};
 use super::query::{Filter, Record, Sort, page_bounds, parse_fields, parse_range, project, select};
+use crate::cached::Cached;
 
 thread_local! {
     static STATE: State = State::seeded(24, 7);
@@ -17,11 +18,11 @@ pub fn list_offenses(
 ) -> Result<(usize, String), String> {
     let filter = match filter.trim() {
         "" => None,
-        f => Some(Filter::<Offense>::parse(f)?),
+        f => Some(Filter::<Cached<Offense>>::parse(f)?),
     };
     let sort = match sort {
         "" => Sort::default(),
-        s => Sort::parse::<Offense>(s, None)?,
+        s => Sort::parse::<Cached<Offense>>(s, None)?,
     };
     let fields = parse_fields(fields)?;
     let range = match range {

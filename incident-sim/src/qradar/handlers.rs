@@ -25,6 +25,7 @@ use super::query::{
     FieldSel, Filter, ItemRange, Record, Sort, json_array, page_bounds, parse_fields, parse_range,
     project, select,
 };
+use crate::cached::Cached;
 use crate::clock::now_ms;
 use crate::server::sessions::fresh_id;
 use crate::server::{ServerContext, ServerOptions, Sessions};
@@ -491,7 +492,8 @@ fn offense_not_found(id: impl std::fmt::Display) -> ApiError {
 }
 
 async fn list_offenses(State(sh): State<Arc<QRadar>>, ctx: Ctx) -> Result<Response, ApiError> {
-    let q = ListQuery::<Offense>::parse(&ctx, Sorting::On(None, 1030), 1010)?;
+    // Offenses keep their text until they change: a large page costs a copy.
+    let q = ListQuery::<Cached<Offense>>::parse(&ctx, Sorting::On(None, 1030), 1010)?;
     let st = sh.read()?;
     Ok(q.respond(st.offenses.iter()))
 }

@@ -1,11 +1,12 @@
 //! Simulator state and the deterministic seed data.
 
 use std::collections::BTreeMap;
-use std::sync::{OnceLock, PoisonError};
+use std::sync::PoisonError;
 
 use serde_json::{Map, Value, json};
 
 use super::query::{Kind, Record, Val};
+use crate::cached::Cached;
 use crate::clock::now_ms;
 use crate::rng::Rng;
 use crate::sim::Sim;
@@ -441,10 +442,6 @@ pub(crate) struct Offense {
     first_persisted_time: i64,
     rules: Vec<RuleRef>,
     log_sources: Vec<&'static LogSource>,
-    /// The serialized JSON of the full offense, made on first use and reset
-    /// whenever the offense is borrowed mutably (see [`State::offense_mut`]),
-    /// so large list pages cost a copy rather than a serialization.
-    json: OnceLock<Box<str>>,
 }
 
 fn opt_str(v: Option<&str>) -> Val<'_> {
@@ -527,13 +524,6 @@ impl Record for Offense {
             31 => Val::Num(self.first_persisted_time),
             _ => Val::Null,
         }
-    }
-
-    fn json_text(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(
-            self.json
-                .get_or_init(|| self.to_json().to_string().into_boxed_str()),
-        )
     }
 
     fn to_json(&self) -> Value {
@@ -696,10 +686,11 @@ impl Record for ClosingReason {
 // ---------------------------------------------------------------------------
 
 /// Everything mutable behind the simulator's lock. Every collection is kept
-/// in ascending id order (see [`Record`]).
+/// in ascending id order (see [`Record`]). Offenses keep their JSON text until they
+/// change, so that large list pages cost a copy rather than a serialization.
 #[derive(Debug)]
 pub(crate) struct State {
-    pub(crate) offenses: Vec<Offense>,
+    pub(crate) offenses: Vec<Cached<Offense>>,
     pub(crate) notes: BTreeMap<i64, Vec<Note>>,
     pub(crate) next_note_id: i64,
     pub(crate) closing_reasons: Vec<ClosingReason>,
@@ -729,15 +720,13 @@ impl State {
 
     pub(crate) fn offense(&self, id: i64) -> Option<&Offense> {
         let idx = self.offenses.binary_search_by_key(&id, |o| o.id).ok()?;
-        self.offenses.get(idx)
+        self.offenses.get(idx).map(|o| &**o)
     }
 
     pub(crate) fn offense_mut(&mut self, id: i64) -> Option<&mut Offense> {
         let idx = self.offenses.binary_search_by_key(&id, |o| o.id).ok()?;
-        let offense = self.offenses.get_mut(idx)?;
-        // The caller is about to change it: drop the serialized copy.
-        offense.json = OnceLock::new();
-        Some(offense)
+        // The mutable borrow drops the offense's text.
+        self.offenses.get_mut(idx).map(|o| &mut **o)
     }
 }
 
@@ -747,7 +736,7 @@ fn raised_seed(seed: u64, id: i64) -> u64 {
     seed ^ (id as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)
 }
 
-fn generate_offenses(n: usize, seed: u64) -> Vec<Offense> {
+fn generate_offenses(n: usize, seed: u64) -> Vec<Cached<Offense>> {
     let mut rng = Rng::new(seed);
     let span = n.max(1) as i64;
     (0..n)
@@ -758,7 +747,7 @@ fn generate_offenses(n: usize, seed: u64) -> Vec<Offense> {
             let created = BASE_TIME_MS - WINDOW_MS + (i as i64 + 1) * WINDOW_MS / span;
             let start_time = (created - rng.below_i64(36 * 3_600_000))
                 .clamp(BASE_TIME_MS - WINDOW_MS, BASE_TIME_MS - 3_600_000);
-            generate_offense(&mut rng, i as i64 + 1, start_time)
+            Cached::new(generate_offense(&mut rng, i as i64 + 1, start_time))
         })
         .collect()
 }
@@ -904,7 +893,6 @@ fn generate_offense(rng: &mut Rng, id: i64, start_time: i64) -> Offense {
         first_persisted_time,
         rules,
         log_sources,
-        json: OnceLock::new(),
     }
 }
 
@@ -967,7 +955,7 @@ impl Sim<QRadar> {
         offense.inactive = false;
         offense.assigned_to = None;
         // Ids only grow, so the list stays sorted by id.
-        state.offenses.push(offense);
+        state.offenses.push(Cached::new(offense));
         u64::try_from(id).unwrap_or_default()
     }
 

@@ -9,6 +9,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
+use crate::cached::Cached;
+
 /// How a filterable field compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -45,9 +47,26 @@ pub(crate) trait Record {
     /// The full JSON representation, as the API returns it.
     fn to_json(&self) -> Value;
     /// [`to_json`](Self::to_json) serialized; records that are listed in
-    /// large pages keep it cached.
+    /// large pages keep it (see [`Cached`]).
     fn json_text(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(self.to_json().to_string())
+    }
+}
+
+/// A record that keeps its text until it changes.
+impl<R: Record> Record for Cached<R> {
+    const SCHEMA: &'static [(&'static str, Kind)] = R::SCHEMA;
+
+    fn value(&self, field: usize) -> Val<'_> {
+        (**self).value(field)
+    }
+
+    fn to_json(&self) -> Value {
+        (**self).to_json()
+    }
+
+    fn json_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.text(|r| r.to_json().to_string()))
     }
 }
 

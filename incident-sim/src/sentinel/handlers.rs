@@ -1,6 +1,8 @@
 //! Sentinel's plug into the simulator server (authorization, fault body), routing and
 //! the endpoint handlers.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,6 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::SentinelOptions;
 use super::model::{State as SimState, USERS};
+use crate::cached::{Cached, push_json_array};
 use crate::clock::{iso_ms, now_ms};
 use crate::server::sessions::Locked;
 use crate::server::{ServerContext, Sessions};
@@ -241,9 +244,47 @@ async fn delete_token(State(sh): State<Arc<Sentinel>>, Path(token): Path<String>
 // lists
 // ---------------------------------------------------------------------------------------
 
-/// Answers one page of `items` as `{"objects", "next", "prev"}`, with `next` and `prev`
-/// absolute URLs that keep every other parameter.
-fn page(base: &str, path: &str, params: &[(String, String)], items: Vec<&Value>) -> Answer {
+/// An element of a list: its JSON, and its JSON text.
+trait Listed {
+    fn value(&self) -> &Value;
+    fn text(&self) -> Cow<'_, str>;
+}
+
+impl Listed for Value {
+    fn value(&self) -> &Value {
+        self
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
+
+/// An incident, sent as the text it keeps until it changes.
+impl Listed for Cached<Value> {
+    fn value(&self) -> &Value {
+        self
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.json())
+    }
+}
+
+/// Answers one page of a list of `total` items as `{"objects", "next", "prev"}`, with
+/// `next` and `prev` absolute URLs that keep every other parameter. `items(skip, take)`
+/// gives the page's items, so that a page of a large list costs only its own items.
+fn page<'a, T, I>(
+    base: &str,
+    path: &str,
+    params: &[(String, String)],
+    total: usize,
+    items: impl FnOnce(usize, usize) -> I,
+) -> Answer
+where
+    T: Listed + 'a,
+    I: Iterator<Item = &'a T>,
+{
     let number = number_param(params, "page")?.unwrap_or(1);
     let size = number_param(params, "pagesize")?;
     let fields: Vec<&str> = params
@@ -251,7 +292,7 @@ fn page(base: &str, path: &str, params: &[(String, String)], items: Vec<&Value>)
         .filter(|(k, _)| k == "field")
         .map(|(_, v)| v.as_str())
         .collect();
-    let total = items.len() as u64;
+    let total = total as u64;
     let (start, end) = match size {
         None => (0, total),
         Some(size) => {
@@ -259,26 +300,54 @@ fn page(base: &str, path: &str, params: &[(String, String)], items: Vec<&Value>)
             (start, start.saturating_add(size).min(total))
         }
     };
-    let objects: Vec<Value> = items
-        .into_iter()
-        .skip(start as usize)
-        .take((end - start) as usize)
-        .map(|v| project(v.clone(), &fields))
-        .collect();
+    let selected = items(start as usize, (end - start) as usize);
+    let mut body = String::from("{\"objects\":");
+    if fields.is_empty() {
+        let texts: Vec<Cow<'_, str>> = selected.map(Listed::text).collect();
+        push_json_array(&mut body, texts.iter().map(|t| t.as_ref()));
+    } else {
+        let projected: Vec<String> = selected
+            .map(|v| project(v.value().clone(), &fields).to_string())
+            .collect();
+        push_json_array(&mut body, projected.iter().map(String::as_str));
+    }
     let link = |n: u64| {
         let mut query = url_encode_pairs(params.iter().filter(|(k, _)| k != "page"));
         query.push_str(&format!("&page={n}"));
-        format!("{base}{path}?{}", query.trim_start_matches('&'))
+        Value::String(format!("{base}{path}?{}", query.trim_start_matches('&'))).to_string()
     };
-    let mut body = Map::new();
-    body.insert("objects".into(), Value::Array(objects));
     if size.is_some() && end < total {
-        body.insert("next".into(), Value::String(link(number + 1)));
+        body.push_str(",\"next\":");
+        body.push_str(&link(number + 1));
     }
     if number > 1 {
-        body.insert("prev".into(), Value::String(link(number - 1)));
+        body.push_str(",\"prev\":");
+        body.push_str(&link(number - 1));
     }
-    Ok(json_answer(StatusCode::OK, &Value::Object(body)))
+    body.push('}');
+    Ok((StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// The incidents from the `skip`-th on, in id order: a seek when the ids have no gap (as
+/// seeded, until incidents are deleted), else a walk over the first `skip` ids.
+fn incidents_from(
+    incidents: &BTreeMap<u64, Cached<Value>>,
+    skip: usize,
+) -> impl Iterator<Item = &Cached<Value>> {
+    let dense = match (incidents.first_key_value(), incidents.last_key_value()) {
+        (Some((first, _)), Some((last, _))) => last - first + 1 == incidents.len() as u64,
+        _ => false,
+    };
+    let from = if dense {
+        incidents
+            .first_key_value()
+            .map(|(first, _)| first + skip as u64)
+    } else {
+        incidents.keys().nth(skip).copied()
+    };
+    from.into_iter()
+        .flat_map(move |from| incidents.range(from..))
+        .map(|(_, incident)| incident)
 }
 
 fn url_encode_pairs<'a>(pairs: impl Iterator<Item = &'a (String, String)>) -> String {
@@ -357,12 +426,20 @@ async fn list_incidents(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
         .map(|(_, v)| v.as_str());
     let terms = filter(query)?;
     let st = sh.state.read();
-    let items: Vec<&Value> = st
+    let path = uri.path();
+    if terms.is_empty() {
+        return page(&st.base, path, &params, st.incidents.len(), |skip, take| {
+            incidents_from(&st.incidents, skip).take(take)
+        });
+    }
+    let items: Vec<&Cached<Value>> = st
         .incidents
         .values()
         .filter(|i| matches(i, &terms))
         .collect();
-    page(&st.base, uri.path(), &params, items)
+    page(&st.base, path, &params, items.len(), |skip, take| {
+        items.iter().copied().skip(skip).take(take)
+    })
 }
 
 async fn list_events(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
@@ -388,7 +465,9 @@ async fn list_events(State(sh): State<Arc<Sentinel>>, uri: Uri) -> Answer {
                 .unwrap_or_default()
         }
     };
-    page(&st.base, uri.path(), &params, items)
+    page(&st.base, uri.path(), &params, items.len(), |skip, take| {
+        items.iter().copied().skip(skip).take(take)
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -501,7 +580,7 @@ async fn create_incident(State(sh): State<Arc<Sentinel>>, body: Bytes) -> Answer
     incident.insert("events".into(), st.events_link(id));
     let incident = Value::Object(incident);
     let href = st.href("incident", id);
-    st.incidents.insert(id, incident.clone());
+    st.incidents.insert(id, Cached::new(incident.clone()));
     let mut response = json_answer(StatusCode::CREATED, &incident);
     if let Ok(location) = href.parse() {
         response.headers_mut().insert(LOCATION, location);
@@ -523,7 +602,7 @@ async fn put_incident(
     let incident = st
         .incidents
         .get_mut(&id)
-        .and_then(Value::as_object_mut)
+        .and_then(|incident| incident.as_object_mut())
         .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No incident {id}.")))?;
     incident.extend(fields);
     let now = now_ms();

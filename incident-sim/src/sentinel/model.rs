@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use serde_json::{Map, Value, json};
 
+use crate::cached::{Cached, push_json_array};
 use crate::clock::{iso_ms, now_ms};
 use crate::rng::Rng;
 use crate::sim::Sim;
@@ -89,12 +90,13 @@ static RESOLUTIONS: &[&str] = &[
 ];
 
 /// Everything mutable behind the simulator's lock. Objects are kept as the JSON Sentinel
-/// sends, with absolute URLs built on the link base.
+/// sends, with absolute URLs built on the link base; incidents keep their text until they
+/// change.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// The base of every URL the simulator writes.
     pub(crate) base: String,
-    pub(crate) incidents: BTreeMap<u64, Value>,
+    pub(crate) incidents: BTreeMap<u64, Cached<Value>>,
     pub(crate) next_incident: u64,
     /// Incident-event associations by incident id.
     pub(crate) events: BTreeMap<u64, Vec<Value>>,
@@ -236,7 +238,9 @@ impl State {
             incident.insert("notes".into(), Value::Array(notes));
             incident.insert("attachments".into(), json!([]));
             incident.insert("workflow-infos".into(), json!([]));
-            state.incidents.insert(id, Value::Object(incident));
+            state
+                .incidents
+                .insert(id, Cached::new(Value::Object(incident)));
         }
         state
     }
@@ -248,8 +252,10 @@ impl State {
 /// tests and benchmarks that need realistic data without a server.
 pub fn seeded_incidents_json(base: &str, n: usize, seed: u64) -> String {
     let state = State::seeded(base, n, seed);
-    let objects: Vec<&Value> = state.incidents.values().collect();
-    serde_json::json!({ "objects": objects }).to_string()
+    let mut out = String::from("{\"objects\":");
+    push_json_array(&mut out, state.incidents.values().map(Cached::json));
+    out.push('}');
+    out
 }
 
 impl Sim<Sentinel> {
@@ -263,7 +269,8 @@ impl Sim<Sentinel> {
 
     /// Current state of an incident, exactly as `GET .../objects/incident/{id}` answers.
     pub fn incident(&self, id: u64) -> Option<Value> {
-        self.shared.state.read().incidents.get(&id).cloned()
+        let state = self.shared.state.read();
+        state.incidents.get(&id).map(|i| Value::clone(i))
     }
 
     /// A new incident, as a correlation rule firing now creates one: drawn like the seeded
@@ -300,7 +307,8 @@ impl Sim<Sentinel> {
         incident.insert("attachments".into(), json!([]));
         incident.insert("workflow-infos".into(), json!([]));
         st.events.insert(id, Vec::new());
-        st.incidents.insert(id, Value::Object(incident));
+        st.incidents
+            .insert(id, Cached::new(Value::Object(incident)));
         id
     }
 

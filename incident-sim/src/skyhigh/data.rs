@@ -2,13 +2,13 @@
 //! incidents sharing a `timeModified` so that page boundaries fall inside such groups.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
+use crate::cached::Cached;
 use crate::clock::{iso_ms, now_ms};
 use crate::rng::Rng;
 use crate::sim::Sim;
@@ -62,19 +62,9 @@ pub(crate) struct Rec {
     pub(crate) activity_names: Vec<String>,
     pub(crate) instance_id: u64,
     pub(crate) instance_name: &'static str,
-    /// [`to_json`](Self::to_json) as text, made on first use and dropped by a change.
-    pub(crate) text: OnceLock<Arc<str>>,
 }
 
 impl Rec {
-    /// The incident as JSON text, serialized once until it changes.
-    pub(crate) fn text(&self) -> Arc<str> {
-        Arc::clone(
-            self.text
-                .get_or_init(|| Arc::from(self.to_json().to_string().as_str())),
-        )
-    }
-
     pub(crate) fn kind(&self) -> &str {
         self.id.split_once('-').map_or("", |(p, _)| p)
     }
@@ -242,7 +232,6 @@ pub(crate) fn seeded(n: usize, seed: u64) -> Vec<Rec> {
             activity_names: Vec::new(),
             instance_id,
             instance_name,
-            text: OnceLock::new(),
         };
         let event_id = (31_000 + rng.below(9_000)).to_string();
         match kind {
@@ -497,7 +486,7 @@ impl Sim<Skyhigh> {
         rec.modified_ms = incidents.last().map_or(now, |r| now.max(r.modified_ms));
         let id = rec.id.clone();
         // The latest time: the order by (timeModified, number) holds.
-        incidents.push(rec);
+        incidents.push(Cached::new(rec));
         id
     }
 

@@ -1,8 +1,8 @@
 //! Skyhigh's plug into the simulator server (authorization, error body), routing and the
 //! endpoint handlers.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::SkyhighOptions;
 use super::data::{KNOWN_GROUPS, Rec, information_keys, parse_ms};
+use crate::cached::{Cached, push_json_array};
 use crate::clock::{iso_ms, now_ms};
 use crate::server::sessions::Locked;
 use crate::server::{ServerContext, Sessions};
@@ -68,7 +69,8 @@ pub enum ResponseShape {
 /// Skyhigh as a simulated vendor: the state and configuration of a running
 /// [`SkyhighSim`](super::SkyhighSim), shared by its handlers and its handle.
 pub struct Skyhigh {
-    pub(crate) incidents: Locked<Vec<Rec>>,
+    /// In ascending (`timeModified`, number) order, each with its JSON text.
+    pub(crate) incidents: Locked<Vec<Cached<Rec>>>,
     pub(crate) options: SkyhighOptions,
     pub(crate) envelope: AtomicBool,
     /// [`super::PageBoundary::RepeatBoundary`] rather than the documented default.
@@ -84,10 +86,12 @@ impl Skyhigh {
     /// The state of a simulator with these options.
     pub(crate) fn open(options: &SkyhighOptions, sessions: &Sessions) -> Skyhigh {
         Skyhigh {
-            incidents: Locked::new(super::data::seeded(
-                options.incidents,
-                options.common.seed(),
-            )),
+            incidents: Locked::new(
+                super::data::seeded(options.incidents, options.common.seed())
+                    .into_iter()
+                    .map(Cached::new)
+                    .collect(),
+            ),
             options: options.clone(),
             envelope: AtomicBool::new(!options.bare),
             repeat_boundary: AtomicBool::new(options.repeat_boundary),
@@ -391,7 +395,7 @@ async fn query_incidents(
             r.modified_ms
         }
     };
-    let keep = |r: &&Rec| {
+    let keep = |r: &&Cached<Rec>| {
         let t = time(r);
         t >= start
             && t < end
@@ -405,8 +409,8 @@ async fn query_incidents(
     // Enough to fill the page, its ties and the one after them (the next start).
     let wanted = limit.saturating_add(MAX_TIES).saturating_add(1);
     let state = shared.incidents.read();
-    let mut matching: Vec<&Rec> = if by_created {
-        let mut m: Vec<&Rec> = state.iter().filter(keep).collect();
+    let mut matching: Vec<&Cached<Rec>> = if by_created {
+        let mut m: Vec<&Cached<Rec>> = state.iter().filter(keep).collect();
         m.sort_by_key(|r| (r.created_ms, r.num));
         m.drain(..offset.min(m.len()));
         m.truncate(wanted);
@@ -459,15 +463,13 @@ async fn query_incidents(
     // Each incident's text is made once (until it changes): the simulator must not be what
     // a benchmark of clients measures.
     let mut body = String::with_capacity(matching.len() * 1024);
-    body.push_str("{\"incidents\":[");
-    for (i, r) in matching.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        body.push_str(&r.text());
-    }
+    body.push_str("{\"incidents\":");
+    push_json_array(
+        &mut body,
+        matching.iter().map(|r| r.text(|r| r.to_json().to_string())),
+    );
     drop(state);
-    body.push_str("],\"responseInfo\":");
+    body.push_str(",\"responseInfo\":");
     body.push_str(&info(limit, None, next).to_string());
     body.push('}');
     shared.answer_text(StatusCode::OK, body)
@@ -524,7 +526,6 @@ async fn modify_incidents(State(shared): State<Arc<Skyhigh>>, body: Bytes) -> Re
             };
             rec.status = status.to_owned();
             rec.modified_ms = now.max(rec.modified_ms);
-            rec.text = OnceLock::new();
             applied += 1;
         }
         if applied > 0 {

@@ -236,13 +236,39 @@ impl Serialize for Rating {
 
 impl<'de> Deserialize<'de> for Rating {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::Number(n) => Ok(Rating::Number(n)),
-            serde_json::Value::String(s) => Ok(Rating::Text(s)),
-            other => Err(de::Error::custom(format!(
-                "a rating must be a number or a string, got {other}"
-            ))),
+        struct RatingVisitor;
+
+        impl<'de> Visitor<'de> for RatingVisitor {
+            type Value = Rating;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rating: a number or a string")
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Rating, E> {
+                Ok(Rating::Number(v.into()))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Rating, E> {
+                Ok(Rating::Number(v.into()))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Rating, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Rating::Number)
+                    .ok_or_else(|| E::custom(format!("{v} is not a finite number")))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Rating, E> {
+                Ok(Rating::Text(v.to_owned()))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Rating, E> {
+                Ok(Rating::Text(v))
+            }
         }
+
+        deserializer.deserialize_any(RatingVisitor)
     }
 }
 
@@ -255,12 +281,12 @@ impl<'de> Deserialize<'de> for Rating {
 /// (see [`to_utc_checked`](incident_core::serde_helpers::to_utc_checked)).
 /// Encoding writes the documented form, UTC with exactly three fraction digits.
 pub mod iso_millis_option {
-    use incident_core::serde_helpers::{to_utc_checked, to_utc_saturating};
+    use incident_core::serde_helpers::{parse_rfc3339, to_utc_checked, to_utc_saturating};
     use serde::de::{self, Deserializer, Visitor};
     use serde::ser::Serializer;
     use std::fmt;
     use time::OffsetDateTime;
-    use time::format_description::well_known::{Iso8601, Rfc3339};
+    use time::format_description::well_known::Iso8601;
 
     /// Formats `t` as `2012-04-25T13:33:44.522Z`. A time outside the years 0000 to 9999 in
     /// UTC, which only a value built by hand can be, is written as the nearest of
@@ -289,9 +315,7 @@ pub mod iso_millis_option {
             let ms: i128 = text.parse().ok()?;
             OffsetDateTime::from_unix_timestamp_nanos(ms.checked_mul(1_000_000)?).ok()
         } else {
-            OffsetDateTime::parse(text, &Rfc3339)
-                .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
-                .ok()
+            parse_rfc3339(text).or_else(|| OffsetDateTime::parse(text, &Iso8601::DEFAULT).ok())
         };
         parsed.and_then(to_utc_checked)
     }

@@ -85,6 +85,12 @@ pub enum ActorIdType {
 impl ActorIdType {
     /// Reads `USER`, `User`, `IP_ADDRESS`, `IpAddress`... (case and `_` ignored).
     pub fn from_wire(value: &str) -> ActorIdType {
+        // The spellings seen, without a copy.
+        match value {
+            "USER" | "User" => return ActorIdType::User,
+            "IP_ADDRESS" | "IpAddress" => return ActorIdType::IpAddress,
+            _ => {}
+        }
         let squashed: String = value
             .chars()
             .filter(|c| *c != '_' && *c != ' ')
@@ -119,10 +125,24 @@ impl Serialize for ActorIdType {
     }
 }
 
+impl From<&str> for ActorIdType {
+    fn from(value: &str) -> ActorIdType {
+        ActorIdType::from_wire(value)
+    }
+}
+
+impl From<String> for ActorIdType {
+    fn from(value: String) -> ActorIdType {
+        match ActorIdType::from_wire(&value) {
+            ActorIdType::Unknown(_) => ActorIdType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for ActorIdType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(ActorIdType::from_wire(&s))
+        incident_core::serde_helpers::str_into(d)
     }
 }
 
@@ -242,11 +262,13 @@ impl<'de> Deserialize<'de> for Information {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Information, A::Error> {
-                let mut out = Map::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    out.insert(k, v);
+                // Gathered, then built in one pass (sorted, the last of a repeated key
+                // kept, as inserts would): cheaper than an insert per member.
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16).min(64));
+                while let Some(member) = map.next_entry::<String, Value>()? {
+                    members.push(member);
                 }
-                Ok(Information(out))
+                Ok(Information(members.into_iter().collect()))
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Information, A::Error> {
@@ -455,6 +477,11 @@ mod tests {
         let b: Information = serde_json::from_str(r#"{"policyName":"PII","n":3}"#).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.get_str("policyName"), Some("PII"));
+        // A repeated member: the last one, as serde_json's own maps keep it.
+        let c: Information = serde_json::from_str(r#"{"b":1,"a":1,"b":2,"a":3}"#).unwrap();
+        let d: Map<String, Value> = serde_json::from_str(r#"{"b":1,"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(c.0, d);
+        assert_eq!(c.get("a"), Some(&serde_json::json!(3)));
         assert!(serde_json::from_str::<Information>("3").is_err());
     }
 }

@@ -1,9 +1,8 @@
 //! Skyhigh's date-times: `yyyy-mm-ddThh:mm:ss.sssZ` in answers, `yyyy-mm-ddThh:mm:ss[Z|±hh:mm]`
 //! in requests, and, in the documentation's own examples, times without any zone.
 
-use incident_core::serde_helpers::{to_utc_checked, to_utc_saturating};
-use serde::{Deserialize, Deserializer, Serializer};
-use time::format_description::well_known::Rfc3339;
+use incident_core::serde_helpers::{parse_rfc3339, str_option, to_utc_checked, to_utc_saturating};
+use serde::{Deserializer, Serializer};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -28,8 +27,7 @@ pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
         version = 2,
         "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
     );
-    OffsetDateTime::parse(text, &Rfc3339)
-        .ok()
+    parse_rfc3339(text)
         .or_else(|| parse_colonless_offset(text))
         .or_else(|| {
             PrimitiveDateTime::parse(text, &naive)
@@ -51,7 +49,7 @@ fn parse_colonless_offset(text: &str) -> Option<OffsetDateTime> {
     }
     // Five ASCII bytes: the cut after the hours is on a character boundary.
     let (sign_hours, minutes) = tail.split_at(3);
-    OffsetDateTime::parse(&format!("{head}{sign_hours}:{minutes}"), &Rfc3339).ok()
+    parse_rfc3339(&format!("{head}{sign_hours}:{minutes}"))
 }
 
 /// Writes a date-time as Skyhigh answers it: UTC, milliseconds, `Z`
@@ -96,17 +94,19 @@ pub mod time_option {
         }
     }
 
-    /// Reads [`parse_time`]; a string it cannot read is a decode error naming the value.
+    /// Reads [`parse_time`] (an empty string is `None`); a string it cannot read is a
+    /// decode error naming the value.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
-        match Option::<String>::deserialize(deserializer)? {
-            None => Ok(None),
-            Some(s) if s.trim().is_empty() => Ok(None),
-            Some(s) => parse_time(&s).map(Some).ok_or_else(|| {
-                serde::de::Error::custom(format!("{s:?} is not a date-time Skyhigh sends"))
-            }),
-        }
+        str_option(deserializer, |s| {
+            if s.trim().is_empty() {
+                return Ok(None);
+            }
+            parse_time(s)
+                .map(Some)
+                .ok_or_else(|| format!("{s:?} is not a date-time Skyhigh sends"))
+        })
     }
 }
 
@@ -154,7 +154,7 @@ mod tests {
         let err = serde_json::from_str::<T>(r#"{"_at": "aa\u00e90000"}"#).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "\"aaé0000\" is not a date-time Skyhigh sends at line 1 column 23"
+            "\"aaé0000\" is not a date-time Skyhigh sends at line 1 column 22"
         );
     }
 
