@@ -67,6 +67,59 @@ pub fn to_utc_saturating(t: OffsetDateTime) -> OffsetDateTime {
     }
 }
 
+/// Writes `t` as an RFC 3339 date-time in UTC, `2024-05-01T09:00:00.250Z`, with as many
+/// digits of the second's fraction as hold it exactly: none, 3, 6 or 9 (as proto3 JSON
+/// writes timestamps); at least `min_digits` of them (0 or 3: vendors that answer with
+/// milliseconds write `.000`). A time read with more digits than a vendor keeps is written
+/// back with them, so that what was read is what is written. A time outside
+/// [`EARLIEST_TIME`] ..= [`LATEST_TIME`] is written as the nearest of them (see
+/// [`to_utc_saturating`]); this never panics.
+///
+/// ```
+/// use incident_core::serde_helpers::format_rfc3339;
+/// use time::macros::datetime;
+/// assert_eq!(format_rfc3339(datetime!(2024-05-01 11:00 +2), 0), "2024-05-01T09:00:00Z");
+/// assert_eq!(format_rfc3339(datetime!(2024-05-01 9:00 UTC), 3), "2024-05-01T09:00:00.000Z");
+/// assert_eq!(format_rfc3339(datetime!(2024-05-01 9:00:00.1522 UTC), 3), "2024-05-01T09:00:00.152200Z");
+/// assert_eq!(format_rfc3339(datetime!(9999-12-31 23:59:59 -1), 3), "9999-12-31T23:59:59.999999999Z");
+/// ```
+pub fn format_rfc3339(t: OffsetDateTime, min_digits: usize) -> String {
+    let t = to_utc_saturating(t);
+    let fraction = second_fraction(t.nanosecond(), min_digits);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The fraction of a second in `nanos` as a timestamp or duration writes it: a dot and 3, 6
+/// or 9 digits, as few as hold it exactly, or nothing for a whole second when `min_digits`
+/// is 0 (with 3, a whole second is `.000`).
+///
+/// ```
+/// use incident_core::serde_helpers::second_fraction;
+/// assert_eq!(second_fraction(0, 0), "");
+/// assert_eq!(second_fraction(0, 3), ".000");
+/// assert_eq!(second_fraction(500_000_000, 0), ".500");
+/// assert_eq!(second_fraction(340_012, 0), ".000340012");
+/// ```
+pub fn second_fraction(nanos: u32, min_digits: usize) -> String {
+    if nanos == 0 && min_digits == 0 {
+        String::new()
+    } else if nanos.is_multiple_of(1_000_000) {
+        format!(".{:03}", nanos / 1_000_000)
+    } else if nanos.is_multiple_of(1_000) {
+        format!(".{:06}", nanos / 1_000)
+    } else {
+        format!(".{nanos:09}")
+    }
+}
+
 /// Parses an RFC 3339 date-time exactly as `OffsetDateTime::parse(text, &Rfc3339)` does
 /// (`None` where it fails), at a fraction of the cost for the form vendors send:
 /// `YYYY-MM-DDTHH:MM:SS`, up to nine fractional digits, then `Z` or `±HH:MM`. Any other

@@ -16,7 +16,7 @@ use crate::client::{SkyhighClient, VENDOR};
 use crate::incidents::{DEFAULT_PAGE_SIZE, QueryCursor, QueryIncidents};
 use crate::model::{
     Incident as SkyhighIncident, IncidentId, IncidentStatus as Status, RiskSeverity,
-    TimesSelection, WorkflowStatus, format_time, parse_time,
+    TimesSelection, WorkflowStatus, format_query_time, parse_time,
 };
 
 /// The page size of the normalized listing unless the query sets one.
@@ -353,7 +353,7 @@ impl IncidentSource for SkyhighClient {
                                within it has no time to continue from";
                     Error::protocol(VENDOR, why)
                 })?;
-            next = Some(QueryCursor::StartTime(format_time(last)));
+            next = Some(QueryCursor::StartTime(format_query_time(last)));
         } else if next.is_some() && next == current {
             // The cursor stopped moving: the end, unless the page was full (the rest could
             // never be reached).

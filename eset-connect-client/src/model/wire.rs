@@ -8,7 +8,9 @@
 
 use std::fmt;
 
-use incident_core::serde_helpers::{parse_rfc3339, to_utc_checked, to_utc_saturating};
+use incident_core::serde_helpers::{
+    format_rfc3339, parse_rfc3339, second_fraction, to_utc_checked,
+};
 use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 use time::{Duration, OffsetDateTime};
@@ -28,30 +30,7 @@ use time::{Duration, OffsetDateTime};
 /// assert_eq!(format_timestamp(datetime!(9999-12-31 23:59:59 -1)), "9999-12-31T23:59:59.999999999Z");
 /// ```
 pub fn format_timestamp(at: OffsetDateTime) -> String {
-    let at = to_utc_saturating(at);
-    let fraction = fraction(at.nanosecond());
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
-
-/// The fractional seconds of `nanos` with 0, 3, 6 or 9 digits, as proto3 JSON writes them.
-fn fraction(nanos: u32) -> String {
-    if nanos == 0 {
-        String::new()
-    } else if nanos.is_multiple_of(1_000_000) {
-        format!(".{:03}", nanos / 1_000_000)
-    } else if nanos.is_multiple_of(1_000) {
-        format!(".{:06}", nanos / 1_000)
-    } else {
-        format!(".{nanos:09}")
-    }
+    format_rfc3339(at, 0)
 }
 
 /// Parses an RFC 3339 timestamp (any number of fractional digits, any offset) into UTC;
@@ -82,7 +61,7 @@ pub fn format_duration(d: Duration) -> String {
     let sign = if d.is_negative() { "-" } else { "" };
     let d = d.abs();
     let secs = d.whole_seconds();
-    let fraction = fraction(d.subsec_nanoseconds().unsigned_abs());
+    let fraction = second_fraction(d.subsec_nanoseconds().unsigned_abs(), 0);
     format!("{sign}{secs}{fraction}s")
 }
 

@@ -281,29 +281,20 @@ impl<'de> Deserialize<'de> for Rating {
 /// (see [`to_utc_checked`](incident_core::serde_helpers::to_utc_checked)).
 /// Encoding writes the documented form, UTC with exactly three fraction digits.
 pub mod iso_millis_option {
-    use incident_core::serde_helpers::{parse_rfc3339, to_utc_checked, to_utc_saturating};
+    use incident_core::serde_helpers::{format_rfc3339, parse_rfc3339, to_utc_checked};
     use serde::de::{self, Deserializer, Visitor};
     use serde::ser::Serializer;
     use std::fmt;
     use time::OffsetDateTime;
     use time::format_description::well_known::Iso8601;
 
-    /// Formats `t` as `2012-04-25T13:33:44.522Z`. A time outside the years 0000 to 9999 in
-    /// UTC, which only a value built by hand can be, is written as the nearest of
-    /// `0000-01-01T00:00:00.000Z` and `9999-12-31T23:59:59.999Z` (see
-    /// [`to_utc_saturating`]); this never panics.
+    /// Formats `t` as `2012-04-25T13:33:44.522Z`: UTC, milliseconds, and the sub-millisecond
+    /// digits of a time read with them (Sentinel writes milliseconds), so that what was read
+    /// is written back. A time outside the years 0000 to 9999 in UTC, which only a value
+    /// built by hand can be, is written as the nearest of `0000-01-01T00:00:00.000Z` and
+    /// `9999-12-31T23:59:59.999999999Z` (see [`format_rfc3339`]); this never panics.
     pub fn format(t: OffsetDateTime) -> String {
-        let t = to_utc_saturating(t);
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.millisecond()
-        )
+        format_rfc3339(t, 3)
     }
 
     /// Parses one timestamp in any of the accepted forms, in UTC; `None` for anything else
@@ -516,7 +507,7 @@ mod tests {
         );
         assert_eq!(
             iso_millis_option::format(datetime!(9999-12-31 23:59:59 -1)),
-            "9999-12-31T23:59:59.999Z"
+            "9999-12-31T23:59:59.999999999Z"
         );
         assert_eq!(
             iso_millis_option::format(datetime!(-0001-06-01 0:00 UTC)),
@@ -558,11 +549,11 @@ mod tests {
                     panic!("{text:?} panicked");
                 };
                 if let Some(written) = written {
-                    let millis = iso_millis_option::parse(&text).and_then(|t| {
-                        t.replace_nanosecond(u32::from(t.millisecond()) * 1_000_000)
-                            .ok()
-                    });
-                    assert_eq!(iso_millis_option::parse(&written), millis, "{text:?}");
+                    assert_eq!(
+                        iso_millis_option::parse(&written),
+                        iso_millis_option::parse(&text),
+                        "{text:?}"
+                    );
                 }
             }
         }

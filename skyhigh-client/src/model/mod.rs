@@ -28,4 +28,4 @@ pub(crate) use query::criteria_setters;
 pub use response::{Envelope, IncidentResponse, InformationKeysByType, ResponseInfo, SkyhighError};
 pub(crate) use response::{IncidentsWire, ModifyAnswer, Wrapped};
 pub use service::{API_PATH, DEFAULT_TOKEN_LIFETIME, NEO_AUTH_PATH, Region, TokenHeader};
-pub use time::{format_time, parse_time, time_option};
+pub use time::{format_query_time, format_time, parse_time, time_option};

@@ -8,7 +8,7 @@ macro_rules! criteria_setters {
         /// Incidents modified (or created, see [`times_selection`](Self::times_selection)) at or
         /// after `start`. Without a start the service starts at "now" and finds nothing.
         pub fn start_time(mut self, start: ::time::OffsetDateTime) -> Self {
-            self.$field.start_time = Some($crate::model::format_time(start));
+            self.$field.start_time = Some($crate::model::format_query_time(start));
             self
         }
 
@@ -20,7 +20,7 @@ macro_rules! criteria_setters {
 
         /// Incidents before `end` (exclusive; the service's default is now).
         pub fn end_time(mut self, end: ::time::OffsetDateTime) -> Self {
-            self.$field.end_time = Some($crate::model::format_time(end));
+            self.$field.end_time = Some($crate::model::format_query_time(end));
             self
         }
 

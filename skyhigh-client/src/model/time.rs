@@ -1,7 +1,9 @@
 //! Skyhigh's date-times: `yyyy-mm-ddThh:mm:ss.sssZ` in answers, `yyyy-mm-ddThh:mm:ss[Z|±hh:mm]`
 //! in requests, and, in the documentation's own examples, times without any zone.
 
-use incident_core::serde_helpers::{parse_rfc3339, str_option, to_utc_checked, to_utc_saturating};
+use incident_core::serde_helpers::{
+    format_rfc3339, parse_rfc3339, str_option, to_utc_checked, to_utc_saturating,
+};
 use serde::{Deserializer, Serializer};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -53,29 +55,36 @@ fn parse_colonless_offset(text: &str) -> Option<OffsetDateTime> {
 }
 
 /// Writes a date-time as Skyhigh answers it: UTC, milliseconds, `Z`
-/// (`2020-08-15T16:02:57.359Z`). Sub-millisecond digits are cut: the service keeps
-/// milliseconds. A time outside the years 0000 to 9999 in UTC, which only a value built by
-/// hand can be, is written as the nearest of `0000-01-01T00:00:00.000Z` and
-/// `9999-12-31T23:59:59.999Z` (see [`to_utc_saturating`]); this never panics.
+/// (`2020-08-15T16:02:57.359Z`), with the sub-millisecond digits of a time read with them,
+/// so that what was read is written back (queries cut them: see [`format_query_time`]). A
+/// time outside the years 0000 to 9999 in UTC, which only a value built by hand can be, is
+/// written as the nearest of `0000-01-01T00:00:00.000Z` and `9999-12-31T23:59:59.999999999Z`
+/// (see [`format_rfc3339`]); this never panics.
 ///
 /// ```
 /// use skyhigh_client::model::format_time;
 /// use time::macros::datetime;
-/// assert_eq!(format_time(datetime!(2020-08-15 18:02:57.359123 +2)), "2020-08-15T16:02:57.359Z");
-/// assert_eq!(format_time(datetime!(9999-12-31 23:59:59 -1)), "9999-12-31T23:59:59.999Z");
+/// assert_eq!(format_time(datetime!(2020-08-15 18:02:57.359 +2)), "2020-08-15T16:02:57.359Z");
+/// assert_eq!(format_time(datetime!(2020-08-15 16:02:57.359123 UTC)), "2020-08-15T16:02:57.359123Z");
 /// ```
 pub fn format_time(t: OffsetDateTime) -> String {
+    format_rfc3339(t, 3)
+}
+
+/// Writes a date-time for a query as the service keeps it: [`format_time`] of the
+/// millisecond that holds `t` (sub-millisecond digits are cut, the service keeps
+/// milliseconds).
+///
+/// ```
+/// use skyhigh_client::model::format_query_time;
+/// use time::macros::datetime;
+/// assert_eq!(format_query_time(datetime!(2020-08-15 18:02:57.359123 +2)), "2020-08-15T16:02:57.359Z");
+/// assert_eq!(format_query_time(datetime!(9999-12-31 23:59:59 -1)), "9999-12-31T23:59:59.999Z");
+/// ```
+pub fn format_query_time(t: OffsetDateTime) -> String {
     let t = to_utc_saturating(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    let millis = t.nanosecond() - t.nanosecond() % 1_000_000;
+    format_time(t.replace_nanosecond(millis).unwrap_or(t))
 }
 
 /// `Option<OffsetDateTime>` in Skyhigh's formats, for `#[serde(default, with = "...")]`:
@@ -176,7 +185,7 @@ mod tests {
         // Values built by hand outside the range are written as the nearest bound.
         assert_eq!(
             format_time(datetime!(9999-12-31 23:59:59 -1)),
-            "9999-12-31T23:59:59.999Z"
+            "9999-12-31T23:59:59.999999999Z"
         );
         assert_eq!(
             format_time(datetime!(-0001-06-01 0:00 UTC)),
@@ -206,12 +215,8 @@ mod tests {
                     panic!("{text:?} panicked");
                 };
                 if let Some(written) = written {
-                    // Written with milliseconds: the sub-millisecond digits are cut.
-                    let millis = parse_time(&text).and_then(|t| {
-                        t.replace_nanosecond(u32::from(t.millisecond()) * 1_000_000)
-                            .ok()
-                    });
-                    assert_eq!(parse_time(&written), millis, "{text:?}");
+                    // Written as read, to the nanosecond.
+                    assert_eq!(parse_time(&written), parse_time(&text), "{text:?}");
                 }
             }
         }
