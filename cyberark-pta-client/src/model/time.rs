@@ -6,7 +6,9 @@
 //! milliseconds are read; a value below 10^11 (which as milliseconds would fall in 1973,
 //! before PTA existed, and as seconds falls before year 5138) is read as seconds, so that a
 //! server that follows the seed's wording still gives the right instant. Fractions are kept
-//! to the nanosecond, and a whole number of milliseconds is written back as an integer. An
+//! to the nanosecond that the number holds (a fraction of a second is read as precisely as
+//! the milliseconds it is written back in), and a whole number of milliseconds is written
+//! back as an integer. An
 //! instant within 10^11 ms of 1970 (from October 1966 to March 1973) is written in seconds,
 //! since its milliseconds would be read back as seconds.
 
@@ -36,9 +38,16 @@ pub fn from_pta_number(value: f64) -> Option<OffsetDateTime> {
     };
     let nanos =
         value.trunc() as i128 * per_unit + (value.fract() * per_unit as f64).round() as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+    let t = OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
-        .and_then(to_utc_checked)
+        .and_then(to_utc_checked)?;
+    if per_unit == 1_000_000 || to_millis(t).abs() < SECONDS_BELOW {
+        Some(t)
+    } else {
+        // Seconds, but written back in milliseconds: the instant those milliseconds hold,
+        // so that writing and reading again gives this instant.
+        from_pta_number(to_millis(t))
+    }
 }
 
 /// Milliseconds since the epoch, as PTA writes them.
@@ -240,6 +249,30 @@ mod tests {
         let t: T = serde_json::from_str(r#"{"at":15970}"#).unwrap();
         assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"at":15970}"#);
         assert_eq!(t.at, Some(datetime!(1970-01-01 04:26:10 UTC)));
+    }
+
+    /// Found by fuzzing (the PTA record target): a fractional number of seconds was read to
+    /// the nanosecond, written in milliseconds, and the nearest `f64` of those milliseconds
+    /// read back as another nanosecond.
+    #[test]
+    fn fractional_seconds_read_back_the_same_once_written_in_milliseconds() {
+        for text in [
+            "1597754708.059999466",
+            "1597754700.8060",
+            "15977547008.060",
+            "99999999999.9999",
+            "-9999999999.123456789",
+            "100000000.000000001",
+        ] {
+            let t: T = serde_json::from_str(&format!(r#"{{"at":{text}}}"#)).unwrap();
+            let written = serde_json::to_string(&t).unwrap();
+            let again: T = serde_json::from_str(&written).unwrap();
+            assert_eq!(again, t, "{text} was written {written}");
+        }
+        assert_eq!(
+            at(r#"{"at":1597754700.806}"#),
+            Some(datetime!(2020-08-18 12:45:00.806 UTC))
+        );
     }
 
     #[test]
