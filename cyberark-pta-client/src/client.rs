@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use incident_core::transport::Authenticator;
+use incident_core::transport::{Authenticator, Login};
 use incident_core::{
     ApiPath, Error, Result, Secret, SessionAuth, Transport, TransportBuilder, Vendor,
 };
@@ -138,8 +138,7 @@ pub struct PtaClientBuilder {
     url: String,
     app_path: String,
     auth_type: AuthType,
-    username: Option<String>,
-    password: Option<Secret>,
+    login: Login,
     concurrent_session: Option<bool>,
     filter_mode: EventFilterMode,
     date_unit: DateUnit,
@@ -155,8 +154,7 @@ impl PtaClientBuilder {
             url: url.to_owned(),
             app_path: DEFAULT_APP_PATH.to_owned(),
             auth_type: AuthType::default(),
-            username: None,
-            password: None,
+            login: Login::default(),
             concurrent_session: None,
             filter_mode: EventFilterMode::default(),
             date_unit: DateUnit::default(),
@@ -165,8 +163,7 @@ impl PtaClientBuilder {
 
     /// The user who logs on, and the password (for RADIUS, what RADIUS expects).
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.username = Some(username.into());
-        self.password = Some(password.into());
+        self.login.set(username, password);
         self
     }
 
@@ -210,14 +207,7 @@ impl PtaClientBuilder {
     /// path is not a path, the URL is invalid, or a certificate could not be read. Sends
     /// nothing: the logon happens at the first call.
     pub fn build(self) -> Result<PtaClient> {
-        let username = self
-            .username
-            .filter(|u| !u.trim().is_empty())
-            .ok_or_else(|| Error::config("PTA needs a user name: call credentials()"))?;
-        let password = self
-            .password
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| Error::config("PTA needs a password: call credentials()"))?;
+        let (username, password) = self.login.require(VENDOR, "credentials()")?;
         let app_name = app_name(&self.app_path)?;
         // A base URL that already names the application is used as is.
         let already = incident_core::reqwest::Url::parse(self.url.trim()).is_ok_and(|u| {

@@ -28,7 +28,7 @@
 //! ```
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -83,18 +83,12 @@ impl ResponseHook for PtaHook {
         if !answer.status.is_success() {
             return ResponseAction::Default;
         }
-        let html_type = answer
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
-        let first = answer.first_byte();
-        if html_type || first == Some(b'<') {
+        if answer.is_html() {
             return ResponseAction::Fail(VendorError::new().with_message(
                 "an HTML page instead of the JSON answer (IIS or a proxy answered)",
             ));
         }
-        if first == Some(b'{') && is_error_body(answer.body) {
+        if answer.first_byte() == Some(b'{') && is_error_body(answer.body) {
             return ResponseAction::Fail(PtaErrorParser.parse_answer(answer));
         }
         ResponseAction::Default
@@ -147,6 +141,7 @@ mod tests {
     use super::*;
     use crate::model::error::code_in_text;
     use incident_core::{ApiRequest, ErrorKind};
+    use reqwest::header::CONTENT_TYPE;
 
     fn parse(body: &str) -> VendorError {
         PtaErrorParser.parse(StatusCode::FORBIDDEN, &HeaderMap::new(), body.as_bytes())

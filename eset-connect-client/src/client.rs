@@ -8,10 +8,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use incident_core::reqwest::header::{HeaderMap, HeaderName};
 use incident_core::transport::{
-    Answer, Credentials, ResponseAction, Session, SessionProvider, TokenAnswer,
+    Answer, Credentials, Login, ResponseAction, Session, SessionProvider, TokenAnswer,
 };
 use incident_core::{
-    ApiPath, ApiRequest, Error, RateLimit, Result, Secret, SessionAuth, Transport, TransportBuilder,
+    ApiPath, ApiRequest, RateLimit, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
 use serde::Deserialize;
 
@@ -140,8 +140,7 @@ impl EsetClient {
 pub struct EsetClientBuilder {
     transport: TransportBuilder,
     iam_url: String,
-    username: Option<String>,
-    password: Option<Secret>,
+    login: Login,
     poll_interval: Duration,
 }
 
@@ -157,8 +156,7 @@ impl EsetClientBuilder {
                 ))
                 .deadline(PENDING_ANSWER_LIFETIME),
             iam_url,
-            username: None,
-            password: None,
+            login: Login::default(),
             poll_interval: DEFAULT_POLL_INTERVAL,
         }
     }
@@ -166,8 +164,7 @@ impl EsetClientBuilder {
     /// The API user's name (an e-mail address) and password, exchanged for a token by the
     /// OAuth password grant.
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.username = Some(username.into());
-        self.password = Some(password.into());
+        self.login.set(username, password);
         self
     }
 
@@ -183,14 +180,7 @@ impl EsetClientBuilder {
     /// Builds the client. Fails when no credentials were given, a URL is invalid or a
     /// certificate could not be read. No request is sent: the first call gets the token.
     pub fn build(self) -> Result<EsetClient> {
-        let username = self
-            .username
-            .filter(|u| !u.trim().is_empty())
-            .ok_or_else(|| Error::config("ESET needs the API user's name: call credentials()"))?;
-        let password = self
-            .password
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| Error::config("the ESET password is empty"))?;
+        let (username, password) = self.login.require(VENDOR, "credentials()")?;
         let iam_url = self.iam_url.trim().trim_end_matches('/').to_string();
         let poll = self.poll_interval;
         let provider = OAuth {
@@ -331,6 +321,7 @@ impl SessionProvider for OAuth {
 mod tests {
     use super::*;
     use incident_core::reqwest::StatusCode;
+    use incident_core::Error;
 
     #[test]
     fn regions_name_both_hosts() {

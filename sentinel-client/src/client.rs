@@ -5,9 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use incident_core::reqwest::header::{AUTHORIZATION, HeaderValue};
-use incident_core::transport::{Credentials, Session, SessionProvider};
+use incident_core::transport::{Credentials, Login, Session, SessionProvider, basic_value};
 use incident_core::{
     ApiPath, ApiRequest, Error, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
@@ -118,8 +117,7 @@ impl SentinelClient {
 #[derive(Debug)]
 pub struct SentinelClientBuilder {
     transport: TransportBuilder,
-    username: Option<String>,
-    password: Option<Secret>,
+    login: Login,
 }
 
 impl SentinelClientBuilder {
@@ -129,16 +127,14 @@ impl SentinelClientBuilder {
                 .user_agent(concat!("sentinel-client/", env!("CARGO_PKG_VERSION")))
                 .error_parser(SentinelErrorParser::default())
                 .response_hook(SentinelHook::default()),
-            username: None,
-            password: None,
+            login: Login::default(),
         }
     }
 
     /// The Sentinel user name and password the token is requested with (HTTP Basic on
     /// `POST /SentinelAuthServices/auth/tokens`).
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.username = Some(username.into());
-        self.password = Some(password.into());
+        self.login.set(username, password);
         self
     }
 
@@ -148,24 +144,8 @@ impl SentinelClientBuilder {
     /// holds a `:`, a credential cannot be sent in a header, the URL is invalid or a
     /// certificate could not be read.
     pub fn build(self) -> Result<SentinelClient> {
-        let (Some(username), Some(password)) = (self.username, self.password) else {
-            return Err(Error::config(
-                "Sentinel needs a user name and password: call credentials()",
-            ));
-        };
-        if username.is_empty() {
-            return Err(Error::config("the user name is empty"));
-        }
-        if username.contains(':') {
-            return Err(Error::config(
-                "a Basic user name must not contain ':' (RFC 7617)",
-            ));
-        }
-        let encoded = base64::engine::general_purpose::STANDARD
-            .encode(format!("{username}:{}", password.expose()));
-        let mut basic = HeaderValue::from_str(&format!("Basic {encoded}"))
-            .map_err(|_| Error::config("the credentials cannot be sent in a header"))?;
-        basic.set_sensitive(true);
+        let (username, password) = self.login.require(VENDOR, "credentials()")?;
+        let basic = basic_value(&username, &password)?;
         let session = Arc::new(SessionAuth::new(SentinelSession { username, basic }));
         let transport = self.transport.authenticator(session.clone()).build()?;
         Ok(SentinelClient { transport, session })
@@ -229,6 +209,7 @@ impl SessionProvider for SentinelSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
 
     #[test]
     fn build_checks_credentials() {

@@ -4,9 +4,10 @@ use incident_core::Vendor;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use incident_core::reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
-use incident_core::transport::{Credentials, Session, SessionProvider, TokenAnswer};
+use incident_core::transport::{
+    Credentials, Login, Session, SessionProvider, TokenAnswer, basic_value, sensitive_value,
+};
 use incident_core::{
     ApiPath, ApiRequest, Auth, Error, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
@@ -114,7 +115,7 @@ impl SkyhighClient {
 #[derive(Debug)]
 pub struct SkyhighClientBuilder {
     transport: TransportBuilder,
-    credentials: Option<(String, Secret)>,
+    credentials: Login,
     method: AuthMethod,
     token_header: TokenHeader,
     history_start: OffsetDateTime,
@@ -128,7 +129,7 @@ impl SkyhighClientBuilder {
                 .user_agent(concat!("skyhigh-client/", env!("CARGO_PKG_VERSION")))
                 .error_parser(SkyhighErrorParser)
                 .response_hook(SkyhighHook),
-            credentials: None,
+            credentials: Login::default(),
             method: AuthMethod::Basic,
             token_header: TokenHeader::default(),
             history_start: OffsetDateTime::UNIX_EPOCH,
@@ -137,7 +138,7 @@ impl SkyhighClientBuilder {
 
     /// HTTP Basic on every call (the default method).
     pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.credentials = Some((username.into(), password.into()));
+        self.credentials.set(username, password);
         self.method = AuthMethod::Basic;
         self
     }
@@ -150,7 +151,7 @@ impl SkyhighClientBuilder {
         username: impl Into<String>,
         password: impl Into<Secret>,
     ) -> Self {
-        self.credentials = Some((username.into(), password.into()));
+        self.credentials.set(username, password);
         if !matches!(self.method, AuthMethod::IamToken { .. }) {
             self.method = AuthMethod::IamToken {
                 bps_tenant_id: None,
@@ -175,7 +176,7 @@ impl SkyhighClientBuilder {
         username: impl Into<String>,
         password: impl Into<Secret>,
     ) -> Self {
-        self.credentials = Some((username.into(), password.into()));
+        self.credentials.set(username, password);
         self.method = AuthMethod::NeoPassword;
         self
     }
@@ -201,28 +202,23 @@ impl SkyhighClientBuilder {
     /// holds a `:`, a credential cannot be sent in a header, the URL is invalid or a
     /// certificate could not be read.
     pub fn build(self) -> Result<SkyhighClient> {
-        let (username, password) = self.credentials.ok_or_else(|| {
-            Error::config(
-                "Skyhigh needs credentials: call basic_auth(), access_token_auth() or \
-                 neo_password_auth()",
-            )
-        })?;
-        if username.trim().is_empty() {
-            return Err(Error::config("the user name is empty"));
-        }
+        let (username, password) = self.credentials.require(
+            VENDOR,
+            "basic_auth(), access_token_auth() or neo_password_auth()",
+        )?;
         let transport = match &self.method {
             AuthMethod::Basic => self.transport.auth(Auth::Basic { username, password }),
             method => {
                 // Checked now: a bad credential is a build error, not a failed logon.
                 match method {
                     AuthMethod::NeoPassword => {
-                        sensitive(&username)?;
-                        sensitive(password.expose())?;
+                        sensitive_value(&username)?;
+                        sensitive_value(password.expose())?;
                     }
                     AuthMethod::IamToken { bps_tenant_id } => {
                         basic_value(&username, &password)?;
                         if let Some(tenant) = bps_tenant_id {
-                            sensitive(tenant)?;
+                            sensitive_value(tenant)?;
                         }
                     }
                     AuthMethod::Basic => {}
@@ -244,26 +240,6 @@ impl SkyhighClientBuilder {
             auth: Arc::new(self.method),
         })
     }
-}
-
-/// `Basic base64(user:password)`, marked sensitive.
-fn basic_value(username: &str, password: &Secret) -> Result<HeaderValue> {
-    if username.contains(':') {
-        return Err(Error::config(
-            "a Basic user name must not contain ':' (RFC 7617)",
-        ));
-    }
-    let raw = format!("{username}:{}", password.expose());
-    let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-    sensitive(&format!("Basic {encoded}"))
-}
-
-fn sensitive(value: &str) -> Result<HeaderValue> {
-    let mut v = HeaderValue::from_str(value).map_err(|_| {
-        Error::config("the credential contains characters not allowed in an HTTP header")
-    })?;
-    v.set_sensitive(true);
-    Ok(v)
 }
 
 /// The access-token flows as a session: log on, attach the token, log on again when it
@@ -308,11 +284,11 @@ impl SessionProvider for TokenSession {
                 .query("grant_type", "password")
                 .header(
                     HeaderName::from_static("x-auth-username"),
-                    sensitive(&self.username)?,
+                    sensitive_value(&self.username)?,
                 )
                 .header(
                     HeaderName::from_static("x-auth-password"),
-                    sensitive(self.password.expose())?,
+                    sensitive_value(self.password.expose())?,
                 ),
             _ => {
                 let iam = self.with_tenant(
@@ -328,7 +304,7 @@ impl SessionProvider for TokenSession {
                         .query("grant_type", "iam_token")
                         .header(
                             HeaderName::from_static("x-iam-token"),
-                            sensitive(iam_token.access_token.expose())?,
+                            sensitive_value(iam_token.access_token.expose())?,
                         )
                         .json(&serde_json::json!({}))?,
                 )?

@@ -1,5 +1,5 @@
 //! How requests are authenticated: the [`Authenticator`] hook, the static kinds ([`Auth`])
-//! implemented on it, and the [`Credentials`] it attaches.
+//! implemented on it, the [`Credentials`] it attaches, and the [`Login`] a builder checks.
 
 use std::fmt;
 
@@ -10,6 +10,7 @@ use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use super::Transport;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::vendor::Vendor;
 
 /// Obtains, caches and attaches credentials for the requests of one transport.
 ///
@@ -103,16 +104,14 @@ impl Credentials {
         Self::header(AUTHORIZATION, &format!("Bearer {}", token.expose()))
     }
 
-    /// `Authorization: Basic base64(username:password)`.
+    /// `Authorization: Basic base64(username:password)` (see [`basic_value`]).
     pub fn basic(username: &str, password: &Secret) -> Result<Self> {
-        if username.contains(':') {
-            return Err(Error::config(
-                "a Basic user name must not contain ':' (RFC 7617)",
-            ));
-        }
-        let raw = format!("{username}:{}", password.expose());
-        let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-        Self::header(AUTHORIZATION, &format!("Basic {encoded}"))
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, basic_value(username, password)?);
+        Ok(Credentials {
+            headers,
+            generation: 0,
+        })
     }
 
     /// Adds another header (a tenant id beside a token, for instance).
@@ -220,11 +219,111 @@ impl Authenticator for StaticAuth {
     }
 }
 
-pub(super) fn sensitive_value(value: &str) -> Result<HeaderValue> {
+/// `value` as a header value marked sensitive (never printed by `Debug`); a configuration
+/// error, which never echoes the value, when it holds characters a header cannot carry
+/// (CR, LF, other controls).
+///
+/// # Errors
+///
+/// [`Error::Config`] for such characters.
+pub fn sensitive_value(value: &str) -> Result<HeaderValue> {
     let mut v = HeaderValue::from_str(value).map_err(|_| {
         // Never echo the value: it is a credential.
         Error::config("the credential contains characters not allowed in an HTTP header")
     })?;
     v.set_sensitive(true);
     Ok(v)
+}
+
+/// `Basic base64(username:password)`, a header value marked sensitive.
+///
+/// # Errors
+///
+/// [`Error::Config`] for a user name holding `:` (RFC 7617 forbids it) or a credential
+/// a header cannot carry.
+pub fn basic_value(username: &str, password: &Secret) -> Result<HeaderValue> {
+    if username.contains(':') {
+        return Err(Error::config(
+            "a Basic user name must not contain ':' (RFC 7617)",
+        ));
+    }
+    let raw = format!("{username}:{}", password.expose());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+    sensitive_value(&format!("Basic {encoded}"))
+}
+
+/// The user name and password a client builder collects ([`set`](Self::set)) and checks
+/// once, when it builds ([`require`](Self::require)). `Debug` shows the user name only.
+#[derive(Debug, Clone, Default)]
+pub struct Login(Option<(String, Secret)>);
+
+impl Login {
+    /// Keeps `username` and `password`, in place of any earlier ones.
+    pub fn set(&mut self, username: impl Into<String>, password: impl Into<Secret>) {
+        self.0 = Some((username.into(), password.into()));
+    }
+
+    /// The user name and password for `vendor`'s client; `setters` names the builder
+    /// methods that give them, for the error, e.g. `"credentials()"`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when none were given, or the user name is blank, or the password
+    /// is empty.
+    pub fn require(self, vendor: Vendor, setters: &str) -> Result<(String, Secret)> {
+        let name = vendor.name();
+        let (username, password) = self.0.ok_or_else(|| {
+            Error::config(format!(
+                "{name} needs a user name and password: call {setters}"
+            ))
+        })?;
+        if username.trim().is_empty() {
+            return Err(Error::config(format!("the {name} user name is empty")));
+        }
+        if password.is_empty() {
+            return Err(Error::config(format!("the {name} password is empty")));
+        }
+        Ok((username, password))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACME: Vendor = Vendor::new("acme", "Acme");
+
+    fn refusal(login: Login) -> String {
+        match login.require(ACME, "credentials()") {
+            Err(Error::Config { message, .. }) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_login_is_required_whole_and_never_shows_its_password() {
+        assert_eq!(
+            refusal(Login::default()),
+            "Acme needs a user name and password: call credentials()"
+        );
+        let mut login = Login::default();
+        login.set(" ", "pw");
+        assert_eq!(refusal(login.clone()), "the Acme user name is empty");
+        login.set("soc", "");
+        assert_eq!(refusal(login.clone()), "the Acme password is empty");
+        login.set("soc", "hunter2");
+        assert!(!format!("{login:?}").contains("hunter2"), "{login:?}");
+        let (username, password) = login.require(ACME, "credentials()").unwrap();
+        assert_eq!((username.as_str(), password.expose()), ("soc", "hunter2"));
+    }
+
+    #[test]
+    fn header_values_are_sensitive_and_refuse_what_a_header_or_rfc_7617_forbids() {
+        let value = basic_value("soc", &Secret::new("pw")).unwrap();
+        assert_eq!(value.to_str().unwrap(), "Basic c29jOnB3");
+        assert!(value.is_sensitive());
+        assert!(basic_value("a:b", &Secret::new("pw")).is_err());
+        let err = sensitive_value("tok\nen").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("tok"), "{err:?}");
+    }
 }

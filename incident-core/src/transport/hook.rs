@@ -94,6 +94,18 @@ impl<'a> Answer<'a> {
     pub fn first_byte(&self) -> Option<u8> {
         self.body.iter().copied().find(|b| !b.is_ascii_whitespace())
     }
+
+    /// Whether the answer is an HTML page (a `text/html` content type, or a body whose
+    /// first byte is `<`): a login portal, a proxy or a web server answering in place of
+    /// the API.
+    pub fn is_html(&self) -> bool {
+        let html_type = self
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        html_type || self.first_byte() == Some(b'<')
+    }
 }
 
 /// Sees every response, 2xx included, before the transport decides what it means.

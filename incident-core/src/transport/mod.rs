@@ -17,7 +17,7 @@ mod request;
 mod response;
 mod session;
 
-pub use auth::{Auth, Authenticator, Credentials};
+pub use auth::{Auth, Authenticator, Credentials, Login, basic_value, sensitive_value};
 pub use builder::TransportBuilder;
 pub use call::{Call, CallOptions};
 pub use hook::{Answer, DefaultHook, ResponseAction, ResponseHook};
