@@ -29,7 +29,6 @@
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
 use serde_json::Value;
 
 use incident_core::transport::{Answer, ErrorParser, ResponseAction, ResponseHook};
@@ -88,31 +87,20 @@ impl ResponseHook for PtaHook {
                 "an HTML page instead of the JSON answer (IIS or a proxy answered)",
             ));
         }
-        if answer.first_byte() == Some(b'{') && is_error_body(answer.body) {
+        if answer.first_byte() == Some(b'{') && is_error_body(answer) {
             return ResponseAction::Fail(PtaErrorParser.parse_answer(answer));
         }
         ResponseAction::Default
     }
 }
 
-/// Whether a JSON object carries PVWA's error members.
-fn is_error_body(body: &[u8]) -> bool {
-    #[derive(Deserialize)]
-    struct Peek {
-        #[serde(rename = "ErrorCode", default)]
-        code: Option<Value>,
-        #[serde(rename = "errorCode", default)]
-        code_lower: Option<Value>,
-        #[serde(rename = "ErrorMessage", default)]
-        message: Option<Value>,
-        #[serde(rename = "errorMessage", default)]
-        message_lower: Option<Value>,
-    }
-    serde_json::from_slice::<Peek>(body).is_ok_and(|p| {
-        [p.code, p.code_lower, p.message, p.message_lower]
-            .iter()
-            .any(|v| v.as_ref().is_some_and(|v| !v.is_null()))
-    })
+/// Whether a JSON object carries PVWA's error members (read up to a risk page's
+/// `entities`, which only a result has).
+fn is_error_body(answer: &Answer<'_>) -> bool {
+    let members = ["ErrorCode", "errorCode", "ErrorMessage", "errorMessage"];
+    answer
+        .peek_members(members, &["entities"])
+        .is_some_and(|found| found.iter().flatten().any(|v| !v.is_null()))
 }
 
 /// PTA-specific accessors on the shared [`incident_core::Error`].
@@ -246,11 +234,18 @@ mod tests {
         assert_eq!(v.code.as_deref(), Some("PASWS013E"));
         assert_eq!(v.kind, Some(ErrorKind::Unauthorized));
         assert!(v.body.is_some());
-        assert!(matches!(
-            inspect(r#"{"errorMessage":"ITATS955E You are unauthorized"}"#),
-            ResponseAction::Fail(_)
-        ));
+        for refusal in [
+            r#"{"errorMessage":"ITATS955E You are unauthorized"}"#,
+            r#"{"ErrorCode":"PASWS013E","entities":[]}"#,
+        ] {
+            assert!(
+                matches!(inspect(refusal), ResponseAction::Fail(_)),
+                "{refusal}"
+            );
+        }
         for answer in [
+            // A risk page is read no further than its entities.
+            r#"{"entities":[{"id":"r1"}],"ErrorCode":"PASWS013E"}"#,
             r#"{"id":"5f0b","mStatus":"CLOSED","additionalData":{"ErrorCode":"x"}}"#,
             r#"{"ErrorCode":null,"ErrorMessage":null,"id":"5f0b"}"#,
             r#"[{"ErrorCode":"PASWS013E"}]"#,

@@ -320,8 +320,8 @@ impl SessionProvider for OAuth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use incident_core::reqwest::StatusCode;
     use incident_core::Error;
+    use incident_core::reqwest::StatusCode;
 
     #[test]
     fn regions_name_both_hosts() {

@@ -28,7 +28,6 @@
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
 
 use incident_core::transport::{Answer, ErrorParser, JsonErrorParser};
 use incident_core::{Error, ErrorKind, VendorError};
@@ -78,28 +77,23 @@ impl ErrorParser for EsetErrorParser {
 /// `code` (grpc-gateway's status `{"code": 3, "message": "...", "details": []}`), or with
 /// a text `error` (OAuth's `{"error", "error_description"}`), is the error, read by
 /// [`EsetErrorParser`] and given the kind its gRPC code means ([`GrpcCode::kind`]) or, for
-/// OAuth, unauthorized. `{"code": 0}` is gRPC's OK, not an error.
+/// OAuth, unauthorized. `{"code": 0}` is gRPC's OK, not an error. The object is read up to
+/// its first member that only a result has (`incidents`, ...): a page is not read twice, and
+/// a `code` after the page's incidents is not seen.
 pub(crate) fn error_inside_success(answer: &Answer<'_>) -> Option<VendorError> {
     if answer.first_byte() != Some(b'{') {
         return None;
     }
-    #[derive(Deserialize)]
-    struct Peek {
-        #[serde(default)]
-        code: Option<serde_json::Value>,
-        #[serde(default)]
-        error: Option<serde_json::Value>,
-    }
-    let peek = serde_json::from_slice::<Peek>(answer.body).ok()?;
-    let code = peek.code.as_ref().and_then(|c| match c {
+    let [code, error] = answer.peek_members(
+        ["code", "error"],
+        &["incidents", "incident", "comments", "comment"],
+    )?;
+    let code = code.as_ref().and_then(|c| match c {
         serde_json::Value::Number(n) => n.as_i64(),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
     });
-    let oauth = peek
-        .error
-        .as_ref()
-        .is_some_and(serde_json::Value::is_string);
+    let oauth = error.as_ref().is_some_and(serde_json::Value::is_string);
     if !(code.is_some_and(|c| c != 0) || oauth) {
         return None;
     }
@@ -193,6 +187,12 @@ mod tests {
             Some(ErrorKind::Unauthorized)
         );
         assert_eq!(read(r#"{"code": 99}"#).unwrap().kind, None);
+        for error in [
+            r#"{"requestId": "r-1", "code": 5, "message": "gone"}"#,
+            r#"{"code": 5, "incidents": []}"#,
+        ] {
+            assert_eq!(read(error).unwrap().code.as_deref(), Some("5"), "{error}");
+        }
         let e =
             read(r#"{"error": "invalid_grant", "error_description": "Bad credentials"}"#).unwrap();
         assert_eq!(e.kind, Some(ErrorKind::Unauthorized));
@@ -203,6 +203,8 @@ mod tests {
             r#"{"comment": {"text": "code 5"}}"#,
             r#"{"access_token": "a", "expires_in": 3600}"#,
             r#"[{"code": 3}]"#,
+            r#"{"code": 3, "message": "x"} trailing"#,
+            r#"{"incidents": [{"code": 3}], "code": 5}"#,
             "",
             "{\"code\": ",
         ] {

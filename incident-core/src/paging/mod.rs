@@ -81,7 +81,7 @@ use crate::vendor::Vendor;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
-use std::hash::{BuildHasher, Hash, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -500,6 +500,30 @@ pub struct Paginator<T, C> {
 /// The fingerprint of a record, for recognizing records already delivered.
 type Identity<T> = Box<dyn Fn(&T) -> Option<u64> + Send>;
 
+/// A set of fingerprints. They come from a keyed hash ([`RandomState`]), which a server
+/// cannot steer, so the set uses them as their own hash rather than hashing them again.
+type Fingerprints = HashSet<u64, BuildHasherDefault<Prehashed>>;
+
+/// Hashes a fingerprint as itself (bytes, which fingerprints never write, are folded in).
+#[derive(Debug, Default, Clone, Copy)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 impl<T, C> fmt::Debug for Paginator<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Paginator")
@@ -729,9 +753,9 @@ where
             received: 0,
             first_total: None,
             empty_in_a_row: 0,
-            visited: HashSet::new(),
+            visited: Fingerprints::default(),
             cursor_hasher: RandomState::new(),
-            delivered: HashSet::new(),
+            delivered: Fingerprints::default(),
             started: None,
         };
         stream::try_unfold(walk, |mut walk| async move {
@@ -930,10 +954,10 @@ struct Walk<T, C> {
     empty_in_a_row: u32,
     /// Fingerprints of every cursor requested in this walk: a next cursor among them is a
     /// cycle. At most one per page, so bounded by the page ceiling.
-    visited: HashSet<u64>,
+    visited: Fingerprints,
     cursor_hasher: RandomState,
     /// Fingerprints of the records delivered, when the walk can name them.
-    delivered: HashSet<u64>,
+    delivered: Fingerprints,
     /// When the first page was asked for.
     started: Option<tokio::time::Instant>,
 }

@@ -1,9 +1,12 @@
 //! What a vendor says a response means, before the transport's default handling.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::StatusCode;
 use http::header::HeaderMap;
+use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
 
 use super::ApiRequest;
 use crate::error::VendorError;
@@ -105,6 +108,72 @@ impl<'a> Answer<'a> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
         html_type || self.first_byte() == Some(b'<')
+    }
+
+    /// The `wanted` members of the body's top-level JSON object, as sent, read up to the
+    /// object's end or to its first member named in `results` (one only a result has, such
+    /// as a page's array of items): a hook that looks for an error body inside a 2xx answer
+    /// does not read a whole page that the client then decodes. `None` when the body is
+    /// not a JSON object (or is cut short before a `results` member).
+    ///
+    /// ```
+    /// # use incident_core::{ApiPath, ApiRequest, transport::Answer};
+    /// # use http::{HeaderMap, StatusCode};
+    /// # let request = ApiRequest::get(ApiPath::new("/v2/incidents"));
+    /// # let headers = HeaderMap::new();
+    /// let body = br#"{"code": 5, "message": "gone", "items": [{"code": 7}]}"#;
+    /// let answer = Answer::new(&request, StatusCode::OK, &headers, body);
+    /// let [code, error] = answer.peek_members(["code", "error"], &["items"]).unwrap();
+    /// assert_eq!((code, error), (Some(5.into()), None));
+    /// let page = br#"{"items": [], "code": 5}"#;
+    /// let answer = Answer::new(&request, StatusCode::OK, &headers, page);
+    /// assert_eq!(answer.peek_members(["code"], &["items"]), Some([None]));
+    /// ```
+    pub fn peek_members<const N: usize>(
+        &self,
+        wanted: [&str; N],
+        results: &[&str],
+    ) -> Option<[Option<Value>; N]> {
+        let mut peek = Peek {
+            wanted,
+            results,
+            found: std::array::from_fn(|_| None),
+            stopped: false,
+        };
+        let mut de = serde_json::Deserializer::from_slice(self.body);
+        let read = de.deserialize_map(&mut peek).and_then(|()| de.end());
+        (read.is_ok() || peek.stopped).then_some(peek.found)
+    }
+}
+
+/// What [`Answer::peek_members`] looks for, and what it found.
+struct Peek<'a, const N: usize> {
+    wanted: [&'a str; N],
+    results: &'a [&'a str],
+    found: [Option<Value>; N],
+    /// Whether a result member ended the reading.
+    stopped: bool,
+}
+
+impl<'de, const N: usize> Visitor<'de> for &mut Peek<'_, N> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(i) = self.wanted.iter().position(|w| *w == key) {
+                self.found[i] = Some(map.next_value()?);
+            } else if self.results.contains(&key.as_str()) {
+                self.stopped = true;
+                return Err(de::Error::custom("a result member"));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
     }
 }
 
