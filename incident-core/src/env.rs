@@ -219,6 +219,7 @@ impl EnvError {
     }
 
     /// Adds a hint to a [`EnvError::Missing`] (other errors are returned as they are).
+    #[must_use]
     pub fn with_hint(self, text: impl Into<String>) -> EnvError {
         match self {
             EnvError::Missing { variable, .. } => EnvError::Missing {
@@ -306,22 +307,40 @@ impl Env {
     }
 
     /// The value of `name`, trimmed, or `None` when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Malformed`] when the value is not valid Unicode.
     pub fn optional(&self, name: &'static str) -> Result<Option<String>, EnvError> {
         Ok(self.read(name, false)?.map(|v| v.trim().to_owned()))
     }
 
     /// The value of `name`, trimmed; [`EnvError::Missing`] when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Missing`] when it is not set; [`EnvError::Malformed`] when the value is not
+    /// valid Unicode.
     pub fn required(&self, name: &'static str) -> Result<String, EnvError> {
         self.optional(name)?.ok_or_else(|| EnvError::missing(name))
     }
 
     /// A password or token, as it is (not trimmed: spaces may belong to a password), or
     /// `None` when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Malformed`], without the value, when it is not valid Unicode.
     pub fn secret(&self, name: &'static str) -> Result<Option<Secret>, EnvError> {
         Ok(self.read(name, true)?.map(Secret::from))
     }
 
     /// A password or token; [`EnvError::Missing`] when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Missing`] when it is not set; [`EnvError::Malformed`], without the value,
+    /// when it is not valid Unicode.
     pub fn required_secret(&self, name: &'static str) -> Result<Secret, EnvError> {
         self.secret(name)?.ok_or_else(|| EnvError::missing(name))
     }
@@ -329,6 +348,10 @@ impl Env {
     /// The trimmed value of `name` read by `T::from_str`, or `None` when it is not set. A
     /// value that does not parse is [`EnvError::Malformed`] with the parser's reason and the
     /// value (only names of non-secret variables should be passed here).
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Malformed`] when the value does not parse or is not valid Unicode.
     pub fn parse<T>(&self, name: &'static str) -> Result<Option<T>, EnvError>
     where
         T: FromStr,
@@ -339,6 +362,10 @@ impl Env {
 
     /// The trimmed value of `name` read by `parse`, or `None` when it is not set; as
     /// [`parse`](Self::parse).
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Malformed`] when `parse` refuses the value or it is not valid Unicode.
     pub fn parse_with<T, E>(
         &self,
         name: &'static str,
@@ -360,6 +387,10 @@ impl Env {
     /// A base URL: `http` or `https`, with a host, without credentials, query or fragment
     /// (the rules of [`TransportBuilder::build`](crate::TransportBuilder::build)), or `None`
     /// when it is not set. A refused URL is shown without the credentials it may hold.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Malformed`] for a value that is not such a URL or not valid Unicode.
     pub fn url(&self, name: &'static str) -> Result<Option<String>, EnvError> {
         let Some(value) = self.optional(name)? else {
             return Ok(None);
@@ -379,6 +410,11 @@ impl Env {
 
     /// The contents of the PEM file `name` names, checked to hold at least one certificate,
     /// or `None` when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Unreadable`] when the file cannot be read; [`EnvError::Malformed`] when it
+    /// holds no PEM certificate or the value is not valid Unicode.
     pub fn pem_file(&self, name: &'static str) -> Result<Option<Vec<u8>>, EnvError> {
         let Some(path) = self.optional(name)? else {
             return Ok(None);
@@ -443,6 +479,10 @@ impl Env {
 
     /// Which of two variables that choose the same thing is set: `Some(first)`,
     /// `Some(second)`, or `None` for neither; both is [`EnvError::Conflict`].
+    ///
+    /// # Errors
+    ///
+    /// [`EnvError::Conflict`] when both are set.
     pub fn one_of(
         &self,
         first: &'static str,

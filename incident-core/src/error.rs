@@ -235,6 +235,7 @@ impl ErrorKind {
 /// because error bodies are often not what the documentation promises.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
+#[must_use = "what was read from an error body is lost unless it is returned"]
 pub struct VendorError {
     /// The vendor's own error code, e.g. QRadar's `1002`.
     pub code: Option<String>,

@@ -343,6 +343,7 @@ pub struct TimeWindow {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
+#[must_use = "a query does nothing until it is listed"]
 pub struct IncidentQuery {
     /// Keep only incidents in one of these statuses (empty: all).
     pub statuses: Vec<IncidentStatus>,
@@ -428,6 +429,7 @@ impl IncidentPage {
 /// How to close an incident: a reason in the vendor's words, a verdict, or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use = "a closure does nothing until it is part of an update"]
 pub struct Closure {
     /// The vendor's close reason, by name or id (e.g. QRadar `"False-Positive, Tuned"` or `"2"`).
     pub reason: Option<String>,
@@ -492,6 +494,7 @@ pub enum AssigneeChange {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
+#[must_use = "a change does nothing until it is applied"]
 pub struct IncidentUpdate {
     /// A new status.
     pub status: Option<StatusChange>,
@@ -603,6 +606,12 @@ impl Capabilities {
     /// express. [`IncidentSource::update_incident`](crate::IncidentSource::update_incident)
     /// calls this with the source's own capabilities before anything is sent, so an
     /// unsupported change never half-applies.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] naming the first part `vendor` cannot express;
+    /// [`Error::InvalidInput`] for an update that changes nothing or sets a closed status
+    /// without a [`StatusChange::Close`].
     pub fn check_update<'a>(
         &self,
         vendor: Vendor,
@@ -680,6 +689,10 @@ impl Capabilities {
     /// Checks that a query filters on statuses and a timestamp the vendor can filter on.
     /// [`IncidentSource::list_incidents`](crate::IncidentSource::list_incidents) calls this
     /// with the source's own capabilities before anything is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] naming the status or timestamp `vendor` cannot filter on.
     pub fn check_query<'a>(
         &self,
         vendor: Vendor,

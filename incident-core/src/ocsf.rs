@@ -227,12 +227,14 @@ impl Group {
     }
 
     /// A group by id.
+    #[must_use]
     pub fn with_uid(mut self, uid: impl Into<String>) -> Self {
         self.uid = Some(uid.into());
         self
     }
 
     /// Describes the group.
+    #[must_use]
     pub fn with_desc(mut self, desc: impl Into<String>) -> Self {
         self.desc = Some(desc.into());
         self
@@ -374,6 +376,7 @@ pub struct IncidentFinding {
 
 impl IncidentFinding {
     /// Sets the activity, and with it `activity_name`, `type_uid` and `type_name`.
+    #[must_use]
     pub fn activity(mut self, activity: Activity) -> Self {
         self.activity_id = activity.ocsf_id();
         self.activity_name = activity.caption().to_owned();
@@ -383,12 +386,14 @@ impl IncidentFinding {
     }
 
     /// Sets `src_url`, the link to the incident in the vendor's console.
+    #[must_use]
     pub fn src_url(mut self, url: impl Into<String>) -> Self {
         self.src_url = Some(url.into());
         self
     }
 
     /// Sets the priority (derived from the severity by default).
+    #[must_use]
     pub fn priority(mut self, priority: Priority) -> Self {
         self.priority_id = priority.ocsf_id();
         self.priority = priority.caption().to_owned();
@@ -396,6 +401,7 @@ impl IncidentFinding {
     }
 
     /// Sets `comment` (the close reason by default).
+    #[must_use]
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.comment = Some(comment.into());
         self
@@ -403,12 +409,14 @@ impl IncidentFinding {
 
     /// Sets the assignee group, e.g. a SOC's own queue in place of the vendor's unassigned
     /// queue.
+    #[must_use]
     pub fn assignee_group(mut self, group: Group) -> Self {
         self.assignee_group = Some(group);
         self
     }
 
     /// Leaves the vendor's record out (`raw_data`).
+    #[must_use]
     pub fn without_raw_data(mut self) -> Self {
         self.raw_data = None;
         self

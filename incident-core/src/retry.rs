@@ -32,6 +32,7 @@ use time::macros::format_description;
 /// assert_eq!(RetryPolicy::disabled().attempts(), 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a retry policy does nothing until it is given to a transport or a call"]
 pub struct RetryPolicy {
     max_attempts: u32,
     initial_backoff: Duration,

@@ -237,6 +237,11 @@ fn common_rfc3339(b: &[u8]) -> Option<OffsetDateTime> {
 /// assert!(serde_json::from_str::<T>(r#"{"ttl": 4}"#).is_err());
 /// assert!(serde_json::from_str::<T>(r#"{"ttl": "soon"}"#).is_err());
 /// ```
+///
+/// # Errors
+///
+/// The deserializer's error for a value that is neither a string nor `null`, or with the
+/// message `parse` returns.
 pub fn str_option<'de, D, T, F>(deserializer: D, parse: F) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -301,6 +306,10 @@ where
 /// assert_eq!(serde_json::from_str::<Kind>(r#""x\ty""#).unwrap(), Kind::Other("x\ty".into()));
 /// assert!(serde_json::from_str::<Kind>("1").is_err());
 /// ```
+///
+/// # Errors
+///
+/// The deserializer's error for a value that is not a string.
 pub fn str_into<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
@@ -483,6 +492,10 @@ pub mod epoch_millis_option {
     use time::OffsetDateTime;
 
     /// Serializes as integer milliseconds, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: Serializer>(
         value: &Option<OffsetDateTime>,
         serializer: S,
@@ -494,6 +507,10 @@ pub mod epoch_millis_option {
     }
 
     /// Deserializes from milliseconds (integer, float or digit string) or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for another value or a time out of range.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
@@ -798,6 +815,10 @@ pub mod lenient_u64_option {
     use serde::{Deserializer, Serializer};
 
     /// Serializes as a plain integer, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: Serializer>(value: &Option<u64>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(v) => serializer.serialize_some(v),
@@ -806,6 +827,10 @@ pub mod lenient_u64_option {
     }
 
     /// Deserializes from an integer, a whole float, a digit string or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for a value these rules refuse.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<u64>, D::Error> {
@@ -820,6 +845,10 @@ pub mod lenient_i64_option {
     use serde::{Deserializer, Serializer};
 
     /// Serializes as a plain integer, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: Serializer>(value: &Option<i64>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(v) => serializer.serialize_some(v),
@@ -828,6 +857,10 @@ pub mod lenient_i64_option {
     }
 
     /// Deserializes from an integer, a whole float, a numeric string or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for a value these rules refuse.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<i64>, D::Error> {
@@ -845,6 +878,10 @@ pub mod lenient_f64_option {
     use serde::{Deserializer, Serializer};
 
     /// Serializes as a plain number, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(v) => serializer.serialize_some(v),
@@ -853,6 +890,10 @@ pub mod lenient_f64_option {
     }
 
     /// Deserializes from an integer, a float, a numeric string or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for a value these rules refuse.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<f64>, D::Error> {
@@ -870,6 +911,10 @@ pub mod lenient_u64_vec_option {
     use super::lenient::Required;
 
     /// Serializes as an array of plain integers, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: Serializer>(
         value: &Option<Vec<u64>>,
         serializer: S,
@@ -881,6 +926,10 @@ pub mod lenient_u64_vec_option {
     }
 
     /// Deserializes from an array of lenient integers, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for a value these rules refuse, or a `null` element.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Vec<u64>>, D::Error> {

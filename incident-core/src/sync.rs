@@ -222,8 +222,11 @@ impl Checkpoint {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// A checkpoint read back from [`to_json`](Self::to_json)'s JSON;
-    /// [`Error::InvalidInput`] when it is not one.
+    /// A checkpoint read back from [`to_json`](Self::to_json)'s JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `json` is not one.
     pub fn from_json(json: &str) -> Result<Self> {
         serde_json::from_str(json)
             .map_err(|e| Error::invalid_input("checkpoint", format!("not a sync checkpoint: {e}")))
@@ -420,7 +423,10 @@ impl Changes {
 
     /// The next batch of the run, `None` after the last one ([`Batch::is_last`]).
     ///
-    /// An error (the vendor down, a refused checkpoint) ends the run: the checkpoint of the
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a checkpoint made with another vendor, and any error of
+    /// the source's listing (the vendor down). An error ends the run: the checkpoint of the
     /// last batch stays valid, and a new run from it goes on where this one stopped.
     pub async fn next_batch(&mut self) -> Result<Option<Batch>> {
         if matches!(self.state, State::NotStarted) {

@@ -55,6 +55,7 @@ impl Vendor {
 
     /// The product and the company behind it, as OCSF's `metadata.product` names them
     /// (e.g. `"QRadar SIEM"` by `"IBM"`).
+    #[must_use]
     pub const fn product(mut self, product: &'static str, vendor_name: &'static str) -> Vendor {
         self.product = product;
         self.vendor_name = vendor_name;
@@ -63,6 +64,7 @@ impl Vendor {
 
     /// Says that the source names assignees by id rather than by user name (the OCSF export
     /// then writes the assignee's `uid`, not its `name`).
+    #[must_use]
     pub const fn assignees_by_id(mut self) -> Vendor {
         self.assignees_by_id = true;
         self

@@ -163,6 +163,11 @@ fn exceeded() -> usize {
 ///
 /// Decoding stops with an error at the first item past the bound, before that item is
 /// decoded; [`decode_page`] and [`ApiResponse::json`] report it as an [`Error::Protocol`].
+///
+/// # Errors
+///
+/// The deserializer's error for a value that is neither an array nor `null`, an item that
+/// does not decode as `T`, or an item past the bound.
 pub fn bounded<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -277,6 +282,11 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ItemsVisitor<T> {
 /// assert_eq!((page.incidents.len(), page.next_page_token.as_deref()), (1, Some("b")));
 /// assert_eq!(page.extra["totalSize"], 3);
 /// ```
+///
+/// # Errors
+///
+/// The deserializer's error for a value that is not an object, a second `items_key`, an item
+/// past the bound, or members that do not decode as `T` or `R`.
 pub fn items_and_rest<'de, D, T, R>(
     deserializer: D,
     items_key: &'static str,
@@ -372,6 +382,8 @@ impl<T> IntoIterator for Items<T> {
 /// through [`bounded`] or [`Items`], with at most `max_items` items (the page size asked
 /// for; `None` for the transport's ceiling, also the upper limit of `max_items`).
 ///
+/// # Errors
+///
 /// One item past the bound is an [`Error::Protocol`] raised before that item is decoded, so
 /// that a page of millions of `{}` for a request of 50 costs 50 records, not millions. A
 /// malformed body is an [`Error::Decode`] with the JSON path of the failure, as from
@@ -395,6 +407,11 @@ pub fn decode_page<B: DeserializeOwned>(
 /// naming `what` (say how to raise the limit there), raised before that item is decoded.
 /// `limit` replaces the transport's
 /// [`max_items_per_answer`](crate::TransportBuilder::max_items_per_answer) for this answer.
+///
+/// # Errors
+///
+/// [`Error::LimitExceeded`] for more than `limit` items; [`Error::Decode`] for a body that is
+/// not a `B`.
 pub fn decode_limited<B: DeserializeOwned>(
     response: &ApiResponse,
     limit: u64,

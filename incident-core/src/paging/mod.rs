@@ -150,6 +150,7 @@ impl<T, C> Page<T, C> {
     }
 
     /// Sets how many items match in total.
+    #[must_use]
     pub fn with_total(mut self, total: Option<u64>) -> Self {
         self.total = total;
         self
@@ -185,18 +186,21 @@ impl<T> OffsetPage<T> {
     }
 
     /// Sets the position of the first item as the server reports it.
+    #[must_use]
     pub fn starting_at(mut self, start: u64) -> Self {
         self.start = Some(start);
         self
     }
 
     /// Sets how many items match in total.
+    #[must_use]
     pub fn with_total(mut self, total: Option<u64>) -> Self {
         self.total = total;
         self
     }
 
     /// Marks the page as the last one.
+    #[must_use]
     pub fn last(mut self) -> Self {
         self.last = true;
         self

@@ -88,8 +88,12 @@ impl Credentials {
     }
 
     /// One header whose whole value is secret, e.g. `SEC: <token>` or
-    /// `Authorization: X-SAML <token>` (pass the whole value). A value with characters not
-    /// allowed in a header (CR, LF, other controls) is refused without echoing it.
+    /// `Authorization: X-SAML <token>` (pass the whole value).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`], without echoing the value, when it holds characters a header
+    /// cannot carry (CR, LF, other controls).
     pub fn header(name: HeaderName, value: &str) -> Result<Self> {
         let mut headers = HeaderMap::new();
         headers.insert(name, sensitive_value(value)?);
@@ -100,11 +104,19 @@ impl Credentials {
     }
 
     /// `Authorization: Bearer <token>`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`], without the token, for characters a header cannot carry.
     pub fn bearer(token: &Secret) -> Result<Self> {
         Self::header(AUTHORIZATION, &format!("Bearer {}", token.expose()))
     }
 
     /// `Authorization: Basic base64(username:password)` (see [`basic_value`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] as [`basic_value`] returns it.
     pub fn basic(username: &str, password: &Secret) -> Result<Self> {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, basic_value(username, password)?);
@@ -115,12 +127,17 @@ impl Credentials {
     }
 
     /// Adds another header (a tenant id beside a token, for instance).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`], without the value, for characters a header cannot carry.
     pub fn with_header(mut self, name: HeaderName, value: &str) -> Result<Self> {
         self.headers.insert(name, sensitive_value(value)?);
         Ok(self)
     }
 
     /// Tags these credentials with the session generation they belong to.
+    #[must_use]
     pub fn with_generation(mut self, generation: u64) -> Self {
         self.generation = generation;
         self
@@ -188,7 +205,12 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// The headers these credentials attach; fails on a value that cannot be a header.
+    /// The headers these credentials attach.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`], without the secret, for a user name with `:` or characters a
+    /// header cannot carry.
     pub fn to_credentials(&self) -> Result<Credentials> {
         match self {
             Auth::None => Ok(Credentials::none()),

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 
 /// Builds a [`Transport`]. Vendor crates wrap this in their own client builder.
+#[must_use = "a builder does nothing until it is built"]
 pub struct TransportBuilder {
     pub(super) vendor: Vendor,
     pub(super) base_url: String,
@@ -311,8 +312,11 @@ impl TransportBuilder {
 
     /// Builds the transport.
     ///
-    /// Fails with [`Error::Config`] when the base URL is not an `http`/`https` URL, carries
-    /// credentials, a query or a fragment, or when a certificate could not be read.
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the base URL is not an `http`/`https` URL, carries
+    /// credentials, a query or a fragment, when a certificate could not be read, or when a
+    /// credential cannot be sent in a header.
     pub fn build(self) -> Result<Transport> {
         if let Some(e) = self.deferred_error {
             return Err(e);

@@ -185,11 +185,21 @@ impl<T: Send + 'static> Call<T> {
     }
 
     /// The request as it will be sent (options applied), or why it cannot be.
+    ///
+    /// # Errors
+    ///
+    /// The error met while the request was built, most often
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an id that cannot be a path segment.
     pub fn request(&self) -> std::result::Result<ApiRequest, &crate::Error> {
         self.request.as_ref().map(|r| self.options.apply(r.clone()))
     }
 
     /// Sends the request and reads the answer.
+    ///
+    /// # Errors
+    ///
+    /// That same error; then what [`Transport::execute`] returns, and what decoding the answer
+    /// returns ([`Error::Decode`](crate::Error::Decode) for a body of another shape).
     pub async fn send(self) -> Result<T> {
         let request = self.options.apply(self.request?);
         let response = self.transport.execute(request).await?;

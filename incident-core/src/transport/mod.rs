@@ -217,6 +217,10 @@ impl Transport {
     /// URL on another origin has none, because a limit that a vendor documents for its API
     /// host says nothing of another service, and requests for a token must not wait behind
     /// the calls that need it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a base URL that [`TransportBuilder::build`] would refuse.
     pub fn with_base_url(&self, base_url: &str) -> Result<Transport> {
         let base = builder::parse_base_url(base_url)?;
         let same_host = base.origin() == self.inner.base.origin();
@@ -235,6 +239,12 @@ impl Transport {
     /// Obtains credentials now, as the next request would: a session authenticator logs on
     /// unless it holds a valid session; static credentials need no request. This makes a
     /// wrong password show before any other work, as its own step.
+    ///
+    /// # Errors
+    ///
+    /// What the authenticator's logon returns: an [`Error::Api`] (most often
+    /// [`ErrorKind::Unauthorized`]) when the server refuses it, or another error of
+    /// [`execute`](Self::execute).
     pub async fn authenticate(&self) -> Result<()> {
         match &self.inner.authenticator {
             Some(auth) => auth.credentials(self.unauthenticated()).await.map(|_| ()),
@@ -244,6 +254,10 @@ impl Transport {
 
     /// Ends the authenticator's session, if it has one (a logoff). Static credentials do
     /// nothing. The next request logs on again.
+    ///
+    /// # Errors
+    ///
+    /// What the authenticator's logoff returns, as from [`execute`](Self::execute).
     pub async fn sign_out(&self) -> Result<()> {
         match &self.inner.authenticator {
             Some(auth) => auth.sign_out(self.unauthenticated()).await,
@@ -255,6 +269,11 @@ impl Transport {
     /// always requested on this transport's configured origin: a link to the same origin
     /// below the base path is followed as is; any other link is rebuilt from its path and
     /// query on the configured base, so credentials never go to a host the server names.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a link that is not a URL reference or that holds a `.` or
+    /// `..` segment.
     pub fn request_for_link(&self, link: &str) -> Result<ApiRequest> {
         let base = &self.inner.base;
         let url = base
@@ -300,6 +319,12 @@ impl Transport {
     /// hand), retried as the policy allows, polled and re-authenticated as the vendor's
     /// response hook says, all within the operation deadline. Dropping the future, or the
     /// deadline, while it waits for a slot frees its place for the next caller.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] for a non-success status once the retries are spent; [`Error::Timeout`],
+    /// [`Error::Transport`], [`Error::Tls`], [`Error::Redirect`], [`Error::BodyTooLarge`];
+    /// [`Error::Deadline`] when the whole operation overran; and the authenticator's errors.
     pub async fn execute(&self, request: ApiRequest) -> Result<ApiResponse> {
         let url = self.url_for(&request.path);
         let span = tracing::debug_span!(

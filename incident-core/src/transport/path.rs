@@ -59,6 +59,7 @@ impl ApiPath {
     }
 
     /// Appends a literal part (trusted; not encoded).
+    #[must_use]
     pub fn then(mut self, literal: &'static str) -> Self {
         self.push_literal(literal);
         self
@@ -81,6 +82,10 @@ impl ApiPath {
     }
 
     /// Appends one caller-supplied segment, percent-encoded.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an empty value, `.` or `..`.
     pub fn segment(mut self, value: impl fmt::Display) -> Result<Self> {
         let value = value.to_string();
         let encoded = encode_path_segment(&value)?;
@@ -91,7 +96,11 @@ impl ApiPath {
 
     /// Appends one segment that is a secret (a token a logout URL carries), percent-encoded
     /// like [`segment`](Self::segment); logs, errors and `Debug` show `[REDACTED]` in its
-    /// place. Refused values are refused without echoing them.
+    /// place.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`], without the value, for an empty value, `.` or `..`.
     pub fn secret_segment(mut self, value: &str) -> Result<Self> {
         let encoded = encode_path_segment(value)
             .map_err(|_| Error::invalid_input("path segment", "the secret is empty or a dot"))?;
@@ -103,6 +112,7 @@ impl ApiPath {
     }
 
     /// Ends the path with `/` (CyberArk's `/API/pta/API/Events/` must keep it).
+    #[must_use]
     pub fn trailing_slash(mut self) -> Self {
         if !self.path.ends_with('/') {
             self.push("/");
@@ -113,6 +123,11 @@ impl ApiPath {
     /// Appends a custom method to the last segment, `:verb` (ESET's
     /// `/v2/incidents/{uuid}:close`). The verb is a literal: letters, digits, `-` and `_`
     /// only; the `:` is not encoded, while the segment before it was.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for another character, an empty verb, or a path that is empty
+    /// or ends with `/`.
     pub fn verb(mut self, verb: &'static str) -> Result<Self> {
         if verb.is_empty()
             || !verb
@@ -134,6 +149,10 @@ impl ApiPath {
     /// A path that is already percent-encoded, taken from a server's `next` link. Each
     /// segment is checked: `.` and `..` (also encoded) are refused, and characters that
     /// are not allowed in a path are encoded, so the path cannot climb above the base.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a `.` or `..` segment.
     pub fn from_encoded(path: &str) -> Result<Self> {
         let mut out = String::with_capacity(path.len());
         let trailing = path.ends_with('/') && path.len() > 1;
@@ -186,6 +205,10 @@ impl ApiPath {
 /// Percent-encodes `value` as exactly one URL path segment: everything but the RFC 3986
 /// unreserved characters is encoded. Empty values, `.` and `..` are refused (URL parsers
 /// resolve them, and their encoded forms, as relative paths).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty value, `.` or `..`.
 pub fn encode_path_segment(value: &str) -> Result<String> {
     if value.is_empty() {
         return Err(Error::invalid_input(

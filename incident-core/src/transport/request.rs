@@ -22,6 +22,7 @@ pub enum RequestBody {
 
 /// One API call, described independently of the HTTP client.
 #[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is executed"]
 pub struct ApiRequest {
     pub(super) method: Method,
     pub(super) path: ApiPath,
@@ -103,6 +104,11 @@ impl ApiRequest {
     }
 
     /// Sends `body` serialized as JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `body` cannot be serialized (a map with keys that are not
+    /// strings, a `Serialize` impl that fails).
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid_input("request body", e.to_string()))?;

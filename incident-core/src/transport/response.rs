@@ -65,6 +65,7 @@ impl ErrorParser for JsonBodyParser {
 /// assert_eq!(e.kind, Some(ErrorKind::Unauthorized));
 /// ```
 #[derive(Debug, Clone, Default)]
+#[must_use = "a parser does nothing until it is given to a transport"]
 pub struct JsonErrorParser {
     code: Vec<&'static str>,
     message: Vec<&'static str>,
@@ -190,6 +191,11 @@ impl ApiResponse {
     /// [`max_items`](Self::max_items) items together; one more is an [`Error::Protocol`]
     /// raised before it is decoded. A page is decoded with the number of items it asked
     /// for through [`paging::decode_page`](crate::paging::decode_page).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] for a body that is not a `T`; [`Error::Protocol`] for more items than
+    /// [`max_items`](Self::max_items).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         crate::paging::decode_page(self, None)
     }
@@ -214,6 +220,10 @@ impl ApiResponse {
 /// Decodes JSON into `T`; on failure returns the JSON path of the failure and the serde
 /// error. The fast path decodes directly; only a failing document is decoded a second time
 /// with path tracking, so successful decodes pay nothing for the path.
+///
+/// # Errors
+///
+/// The JSON path where decoding stopped and serde's error, for a body that is not a `T`.
 pub fn decode_json<T: DeserializeOwned>(
     body: &[u8],
 ) -> std::result::Result<T, (String, serde_json::Error)> {

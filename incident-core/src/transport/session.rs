@@ -116,12 +116,14 @@ impl Session {
 
     /// The token expires `lifetime` from now (OAuth's `expires_in`, a documented session
     /// length).
+    #[must_use]
     pub fn expires_in(mut self, lifetime: Duration) -> Self {
         self.expires_at = Instant::now().checked_add(lifetime);
         self
     }
 
     /// A refresh token that [`SessionProvider::refresh`] can exchange for a new session.
+    #[must_use]
     pub fn with_refresh_token(mut self, token: impl Into<Secret>) -> Self {
         self.refresh_token = Some(token.into());
         self
@@ -169,6 +171,11 @@ pub trait SessionProvider: Send + Sync + fmt::Debug + 'static {
 
     /// The headers that carry `token` on each request (`Authorization: <token>`,
     /// `Authorization: X-SAML <token>`, `Authorization: Bearer <token>`...).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config) when the token holds characters a header
+    /// cannot carry, as from [`Credentials::header`].
     fn attach(&self, token: &Secret) -> Result<Credentials>;
 }
 
@@ -224,6 +231,7 @@ impl<P: SessionProvider> SessionAuth<P> {
     }
 
     /// Renews a token this long before its announced expiry.
+    #[must_use]
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self
