@@ -114,8 +114,11 @@ struct CommonArgs {
 
 /// Parses `args` (without the program name) and serves until killed or told
 /// to quit; `--help` (or no argument) prints the usage on standard output.
-/// Returns the message for bad arguments (clap's, with the usage) or a
-/// failure to listen.
+///
+/// # Errors
+///
+/// The message for bad arguments (clap's, with the usage), or for a failure to start the
+/// runtime, to listen or to write the certificate file.
 pub fn run<I>(args: I) -> Result<(), String>
 where
     I: IntoIterator<Item = String>,

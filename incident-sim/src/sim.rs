@@ -76,6 +76,11 @@ pub trait SimVendor: Sized + Send + Sync + 'static {
 
     /// The state a simulator with these options starts with, on a server that listens as
     /// `server` says and accepts the session tokens of `sessions`.
+    ///
+    /// # Errors
+    ///
+    /// An [`io::ErrorKind::InvalidInput`] error for options the vendor cannot start with
+    /// (PTA's empty application path).
     fn open(
         options: &Self::Options,
         server: &ServerOptions,
@@ -86,6 +91,10 @@ pub trait SimVendor: Sized + Send + Sync + 'static {
     fn router(self: Arc<Self>, ctx: &ServerContext) -> Router;
 
     /// Admits a request or answers it: see [`Vendor::authorize`].
+    ///
+    /// # Errors
+    ///
+    /// The answer to a refused request, as [`Vendor::authorize`].
     #[allow(
         clippy::result_large_err,
         reason = "the rejection is the response itself, built once per refused request"
@@ -112,6 +121,7 @@ pub trait SimVendor: Sized + Send + Sync + 'static {
 
 /// Configures and starts a [`Sim`]: the vendor's own settings (its setters, such as
 /// [`QRadarSimBuilder::offenses`](crate::QRadarSimBuilder::offenses)), and where to listen.
+#[must_use = "a builder does nothing until it is started"]
 pub struct SimBuilder<V: SimVendor> {
     pub(crate) options: V::Options,
     https: bool,
@@ -199,6 +209,10 @@ impl<V: SimVendor> SimBuilder<V> {
 
     /// Binds `127.0.0.1` (see [`port`](Self::port)), spawns the server on the current tokio
     /// runtime and returns once the socket is listening.
+    ///
+    /// # Errors
+    ///
+    /// What [`SimVendor::open`] refuses, and what [`SimServer::start`] returns.
     ///
     /// # Panics
     ///

@@ -34,6 +34,7 @@ use incident_core::{
 /// What the suite needs to know about the data behind a source.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use = "a fixture does nothing until the suite runs with it"]
 pub struct Fixture {
     /// An incident the suite may change: open (not closed) and assigned to nobody. It is
     /// closed, reopened, assigned and given a note.
@@ -237,7 +238,11 @@ pub async fn run_conformance(source: &dyn IncidentSource, fixture: &Fixture) -> 
     }
 }
 
-/// Runs the suite; the error is the first check that failed.
+/// Runs the suite.
+///
+/// # Errors
+///
+/// The [`Failure`] of the first check that failed.
 pub async fn try_conformance(
     source: &dyn IncidentSource,
     fixture: &Fixture,
@@ -1151,13 +1156,21 @@ impl Suite<'_> {
     }
 }
 
-/// Compares two readings of one incident, naming the first field that differs.
+/// Compares two readings of one incident.
+///
+/// # Errors
+///
+/// The first field that differs, with both values.
 pub fn same_incident(a: &Incident, b: &Incident) -> Result<(), String> {
     same_incident_except(a, b, &[])
 }
 
 /// Compares a listed incident `a` with a reading `b` of it, except the top-level record
 /// fields in `omitted` that `a` lacks (a listing that leaves them out by design).
+///
+/// # Errors
+///
+/// The first field that differs, with both values.
 pub fn same_incident_except(a: &Incident, b: &Incident, omitted: &[String]) -> Result<(), String> {
     fn eq<T: PartialEq + fmt::Debug>(field: &str, a: &T, b: &T) -> Result<(), String> {
         if a == b {

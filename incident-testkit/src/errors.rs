@@ -42,6 +42,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// One answer of an error table and what the client must make of it.
 #[derive(Debug, Clone)]
+#[must_use = "a case does nothing until it is checked"]
 pub struct ErrorCase {
     name: Option<String>,
     status: u16,
@@ -258,9 +259,13 @@ fn expected_snippet(body: &str) -> String {
 
 /// Runs `op` once per case, each time against a fresh mock server that answers every
 /// request with the case's answer and a client built by `build` from the server's base
-/// URL, and checks the error against the case. Panics listing every case that did not
-/// match (an operation that succeeded included); returns the errors in case order, for
+/// URL, and checks the error against the case. Returns the errors in case order, for
 /// vendor-specific checks (typed error bodies and codes).
+///
+/// # Panics
+///
+/// Listing every case that did not match (an operation that succeeded included); also for
+/// an empty table.
 pub async fn assert_error_cases<C, T>(
     build: impl Fn(&str) -> C,
     op: impl AsyncFn(&C) -> incident_core::Result<T>,

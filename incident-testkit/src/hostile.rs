@@ -94,12 +94,14 @@ impl Reply {
     }
 
     /// Adds a header.
+    #[must_use]
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_owned(), value.into()));
         self
     }
 
     /// Sets the status.
+    #[must_use]
     pub fn status(mut self, status: u16) -> Self {
         self.status = status;
         self
@@ -439,6 +441,10 @@ impl fmt::Debug for Server {
 impl HostileServer {
     /// Starts a server for `wire`, with pages of `page_size` records, in the
     /// [`Scenario::Honest`] scenario with four pages.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of binding a port of `127.0.0.1`.
     pub async fn start(wire: impl PageWire, page_size: u64) -> std::io::Result<HostileServer> {
         let server = Arc::new(Server {
             wire: Arc::new(wire),
@@ -494,6 +500,10 @@ impl Drop for HostileServer {
 ///
 /// Call it from a multi-threaded tokio test, alone in its test binary (memory is measured
 /// for the whole process).
+///
+/// # Panics
+///
+/// When no port of `127.0.0.1` can be bound for the server.
 pub async fn run_hostile<T, W>(
     wire: impl PageWire,
     page_size: u64,
@@ -558,7 +568,11 @@ where
 /// pages and ends cleanly; every hostile scenario ends with a typed error (never a
 /// clean end, a hang or a panic) within the bounds' requests and time, and its peak
 /// memory grows at most `max_extra_memory` over the honest walk's. Returns a line per
-/// scenario, or every failure.
+/// scenario.
+///
+/// # Errors
+///
+/// Every failure, one per line.
 pub fn check_hostile(
     outcomes: &[Outcome],
     page_size: u64,

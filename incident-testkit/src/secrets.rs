@@ -85,6 +85,7 @@ fn log_since(start: usize) -> String {
 
 /// Checks that secrets stay out of logs, errors and `Debug` output while an operation runs.
 #[derive(Clone, Default)]
+#[must_use = "a leak check does nothing until it runs"]
 pub struct LeakCheck {
     secrets: Vec<String>,
 }
@@ -111,7 +112,11 @@ pub struct Leaks<T> {
 }
 
 impl LeakCheck {
-    /// Checks for these secrets (each must be non-empty).
+    /// Checks for these secrets.
+    ///
+    /// # Panics
+    ///
+    /// For an empty secret, which would be found everywhere.
     pub fn new<S: Into<String>>(secrets: impl IntoIterator<Item = S>) -> Self {
         let secrets: Vec<String> = secrets.into_iter().map(Into::into).collect();
         assert!(
@@ -122,6 +127,10 @@ impl LeakCheck {
     }
 
     /// Adds a secret.
+    ///
+    /// # Panics
+    ///
+    /// For an empty secret, which would be found everywhere.
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
         let secret = secret.into();
         assert!(
@@ -148,7 +157,11 @@ impl LeakCheck {
             .collect()
     }
 
-    /// Panics naming `what` when `text` contains a secret.
+    /// Checks that `text` contains no secret.
+    ///
+    /// # Panics
+    ///
+    /// Naming `what`, with the secrets redacted, when `text` contains one.
     pub fn assert_clean(&self, what: &str, text: &str) {
         let found = self.found_in(text);
         assert!(
@@ -163,6 +176,10 @@ impl LeakCheck {
     /// that no secret shows in the log written meanwhile, in the `Debug` of `client`, in
     /// the `Display` and `Debug` of the error (or the `Debug` of the value), and that the
     /// operation did log something (so that the check cannot pass on an empty log).
+    ///
+    /// # Panics
+    ///
+    /// When one of these checks fails, or as [`trace_log`] does.
     pub async fn run<T, C>(
         &self,
         client: &C,

@@ -129,6 +129,10 @@ pub trait Vendor: Send + Sync + 'static {
     /// on the real products; a logon endpoint that needs none must be let
     /// through here by its path. It may put what handlers need (the
     /// authenticated user) into `parts.extensions`.
+    ///
+    /// # Errors
+    ///
+    /// The response that answers a refused request, sent as it is.
     #[allow(
         clippy::result_large_err,
         reason = "the rejection is the response itself, built once per refused request"
@@ -164,6 +168,7 @@ impl ServerContext {
 /// How a [`SimServer`] listens, and how long it keeps what it holds for
 /// clients.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "options do nothing until a server starts with them"]
 pub struct ServerOptions {
     port: u16,
     https: bool,
@@ -290,6 +295,11 @@ impl Drop for SimServer {
 impl SimServer {
     /// Binds `127.0.0.1`, spawns the server for `vendor` on the current
     /// tokio runtime and returns once the socket is listening.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of binding the port (in use, not allowed), or of making the
+    /// certificate for HTTPS.
     ///
     /// # Panics
     ///
