@@ -102,6 +102,7 @@ impl QRadarClient {
 /// recommended by IBM) or a user name and password ([`basic_auth`](Self::basic_auth)).
 /// QRadar does not accept `Authorization: Bearer`.
 #[derive(Debug)]
+#[must_use = "a builder does nothing until it is built"]
 pub struct QRadarClientBuilder {
     transport: TransportBuilder,
     /// Redacted in `Debug` by incident-core.
@@ -148,8 +149,12 @@ impl QRadarClientBuilder {
 
     incident_core::transport_options!(transport);
 
-    /// Builds the client. Fails when no credentials were given, the API version is not of
-    /// the form `26.0`, the URL is invalid or a certificate could not be read.
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no credentials were given, the API version is not of the form
+    /// `26.0`, the URL is invalid or a certificate could not be read.
     pub fn build(self) -> Result<QRadarClient> {
         let auth = self.auth.ok_or_else(|| {
             Error::config("QRadar needs credentials: call sec_token() or basic_auth()")

@@ -62,6 +62,10 @@ fn verdict_from_reason(text: &str) -> Option<Verdict> {
 
 /// Converts an offense to a normalized incident. `reasons` names closing reasons (pass an
 /// empty slice to leave [`Incident::close_reason`] as the reason id).
+///
+/// # Errors
+///
+/// [`Error::Protocol`] for an offense without an id.
 pub fn incident_from_offense(offense: Offense, reasons: &[ClosingReason]) -> Result<Incident> {
     let id = offense
         .id
@@ -123,6 +127,10 @@ fn status_filter(status: &IncidentStatus) -> Result<Filter> {
 }
 
 /// Builds the QRadar filter of a normalized query, listing after offense `after`.
+///
+/// # Errors
+///
+/// [`Error::Unsupported`] for a status or time field QRadar cannot filter on.
 pub fn query_filter(query: &IncidentQuery, after: Option<u64>) -> Result<Option<Filter>> {
     let mut parts: Vec<Filter> = Vec::new();
     if let Some(after) = after {
@@ -154,6 +162,10 @@ pub fn query_filter(query: &IncidentQuery, after: Option<u64>) -> Result<Option<
 impl QRadarClient {
     /// All closing reasons, reserved and deleted included, cached after the first call;
     /// `refresh` reloads them.
+    ///
+    /// # Errors
+    ///
+    /// As listing them: see [`crate::request`].
     pub async fn closing_reasons_cached(&self, refresh: bool) -> Result<Arc<Vec<ClosingReason>>> {
         let cache = &self.closing_reasons_cache;
         let cached = cache.read().unwrap_or_else(PoisonError::into_inner).clone();
@@ -200,6 +212,11 @@ impl QRadarClient {
 
     /// Finds the usable closing reason a normalized closure names: by id (`"2"`) or by text
     /// (case-insensitive), else by verdict. Reloads the reasons once if the name is unknown.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an unknown, reserved or deleted reason, or a closure that
+    /// names none; [`Error::Unsupported`] for a verdict no reason matches; as listing them.
     pub async fn resolve_closing_reason(&self, closure: &Closure) -> Result<ClosingReason> {
         for refresh in [false, true] {
             let reasons = self.closing_reasons_cached(refresh).await?;

@@ -145,6 +145,10 @@ impl UpdateOffense {
     }
 
     /// Sends the update and returns the offense as it is afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As every QRadar call: see [`crate::request`].
     pub async fn send(self) -> Result<Offense> {
         self.call().await
     }

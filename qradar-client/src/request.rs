@@ -2,6 +2,17 @@
 //! answered one [`Page`] at a time or walked page by page, and a [`Single`] object read or
 //! written, with `fields`. Both end in an [`incident_core::Call`], so every operation takes
 //! the per-call options of incident-core (`deadline`, `retry_policy`, `header`).
+//!
+//! # Errors
+//!
+//! Every QRadar operation fails with [`Error::InvalidInput`] for a value refused before
+//! anything is sent (an invalid [`Filter`], a `range` that ends before it starts, an empty
+//! note, an update that changes nothing); with the errors of
+//! [`Transport::execute`](incident_core::Transport::execute), among them [`Error::Api`] for
+//! a non-2xx with QRadar's code ([`QRadarErrorExt`](crate::QRadarErrorExt)); with
+//! [`Error::Decode`] for an answer of another shape; and, for a list, with
+//! [`Error::Protocol`] for a `Content-Range` that does not match the items or more items
+//! than asked for.
 
 use std::future::IntoFuture;
 use std::marker::PhantomData;
@@ -143,6 +154,10 @@ impl<T: Record> List<T> {
     }
 
     /// Sends the request and returns one page.
+    ///
+    /// # Errors
+    ///
+    /// As every QRadar call: see [the module](self).
     pub async fn send(self) -> Result<Page<T>> {
         self.call().await
     }
@@ -241,6 +256,10 @@ impl<T: DeserializeOwned + Send + 'static> Single<T> {
     }
 
     /// Sends the request and returns the object.
+    ///
+    /// # Errors
+    ///
+    /// As every QRadar call: see [the module](self).
     pub async fn send(self) -> Result<T> {
         self.call().await
     }

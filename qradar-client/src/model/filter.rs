@@ -107,9 +107,12 @@ impl Filter {
         self.combine(Op::Or, other)
     }
 
-    /// Checks what was built: fails with [`Error::InvalidInput`](incident_core::Error) when
-    /// a field name is not an identifier, an `in` list is empty, or a number is not finite.
-    /// Raw filters are not checked.
+    /// Checks what was built. Raw filters are not checked.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](incident_core::Error::InvalidInput) when a field name is not an
+    /// identifier, an `in` list is empty, or a number is not finite.
     pub fn validate(&self) -> Result<(), incident_core::Error> {
         if self.errors.is_empty() {
             Ok(())
