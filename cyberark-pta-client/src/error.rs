@@ -12,7 +12,6 @@
 //! `ErrorCode` or `ErrorMessage` (in either case) is an [`Error::Api`] with the status as
 //! sent, never an event with every field missing. An HTML page with a 2xx is one too.
 //!
-//!
 //! ```
 //! use cyberark_pta_client::{PtaErrorCode, PtaErrorExt};
 //!

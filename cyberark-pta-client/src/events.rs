@@ -7,7 +7,7 @@ use incident_core::{ApiPath, ApiRequest, ApiResponse, Call, CallOptions, Error, 
 use time::OffsetDateTime;
 
 use crate::client::{EventFilterMode, PtaClient, VENDOR};
-use crate::model::{EventStatus, SecurityEvent, StatusBody};
+use crate::model::{EventStatus, ListedEvent, SecurityEvent, StatusBody};
 use crate::url_rules::{check_url_value, path_with};
 
 pub use crate::model::{DEFAULT_MAX_EVENTS, LEGACY_DATE_HEADER};
@@ -194,7 +194,7 @@ pub(crate) fn decode_events(
     max_events: u64,
     kept_status: Option<&EventStatus>,
 ) -> Result<Vec<SecurityEvent>> {
-    let listed: Items<Listed> = incident_core::paging::decode_limited(
+    let listed: Items<ListedEvent> = incident_core::paging::decode_limited(
         resp,
         max_events,
         "security events in one answer (ListEvents::max_events raises it)",
@@ -204,20 +204,6 @@ pub(crate) fn decode_events(
         events.retain(|e| e.status.as_ref() == Some(status));
     }
     Ok(events)
-}
-
-/// A listed security event, which must carry its `id`: every other operation on it needs
-/// the id, and an answer of id-less objects is refused at the first one.
-struct Listed(SecurityEvent);
-
-impl<'de> serde::Deserialize<'de> for Listed {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let event = SecurityEvent::deserialize(d)?;
-        match &event.id {
-            Some(id) if !id.is_empty() => Ok(Listed(event)),
-            _ => Err(serde::de::Error::custom("a security event without its id")),
-        }
-    }
 }
 
 /// One security event, found through the listing; `.await` it (or [`send`](Self::send) it).

@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use incident_core::reqwest::header::{AUTHORIZATION, HeaderValue};
 use incident_core::transport::{Credentials, Session, SessionProvider};
 use incident_core::{ApiPath, ApiRequest, Error, Result, Secret, Transport};
-use serde::Serialize;
 
 use crate::client::VENDOR;
+use crate::model::LogonBody;
 
 pub use crate::model::AuthType;
 
@@ -20,14 +20,6 @@ pub(crate) struct PtaSession {
     pub(crate) username: String,
     pub(crate) password: Secret,
     pub(crate) concurrent_session: Option<bool>,
-}
-
-#[derive(Serialize)]
-struct LogonBody<'a> {
-    username: &'a str,
-    password: &'a str,
-    #[serde(rename = "concurrentSession", skip_serializing_if = "Option::is_none")]
-    concurrent_session: Option<bool>,
 }
 
 /// The token of a logon answer: the documented bare JSON string, or the

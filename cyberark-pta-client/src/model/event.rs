@@ -184,6 +184,20 @@ impl SecurityEvent {
     }
 }
 
+/// A listed security event, which must carry its `id`: every other operation on it needs
+/// the id, and an answer of id-less objects is refused at the first one.
+pub(crate) struct ListedEvent(pub(crate) SecurityEvent);
+
+impl<'de> Deserialize<'de> for ListedEvent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let event = SecurityEvent::deserialize(d)?;
+        match &event.id {
+            Some(id) if !id.is_empty() => Ok(ListedEvent(event)),
+            _ => Err(de::Error::custom("a security event without its id")),
+        }
+    }
+}
+
 /// One audit of a security event: an activity a sensor reported.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

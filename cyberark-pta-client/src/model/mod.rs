@@ -18,6 +18,7 @@ pub mod time;
 pub mod url_rules;
 
 pub use error::{PtaErrorBody, PtaErrorCode};
+pub(crate) use event::ListedEvent;
 pub use event::{
     AccountDetails, AccountType, Address, Audit, AuditAccount, AuditType, CloseReason, EventStatus,
     EventType, ResolvedAddress, SecurityEvent, SensorType,
@@ -26,5 +27,5 @@ pub use request::{
     AuthType, DEFAULT_APP_PATH, DEFAULT_MAX_EVENTS, DEFAULT_RISK_PAGE_SIZE, DateUnit,
     EventFilterMode, LEGACY_DATE_HEADER, MAX_REASON_TEXT, MAX_RISK_PAGE_SIZE,
 };
-pub(crate) use request::{RiskUpdateBody, StatusBody, risk_filter};
+pub(crate) use request::{LogonBody, RiskUpdateBody, StatusBody, risk_filter};
 pub use risk::{RiskEvent, RiskEventsPage, RiskType};

@@ -132,6 +132,14 @@ pub const MAX_RISK_PAGE_SIZE: u64 = 1000;
 pub const MAX_REASON_TEXT: usize = 100;
 
 #[derive(Serialize)]
+pub(crate) struct LogonBody<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) password: &'a str,
+    #[serde(rename = "concurrentSession", skip_serializing_if = "Option::is_none")]
+    pub(crate) concurrent_session: Option<bool>,
+}
+
+#[derive(Serialize)]
 pub(crate) struct StatusBody<'a> {
     #[serde(rename = "mStatus")]
     pub(crate) status: &'a str,
