@@ -43,6 +43,12 @@ pub(crate) struct Inner {
 /// new one and a replay after a 401, [`log_off`](Self::log_off)); the token goes raw in
 /// `Authorization`.
 ///
+/// Every call fails with [`Error::InvalidInput`] for a value PVWA's URL rules or limits
+/// refuse, before anything is sent; with the errors of
+/// [`Transport::execute`](incident_core::Transport::execute), among them [`Error::Api`] with
+/// PVWA's code ([`PtaErrorExt`](crate::PtaErrorExt)) for a refusal, also one answered with a
+/// 2xx; with [`Error::Decode`] for an answer of another shape; and as [`log_on`](Self::log_on).
+///
 /// ```no_run
 /// # async fn run() -> incident_core::Result<()> {
 /// use cyberark_pta_client::{AuthType, EventStatus, PtaClient};
@@ -83,6 +89,11 @@ impl PtaClient {
 
     /// Logs on now, if there is no session yet (every call logs on by itself when needed;
     /// this makes a wrong password show before any other work).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] for a refused logon (`PASWS013E`: a wrong password), [`Error::Protocol`]
+    /// for an answer without a session token, or an error of the connection.
     pub async fn log_on(&self) -> Result<()> {
         self.inner
             .session
@@ -94,6 +105,10 @@ impl PtaClient {
     /// Logs off (`POST {app}/API/Auth/Logoff`) and forgets the session; the next call logs
     /// on again. Does nothing without a session. Dropping the client does not log off:
     /// PVWA then lets the session time out.
+    ///
+    /// # Errors
+    ///
+    /// As every call: see [`PtaClient`].
     pub async fn log_off(&self) -> Result<()> {
         self.inner.transport.sign_out().await
     }
@@ -133,6 +148,7 @@ impl PtaClient {
 /// Builds a [`PtaClient`]. The user name and password are required
 /// ([`credentials`](Self::credentials)); everything else has a default.
 #[derive(Debug)]
+#[must_use = "a builder does nothing until it is built"]
 pub struct PtaClientBuilder {
     transport: TransportBuilder,
     url: String,
@@ -203,9 +219,12 @@ impl PtaClientBuilder {
 
     incident_core::transport_options!(transport);
 
-    /// Builds the client. Fails when the credentials are missing or empty, the application
-    /// path is not a path, the URL is invalid, or a certificate could not be read. Sends
-    /// nothing: the logon happens at the first call.
+    /// Builds the client. Sends nothing: the logon happens at the first call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the credentials are missing or empty, the application path is
+    /// not a path, the URL is invalid, or a certificate could not be read.
     pub fn build(self) -> Result<PtaClient> {
         let (username, password) = self.login.require(VENDOR, "credentials()")?;
         let app_name = app_name(&self.app_path)?;

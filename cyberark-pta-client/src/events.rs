@@ -179,6 +179,10 @@ impl ListEvents {
     }
 
     /// Sends the request and returns the events (see [`call`](Self::call)).
+    ///
+    /// # Errors
+    ///
+    /// As every call ([`PtaClient`]); [`Error::LimitExceeded`] past `max_events`.
     pub async fn send(self) -> Result<Vec<SecurityEvent>> {
         self.call().await
     }
@@ -232,6 +236,10 @@ impl GetEvent {
     }
 
     /// Lists the events and returns the one with the id.
+    ///
+    /// # Errors
+    ///
+    /// As the listing; [`Error::NotFound`] for an id it does not hold.
     pub async fn send(self) -> Result<SecurityEvent> {
         self.call().await
     }
@@ -275,6 +283,10 @@ impl UpdateEvent {
     }
 
     /// Sends the update and returns the event as it is afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As every call: see [`PtaClient`].
     pub async fn send(self) -> Result<SecurityEvent> {
         self.call().await
     }

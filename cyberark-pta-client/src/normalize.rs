@@ -109,6 +109,10 @@ pub fn description_of(event: &SecurityEvent) -> Option<String> {
 }
 
 /// Converts a security event to a normalized incident (see the module table).
+///
+/// # Errors
+///
+/// [`Error::Protocol`] for an event without an id.
 pub fn incident_from_event(event: SecurityEvent) -> Result<Incident> {
     let id = event
         .id

@@ -182,6 +182,10 @@ impl ListRiskEvents {
     }
 
     /// Sends the request and returns one page (see [`call`](Self::call)).
+    ///
+    /// # Errors
+    ///
+    /// As every call ([`PtaClient`]); [`Error::Protocol`] for more risk events than asked.
     pub async fn send(self) -> Result<RiskEventsPage> {
         self.call().await
     }
@@ -282,6 +286,10 @@ impl UpdateRiskEvent {
     }
 
     /// Sends the update and returns the risk event as it is afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As every call: see [`PtaClient`].
     pub async fn send(self) -> Result<RiskEvent> {
         self.call().await
     }

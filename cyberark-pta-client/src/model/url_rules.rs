@@ -12,6 +12,11 @@
 use incident_core::{ApiPath, Error, Result};
 
 /// Checks one value that goes into the URL (a path segment or a query value).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] naming the rule an empty value, or one with another character
+/// than the unreserved ones, breaks; also for `.` and `..`.
 pub fn check_url_value(what: &'static str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid_input(what, "the value is empty"));
@@ -50,6 +55,10 @@ pub fn check_url_value(what: &'static str, value: &str) -> Result<()> {
 }
 
 /// `base/value`, with the trailing slash PVWA needs when the value holds a dot.
+///
+/// # Errors
+///
+/// As [`check_url_value`].
 pub fn path_with(base: ApiPath, what: &'static str, value: &str) -> Result<ApiPath> {
     check_url_value(what, value)?;
     let path = base.segment(value)?;
