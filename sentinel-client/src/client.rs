@@ -10,11 +10,10 @@ use incident_core::transport::{Credentials, Login, Session, SessionProvider, bas
 use incident_core::{
     ApiPath, ApiRequest, Error, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
-use serde::Deserialize;
 
 use crate::error::{SentinelErrorParser, SentinelHook};
 use crate::incidents::IncidentsApi;
-use crate::model::ObjectRef;
+use crate::model::{ObjectRef, TokenAnswer};
 use crate::objects::{AnnotationsApi, ExternalDataApi, IncidentEventsApi};
 
 /// The identity of NetIQ / OpenText Sentinel incidents: key `sentinel`, shown as "Sentinel", and the
@@ -165,13 +164,6 @@ impl fmt::Debug for SentinelSession {
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
-}
-
-/// The answer to a token request: `{"Token": "..."}`.
-#[derive(Deserialize)]
-struct TokenAnswer {
-    #[serde(rename = "Token", alias = "token")]
-    token: Option<String>,
 }
 
 #[async_trait]

@@ -141,19 +141,7 @@ pub trait SentinelErrorExt {
 
 impl SentinelErrorExt for Error {
     fn sentinel_fault(&self) -> Option<SentinelFault> {
-        let api = self.api_error()?;
-        let body = match (&api.body, &api.snippet) {
-            (Some(value), _) => FaultBody::Json(value.clone()),
-            (None, Some(text)) => FaultBody::Text(text.clone()),
-            (None, None) => FaultBody::Empty,
-        };
-        Some(SentinelFault {
-            status: api.status.as_u16(),
-            kind: api.kind,
-            body,
-            message: api.message.clone(),
-            code: api.vendor_code.clone(),
-        })
+        self.api_error().map(SentinelFault::from_api)
     }
 }
 

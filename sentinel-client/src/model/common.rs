@@ -372,6 +372,13 @@ pub mod iso_millis_option {
     }
 }
 
+/// The answer to a token request: `{"Token": "..."}`.
+#[derive(Deserialize)]
+pub(crate) struct TokenAnswer {
+    #[serde(rename = "Token", alias = "token")]
+    pub(crate) token: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! A fault answer of Sentinel, as the client keeps it (see the crate's `error` module).
 
-use incident_core::ErrorKind;
+use incident_core::{ApiError, ErrorKind};
 
 /// The body of a fault answer: every body is one of these three.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,4 +28,22 @@ pub struct SentinelFault {
     pub message: Option<String>,
     /// A code found in a JSON body (see [`SentinelErrorParser`](crate::SentinelErrorParser)).
     pub code: Option<String>,
+}
+
+impl SentinelFault {
+    /// The fault behind an API error.
+    pub(crate) fn from_api(api: &ApiError) -> SentinelFault {
+        let body = match (&api.body, &api.snippet) {
+            (Some(value), _) => FaultBody::Json(value.clone()),
+            (None, Some(text)) => FaultBody::Text(text.clone()),
+            (None, None) => FaultBody::Empty,
+        };
+        SentinelFault {
+            status: api.status.as_u16(),
+            kind: api.kind,
+            body,
+            message: api.message.clone(),
+            code: api.vendor_code.clone(),
+        }
+    }
 }

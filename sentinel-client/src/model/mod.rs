@@ -15,6 +15,7 @@ mod objects;
 mod paths;
 mod write;
 
+pub(crate) use common::TokenAnswer;
 pub use common::{Link, Meta, ObjectRef, Rating, iso_millis_option};
 pub use fault::{FaultBody, SentinelFault};
 pub use incident::{Incident, IncidentState};
