@@ -88,6 +88,10 @@ impl SentinelClient {
 
     /// The reference to the Sentinel user with this id, as an incident's `users` holds it:
     /// `{base}/SentinelRESTServices/objects/user/{id}` on the configured server.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an id that cannot be a path segment.
     pub fn user_ref(&self, user_id: &str) -> Result<ObjectRef> {
         let path = ApiPath::new(OBJECTS_PATH).then("user").segment(user_id)?;
         let base = self.transport.base_url().as_str().trim_end_matches('/');
@@ -96,6 +100,10 @@ impl SentinelClient {
 
     /// Deletes the session token on the server and forgets it; the next request logs on
     /// again. Does nothing when no session is open.
+    ///
+    /// # Errors
+    ///
+    /// As every call (see [`crate::request`]); a token already gone is not an error.
     pub async fn sign_out(&self) -> Result<()> {
         self.transport.sign_out().await
     }
@@ -114,6 +122,7 @@ impl SentinelClient {
 /// Builds a [`SentinelClient`]. Credentials are required
 /// ([`credentials`](Self::credentials)).
 #[derive(Debug)]
+#[must_use = "a builder does nothing until it is built"]
 pub struct SentinelClientBuilder {
     transport: TransportBuilder,
     login: Login,
@@ -139,9 +148,13 @@ impl SentinelClientBuilder {
 
     incident_core::transport_options!(transport);
 
-    /// Builds the client. Fails when no credentials were given, the user name is empty or
-    /// holds a `:`, a credential cannot be sent in a header, the URL is invalid or a
-    /// certificate could not be read.
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no credentials were given, the user name is empty or holds a
+    /// `:`, a credential cannot be sent in a header, the URL is invalid or a certificate
+    /// could not be read.
     pub fn build(self) -> Result<SentinelClient> {
         let (username, password) = self.login.require(VENDOR, "credentials()")?;
         let basic = basic_value(&username, &password)?;

@@ -60,9 +60,13 @@ impl IncidentsApi {
     /// the incident may exist by then.
     ///
     /// The answer is not documented: a body holding the incident is used; an empty one is
-    /// followed by a read of the `Location` header's incident. Any other JSON (a fault
-    /// inside the 2xx) is an error, without that read (see
-    /// [`SentinelHook`](crate::SentinelHook)).
+    /// followed by a read of the `Location` header's incident.
+    ///
+    /// # Errors
+    ///
+    /// As every call ([`crate::request`]), any other JSON (a fault inside the 2xx) too,
+    /// without that read (see [`SentinelHook`](crate::SentinelHook)); [`Error::Protocol`]
+    /// for an empty answer without `Location`.
     pub async fn create(&self, incident: &Incident) -> Result<Incident> {
         let mut body = serde_json::to_value(incident)
             .map_err(|e| Error::invalid_input("incident", e.to_string()))?;
@@ -181,9 +185,7 @@ fn answered_incident(response: &ApiResponse) -> Result<Option<Incident>> {
 ///
 /// The answer to the `PUT` is not documented either (the sample shows a bare 200): an
 /// answer holding the incident is returned, after an empty one the incident is read again,
-/// any other JSON is an error ([`SentinelHook`](crate::SentinelHook)). A text JSON could
-/// only write with a `\u` escape is refused before sending
-/// ([`has_unicode_escape`](crate::request::has_unicode_escape)).
+/// any other JSON is an error ([`SentinelHook`](crate::SentinelHook)).
 #[derive(Debug, Clone)]
 #[must_use = "an update does nothing until it is sent"]
 pub struct UpdateIncident {
@@ -257,6 +259,11 @@ impl UpdateIncident {
 
     /// Sends the update (each of its requests with the per-call options) and returns the
     /// incident as it is afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As every call ([`crate::request`]); [`Error::InvalidInput`] for nothing to change;
+    /// [`Error::Protocol`] when the incident read first is not a JSON object.
     pub async fn send(self) -> Result<Incident> {
         if self.changes.is_empty() {
             return Err(Error::invalid_input("incident update", "nothing to change"));

@@ -62,6 +62,11 @@ pub fn severity_from_sentinel(severity: Option<i64>) -> Severity {
 }
 
 /// The Sentinel severity (0–5) for a normalized one; `Other` accepts the number itself.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an `Other` outside 0 to 5; [`Error::Unsupported`] for
+/// `Unknown` and `Fatal`.
 pub fn severity_to_sentinel(severity: &Severity) -> Result<i64> {
     Ok(match severity {
         Severity::Informational => 0,
@@ -141,6 +146,10 @@ pub fn resolution_for(closure: &Closure) -> Option<String> {
 }
 
 /// Converts a Sentinel incident to a normalized one (see the module table).
+///
+/// # Errors
+///
+/// [`Error::Protocol`] for an incident without `meta.@href`, so without an id.
 pub fn incident_from_sentinel(incident: Incident) -> Result<NormalizedIncident> {
     let why = "an incident without meta.@href, so without an id";
     let id = incident.id().ok_or_else(|| Error::protocol(VENDOR, why))?;

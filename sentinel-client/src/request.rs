@@ -2,6 +2,15 @@
 //! follow `next` links safely or fall back to page numbers; and JSON bodies without `\u`
 //! escapes. Every operation ends in an [`incident_core::Call`] or takes the same per-call
 //! options (`deadline`, `retry_policy`, `header`).
+//!
+//! # Errors
+//!
+//! Every Sentinel operation fails with [`Error::InvalidInput`] for a value refused before
+//! anything is sent (an id that is no path segment, a text JSON would write with a `\u`
+//! escape: [`has_unicode_escape`], a page size of 0); with the errors of
+//! [`Transport::execute`], among them [`Error::Api`] for a non-2xx or a fault inside a 2xx
+//! ([`SentinelErrorExt`](crate::SentinelErrorExt)); with [`Error::Decode`] for an answer of
+//! another shape.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -279,6 +288,10 @@ impl<T: DeserializeOwned + Listed + Send + 'static> List<T> {
     }
 
     /// Sends the request and returns one page, with the server's `next` and `prev` links.
+    ///
+    /// # Errors
+    ///
+    /// As every call ([the module](self)); [`Error::Protocol`] for more objects than asked.
     pub async fn send(self) -> Result<Page<T>> {
         self.call().await
     }

@@ -312,6 +312,10 @@ pub mod iso_millis_option {
     }
 
     /// Serializes as `2012-04-25T13:33:44.522Z`, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: Serializer>(
         value: &Option<OffsetDateTime>,
         serializer: S,
@@ -323,6 +327,10 @@ pub mod iso_millis_option {
     }
 
     /// Deserializes an ISO 8601 / RFC 3339 string, epoch milliseconds, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for another value, or a time outside the years 0000 to 9999.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
