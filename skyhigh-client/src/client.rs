@@ -103,6 +103,10 @@ impl SkyhighClient {
 
     /// Forgets the access token (there is no documented logoff); the next call obtains a
     /// new one. Does nothing with Basic auth.
+    ///
+    /// # Errors
+    ///
+    /// None: no request is sent, but the signature is that of every vendor's `sign_out`.
     pub async fn sign_out(&self) -> Result<()> {
         self.transport.sign_out().await
     }
@@ -113,6 +117,7 @@ impl SkyhighClient {
 /// [`access_token_auth`](Self::access_token_auth) or
 /// [`neo_password_auth`](Self::neo_password_auth).
 #[derive(Debug)]
+#[must_use = "a builder does nothing until it is built"]
 pub struct SkyhighClientBuilder {
     transport: TransportBuilder,
     credentials: Login,
@@ -198,9 +203,13 @@ impl SkyhighClientBuilder {
 
     incident_core::transport_options!(transport);
 
-    /// Builds the client. Fails when no credentials were given, the user name is empty or
-    /// holds a `:`, a credential cannot be sent in a header, the URL is invalid or a
-    /// certificate could not be read.
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no credentials were given, the user name is empty or holds a
+    /// `:`, a credential cannot be sent in a header, the URL is invalid or a certificate
+    /// could not be read.
     pub fn build(self) -> Result<SkyhighClient> {
         let (username, password) = self.credentials.require(
             VENDOR,

@@ -1,5 +1,13 @@
 //! The incidents API: `queryIncidents` (one page, or every page through the time cursor),
 //! `modifyIncidents`, `queryIncidentInformationKeys` and `queryIncidentGroups`.
+//!
+//! # Errors
+//!
+//! Every operation fails with [`Error::InvalidInput`] for a value refused before anything is
+//! sent (an invalid [`Criteria`] or incident id, a `limit` outside 1 to [`MAX_LIMIT`]); with
+//! the errors of [`Transport::execute`], among them [`Error::Api`] for a non-2xx or a
+//! refusal inside a 200, with Skyhigh's code ([`SkyhighErrorExt`](crate::SkyhighErrorExt);
+//! every case in [`crate::error`]); with [`Error::Decode`] for an answer of another shape.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -70,12 +78,20 @@ impl IncidentsApi {
 
     /// `POST /queryIncidentInformationKeys`: the `information` keys of each incident type,
     /// with their descriptions.
+    ///
+    /// # Errors
+    ///
+    /// As every operation: see [the module](self).
     pub async fn information_keys(&self) -> Result<Vec<InformationKeysByType>> {
         self.list("/queryIncidentInformationKeys").await
     }
 
     /// `POST /queryIncidentGroups`: every incident group, e.g.
     /// `Alert.Access.AnomalousAccessLocation`.
+    ///
+    /// # Errors
+    ///
+    /// As every operation: see [the module](self).
     pub async fn groups(&self) -> Result<Vec<String>> {
         self.list("/queryIncidentGroups").await
     }
@@ -177,6 +193,11 @@ impl QueryIncidents {
     }
 
     /// Sends the query and returns one page.
+    ///
+    /// # Errors
+    ///
+    /// As every operation ([the module](self)); [`Error::Protocol`] for more incidents than
+    /// `limit` and [`MAX_TIES`], or ones past `limit` that do not share its timestamp.
     pub async fn send(self) -> Result<IncidentPage> {
         self.call().await
     }
@@ -267,10 +288,15 @@ impl ModifyIncidents {
         &self.batch
     }
 
-    /// Sends the batch and returns each incident's outcome. An empty batch, an invalid id,
-    /// the same incident twice or a change without `WORKFLOW_STATUS` is refused before
-    /// sending. Setting a status twice has the same effect as once, so the call is retried
-    /// after a 5xx or a broken connection.
+    /// Sends the batch and returns each incident's outcome. Setting a status twice has the
+    /// same effect as once, so the call is retried after a 5xx or a broken connection.
+    ///
+    /// # Errors
+    ///
+    /// As every operation ([the module](self)): [`Error::InvalidInput`] for an empty batch,
+    /// an invalid id, the same incident twice or a change without `WORKFLOW_STATUS`;
+    /// [`Error::Api`] for a batch refused as a whole; [`Error::Protocol`] for an answer
+    /// whose Error cannot be read.
     pub async fn send(self) -> Result<ModifyOutcome> {
         self.call().await
     }

@@ -52,6 +52,10 @@ pub fn status_from_skyhigh(status: Option<&Status>) -> IncidentStatus {
 }
 
 /// Converts a Skyhigh incident to a normalized one.
+///
+/// # Errors
+///
+/// [`Error::Protocol`] for an incident without an `incidentId`.
 pub fn incident_from_skyhigh(incident: SkyhighIncident) -> Result<Incident> {
     let id = incident
         .incident_id
@@ -120,6 +124,11 @@ fn status_matcher(statuses: &[IncidentStatus]) -> Result<Vec<IncidentStatus>> {
 }
 
 /// The workflow status a normalized closure sets.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for a reason that is not a closing status or contradicts the
+/// verdict; [`Error::Unsupported`] for a verdict other than False Positive.
 pub fn workflow_status_for_closure(closure: &Closure) -> Result<WorkflowStatus> {
     let by_reason = match &closure.reason {
         None => None,
@@ -248,7 +257,12 @@ impl SkyhighClient {
     }
 
     /// One incident by id, searching every incident since the client's history start
-    /// (Skyhigh has no read by id). [`Error::NotFound`] when the search ends without it.
+    /// (Skyhigh has no read by id).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when the search ends without it; [`Error::InvalidInput`] for an
+    /// invalid id; as the query: see [`crate::incidents`].
     pub async fn find_incident(&self, id: &str) -> Result<SkyhighIncident> {
         let parsed = IncidentId::parse(id)?;
         self.find(&parsed, self.history_start)

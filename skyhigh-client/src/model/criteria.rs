@@ -248,7 +248,11 @@ pub struct Criteria {
 }
 
 impl Criteria {
-    /// Checks the documented rules before anything is sent: each risk minimum at most its
+    /// Checks the documented rules before anything is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the first broken rule: each risk minimum at most its
     /// maximum, risks and the upload minimum not negative, times Skyhigh can read, the
     /// start not after the end, no empty incident type in a category.
     pub fn validate(&self) -> Result<()> {

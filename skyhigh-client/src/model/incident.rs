@@ -163,6 +163,10 @@ impl IncidentId {
     /// letters, digits, `-` and `_` only. (Incident ids travel in JSON bodies, but one with
     /// spaces or control characters is a mistake worth stopping before a batch is sent.)
     ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](incident_core::Error::InvalidInput) for another id.
+    ///
     /// ```
     /// use skyhigh_client::{IncidentId, IncidentKind};
     /// let id = IncidentId::parse("DLP-108").unwrap();

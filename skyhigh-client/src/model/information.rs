@@ -23,6 +23,10 @@ pub mod lenient_strings_option {
     use super::*;
 
     /// Writes a JSON array, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: serde::Serializer>(
         value: &Option<Vec<String>>,
         serializer: S,
@@ -31,6 +35,10 @@ pub mod lenient_strings_option {
     }
 
     /// Reads an array of strings (numbers become text), `"[a, b]"`, `"a"`, or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error for another value.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
@@ -298,23 +306,39 @@ impl Incident {
         serde_json::from_value(Value::Object(self.information_map()))
     }
 
-    /// `information` read as a policy violation (DLP, cloud access). Fails only when a
-    /// known key holds a value of another type; the map itself stays in `information`.
+    /// `information` read as a policy violation (DLP, cloud access); the map itself stays
+    /// in `information`.
+    ///
+    /// # Errors
+    ///
+    /// serde's error when a known key holds a value of another type, as for every view.
     pub fn policy(&self) -> serde_json::Result<PolicyInfo> {
         self.view()
     }
 
     /// `information` read as an anomaly.
+    ///
+    /// # Errors
+    ///
+    /// As [`policy`](Self::policy).
     pub fn anomaly(&self) -> serde_json::Result<AnomalyInfo> {
         self.view()
     }
 
     /// `information` read as an audit violation.
+    ///
+    /// # Errors
+    ///
+    /// As [`policy`](Self::policy).
     pub fn audit(&self) -> serde_json::Result<AuditInfo> {
         self.view()
     }
 
     /// `information` read as a threat.
+    ///
+    /// # Errors
+    ///
+    /// As [`policy`](Self::policy).
     pub fn threat(&self) -> serde_json::Result<ThreatInfo> {
         self.view()
     }

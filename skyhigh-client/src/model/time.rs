@@ -93,6 +93,10 @@ pub mod time_option {
     use super::*;
 
     /// Writes [`format_time`], or `null`.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's error.
     pub fn serialize<S: Serializer>(
         value: &Option<OffsetDateTime>,
         serializer: S,
@@ -103,8 +107,12 @@ pub mod time_option {
         }
     }
 
-    /// Reads [`parse_time`] (an empty string is `None`); a string it cannot read is a
-    /// decode error naming the value.
+    /// Reads [`parse_time`] (an empty string is `None`).
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's error, naming the value, for a string [`parse_time`] cannot read
+    /// or another value.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
