@@ -19,7 +19,7 @@ use time::{Duration, OffsetDateTime};
 /// (the fewest that keep every nanosecond), e.g. `2025-04-07T08:30:00.120Z`. A time outside
 /// the years 0000 to 9999 in UTC, which only a value built by hand can be, is written as the
 /// nearest of `0000-01-01T00:00:00Z` and `9999-12-31T23:59:59.999999999Z` (see
-/// [`to_utc_saturating`]); this never panics.
+/// [`to_utc_saturating`](incident_core::serde_helpers::to_utc_saturating)); this never panics.
 ///
 /// ```
 /// use eset_connect_client::model::format_timestamp;
