@@ -13,12 +13,14 @@ use incident_core::transport::{
 use incident_core::{
     ApiPath, ApiRequest, RateLimit, Result, Secret, SessionAuth, Transport, TransportBuilder,
 };
-use serde::Deserialize;
 
 use crate::error::{EsetErrorParser, error_inside_success};
 use crate::incidents::IncidentsApi;
+use crate::model::token_refused;
 
-pub use crate::model::Region;
+pub use crate::model::{
+    DEFAULT_REQUESTS_PER_SECOND, PENDING_ANSWER_LIFETIME, REQUEST_ID, RESPONSE_ID, Region,
+};
 
 /// The identity of ESET Connect incidents: key `eset-connect`, shown as "ESET Connect", and the
 /// product the OCSF export names; incidents are assigned by user UUID. The one identity of this client,
@@ -30,20 +32,6 @@ pub const ESET_CONNECT: Vendor = Vendor::new("eset-connect", "ESET Connect")
 /// [`ESET_CONNECT`], as the rest of the crate names it.
 pub(crate) const VENDOR: Vendor = ESET_CONNECT;
 
-/// ESET Connect allows 10 API calls per second per API user, account and address; the
-/// client paces itself to that by default, on the incident management host.
-///
-/// Token requests to the IAM host are not counted and never wait for a slot: ESET documents
-/// the limit for the Connect API, and the IAM is another service on another host. The
-/// client asks it for a token once per token lifetime (an hour), one request however many
-/// calls are waiting for it, so no limit there could be reached; and a token request that
-/// queued behind the calls waiting for the token would stall them all.
-pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 10;
-
-/// How long a pending (202) answer stays retrievable on ESET's side; the default operation
-/// deadline, so that a slow query can be polled, and repeated after a 504, within it.
-pub const PENDING_ANSWER_LIFETIME: Duration = Duration::from_secs(600);
-
 /// The wait between two polls of a pending answer unless
 /// [`EsetClientBuilder::poll_interval`] says otherwise.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -51,12 +39,6 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// A token is renewed this long before its announced expiry at most (a fifth of its
 /// lifetime for short-lived tokens).
 pub const TOKEN_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
-
-/// The request and response header of ESET's pending-answer protocol.
-pub const RESPONSE_ID: &str = "response-id";
-
-/// The response header with the id to quote to ESET support.
-pub const REQUEST_ID: &str = "request-id";
 
 /// A client for ESET Connect incident management. Cheap to clone (`Arc` inside),
 /// `Send + Sync`.
@@ -242,17 +224,6 @@ pub(crate) fn pending_protocol(poll: Duration, answer: &Answer<'_>) -> ResponseA
         },
         _ => ResponseAction::Default,
     }
-}
-
-/// Whether an error body says the access token is invalid or expired.
-fn token_refused(body: &[u8]) -> bool {
-    #[derive(Deserialize)]
-    struct Code {
-        #[serde(default, with = "incident_core::serde_helpers::lenient_i64_option")]
-        code: Option<i64>,
-    }
-    body.len() < 64 * 1024
-        && serde_json::from_slice::<Code>(body).is_ok_and(|c| matches!(c.code, Some(8 | 16)))
 }
 
 /// ESET's OAuth: the password grant, the refresh_token grant, `Authorization: Bearer`.

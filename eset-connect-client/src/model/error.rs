@@ -189,3 +189,14 @@ impl GrpcCode {
         }
     }
 }
+
+/// Whether an error body says the access token is invalid or expired.
+pub(crate) fn token_refused(body: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Code {
+        #[serde(default, with = "lenient_i64_option")]
+        code: Option<i64>,
+    }
+    body.len() < 64 * 1024
+        && serde_json::from_slice::<Code>(body).is_ok_and(|c| matches!(c.code, Some(8 | 16)))
+}
