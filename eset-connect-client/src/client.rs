@@ -93,6 +93,10 @@ impl EsetClient {
 
     /// Forgets the token; the next request asks for a new one. (ESET has no logoff: a
     /// token stays valid until it expires.)
+    ///
+    /// # Errors
+    ///
+    /// None: no request is sent, but the signature is that of every vendor's `sign_out`.
     pub async fn sign_out(&self) -> Result<()> {
         self.transport.sign_out().await
     }
@@ -119,6 +123,7 @@ impl EsetClient {
 /// valid token: when the token expires, the calls waiting for the new one hold no slot, and
 /// the pace goes on as soon as it arrives, without a burst beyond the limit.
 #[derive(Debug)]
+#[must_use = "a builder does nothing until it is built"]
 pub struct EsetClientBuilder {
     transport: TransportBuilder,
     iam_url: String,
@@ -159,8 +164,12 @@ impl EsetClientBuilder {
 
     incident_core::transport_options!(transport);
 
-    /// Builds the client. Fails when no credentials were given, a URL is invalid or a
-    /// certificate could not be read. No request is sent: the first call gets the token.
+    /// Builds the client. No request is sent: the first call gets the token.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](incident_core::Error::Config) when no credentials were given, a URL
+    /// is invalid or a certificate could not be read.
     pub fn build(self) -> Result<EsetClient> {
         let (username, password) = self.login.require(VENDOR, "credentials()")?;
         let iam_url = self.iam_url.trim().trim_end_matches('/').to_string();

@@ -3,6 +3,15 @@
 //! comment (paths a public ESET Connect client uses; see [`CommentsApi`]). Every operation
 //! is an [`incident_core::Call`] or a typed builder ending in one, so each takes the
 //! per-call options of incident-core (`deadline`, `retry_policy`, `header`).
+//!
+//! # Errors
+//!
+//! Every operation fails with [`Error::InvalidInput`] for a value refused before anything is
+//! sent (an id that cannot be a path segment, a page size outside 1 to [`MAX_PAGE_SIZE`], an
+//! invalid [`Filter`], an empty comment); with the errors of [`Transport::execute`], among
+//! them [`Error::Api`] for a non-2xx or an error body inside a 2xx, with ESET's code
+//! ([`EsetErrorExt`](crate::EsetErrorExt)); with [`Error::Decode`] for an answer of another
+//! shape.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -282,6 +291,11 @@ impl<T: Listed> List<T> {
     }
 
     /// Sends the request and returns one page with its `nextPageToken`.
+    ///
+    /// # Errors
+    ///
+    /// As every operation ([the module](self)); [`Error::Protocol`] for more objects than
+    /// the page size.
     pub async fn send(self) -> Result<T::Page> {
         self.page(self.page_token.clone()).await
     }
@@ -392,6 +406,12 @@ impl UpdateIncident {
     }
 
     /// Sends the update and returns the incident as it is afterwards.
+    ///
+    /// # Errors
+    ///
+    /// As every operation ([the module](self)): [`Error::InvalidInput`] for an update that
+    /// sets nothing, the `Unspecified` severity or a blank assignee; [`Error::Protocol`] for
+    /// an answer without the incident.
     pub async fn send(self) -> Result<Incident> {
         let request = UpdateIncident::request(self.path, &self.body);
         let decode = incident_in("the answer to basic-attributes:update holds no incident");
@@ -426,6 +446,11 @@ impl CloseIncident {
     /// Closes the incident. Returns it when the answer holds it (ESET does not document the
     /// answer; an error body inside its 200 is an error). Not retried after a 5xx or a
     /// connection failure: the close may have been made, and a second one is refused.
+    ///
+    /// # Errors
+    ///
+    /// As every operation ([the module](self)): [`Error::InvalidInput`] for the
+    /// `Unspecified` reason or an empty final comment.
     pub async fn send(self) -> Result<Option<Incident>> {
         let path = self.path?;
         if matches!(self.reason, ResolveReason::Unspecified) {

@@ -93,6 +93,10 @@ pub fn verdict_to_eset(verdict: &Verdict) -> Option<ResolveReason> {
 }
 
 /// Converts an ESET incident to a normalized one (see the module table).
+///
+/// # Errors
+///
+/// [`Error::Protocol`] for an incident without a uuid.
 pub fn incident_from_eset(incident: EsetIncident) -> Result<Incident> {
     let id = incident
         .uuid

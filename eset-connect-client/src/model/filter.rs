@@ -66,6 +66,7 @@ impl Filter {
     }
 
     /// Both this filter and `other` (`&&`).
+    #[must_use]
     pub fn and(mut self, other: Filter) -> Filter {
         self.terms.extend(other.terms);
         self
@@ -181,9 +182,13 @@ impl Filter {
         Filter::one("device_uuids", "has", Value::Text(device_uuid.into()))
     }
 
-    /// Checks what the types cannot: an `in` list is not empty, an enum value is a proto
-    /// enum name (`[A-Z0-9_]`, so that an `Unknown` value cannot inject syntax), and
-    /// strings hold no NUL. Called before a list request is sent.
+    /// Checks what the types cannot. Called before a list request is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when an `in` list is empty, an enum value is not a proto enum
+    /// name (`[A-Z0-9_]`, so that an `Unknown` value cannot inject syntax), or a string holds
+    /// a NUL.
     pub fn validate(&self) -> Result<()> {
         for Term::Compare { field, value, .. } in &self.terms {
             let enum_name = |v: &str| {
