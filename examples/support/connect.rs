@@ -4,6 +4,9 @@
 //! vendor's crate says it is configured (`<PREFIX>_URL`, or a region), it builds the client
 //! with the crate's own `from_env()`, which reads and checks every variable; otherwise it
 //! starts the vendor's built-in simulator and builds a client for it.
+//!
+//! Each fails with what `from_env()` refuses (a variable missing or malformed, a client that
+//! cannot be built), or with the simulator's error when it cannot start.
 
 use std::any::Any;
 use std::fmt;
@@ -73,6 +76,10 @@ impl Connected {
     }
 
     /// Ends the vendor session, if the vendor has one, so that it does not linger.
+    ///
+    /// # Errors
+    ///
+    /// The vendor's error for the logoff (see its client's `sign_out` or `log_off`).
     pub async fn sign_off(&mut self) -> incident_core::Result<()> {
         match self.sign_off.take() {
             Some(f) => f().await,
@@ -84,6 +91,10 @@ impl Connected {
 /// QRadar: `QRADAR_URL`, `QRADAR_TOKEN` or `QRADAR_USERNAME` + `QRADAR_PASSWORD`,
 /// `QRADAR_API_VERSION`, `QRADAR_CA_CERT` (read by [`QRadarClient::from_env`]); else the
 /// simulator with `simulated` offenses.
+///
+/// # Errors
+///
+/// As every vendor: see [the module](self).
 pub async fn qradar(simulated: usize) -> Result<Connected, BoxError> {
     if !QRadarClient::configured() {
         let sim = QRadarSim::builder().offenses(simulated).start().await?;
@@ -102,6 +113,10 @@ pub async fn qradar(simulated: usize) -> Result<Connected, BoxError> {
 /// CyberArk PTA: `PTA_URL`, `PTA_USERNAME`, `PTA_PASSWORD`, `PTA_AUTH_TYPE`,
 /// `PTA_APP_PATH`, `PTA_CA_CERT` (read by [`PtaClient::from_env`]); else the simulator with
 /// `simulated` security events.
+///
+/// # Errors
+///
+/// As every vendor: see [the module](self).
 pub async fn cyberark_pta(simulated: usize) -> Result<Connected, BoxError> {
     let (client, sim) = if PtaClient::configured() {
         (PtaClient::from_env()?, None)
@@ -127,6 +142,10 @@ pub async fn cyberark_pta(simulated: usize) -> Result<Connected, BoxError> {
 
 /// Sentinel: `SENTINEL_URL`, `SENTINEL_USERNAME`, `SENTINEL_PASSWORD`, `SENTINEL_CA_CERT`
 /// (read by [`SentinelClient::from_env`]); else the simulator with `simulated` incidents.
+///
+/// # Errors
+///
+/// As every vendor: see [the module](self).
 pub async fn sentinel(simulated: usize) -> Result<Connected, BoxError> {
     let (client, sim) = if SentinelClient::configured() {
         (SentinelClient::from_env()?, None)
@@ -154,6 +173,10 @@ pub async fn sentinel(simulated: usize) -> Result<Connected, BoxError> {
 /// Skyhigh: `SKYHIGH_URL` or `SKYHIGH_REGION`, `SKYHIGH_USERNAME`, `SKYHIGH_PASSWORD`,
 /// `SKYHIGH_CA_CERT` (read by [`SkyhighClient::from_env`]); else the simulator with
 /// `simulated` incidents.
+///
+/// # Errors
+///
+/// As every vendor: see [the module](self).
 pub async fn skyhigh(simulated: usize) -> Result<Connected, BoxError> {
     if !SkyhighClient::configured() {
         let sim = SkyhighSim::builder().incidents(simulated).start().await?;
@@ -175,6 +198,10 @@ pub async fn skyhigh(simulated: usize) -> Result<Connected, BoxError> {
 /// ESET Connect: `ESET_REGION`, or `ESET_URL` + `ESET_IAM_URL`, `ESET_USERNAME`,
 /// `ESET_PASSWORD`, `ESET_CA_CERT` (read by [`EsetClient::from_env`]); else the simulator
 /// with `simulated` incidents.
+///
+/// # Errors
+///
+/// As every vendor: see [the module](self).
 pub async fn eset(simulated: usize) -> Result<Connected, BoxError> {
     if !EsetClient::configured() {
         let sim = EsetSim::builder().incidents(simulated).start().await?;
@@ -216,7 +243,11 @@ pub fn configured() -> Vec<Vendor> {
     .collect()
 }
 
-/// One of the five vendors, as [`all`] connects it; an error for another source.
+/// One of the five vendors, as [`all`] connects it.
+///
+/// # Errors
+///
+/// As that vendor's function; an error for another source.
 pub async fn one(vendor: Vendor, simulated: usize) -> Result<Connected, BoxError> {
     if vendor == qradar_client::QRADAR {
         qradar(simulated).await

@@ -1250,6 +1250,10 @@ pub mod simulated {
     }
 
     /// A QRadar simulator, with its token.
+    ///
+    /// # Errors
+    ///
+    /// What the client's `build()` refuses.
     pub fn qradar(sim: &QRadarSim, trusted: bool) -> incident_core::Result<Subject> {
         let builder = QRadarClient::builder(sim.url()).sec_token(sim.token());
         let client = trusting!(builder, sim, trusted).build()?;
@@ -1257,6 +1261,10 @@ pub mod simulated {
     }
 
     /// A CyberArk PTA simulator, as `password` (its own when `None`).
+    ///
+    /// # Errors
+    ///
+    /// What the client's `build()` refuses.
     pub fn cyberark_pta(
         sim: &PtaSim,
         password: Option<&str>,
@@ -1269,6 +1277,10 @@ pub mod simulated {
     }
 
     /// A Sentinel simulator.
+    ///
+    /// # Errors
+    ///
+    /// What the client's `build()` refuses.
     pub fn sentinel(sim: &SentinelSim, trusted: bool) -> incident_core::Result<Subject> {
         let (user, password) = sim.credentials();
         let builder = SentinelClient::builder(sim.url()).credentials(user, password);
@@ -1277,6 +1289,10 @@ pub mod simulated {
     }
 
     /// A Skyhigh simulator.
+    ///
+    /// # Errors
+    ///
+    /// What the client's `build()` refuses.
     pub fn skyhigh(sim: &SkyhighSim, trusted: bool) -> incident_core::Result<Subject> {
         let (user, password) = sim.credentials();
         let builder = SkyhighClient::builder(sim.url()).basic_auth(user, password.to_owned());
@@ -1285,6 +1301,10 @@ pub mod simulated {
     }
 
     /// An ESET Connect simulator.
+    ///
+    /// # Errors
+    ///
+    /// What the client's `build()` refuses.
     pub fn eset(sim: &EsetSim, trusted: bool) -> incident_core::Result<Subject> {
         let (user, password) = sim.credentials();
         let builder =

@@ -160,13 +160,20 @@ impl fmt::Debug for Mirror {
 
 impl Mirror {
     /// Opens the mirror at `path`, creating the database and its tables when the file does
-    /// not exist. A SQLite file of another application is refused.
+    /// not exist.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's error, or a refusal of a SQLite file of another application.
     pub fn open(path: impl AsRef<Path>) -> Result<Mirror, BoxError> {
         Mirror::open_with(path.as_ref(), true)
     }
 
-    /// Opens an existing mirror, creating nothing: a missing file, or a file that is not a
-    /// mirror database, is an error.
+    /// Opens an existing mirror, creating nothing.
+    ///
+    /// # Errors
+    ///
+    /// For a missing file or a file that is not a mirror database; SQLite's error.
     pub fn open_existing(path: impl AsRef<Path>) -> Result<Mirror, BoxError> {
         Mirror::open_with(path.as_ref(), false)
     }
@@ -282,6 +289,11 @@ impl Mirror {
     /// Writes a batch of `vendor`'s run that started at `run_started`: its incidents (the
     /// latest state of each), a `changes` row per version not recorded yet, its checkpoint,
     /// and for the run's last batch a `runs` row, in one transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] for a batch of another vendor, a checkpoint another poller saved
+    /// meanwhile, or SQLite's error; nothing is written then.
     pub fn write_batch(
         &self,
         vendor: Vendor,
@@ -407,6 +419,10 @@ impl Mirror {
     }
 
     /// What the database holds, per vendor, by vendor key.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] for SQLite's error.
     pub fn summary(&self) -> Result<Vec<VendorSummary>, StoreError> {
         let conn = self.conn();
         let mut by_vendor: HashMap<String, VendorSummary> = HashMap::new();

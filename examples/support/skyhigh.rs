@@ -11,6 +11,10 @@ use crate::connect::BoxError;
 /// service's code and message; this batch holds one incident, so any refusal of it arrives
 /// that way. An outcome that still does not say "applied" is an error too: the example
 /// never reports an incident resolved unless the service said so.
+///
+/// # Errors
+///
+/// The client's error, or an outcome other than applied.
 pub async fn resolve(client: &SkyhighClient, id: &str) -> Result<(), BoxError> {
     let outcome = client
         .incidents()

@@ -254,7 +254,11 @@ impl Ticket {
     }
 }
 
-/// The number of a ticket id (`TCK-7` is 7); [`Error::InvalidInput`] for anything else.
+/// The number of a ticket id (`TCK-7` is 7).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for anything else.
 pub fn parse_id(id: &str) -> Result<u64> {
     id.strip_prefix(ID_PREFIX)
         .and_then(|n| n.parse().ok())

@@ -122,6 +122,10 @@ pub fn is_open(incident: &Incident) -> bool {
 }
 
 /// Every open incident of a source, walked page by page through its stream.
+///
+/// # Errors
+///
+/// [`Failure::Error`] for the source's error, [`Failure::Timeout`] past the deadline.
 pub async fn list_open(
     source: &dyn IncidentSource,
     options: &Options,

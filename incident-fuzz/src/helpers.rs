@@ -67,6 +67,10 @@ struct Helpers {
 /// The first byte chooses a helper: the lenient decoders on a JSON record (written and
 /// read back unchanged), a vendor enum on a string, a time at any offset brought to UTC, or
 /// a `Retry-After` header.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn serde_helpers(data: &[u8]) {
     let Some((&kind, rest)) = data.split_first() else {
         return;
@@ -143,6 +147,10 @@ pub fn serde_helpers(data: &[u8]) {
 
 /// QRadar's `Content-Range`: parsed alone, then as the header of a list answer (whose body
 /// is empty unless the input has a second line).
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn content_range(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (header, body) = text.split_once('\n').unwrap_or((&text, "[]"));

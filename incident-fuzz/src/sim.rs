@@ -13,6 +13,10 @@ fn line(lines: &[String], i: usize) -> &str {
 }
 
 /// QRadar's `filter`, `sort`, `fields` and `Range` (one per line) on a list of offenses.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn sim_qradar_filter(data: &[u8]) {
     let l = lines(data);
     let listed = incident_sim::qradar::fuzzing::list_offenses(
@@ -28,6 +32,10 @@ pub fn sim_qradar_filter(data: &[u8]) {
 }
 
 /// ESET's `filter`, `orderBy` and `pageToken` (one per line) on a list of incidents.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn sim_eset_filter(data: &[u8]) {
     let l = lines(data);
     if let Ok((matching, _)) =
@@ -38,6 +46,10 @@ pub fn sim_eset_filter(data: &[u8]) {
 }
 
 /// PTA's risk-event `filter`.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn sim_pta_filter(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Some(clauses) = incident_sim::cyberark_pta::fuzzing::risk_filter(&text) {
@@ -46,6 +58,10 @@ pub fn sim_pta_filter(data: &[u8]) {
 }
 
 /// Sentinel's `query` on a list of incidents.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn sim_sentinel_query(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Some(matching) = incident_sim::sentinel::fuzzing::incident_query(&text) {

@@ -82,6 +82,10 @@ fn asked(wire: &Wire<'_>, default: u64) -> u64 {
 }
 
 /// A QRadar list answer (`Range` offsets, `Content-Range`) to `GET /siem/offenses`.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn page_qradar(data: &[u8]) {
     let wire = Wire::parse(data);
     let request = ApiRequest::get(ApiPath::new("/siem/offenses"));
@@ -105,6 +109,10 @@ pub fn page_qradar(data: &[u8]) {
 
 /// A PTA answer: the security-event listing (argument `events:N`, at most `N` events) or a
 /// page of risk events (argument: the page size).
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn page_pta(data: &[u8]) {
     let wire = Wire::parse(data);
     let events = wire.arg.and_then(|a| a.strip_prefix("events:"));
@@ -149,6 +157,10 @@ pub fn page_pta(data: &[u8]) {
 }
 
 /// A Sentinel page of incidents (`objects`, `next`), asked with the argument as page size.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn page_sentinel(data: &[u8]) {
     let wire = Wire::parse(data);
     let request = ApiRequest::get(ApiPath::new(sentinel_client::OBJECTS_PATH).then("incident"));
@@ -170,6 +182,10 @@ pub fn page_sentinel(data: &[u8]) {
 
 /// A Skyhigh `queryIncidents` answer, asked with the argument as `limit` (`c` after it:
 /// by creation time).
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn page_skyhigh(data: &[u8]) {
     let wire = Wire::parse(data);
     let request = ApiRequest::post(ApiPath::new("/queryIncidents")).idempotent(true);
@@ -200,6 +216,10 @@ pub fn page_skyhigh(data: &[u8]) {
 
 /// An ESET page of incidents (`incidents`, `nextPageToken`), asked with the argument as
 /// page size.
+///
+/// # Panics
+///
+/// On a bug only, as every target (see [the crate](crate)).
 pub fn page_eset(data: &[u8]) {
     let wire = Wire::parse(data);
     let request = ApiRequest::get(ApiPath::new("/v2/incidents"));
