@@ -71,8 +71,7 @@ impl ErrorParser for PtaErrorParser {
 /// A security event and a risk event have every field optional and keep unknown ones, so
 /// `{"ErrorCode": "...", "ErrorMessage": "..."}` answered with 200 would decode as an event
 /// with nothing but extra fields: a close or reopen that PVWA refused would look made. No
-/// event, page or logon answer has those members (in either case); an object with a
-/// non-null `ErrorCode` or `ErrorMessage` is the error body whatever the status.
+/// event, page or logon answer has those members (in either case): hence the module rule.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PtaHook;
 
