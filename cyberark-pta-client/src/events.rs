@@ -12,17 +12,12 @@ use crate::url_rules::{check_url_value, path_with};
 
 pub use crate::model::{DEFAULT_MAX_EVENTS, LEGACY_DATE_HEADER};
 
-/// Security event operations; get it from [`PtaClient::events`].
-#[derive(Debug, Clone)]
-pub struct EventsApi {
-    client: PtaClient,
+incident_core::operations_handle! {
+    /// Security event operations; get it from [`PtaClient::events`].
+    pub struct EventsApi { client: PtaClient }
 }
 
 impl EventsApi {
-    pub(crate) fn new(client: PtaClient) -> Self {
-        EventsApi { client }
-    }
-
     /// `{app}/API/pta/API/Events/`, with the trailing slash PVWA expects.
     fn collection(&self) -> ApiPath {
         self.client.path("API/pta/API/Events").trailing_slash()

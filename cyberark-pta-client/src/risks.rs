@@ -15,17 +15,12 @@ use crate::url_rules::{check_url_value, path_with};
 
 pub use crate::model::{DEFAULT_RISK_PAGE_SIZE, MAX_REASON_TEXT, MAX_RISK_PAGE_SIZE};
 
-/// Risk event operations; get it from [`PtaClient::risks`].
-#[derive(Debug, Clone)]
-pub struct RisksApi {
-    client: PtaClient,
+incident_core::operations_handle! {
+    /// Risk event operations; get it from [`PtaClient::risks`].
+    pub struct RisksApi { client: PtaClient }
 }
 
 impl RisksApi {
-    pub(crate) fn new(client: PtaClient) -> Self {
-        RisksApi { client }
-    }
-
     /// Lists risk events (`GET {app}/API/pta/API/Risks/RisksEvents/`).
     pub fn list(&self) -> ListRiskEvents {
         ListRiskEvents {

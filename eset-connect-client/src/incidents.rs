@@ -63,17 +63,12 @@ fn optional_incident(resp: &ApiResponse) -> Result<Option<Incident>> {
     Ok(decode_optional::<IncidentEnvelope>(resp)?.and_then(|e| e.incident))
 }
 
-/// Incident operations; get it from [`crate::EsetClient::incidents`].
-#[derive(Debug, Clone)]
-pub struct IncidentsApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Incident operations; get it from [`crate::EsetClient::incidents`].
+    pub struct IncidentsApi { transport: Transport }
 }
 
 impl IncidentsApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        IncidentsApi { transport }
-    }
-
     /// Lists incidents (`GET /v2/incidents`), with `filter`, `orderBy`, `pageSize` and
     /// `pageToken`. The incidents of a list have no `deviceUuids` nor `detectionUuids`.
     pub fn list(&self) -> ListIncidents {

@@ -8,17 +8,12 @@ use crate::request::{List, Single};
 
 const PATH: &str = "/siem/offense_closing_reasons";
 
-/// Closing reason operations; get it from [`crate::QRadarClient::closing_reasons`].
-#[derive(Debug, Clone)]
-pub struct ClosingReasonsApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Closing reason operations; get it from [`crate::QRadarClient::closing_reasons`].
+    pub struct ClosingReasonsApi { transport: Transport }
 }
 
 impl ClosingReasonsApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        ClosingReasonsApi { transport }
-    }
-
     /// Lists closing reasons. Reserved and deleted reasons are left out unless asked for
     /// with [`List::include_reserved`] and [`List::include_deleted`].
     pub fn list(&self) -> List<ClosingReason> {

@@ -5,17 +5,12 @@ use incident_core::{ApiPath, ApiRequest, Transport};
 use crate::model::OffenseType;
 use crate::request::{List, Single};
 
-/// Offense type operations; get it from [`crate::QRadarClient::offense_types`].
-#[derive(Debug, Clone)]
-pub struct OffenseTypesApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Offense type operations; get it from [`crate::QRadarClient::offense_types`].
+    pub struct OffenseTypesApi { transport: Transport }
 }
 
 impl OffenseTypesApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        OffenseTypesApi { transport }
-    }
-
     /// Lists offense types (`GET /siem/offense_types`); only `id` is sortable.
     pub fn list(&self) -> List<OffenseType> {
         List::new(&self.transport, Ok(ApiPath::new("/siem/offense_types")))

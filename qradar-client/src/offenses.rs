@@ -10,17 +10,12 @@ fn offense_path(id: u64) -> Result<ApiPath> {
     ApiPath::new("/siem/offenses").segment(id)
 }
 
-/// Offense operations; get it from [`crate::QRadarClient::offenses`].
-#[derive(Debug, Clone)]
-pub struct OffensesApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Offense operations; get it from [`crate::QRadarClient::offenses`].
+    pub struct OffensesApi { transport: Transport }
 }
 
 impl OffensesApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        OffensesApi { transport }
-    }
-
     /// Lists offenses (`GET /siem/offenses`), with `filter`, `fields`, `sort` and `Range`.
     pub fn list(&self) -> List<Offense> {
         List::new(&self.transport, Ok(ApiPath::new("/siem/offenses")))

@@ -20,17 +20,12 @@ pub use crate::model::READ_ONLY_FIELDS;
 /// A list of incidents (`GET /SentinelRESTServices/objects/incident`).
 pub type ListIncidents = List<Incident>;
 
-/// Incident operations; get it from [`SentinelClient::incidents`](crate::SentinelClient::incidents).
-#[derive(Debug, Clone)]
-pub struct IncidentsApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Incident operations; get it from [`SentinelClient::incidents`](crate::SentinelClient::incidents).
+    pub struct IncidentsApi { transport: Transport }
 }
 
 impl IncidentsApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        IncidentsApi { transport }
-    }
-
     /// Lists incidents, with `query`, `field`, `page` and `pagesize` (always sent).
     ///
     /// ```no_run

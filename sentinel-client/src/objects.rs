@@ -38,18 +38,13 @@ fn get_by_id<T: DeserializeOwned + Send + 'static>(
     Call::json(transport, path.map(ApiRequest::get))
 }
 
-/// Incident-event associations; get it from
-/// [`SentinelClient::incident_events`](crate::SentinelClient::incident_events).
-#[derive(Debug, Clone)]
-pub struct IncidentEventsApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Incident-event associations; get it from
+    /// [`SentinelClient::incident_events`](crate::SentinelClient::incident_events).
+    pub struct IncidentEventsApi { transport: Transport }
 }
 
 impl IncidentEventsApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        IncidentEventsApi { transport }
-    }
-
     /// Lists associations (`GET .../objects/incident-events`), with `query`, `field`,
     /// `page` and `pagesize`.
     pub fn list(&self) -> List<IncidentEvent> {
@@ -65,18 +60,13 @@ impl IncidentEventsApi {
     }
 }
 
-/// External data items; get it from
-/// [`SentinelClient::external_data`](crate::SentinelClient::external_data).
-#[derive(Debug, Clone)]
-pub struct ExternalDataApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// External data items; get it from
+    /// [`SentinelClient::external_data`](crate::SentinelClient::external_data).
+    pub struct ExternalDataApi { transport: Transport }
 }
 
 impl ExternalDataApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        ExternalDataApi { transport }
-    }
-
     /// Reads one item (`GET .../objects/external-data/{ExternalDataId}`).
     pub fn get(&self, id: &str) -> Call<ExternalData> {
         get_by_id(&self.transport, "external-data", id)
@@ -92,19 +82,14 @@ impl ExternalDataApi {
     }
 }
 
-/// Annotations (an incident's annotations and notes); get it from
-/// [`SentinelClient::annotations`](crate::SentinelClient::annotations). Read only: how
-/// annotations are created and tied to an incident is not publicly documented.
-#[derive(Debug, Clone)]
-pub struct AnnotationsApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Annotations (an incident's annotations and notes); get it from
+    /// [`SentinelClient::annotations`](crate::SentinelClient::annotations). Read only: how
+    /// annotations are created and tied to an incident is not publicly documented.
+    pub struct AnnotationsApi { transport: Transport }
 }
 
 impl AnnotationsApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        AnnotationsApi { transport }
-    }
-
     /// Reads one annotation (`GET .../objects/annotation/{id}`).
     pub fn get(&self, id: &str) -> Call<Annotation> {
         get_by_id(&self.transport, "annotation", id)

@@ -24,17 +24,12 @@ use crate::model::{
 };
 pub use crate::model::{DEFAULT_PAGE_SIZE, IncidentPage, MAX_LIMIT, MAX_TIES, QueryCursor};
 
-/// Incident operations; get it from [`crate::SkyhighClient::incidents`].
-#[derive(Debug, Clone)]
-pub struct IncidentsApi {
-    transport: Transport,
+incident_core::operations_handle! {
+    /// Incident operations; get it from [`crate::SkyhighClient::incidents`].
+    pub struct IncidentsApi { transport: Transport }
 }
 
 impl IncidentsApi {
-    pub(crate) fn new(transport: Transport) -> Self {
-        IncidentsApi { transport }
-    }
-
     /// `POST /queryIncidents?limit=N` with a [`Criteria`] body.
     pub fn query(&self) -> QueryIncidents {
         QueryIncidents {

@@ -10,25 +10,22 @@ use incident_core::serde_helpers::lenient_i64_option;
 /// unknown fields kept.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(default)]
 pub struct EsetErrorBody {
     /// The gRPC status code (grpc-gateway's `code`), as a number or a string.
-    #[serde(
-        default,
-        with = "lenient_i64_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "lenient_i64_option", skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// The message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Structured details (`{"@type": ..., ...}` objects).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<serde_json::Value>>,
     /// The OAuth error of the token endpoint, e.g. `invalid_grant`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The OAuth error's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
     /// Anything else the body holds.
     #[serde(flatten)]

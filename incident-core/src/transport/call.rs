@@ -264,3 +264,42 @@ macro_rules! call_options {
         }
     };
 }
+
+/// Declares a handle on a group of operations, such as what a client's `incidents()`
+/// returns: a `Debug + Clone` struct of one field (the client's
+/// [`Transport`](crate::transport::Transport), or the client itself) with a crate-private
+/// `new`. The operations go in an `impl` block of their own.
+///
+/// ```
+/// use incident_core::transport::Transport;
+///
+/// incident_core::operations_handle! {
+///     /// Ticket operations.
+///     pub struct TicketsApi { transport: Transport }
+/// }
+///
+/// impl TicketsApi {
+///     /// The transport the operations use.
+///     pub fn transport(&self) -> &Transport {
+///         &self.transport
+///     }
+/// }
+/// # let _ = TicketsApi::new;
+/// ```
+#[macro_export]
+macro_rules! operations_handle {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $field:ident: $ty:ty $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        $vis struct $name {
+            $field: $ty,
+        }
+
+        impl $name {
+            /// A handle on these operations.
+            pub(crate) fn new($field: $ty) -> Self {
+                $name { $field }
+            }
+        }
+    };
+}

@@ -12,28 +12,25 @@ use incident_core::serde_helpers::lenient_i64_option;
 /// removed API versions and Ariel errors send variants of it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(default)]
 pub struct QRadarErrorBody {
     /// The HTTP status QRadar meant, with its generic wording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_response: Option<HttpResponse>,
     /// The unique error code, e.g. `1002`; see [`QRadarErrorCode`]. Some versions and
     /// proxies send it as a string, which is accepted.
-    #[serde(
-        default,
-        with = "lenient_i64_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "lenient_i64_option", skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// The specific message, e.g. `"test_set does not exist"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The endpoint's documented description of the code, e.g.
     /// `"The reference set does not exist."`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Free-form details; usually `{}`, for Ariel (AQL) errors things such as
     /// `line_number`, `start_index` and `token_text`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }
 

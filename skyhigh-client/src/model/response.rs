@@ -12,23 +12,20 @@ use super::incident::{Incident, Information};
 /// HTTP 200.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
+#[serde(default)]
 pub struct SkyhighError {
     /// `code`: an HTTP status (2xx, 4xx, 5xx).
-    #[serde(
-        default,
-        with = "lenient_i64_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(with = "lenient_i64_option", skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// `message`: the English meaning of the code, or more.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// `target`: comma-separated field name(s) to fix (for `modifyIncidents`, the incident
     /// id a detail is about).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// `details`: the smaller errors that caused this one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Vec<SkyhighError>>,
     /// Other members.
     #[serde(flatten)]
