@@ -131,6 +131,7 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::model::{Cursor, Incident, IncidentQuery, TimeField};
+use crate::serde_helpers::to_utc_saturating;
 use crate::paging::Page;
 use crate::source::IncidentSource;
 use crate::vendor::Vendor;
@@ -180,9 +181,11 @@ impl Checkpoint {
 
     /// A sync that starts at `time`: the first run delivers the incidents created or changed
     /// at or after it.
+    /// A time outside what RFC 3339 writes (years 0000 to 9999 in UTC) counts as the
+    /// nearest it can write, as every time a checkpoint keeps does.
     pub fn starting_at(time: OffsetDateTime) -> Self {
         Checkpoint {
-            watermark: Some(time),
+            watermark: Some(to_utc_saturating(time)),
             ..Self::default()
         }
     }
@@ -218,7 +221,8 @@ impl Checkpoint {
 
     /// The checkpoint as JSON, to persist.
     pub fn to_json(&self) -> String {
-        // A struct of strings and maps of strings: serializing it cannot fail.
+        // Strings, and times in UTC within the years 0000 to 9999 (`starting_at`, `accept`
+        // and `finish` bring every time there), which RFC 3339 writes: this cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
 
@@ -515,7 +519,7 @@ impl Changes {
             .started
             .and_then(|s| s.checked_sub(self.overlap))
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let candidate = latest.map(|l| l.min(cutoff));
+        let candidate = latest.map(|l| to_utc_saturating(l.min(cutoff)));
         let checkpoint = &mut self.checkpoint;
         checkpoint.watermark = checkpoint.watermark.max(candidate);
         let watermark = checkpoint.watermark;
@@ -530,7 +534,8 @@ impl Changes {
 fn accept(checkpoint: &mut Checkpoint, walk: &mut Walk, items: Vec<Incident>) -> Vec<Incident> {
     let mut delivered = Vec::new();
     for incident in items {
-        let time = incident.updated.or(incident.created);
+        // In the range a checkpoint can write: a custom source may give any time.
+        let time = incident.updated.or(incident.created).map(to_utc_saturating);
         match time {
             Some(t) if checkpoint.watermark.is_some_and(|w| t < w) => continue,
             Some(t) => walk.latest = walk.latest.max(Some(t)),
@@ -1008,6 +1013,17 @@ mod tests {
             Checkpoint::from_json(&starting.to_json()).unwrap(),
             starting
         );
+
+        // Times RFC 3339 cannot write (a custom source's, a caller's) are kept as the
+        // nearest it can, so that the checkpoint is never written empty.
+        let far = mem(Order::Id, true, &[("old", -70_000_000_000), ("now", 10)]);
+        let start = datetime!(9999-12-31 23:00 -5);
+        let cp = run(&far, &Checkpoint::new(), start, &mut Log::default()).await;
+        assert!(cp.watermark.is_some());
+        assert_eq!(Checkpoint::from_json(&cp.to_json()).unwrap(), cp);
+        let early = Checkpoint::starting_at(datetime!(-0005-06-01 0:00 UTC));
+        assert_eq!(Checkpoint::from_json(&early.to_json()).unwrap(), early);
+        assert_eq!(early.watermark(), Some(crate::serde_helpers::EARLIEST_TIME));
 
         for bad in ["", "42", r#"{"seen":3}"#, r#"{"watermark":"yesterday"}"#] {
             let e = Checkpoint::from_json(bad).unwrap_err();
