@@ -131,8 +131,8 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 use crate::model::{Cursor, Incident, IncidentQuery, TimeField};
-use crate::serde_helpers::to_utc_saturating;
 use crate::paging::Page;
+use crate::serde_helpers::to_utc_saturating;
 use crate::source::IncidentSource;
 use crate::vendor::Vendor;
 
