@@ -181,6 +181,7 @@ impl Checkpoint {
 
     /// A sync that starts at `time`: the first run delivers the incidents created or changed
     /// at or after it.
+    ///
     /// A time outside what RFC 3339 writes (years 0000 to 9999 in UTC) counts as the
     /// nearest it can write, as every time a checkpoint keeps does.
     pub fn starting_at(time: OffsetDateTime) -> Self {
